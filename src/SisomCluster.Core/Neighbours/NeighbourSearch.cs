@@ -1,0 +1,96 @@
+using System.Numerics;
+
+namespace SisomCluster.Core.Neighbours;
+
+/// <summary>
+/// Exact nearest-neighbour search, blocked for cache and parallel over query blocks of all jobs at
+/// once (so many small classes still fill every core). The inner loops allocate nothing: each
+/// worker owns one distance tile for its whole life.
+/// </summary>
+internal static class NeighbourSearch
+{
+    public static void Run<T>(IReadOnlyList<SearchJob<T>> jobs, NeighbourSearchOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        options.Validate();
+        var work = new List<(SearchJob<T> Job, int Start, int Count)>();
+        foreach (SearchJob<T> job in jobs)
+        {
+            if (job.References.Count == 0)
+            {
+                continue;
+            }
+
+            for (int start = 0; start < job.Queries.Count; start += options.QueryBlockSize)
+            {
+                work.Add((job, start, Math.Min(options.QueryBlockSize, job.Queries.Count - start)));
+            }
+        }
+
+        int tileLength = options.QueryBlockSize * options.ReferenceBlockSize;
+        Parallel.For(
+            0,
+            work.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
+            () => new T[tileLength],
+            (w, _, tile) =>
+            {
+                (SearchJob<T> job, int start, int count) = work[w];
+                SearchBlock(job, start, count, options.ReferenceBlockSize, tile);
+                return tile;
+            },
+            _ => { });
+    }
+
+    private static void SearchBlock<T>(SearchJob<T> job, int queryStart, int queryCount, int referenceBlock, T[] tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        PackedRows<T> references = job.References;
+        int k = job.K;
+        for (int refStart = 0; refStart < references.Count; refStart += referenceBlock)
+        {
+            int refCount = Math.Min(referenceBlock, references.Count - refStart);
+            DistanceKernel.SquaredDistances(job.Queries, queryStart, queryCount, references, refStart, refCount, tile);
+            for (int qi = 0; qi < queryCount; qi++)
+            {
+                int q = queryStart + qi;
+                int exclude = job.ExcludeIndex is null ? -1 : job.ExcludeIndex[q];
+                int excludeLabel = job.ExcludeLabel is null ? -1 : job.ExcludeLabel[q];
+                Span<double> bestD = job.BestDistance.AsSpan(q * k, k);
+                Span<int> bestI = job.BestIndex.AsSpan(q * k, k);
+                ReadOnlySpan<T> row = tile.AsSpan(qi * refCount, refCount);
+                for (int j = 0; j < refCount; j++)
+                {
+                    double d = double.CreateTruncating(row[j]);
+                    int index = references.Indices[refStart + j];
+                    if (d > bestD[k - 1] || (d == bestD[k - 1] && index > bestI[k - 1]))
+                    {
+                        continue;
+                    }
+
+                    if (index == exclude || (excludeLabel >= 0 && job.ReferenceLabels![index] == excludeLabel))
+                    {
+                        continue;
+                    }
+
+                    Insert(bestD, bestI, d, index);
+                }
+            }
+        }
+    }
+
+    /// <summary>Inserts (d, index) into the ascending (distance, index) list, dropping the last entry.</summary>
+    private static void Insert(Span<double> bestD, Span<int> bestI, double d, int index)
+    {
+        int pos = bestD.Length - 1;
+        while (pos > 0 && (d < bestD[pos - 1] || (d == bestD[pos - 1] && index < bestI[pos - 1])))
+        {
+            bestD[pos] = bestD[pos - 1];
+            bestI[pos] = bestI[pos - 1];
+            pos--;
+        }
+
+        bestD[pos] = d;
+        bestI[pos] = index;
+    }
+}

@@ -1,0 +1,168 @@
+using SisomCluster.Core.Evaluation;
+using SisomCluster.Core.Reference;
+using SisomCluster.Core.States;
+
+namespace SisomCluster.Core.Scoring;
+
+/// <summary>
+/// Everything a worker needs to score items, computed once (SISOM.md §6, ARCHITECTURE.md §4): head,
+/// α, reference states and margins, ID statistics, SISOMe weight and OOD thresholds. Immutable.
+/// </summary>
+public sealed class ScoringContext
+{
+    private ScoringContext(
+        LinearHead head,
+        double alpha,
+        ReferenceSet reference,
+        IdStatistics statistics,
+        double sisomeWeight,
+        double quantile,
+        double thresholdSisom,
+        double thresholdSisome,
+        int neighbourRank,
+        IReadOnlyList<AlphaCandidate> alphaGrid)
+    {
+        Head = head;
+        Alpha = alpha;
+        Reference = reference;
+        Statistics = statistics;
+        SisomeWeight = sisomeWeight;
+        Quantile = quantile;
+        ThresholdSisom = thresholdSisom;
+        ThresholdSisome = thresholdSisome;
+        NeighbourRank = neighbourRank;
+        AlphaGrid = alphaGrid;
+    }
+
+    public LinearHead Head { get; }
+
+    public double Alpha { get; }
+
+    public ReferenceSet Reference { get; }
+
+    public IdStatistics Statistics { get; }
+
+    public double SisomeWeight { get; }
+
+    public double Quantile { get; }
+
+    /// <summary>τ for SISOM: the nearest-rank q-quantile of the reference items' leave-one-out scores.</summary>
+    public double ThresholdSisom { get; }
+
+    public double ThresholdSisome { get; }
+
+    public int NeighbourRank { get; }
+
+    /// <summary>r_avg at every α tried (one entry when α was fixed).</summary>
+    public IReadOnlyList<AlphaCandidate> AlphaGrid { get; }
+
+    /// <summary>
+    /// Builds the context from labeled reference features: chooses α (or takes the fixed one),
+    /// computes states, margins, leave-one-out ratios, statistics and thresholds on T.
+    /// </summary>
+    public static ScoringContext Build(LinearHead head, FeatureMatrix referenceFeatures, int[] referenceLabels, ScoringContextOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(referenceFeatures);
+        ArgumentNullException.ThrowIfNull(referenceLabels);
+        options ??= new ScoringContextOptions();
+        options.Validate();
+        if (referenceFeatures.Rows == 0)
+        {
+            throw new ArgumentException("The reference set is empty: SISOM needs labeled items.", nameof(referenceFeatures));
+        }
+
+        if (referenceFeatures.Columns != head.FeatureDimension)
+        {
+            throw new ArgumentException($"reference features have D = {referenceFeatures.Columns}, the head expects D = {head.FeatureDimension}.", nameof(referenceFeatures));
+        }
+
+        if (referenceLabels.Length != referenceFeatures.Rows)
+        {
+            throw new ArgumentException($"reference labels have {referenceLabels.Length} entries for {referenceFeatures.Rows} reference items.", nameof(referenceLabels));
+        }
+
+        referenceFeatures.EnsureFinite("reference features");
+        Guard.Labels(referenceLabels, head.ClassCount, "reference labels");
+
+        double[] grid = options.Alpha is { } fixedAlpha ? [fixedAlpha] : options.AlphaGrid.Order().ToArray();
+        var candidates = new List<AlphaCandidate>(grid.Length);
+        Evaluated? best = null;
+        ArgumentException? lastError = null;
+        foreach (double alpha in grid)
+        {
+            Evaluated? evaluated = null;
+            try
+            {
+                evaluated = Evaluate(head, referenceFeatures, referenceLabels, alpha, options);
+            }
+            catch (ArgumentException e) when (grid.Length > 1)
+            {
+                // A degenerate grid point (e.g. saturated states, σ_r = 0) cannot be chosen; others may.
+                lastError = e;
+            }
+
+            double rAvg = evaluated?.Statistics.RAvg ?? double.NaN;
+            candidates.Add(new AlphaCandidate(alpha, rAvg, evaluated is not null));
+            if (evaluated is not null && (best is null || evaluated.Statistics.RAvg < best.Statistics.RAvg))
+            {
+                best = evaluated;
+            }
+        }
+
+        if (best is null)
+        {
+            throw new ArgumentException($"No alpha in the grid gives defined ID statistics: {lastError?.Message}", nameof(referenceFeatures), lastError);
+        }
+
+        double weight = options.SisomeWeight ?? ScoreFormulas.SelfBalancingWeight(best.Statistics);
+        var looSisom = new double[referenceLabels.Length];
+        var looSisome = new double[referenceLabels.Length];
+        for (int i = 0; i < looSisom.Length; i++)
+        {
+            looSisom[i] = ScoreFormulas.Sisom(best.LooRatio[i], best.Statistics);
+            looSisome[i] = ScoreFormulas.Sisome(best.LooRatio[i], best.Energy[i], weight, best.Statistics);
+        }
+
+        return new ScoringContext(
+            head,
+            best.Alpha,
+            best.Reference,
+            best.Statistics,
+            weight,
+            options.Quantile,
+            Thresholds.NearestRank(looSisom, options.Quantile),
+            Thresholds.NearestRank(looSisome, options.Quantile),
+            options.NeighbourRank,
+            candidates);
+    }
+
+    /// <summary>Leave-one-out ratios of the reference items themselves, class = true label (SISOM.md §6).</summary>
+    public static DistanceRatios LeaveOneOutRatios(ReferenceSet reference, Neighbours.NeighbourSearchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var self = new int[reference.Count];
+        for (int i = 0; i < self.Length; i++)
+        {
+            self[i] = i;
+        }
+
+        return DistanceRatios.Compute(reference, reference.StateVectors, reference.Labels, self, neighbourRank: 1, options);
+    }
+
+    private static Evaluated Evaluate(LinearHead head, FeatureMatrix features, int[] labels, double alpha, ScoringContextOptions options)
+    {
+        (StateMatrix states, FeatureMatrix logits) = NeuronStates.Compute(head, features, alpha, options.Precision, options.Search.MaxDegreeOfParallelism);
+        var reference = new ReferenceSet(states, labels, head.ClassCount, margins: null, options.Search);
+        DistanceRatios loo = LeaveOneOutRatios(reference, options.Search);
+        var energy = new double[labels.Length];
+        for (int i = 0; i < energy.Length; i++)
+        {
+            energy[i] = ScoreFormulas.Energy(logits.Row(i));
+        }
+
+        return new Evaluated(alpha, reference, loo.Ratio, energy, IdStatistics.Compute(loo.Ratio, energy));
+    }
+
+    private sealed record Evaluated(double Alpha, ReferenceSet Reference, double[] LooRatio, double[] Energy, IdStatistics Statistics);
+}

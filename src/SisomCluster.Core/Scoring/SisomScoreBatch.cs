@@ -1,0 +1,42 @@
+namespace SisomCluster.Core.Scoring;
+
+/// <summary>Per-item results of <see cref="SisomScorer.Score"/>, one array entry per input row.</summary>
+public sealed class SisomScoreBatch
+{
+    internal SisomScoreBatch(FeatureMatrix states, FeatureMatrix logits, int[] predicted, DistanceRatios ratios, double[] energy, double[] sisom, double[] sisome, bool[] oodSisom, bool[] oodSisome)
+    {
+        States = states;
+        Logits = logits;
+        Predicted = predicted;
+        Ratios = ratios;
+        Energy = energy;
+        Sisom = sisom;
+        Sisome = sisome;
+        OodSisom = oodSisom;
+        OodSisome = oodSisome;
+    }
+
+    public int Count => Predicted.Length;
+
+    /// <summary>z(x), the state vectors (for storage, diversity and similar-item search).</summary>
+    public FeatureMatrix States { get; }
+
+    public FeatureMatrix Logits { get; }
+
+    /// <summary>ŷ = argmax l (lowest index on ties).</summary>
+    public int[] Predicted { get; }
+
+    /// <summary>Nearest reference, d_in, d_out, r and the no_reference flag.</summary>
+    public DistanceRatios Ratios { get; }
+
+    public double[] Energy { get; }
+
+    public double[] Sisom { get; }
+
+    public double[] Sisome { get; }
+
+    /// <summary>s &gt; τ, or no reference of the predicted class (novel by definition).</summary>
+    public bool[] OodSisom { get; }
+
+    public bool[] OodSisome { get; }
+}
