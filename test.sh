@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The project's test command (README "Testing"; CI runs it through .ci/run).
+#   1. installs and starts the local services (PostgreSQL 15 + pgvector, RabbitMQ) via deploy/local/services.sh
+#   2. builds the whole solution with warnings as errors
+#   3. runs every test project and prints one final line: "N passed, N failed"
+# Exits non-zero on a build error or any failed test.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+configuration=${SISOM_TEST_CONFIGURATION:-Release}
+results=TestResults
+rm -rf "$results"
+mkdir -p .local
+
+summary() { echo "$1 passed, $2 failed"; }
+
+echo "== services" >&2
+deploy/local/services.sh up > .local/services.env
+# shellcheck disable=SC2046 # the lines are NAME=VALUE without spaces; values hold ';'
+export $(cat .local/services.env)
+deploy/local/services.sh status >&2
+
+echo "== build ($configuration)" >&2
+if ! dotnet build SisomCluster.sln -c "$configuration" -warnaserror -nologo -clp:ErrorsOnly; then
+  echo "build failed" >&2
+  summary 0 1
+  exit 1
+fi
+
+echo "== test" >&2
+status=0
+passed=0
+failed=0
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" -c "$configuration" --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results" || status=$?
+  trx="$results/$name.trx"
+  if [ ! -f "$trx" ]; then
+    echo "$name reported no results" >&2
+    failed=$((failed + 1))
+    continue
+  fi
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+
+summary "$passed" "$failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
