@@ -121,4 +121,19 @@ public sealed class InvariantTests
             Assert.True(expected[i].Equals(batch.Ratios.Ratio[i]) || Math.Abs(batch.Ratios.Ratio[i] - expected[i]) <= 1e-4 * expected[i], $"ratio[{i}]");
         }
     }
+
+    [Fact]
+    public void Context_from_stored_parts_scores_like_the_built_one()
+    {
+        var (head, features, labels) = Synthetic.Clusters(seed: 4, count: 200, classes: 4, dimension: 20);
+        ScoringContext built = ScoringContext.Build(head, features, labels);
+        var reference = new Reference.ReferenceSet(built.Reference.States, built.Reference.Labels, 4, built.Reference.Margins);
+        ScoringContext stored = ScoringContext.FromParts(head, built.Alpha, reference, built.Statistics, built.SisomeWeight, built.Quantile, built.ThresholdSisom, built.ThresholdSisome);
+        FeatureMatrix queries = Synthetic.Noise(5, 100, 20);
+        SisomScoreBatch a = new SisomScorer(built).Score(queries);
+        SisomScoreBatch b = new SisomScorer(stored).Score(queries);
+        Assert.Equal(a.Sisom, b.Sisom);
+        Assert.Equal(a.OodSisome, b.OodSisome);
+        Assert.Throws<ArgumentException>(() => ScoringContext.FromParts(head, built.Alpha, reference, built.Statistics with { SdR = 0 }, 0.5, 0.95, 1, 1));
+    }
 }

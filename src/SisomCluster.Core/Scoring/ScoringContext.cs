@@ -137,6 +137,50 @@ public sealed class ScoringContext
             candidates);
     }
 
+    /// <summary>
+    /// Reassembles a context from stored parts (the aggregator computes it once; workers load it).
+    /// Nothing is recomputed: margins come with <paramref name="reference"/>.
+    /// </summary>
+    public static ScoringContext FromParts(
+        LinearHead head,
+        double alpha,
+        ReferenceSet reference,
+        IdStatistics statistics,
+        double sisomeWeight,
+        double quantile,
+        double thresholdSisom,
+        double thresholdSisome,
+        int neighbourRank = 1,
+        IReadOnlyList<AlphaCandidate>? alphaGrid = null)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(statistics);
+        NeuronStates.ValidateAlpha(alpha);
+        if (reference.Dimension != head.FeatureDimension || reference.ClassCount != head.ClassCount)
+        {
+            throw new ArgumentException($"The reference set (D = {reference.Dimension}, K = {reference.ClassCount}) does not match the head (D = {head.FeatureDimension}, K = {head.ClassCount}).", nameof(reference));
+        }
+
+        if (!(statistics.SdR > 0) || !(statistics.SdE > 0))
+        {
+            throw new ArgumentException("ID statistics need positive spreads (sd_r, sd_E).", nameof(statistics));
+        }
+
+        if (!(sisomeWeight >= 0 && sisomeWeight <= 1))
+        {
+            throw new ArgumentException($"sisome weight = {sisomeWeight} must lie in [0, 1].", nameof(sisomeWeight));
+        }
+
+        Guard.Quantile(quantile, nameof(quantile));
+        if (neighbourRank is < 1 or > 2)
+        {
+            throw new ArgumentException($"neighbour_rank must be 1 or 2, got {neighbourRank}.", nameof(neighbourRank));
+        }
+
+        return new ScoringContext(head, alpha, reference, statistics, sisomeWeight, quantile, thresholdSisom, thresholdSisome, neighbourRank, alphaGrid ?? [new AlphaCandidate(alpha, statistics.RAvg, true)]);
+    }
+
     /// <summary>Leave-one-out ratios of the reference items themselves, class = true label (SISOM.md §6).</summary>
     public static DistanceRatios LeaveOneOutRatios(ReferenceSet reference, Neighbours.NeighbourSearchOptions options)
     {
