@@ -136,4 +136,18 @@ public sealed class InvariantTests
         Assert.Equal(a.OodSisome, b.OodSisome);
         Assert.Throws<ArgumentException>(() => ScoringContext.FromParts(head, built.Alpha, reference, built.Statistics with { SdR = 0 }, 0.5, 0.95, 1, 1));
     }
+
+    [Fact]
+    public void States_saturate_without_overflow_at_huge_alpha()
+    {
+        var (head, features, _) = Synthetic.Clusters(seed: 9, count: 50, classes: 3, dimension: 10, spread: 5);
+        foreach (ScoringPrecision precision in new[] { ScoringPrecision.Float32, ScoringPrecision.Float64 })
+        {
+            (StateMatrix states, FeatureMatrix logits) = States.NeuronStates.Compute(head, features, 1e5, precision);
+            Assert.All(states.Values.Data, s => Assert.InRange(s, 0f, 1f));
+            Assert.Contains(states.Values.Data, s => s == 0f);
+            Assert.Contains(states.Values.Data, s => s == 1f);
+            Assert.All(logits.Data, l => Assert.True(float.IsFinite(l)));
+        }
+    }
 }

@@ -27,7 +27,9 @@ internal static class NeighbourSearch
             }
         }
 
-        int tileLength = options.QueryBlockSize * options.ReferenceBlockSize;
+        int rowBytes = jobs.Count == 0 ? 1 : jobs[0].Queries.Stride * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        int referenceBlock = options.ReferenceBlockFor(rowBytes);
+        int tileLength = options.QueryBlockSize * referenceBlock;
         Parallel.For(
             0,
             work.Count,
@@ -36,12 +38,13 @@ internal static class NeighbourSearch
             (w, _, tile) =>
             {
                 (SearchJob<T> job, int start, int count) = work[w];
-                SearchBlock(job, start, count, options.ReferenceBlockSize, tile);
+                SearchBlock(job, start, count, referenceBlock, tile);
                 return tile;
             },
             _ => { });
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void SearchBlock<T>(SearchJob<T> job, int queryStart, int queryCount, int referenceBlock, T[] tile)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

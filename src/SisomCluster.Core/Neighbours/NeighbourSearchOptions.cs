@@ -8,11 +8,18 @@ public sealed record NeighbourSearchOptions
     /// <summary>Queries per parallel work item.</summary>
     public int QueryBlockSize { get; init; } = 64;
 
-    /// <summary>References per cache block (192 × 512 floats = 384 KiB, about one L2).</summary>
-    public int ReferenceBlockSize { get; init; } = 192;
+    /// <summary>References per cache block; null = as many as fit in <see cref="AutoBlockBytes"/> (about half an L2).</summary>
+    public int? ReferenceBlockSize { get; init; }
+
+    /// <summary>Target size of one reference block when <see cref="ReferenceBlockSize"/> is null.</summary>
+    public const int AutoBlockBytes = 192 * 1024;
 
     /// <summary>-1 = all cores.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>The reference block for rows of <paramref name="rowBytes"/> bytes: a multiple of the kernel's tile width.</summary>
+    internal int ReferenceBlockFor(int rowBytes) =>
+        ReferenceBlockSize ?? Math.Max(DistanceKernel.TileReferences, AutoBlockBytes / Math.Max(1, rowBytes) / DistanceKernel.TileReferences * DistanceKernel.TileReferences);
 
     internal void Validate()
     {
@@ -21,7 +28,7 @@ public sealed record NeighbourSearchOptions
             throw new ArgumentException($"QueryBlockSize must be >= 1, got {QueryBlockSize}.", nameof(QueryBlockSize));
         }
 
-        if (ReferenceBlockSize < 1)
+        if (ReferenceBlockSize is < 1)
         {
             throw new ArgumentException($"ReferenceBlockSize must be >= 1, got {ReferenceBlockSize}.", nameof(ReferenceBlockSize));
         }

@@ -53,6 +53,9 @@ public sealed class ScoringContext
 
     public int NeighbourRank { get; }
 
+    /// <summary>Precision of states and distances (that of the reference set).</summary>
+    public ScoringPrecision Precision => Reference.StateVectors.Precision;
+
     /// <summary>r_avg at every α tried (one entry when α was fixed).</summary>
     public IReadOnlyList<AlphaCandidate> AlphaGrid { get; }
 
@@ -92,6 +95,7 @@ public sealed class ScoringContext
         foreach (double alpha in grid)
         {
             Evaluated? evaluated = null;
+            string? reason = null;
             try
             {
                 evaluated = Evaluate(head, referenceFeatures, referenceLabels, alpha, options);
@@ -100,10 +104,11 @@ public sealed class ScoringContext
             {
                 // A degenerate grid point (e.g. saturated states, σ_r = 0) cannot be chosen; others may.
                 lastError = e;
+                reason = e.Message;
             }
 
             double rAvg = evaluated?.Statistics.RAvg ?? double.NaN;
-            candidates.Add(new AlphaCandidate(alpha, rAvg, evaluated is not null));
+            candidates.Add(new AlphaCandidate(alpha, rAvg, evaluated is not null, reason));
             if (evaluated is not null && (best is null || evaluated.Statistics.RAvg < best.Statistics.RAvg))
             {
                 best = evaluated;

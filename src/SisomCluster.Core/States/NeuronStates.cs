@@ -81,14 +81,18 @@ public static class NeuronStates
             TensorPrimitives.MultiplyAdd(w.AsSpan(c * d, d), p[c], g, g);
         }
 
+        // σ(α·h⊙g), vectorised: TensorPrimitives.Sigmoid saturates cleanly to 0 and 1 for |x| in the thousands.
+        TensorPrimitives.Multiply(hd, g, g);
+        TensorPrimitives.Multiply(g, alpha, g);
+        TensorPrimitives.Sigmoid(g, g);
         for (int j = 0; j < d; j++)
         {
-            double s = StableMath.Sigmoid(alpha * hd[j] * g[j]);
-            state[j] = (float)s;
-            if (!preciseState.IsEmpty)
-            {
-                preciseState[j] = s;
-            }
+            state[j] = (float)g[j];
+        }
+
+        if (!preciseState.IsEmpty)
+        {
+            g.CopyTo(preciseState);
         }
     }
 

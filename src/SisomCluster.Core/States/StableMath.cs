@@ -1,20 +1,8 @@
 namespace SisomCluster.Core.States;
 
-/// <summary>Numerically stable sigmoid, log-sum-exp and softmax (α can be in the thousands: SISOM.md §3.1).</summary>
+/// <summary>Numerically stable log-sum-exp and softmax (the sigmoid of the states is TensorPrimitives.Sigmoid, which saturates to 0 and 1).</summary>
 public static class StableMath
 {
-    /// <summary>σ(x) = 1 / (1 + e^{−x}), evaluated without overflow for any finite x.</summary>
-    public static double Sigmoid(double x)
-    {
-        if (x >= 0)
-        {
-            return 1.0 / (1.0 + Math.Exp(-x));
-        }
-
-        double e = Math.Exp(x);
-        return e / (1.0 + e);
-    }
-
     public static double LogSumExp(ReadOnlySpan<double> values)
     {
         double max = double.NegativeInfinity;

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace SisomCluster.Cli.Bench;
+
+/// <summary><c>sisom bench</c>: benchmarks with stable ids; <c>bench core</c> measures the SISOM kernel.</summary>
+internal static class BenchCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Create() =>
+        new("bench", "Benchmarks with stable ids, each compared in the same run with its baseline." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom bench core --json bench-core.json")
+        {
+            CreateCore(),
+        };
+
+    private static Command CreateCore()
+    {
+        var sizes = new Option<string>("--reference-sizes") { Description = "Comma-separated |T| values.", DefaultValueFactory = _ => "1000,10000,100000" };
+        var dimensions = new Option<string>("--dimensions") { Description = "Comma-separated feature dimensions D.", DefaultValueFactory = _ => "512,960" };
+        var classes = new Option<int>("--classes") { Description = "Number of classes K.", DefaultValueFactory = _ => 10 };
+        var seconds = new Option<double>("--seconds") { Description = "Target seconds per measured pass.", DefaultValueFactory = _ => 2.0 };
+        var seed = new Option<int>("--seed") { Description = "Random seed of the synthetic data.", DefaultValueFactory = _ => 42 };
+        var fmaUnits = new Option<int?>("--fma-units") { Description = "FMA units per core for the peak (default 2: AMD Zen, Intel Haswell+)." };
+        var ghz = new Option<double?>("--ghz") { Description = "Clock for the peak (default: /proc/cpuinfo cpu MHz)." };
+        var block = new Option<int?>("--reference-block") { Description = "References per cache block (default: auto, about 192 KiB)." };
+        var queryBlock = new Option<int>("--query-block") { Description = "Queries per parallel work item.", DefaultValueFactory = _ => 64 };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
+        var command = new Command(
+            "core",
+            "SISOM scoring throughput (items/s) and distance GFLOP/s against this machine's FP32 peak, with a naive scalar loop as baseline." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom bench core --reference-sizes 1000,10000 --dimensions 512 --json core.json")
+        {
+            sizes, dimensions, classes, seconds, seed, fmaUnits, ghz, block, queryBlock, json,
+        };
+        command.SetAction(parse =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            int[] t = ParseList(parse.GetRequiredValue(sizes), "--reference-sizes");
+            int[] d = ParseList(parse.GetRequiredValue(dimensions), "--dimensions");
+            int k = parse.GetValue(classes);
+            if (k < 2)
+            {
+                throw new UsageException($"--classes must be >= 2, got {k}.");
+            }
+
+            double perFigure = parse.GetValue(seconds);
+            if (!(perFigure > 0))
+            {
+                throw new UsageException($"--seconds must be positive, got {perFigure}.");
+            }
+
+            MachinePeak peak = MachinePeak.Detect(parse.GetValue(fmaUnits), parse.GetValue(ghz));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {peak.CpuModel}, {peak.Cores} cores, {peak.Ghz:F3} GHz ({peak.GhzSource}), {peak.Lanes} float32 lanes, {peak.FmaUnits} FMA units ({peak.FmaSource})"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FP32 peak = 2 x {peak.Lanes} x {peak.FmaUnits} x {peak.Cores} x {peak.Ghz:F3} = {peak.GflopsFp32:F1} GFLOP/s"));
+            var search = new Core.Neighbours.NeighbourSearchOptions { ReferenceBlockSize = parse.GetValue(block), QueryBlockSize = parse.GetValue(queryBlock) };
+            IReadOnlyList<CoreBenchmarkResult> results = CoreKernelBenchmark.Run(t, d, k, perFigure, parse.GetValue(seed), search, line => output.WriteLine($"  running {line}"));
+            output.WriteLine();
+            output.WriteLine($"{"id",-34} {"items/s",12} {"GFLOP/s",9} {"% peak",7} | {"naive items/s",13} {"naive GFLOP/s",13} {"speed-up",9}");
+            foreach (CoreBenchmarkResult r in results)
+            {
+                output.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{r.Id,-34} {r.ItemsPerSecond,12:F0} {r.SearchGflops,9:F1} {100 * r.SearchGflops / peak.GflopsFp32,6:F1}% | {r.NaiveItemsPerSecond,13:F1} {r.NaiveGflops,13:F2} {r.ItemsPerSecond / r.NaiveItemsPerSecond,8:F0}x"));
+            }
+
+            if (parse.GetValue(json) is { } path)
+            {
+                using AtomicFile file = AtomicFile.Create(path);
+                JsonSerializer.Serialize(file.Stream, new { machine = peak, peak_gflops_fp32 = peak.GflopsFp32, results }, Json);
+                file.Commit();
+                output.WriteLine($"wrote {path}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static int[] ParseList(string value, string option)
+    {
+        string[] parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var numbers = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out numbers[i]) || numbers[i] < 1)
+            {
+                throw new UsageException($"{option} must be a comma-separated list of positive integers, got '{value}'.");
+            }
+        }
+
+        return parts.Length > 0 ? numbers : throw new UsageException($"{option} is empty.");
+    }
+}

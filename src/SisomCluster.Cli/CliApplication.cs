@@ -1,0 +1,72 @@
+using System.CommandLine;
+using SisomCluster.Cli.Offline;
+
+namespace SisomCluster.Cli;
+
+/// <summary>
+/// The <c>sisom</c> command tree and the one place where failures become exit codes and messages.
+/// <see cref="Run"/> takes its writers as arguments so tests run the tool in-process.
+/// </summary>
+public static class CliApplication
+{
+    public static RootCommand CreateRootCommand() =>
+        new("sisom: SISOM scoring for active learning and out-of-distribution detection (SisomCluster)." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom offline score --help")
+        {
+            OfflineCommand.Create(),
+            Bench.BenchCommand.Create(),
+        };
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        ParseResult parseResult = CreateRootCommand().Parse(args);
+
+        // System.CommandLine reports parse errors with exit code 1; here 1 means "bug", so report them
+        // ourselves as usage errors (2), one line each. --help and --version clear parse errors and run normally.
+        if (parseResult.Errors.Count > 0 && parseResult.Action is not { ClearsParseErrors: true })
+        {
+            foreach (System.CommandLine.Parsing.ParseError error in parseResult.Errors)
+            {
+                stderr.WriteLine($"error: {error.Message}");
+            }
+
+            return ExitCodes.UsageError;
+        }
+
+        try
+        {
+            return parseResult.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (UserMessage(e) is { } message)
+        {
+            stderr.WriteLine($"error: {message}");
+            return ExitCodes.UsageError;
+        }
+#pragma warning disable CA1031 // The process boundary: anything else is a bug, reported with its trace and exit code 1.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            stderr.WriteLine($"error: unexpected failure: {e.Message}");
+            stderr.WriteLine(e);
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>The one-line message for an error the user can fix, or null for a bug.</summary>
+    private static string? UserMessage(Exception e) =>
+        e switch
+        {
+            UsageException or InvalidDataException => e.Message,
+
+            // Core reports bad input as ArgumentException (Guard); the "(Parameter 'x')" suffix names a C# parameter, not an option.
+            ArgumentException a when a.ParamName is { } p && a.Message.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal) => a.Message[..^$" (Parameter '{p}')".Length],
+            ArgumentException => e.Message,
+            IOException or UnauthorizedAccessException => e.Message,
+            _ => null,
+        };
+}

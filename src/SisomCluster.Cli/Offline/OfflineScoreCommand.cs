@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.Globalization;
+using SisomCluster.Core;
+using SisomCluster.Core.Scoring;
+
+namespace SisomCluster.Cli.Offline;
+
+/// <summary>
+/// <c>sisom offline score</c>: builds a scoring context from a labeled reference set (SISOM.md §3.4–§8.1)
+/// and scores query features against it, from .npy files to a CSV, in one process.
+/// </summary>
+internal sealed class OfflineScoreCommand : Command
+{
+    private readonly Option<string> _reference = FileOption("--reference", "ref.npy", "Reference features h, N x D float32/float64 .npy (the labeled set T).", required: true);
+    private readonly Option<string> _referenceLabels = FileOption("--reference-labels", "labels.txt", "True labels of the reference rows: one integer in 0..K-1 per line.", required: true);
+    private readonly Option<string> _headWeights = FileOption("--head-weights", "W.npy", "Final linear layer weights W, K x D .npy (PyTorch/scikit-learn layout).", required: true);
+    private readonly Option<string> _headBias = FileOption("--head-bias", "b.npy", "Final linear layer bias b, K values .npy.", required: true);
+    private readonly Option<string> _queries = FileOption("--queries", "q.npy", "Query features h to score, M x D .npy.", required: true);
+    private readonly Option<string> _out = FileOption("--out", "scores.csv", "CSV file to write, one row per query (written atomically).", required: true);
+    private readonly Option<string> _statsOut = FileOption("--stats-out", "stats.json", "Optional JSON file with alpha, the alpha grid, ID statistics and thresholds.", required: false);
+
+    private readonly Option<double?> _alpha = new("--alpha")
+    {
+        Description = "Sigmoid steepness alpha: 'auto' picks the value with minimal r_avg from {1, 10, 100, 1e3, 1e4, 1e5} (SISOM.md 3.4), or a positive number. [default: auto]",
+        HelpName = "auto|VALUE",
+        CustomParser = OptionParsers.AutoOrNumber("--alpha", OptionParsers.IsPositiveFinite, "a positive number"),
+    };
+
+    private readonly Option<double?> _sisomeWeight = new("--sisome-weight")
+    {
+        Description = "SISOMe energy weight w: 'auto' is min(r_avg, 1), or a fixed value in [0, 1]. [default: auto]",
+        HelpName = "auto|W",
+        CustomParser = OptionParsers.AutoOrNumber("--sisome-weight", w => w >= 0 && w <= 1, "a number in [0, 1]"),
+    };
+
+    private readonly Option<double> _quantile = new("--quantile")
+    {
+        Description = "Target ID true-positive rate q of the OOD thresholds, in (0, 1].",
+        HelpName = "Q",
+        DefaultValueFactory = _ => 0.95,
+        CustomParser = OptionParsers.Number("--quantile", q => q > 0 && q <= 1, "a number in (0, 1]"),
+    };
+
+    private readonly Option<int> _neighbourRank = new("--neighbour-rank")
+    {
+        Description = "Same-class reference used for d_in: 1 = nearest (the spec), 2 = second nearest (the reference code).",
+        HelpName = "1|2",
+        DefaultValueFactory = _ => 1,
+        CustomParser = OptionParsers.Choice("--neighbour-rank", new Dictionary<string, int> { ["1"] = 1, ["2"] = 2 }),
+    };
+
+    private static readonly Dictionary<string, ScoringPrecision> Precisions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["float32"] = ScoringPrecision.Float32,
+        ["float64"] = ScoringPrecision.Float64,
+    };
+
+    // A string, not the enum, so that help shows the spelling the option accepts ("float32", not "Float32").
+    private readonly Option<string> _precision = new("--precision")
+    {
+        Description = "Precision of states and distances: float32 (fast) or float64 (matches float64 references to the last digits).",
+        HelpName = "float32|float64",
+        DefaultValueFactory = _ => "float32",
+        CustomParser = OptionParsers.Choice("--precision", Precisions.Keys.ToDictionary(k => k, k => k)),
+    };
+
+    public OfflineScoreCommand()
+        : base("score", Describe())
+    {
+        Options.Add(_reference);
+        Options.Add(_referenceLabels);
+        Options.Add(_headWeights);
+        Options.Add(_headBias);
+        Options.Add(_queries);
+        Options.Add(_alpha);
+        Options.Add(_sisomeWeight);
+        Options.Add(_quantile);
+        Options.Add(_neighbourRank);
+        Options.Add(_precision);
+        Options.Add(_out);
+        Options.Add(_statsOut);
+        SetAction(Execute);
+    }
+
+    private int Execute(ParseResult parseResult)
+    {
+        TextWriter stdout = parseResult.InvocationConfiguration.Output;
+        string outPath = parseResult.GetRequiredValue(_out);
+        string? statsPath = parseResult.GetValue(_statsOut);
+        if (statsPath is not null && string.Equals(Path.GetFullPath(statsPath), Path.GetFullPath(outPath), StringComparison.Ordinal))
+        {
+            throw new UsageException($"--out and --stats-out both name {outPath}.");
+        }
+
+        ScoreInputs inputs = ScoreInputs.Load(
+            parseResult.GetRequiredValue(_reference),
+            parseResult.GetRequiredValue(_referenceLabels),
+            parseResult.GetRequiredValue(_headWeights),
+            parseResult.GetRequiredValue(_headBias),
+            parseResult.GetRequiredValue(_queries));
+
+        // Open the outputs before the (possibly long) scoring, so an unwritable path fails at once.
+        using AtomicFile csv = CreateOutput("--out", outPath);
+        using AtomicFile? stats = statsPath is null ? null : CreateOutput("--stats-out", statsPath);
+
+        double? alpha = parseResult.GetValue(_alpha);
+        var options = new ScoringContextOptions
+        {
+            Alpha = alpha,
+            SisomeWeight = parseResult.GetValue(_sisomeWeight),
+            Quantile = parseResult.GetValue(_quantile),
+            NeighbourRank = parseResult.GetValue(_neighbourRank),
+            Precision = Precisions[parseResult.GetRequiredValue(_precision)],
+        };
+        ScoringContext context = ScoringContext.Build(inputs.Head, inputs.ReferenceFeatures, inputs.ReferenceLabels, options);
+        SisomScoreBatch batch = new SisomScorer(context).Score(inputs.QueryFeatures);
+
+        ScoreCsv.Write(csv.Stream, batch);
+        if (stats is not null)
+        {
+            ScoreStatsJson.Write(stats.Stream, context);
+        }
+
+        csv.Commit();
+        stats?.Commit();
+
+        int n = batch.Count;
+        stdout.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"scored {n} queries against {context.Reference.Count} references (K = {inputs.Head.ClassCount}, D = {inputs.Head.FeatureDimension}): alpha {context.Alpha:R} ({(alpha is null ? "auto" : "fixed")}), r_avg {context.Statistics.RAvg:G6}, sisome weight {context.SisomeWeight:G6}"));
+        stdout.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"flagged OOD at q = {context.Quantile:R}: sisom {batch.OodSisom.Count(f => f)}/{n}, sisome {batch.OodSisome.Count(f => f)}/{n}"));
+        stdout.WriteLine(statsPath is null ? $"wrote {outPath}" : $"wrote {outPath} and {statsPath}");
+        return ExitCodes.Success;
+    }
+
+    private static AtomicFile CreateOutput(string optionName, string path)
+    {
+        try
+        {
+            return AtomicFile.Create(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{optionName} {path}: cannot write ({e.Message.TrimEnd('.')}).", e);
+        }
+    }
+
+    private static Option<string> FileOption(string name, string helpName, string description, bool required) =>
+        new(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            Required = required,
+        };
+
+    private static string Describe() =>
+        "Score query features against a labeled reference set with SISOM and SISOMe (higher = more informative, more likely OOD)." + Environment.NewLine
+        + "Writes one CSV row per query: predicted class, nearest reference, d_in, d_out, ratio, energy, both scores and OOD flags." + Environment.NewLine
+        + Environment.NewLine
+        + "Example:" + Environment.NewLine
+        + "  sisom offline score --reference ref.npy --reference-labels labels.txt --head-weights W.npy --head-bias b.npy --queries q.npy --out scores.csv --stats-out stats.json";
+}

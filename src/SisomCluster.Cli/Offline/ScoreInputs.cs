@@ -1,0 +1,123 @@
+using SisomCluster.Cli.Npy;
+using SisomCluster.Core;
+using SisomCluster.Core.States;
+
+namespace SisomCluster.Cli.Offline;
+
+/// <summary>
+/// The input files of an offline scoring run, loaded and checked against each other. Core would reject
+/// inconsistent shapes too, but it knows matrices, not files: every check here names the file (and the
+/// row, column or line) the user has to fix.
+/// </summary>
+public sealed class ScoreInputs
+{
+    private ScoreInputs(LinearHead head, FeatureMatrix referenceFeatures, int[] referenceLabels, FeatureMatrix queryFeatures)
+    {
+        Head = head;
+        ReferenceFeatures = referenceFeatures;
+        ReferenceLabels = referenceLabels;
+        QueryFeatures = queryFeatures;
+    }
+
+    public LinearHead Head { get; }
+
+    public FeatureMatrix ReferenceFeatures { get; }
+
+    public int[] ReferenceLabels { get; }
+
+    public FeatureMatrix QueryFeatures { get; }
+
+    public static ScoreInputs Load(string referencePath, string referenceLabelsPath, string headWeightsPath, string headBiasPath, string queriesPath)
+    {
+        NpyArray weights = ReadNpy(headWeightsPath);
+        if (weights.Rank != 2)
+        {
+            throw new UsageException($"{headWeightsPath}: head weights must be a 2-D array K x D, got shape {Shape(weights)}.");
+        }
+
+        int k = weights.Shape[0];
+        int d = weights.Shape[1];
+        if (k < 2 || d < 1)
+        {
+            throw new UsageException($"{headWeightsPath}: head weights must be K x D with K >= 2 classes and D >= 1 features, got shape {Shape(weights)}.");
+        }
+
+        string headDescription = $"{headWeightsPath} is K x D = {k} x {d}";
+        NpyArray bias = ReadNpy(headBiasPath);
+        if (bias.Rank != 1 || bias.Shape[0] != k)
+        {
+            throw new UsageException($"{headBiasPath}: head bias must be a 1-D array of K = {k} values ({headDescription}), got shape {Shape(bias)}.");
+        }
+
+        NpyArray reference = ReadFeatures(referencePath, "reference features", d, k, headDescription);
+        NpyArray queries = ReadFeatures(queriesPath, "query features", d, k, headDescription);
+        if (!File.Exists(referenceLabelsPath))
+        {
+            throw new UsageException($"{referenceLabelsPath}: file not found.");
+        }
+
+        int[] labels = LabelFile.Read(referenceLabelsPath);
+        if (labels.Length != reference.Shape[0])
+        {
+            throw new UsageException($"{referenceLabelsPath}: {labels.Length} labels for {reference.Shape[0]} reference rows in {referencePath}; there must be one label per row.");
+        }
+
+        LabelFile.EnsureInRange(labels, k, referenceLabelsPath, headWeightsPath);
+        EnsureFinite(weights, headWeightsPath);
+        EnsureFinite(bias, headBiasPath);
+        EnsureFinite(reference, referencePath);
+        EnsureFinite(queries, queriesPath);
+
+        // The head stays in float64: at α in the thousands, rounding W to float32 moves the states (LinearHead).
+        var head = new LinearHead(weights.ToDouble(), bias.ToDouble(), k, d);
+        return new ScoreInputs(
+            head,
+            new FeatureMatrix(reference.ToSingle(), reference.Shape[0], d),
+            labels,
+            new FeatureMatrix(queries.ToSingle(), queries.Shape[0], d));
+    }
+
+    private static NpyArray ReadFeatures(string path, string what, int d, int k, string headDescription)
+    {
+        NpyArray features = ReadNpy(path);
+        if (features.Rank != 2)
+        {
+            throw new UsageException($"{path}: {what} must be a 2-D array (rows x D), got shape {Shape(features)}.");
+        }
+
+        if (features.Shape[1] != d)
+        {
+            // Keras stores a Dense kernel as D x K; PyTorch and scikit-learn store K x D.
+            string hint = features.Shape[1] == k ? " (is the head transposed? W must be K x D)" : string.Empty;
+            throw new UsageException($"{path}: {what} have D = {features.Shape[1]} columns, but {headDescription}{hint}.");
+        }
+
+        return features;
+    }
+
+    private static NpyArray ReadNpy(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"{path}: file not found.");
+        }
+
+        return NpyFile.Read(path);
+    }
+
+    private static void EnsureFinite(NpyArray array, string path)
+    {
+        int bad = array.IndexOfNonFinite();
+        if (bad < 0)
+        {
+            return;
+        }
+
+        string position = array.Rank == 2
+            ? $"row {bad / array.Shape[1]}, column {bad % array.Shape[1]}"
+            : $"index {bad}";
+        throw new UsageException($"{path}: {array.ValueAt(bad)} at {position}; every value must be finite.");
+    }
+
+    private static string Shape(NpyArray array) => NpyFile.DescribeShape(array.Shape.ToArray());
+}

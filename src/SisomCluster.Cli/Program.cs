@@ -1,0 +1,3 @@
+using SisomCluster.Cli;
+
+return CliApplication.Run(args, Console.Out, Console.Error);
