@@ -1,5 +1,6 @@
+using SisomCluster.Inference.Files;
 using System.Text;
-using SisomCluster.Cli.Npy;
+using SisomCluster.Inference.Npy;
 using Xunit;
 
 namespace SisomCluster.Cli.Tests;

@@ -1,5 +1,5 @@
 using System.Text;
-using SisomCluster.Cli.Npy;
+using SisomCluster.Inference.Npy;
 using Xunit;
 
 namespace SisomCluster.Cli.Tests;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using SisomCluster.Cli.Npy;
+using SisomCluster.Inference.Npy;
 
 namespace SisomCluster.Cli.Tests;
 

@@ -1,3 +1,4 @@
+using SisomCluster.Inference.Files;
 using System.CommandLine;
 using System.Globalization;
 using SisomCluster.Core;

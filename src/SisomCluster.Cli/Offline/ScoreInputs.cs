@@ -1,4 +1,4 @@
-using SisomCluster.Cli.Npy;
+using SisomCluster.Inference.Npy;
 using SisomCluster.Core;
 using SisomCluster.Core.States;
 

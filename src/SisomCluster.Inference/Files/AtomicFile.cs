@@ -1,4 +1,4 @@
-namespace SisomCluster.Cli;
+namespace SisomCluster.Inference.Files;
 
 /// <summary>
 /// A file written under a temporary name in the target directory and renamed over the target on

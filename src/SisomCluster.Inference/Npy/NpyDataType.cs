@@ -1,4 +1,4 @@
-namespace SisomCluster.Cli.Npy;
+namespace SisomCluster.Inference.Npy;
 
 /// <summary>The element types the tool reads and writes: little-endian IEEE floats, the dtypes feature extractors emit.</summary>
 public enum NpyDataType

@@ -1,4 +1,4 @@
-namespace SisomCluster.Cli.Npy;
+namespace SisomCluster.Inference.Npy;
 
 /// <summary>
 /// An n-dimensional C-order array as stored in a <c>.npy</c> file. The values stay in the file's own

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace SisomCluster.Cli.Npy;
+namespace SisomCluster.Inference.Npy;
 
 /// <summary>
 /// Parses the header of a <c>.npy</c> file: a Python dict literal such as

@@ -1,9 +1,10 @@
+using SisomCluster.Inference.Files;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace SisomCluster.Cli.Npy;
+namespace SisomCluster.Inference.Npy;
 
 /// <summary>
 /// Reads and writes NumPy <c>.npy</c> files (format versions 1.0, 2.0 and 3.0; see numpy.lib.format):
