@@ -17,6 +17,7 @@ public static class CliApplication
         {
             OfflineCommand.Create(),
             Bench.BenchCommand.Create(),
+            Model.ModelCommand.Create(),
         };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

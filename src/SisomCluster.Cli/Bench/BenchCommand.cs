@@ -17,7 +17,60 @@ internal static class BenchCommand
             + "  sisom bench core --json bench-core.json")
         {
             CreateCore(),
+            CreateInference(),
         };
+
+    private static Command CreateInference()
+    {
+        var model = Offline.ModelOptions.Model();
+        var cache = Offline.ModelOptions.Cache();
+        var batches = new Option<string>("--batch-sizes") { Description = "Comma-separated batch sizes.", DefaultValueFactory = _ => "1,8,32" };
+        var images = new Option<int>("--images") { Description = "Number of 224x224 JPEGs.", DefaultValueFactory = _ => 256 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads; 0 = its default.", DefaultValueFactory = _ => 0 };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
+        var command = new Command(
+            "inference",
+            "Images/s for decode alone, inference alone and decode -> inference pipelined, per batch size, on 224x224 JPEGs (CPU), with peak memory." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom bench inference --batch-sizes 1,8,32 --images 256")
+        {
+            model, cache, batches, images, threads, json,
+        };
+        command.SetAction(parse =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            int[] sizes = ParseList(parse.GetRequiredValue(batches), "--batch-sizes");
+            int count = parse.GetValue(images);
+            if (count < 1)
+            {
+                throw new UsageException($"--images must be >= 1, got {count}.");
+            }
+
+            var package = Offline.ModelOptions.Load(parse.GetRequiredValue(model), parse.GetRequiredValue(cache));
+            output.WriteLine($"model {package.Manifest.Name} {package.Version[..12]}, {count} JPEGs 224x224, {Environment.ProcessorCount} cores");
+            IReadOnlyList<InferenceBenchmarkResult> results = InferenceBenchmark.Run(package, sizes, count, parse.GetValue(threads), line => output.WriteLine($"  running {line}"));
+            output.WriteLine();
+            output.WriteLine($"{"id",-26} {"decode/s",10} {"infer/s",9} {"pipelined/s",12} {"vs min",7} {"peak MiB",9}");
+            foreach (InferenceBenchmarkResult r in results)
+            {
+                output.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{r.Id,-26} {r.DecodePerSecond,10:F1} {r.InferencePerSecond,9:F1} {r.PipelinedPerSecond,12:F1} {r.PipelineEfficiency,7:F2} {r.PeakWorkingSetBytes / 1048576.0,9:F0}"));
+            }
+
+            if (parse.GetValue(json) is { } path)
+            {
+                using AtomicFile file = AtomicFile.Create(path);
+                JsonSerializer.Serialize(file.Stream, new { model = package.Manifest.Name, version = package.Version, results }, Json);
+                file.Commit();
+                output.WriteLine($"wrote {path}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
 
     private static Command CreateCore()
     {

@@ -9,8 +9,12 @@ public static class OfflineCommand
         new("offline", "Run SISOM on local files (.npy features, a labels file), without the cluster." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom offline score --reference ref.npy --reference-labels labels.txt --head-weights W.npy --head-bias b.npy --queries q.npy --out scores.csv")
+            + "  sisom offline embed --images pool/ --out emb.npy --ids ids.txt" + Environment.NewLine
+            + "  sisom offline fit-head --embeddings emb.npy --labels labels.txt --out head.json" + Environment.NewLine
+            + "  sisom offline score --reference ref.npy --reference-labels labels.txt --head head.json --queries q.npy --out scores.csv")
         {
+            new OfflineEmbedCommand(),
+            new OfflineFitHeadCommand(),
             new OfflineScoreCommand(),
         };
 }

@@ -14,8 +14,9 @@ internal sealed class OfflineScoreCommand : Command
 {
     private readonly Option<string> _reference = FileOption("--reference", "ref.npy", "Reference features h, N x D float32/float64 .npy (the labeled set T).", required: true);
     private readonly Option<string> _referenceLabels = FileOption("--reference-labels", "labels.txt", "True labels of the reference rows: one integer in 0..K-1 per line.", required: true);
-    private readonly Option<string> _headWeights = FileOption("--head-weights", "W.npy", "Final linear layer weights W, K x D .npy (PyTorch/scikit-learn layout).", required: true);
-    private readonly Option<string> _headBias = FileOption("--head-bias", "b.npy", "Final linear layer bias b, K values .npy.", required: true);
+    private readonly Option<string> _headWeights = FileOption("--head-weights", "W.npy", "Final linear layer weights W, K x D .npy (PyTorch/scikit-learn layout). With --head-bias, instead of --head.", required: false);
+    private readonly Option<string> _headBias = FileOption("--head-bias", "b.npy", "Final linear layer bias b, K values .npy.", required: false);
+    private readonly Option<string> _head = FileOption("--head", "head.json", "A head fitted by `sisom offline fit-head`, instead of --head-weights/--head-bias.", required: false);
     private readonly Option<string> _queries = FileOption("--queries", "q.npy", "Query features h to score, M x D .npy.", required: true);
     private readonly Option<string> _out = FileOption("--out", "scores.csv", "CSV file to write, one row per query (written atomically).", required: true);
     private readonly Option<string> _statsOut = FileOption("--stats-out", "stats.json", "Optional JSON file with alpha, the alpha grid, ID statistics and thresholds.", required: false);
@@ -72,6 +73,17 @@ internal sealed class OfflineScoreCommand : Command
         Options.Add(_referenceLabels);
         Options.Add(_headWeights);
         Options.Add(_headBias);
+        Options.Add(_head);
+        Validators.Add(result =>
+        {
+            bool file = result.GetResult(_head) is not null;
+            bool weights = result.GetResult(_headWeights) is not null;
+            bool bias = result.GetResult(_headBias) is not null;
+            if (file == (weights || bias) || weights != bias)
+            {
+                result.AddError("give the head either as --head head.json or as --head-weights W.npy with --head-bias b.npy.");
+            }
+        });
         Options.Add(_queries);
         Options.Add(_alpha);
         Options.Add(_sisomeWeight);
@@ -96,8 +108,9 @@ internal sealed class OfflineScoreCommand : Command
         ScoreInputs inputs = ScoreInputs.Load(
             parseResult.GetRequiredValue(_reference),
             parseResult.GetRequiredValue(_referenceLabels),
-            parseResult.GetRequiredValue(_headWeights),
-            parseResult.GetRequiredValue(_headBias),
+            parseResult.GetValue(_headWeights),
+            parseResult.GetValue(_headBias),
+            parseResult.GetValue(_head),
             parseResult.GetRequiredValue(_queries));
 
         // Open the outputs before the (possibly long) scoring, so an unwritable path fails at once.

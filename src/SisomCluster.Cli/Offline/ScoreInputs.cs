@@ -1,6 +1,7 @@
 using SisomCluster.Inference.Npy;
 using SisomCluster.Core;
 using SisomCluster.Core.States;
+using SisomCluster.Inference.Heads;
 
 namespace SisomCluster.Cli.Offline;
 
@@ -27,7 +28,42 @@ public sealed class ScoreInputs
 
     public FeatureMatrix QueryFeatures { get; }
 
-    public static ScoreInputs Load(string referencePath, string referenceLabelsPath, string headWeightsPath, string headBiasPath, string queriesPath)
+    /// <summary>
+    /// Loads the inputs. The head comes from <paramref name="headPath"/> (a head JSON from
+    /// <c>offline fit-head</c>) or from <paramref name="headWeightsPath"/> and <paramref name="headBiasPath"/>.
+    /// </summary>
+    public static ScoreInputs Load(string referencePath, string referenceLabelsPath, string? headWeightsPath, string? headBiasPath, string? headPath, string queriesPath)
+    {
+        (LinearHead head, string headFile) = headPath is not null
+            ? LoadHeadFile(headPath)
+            : LoadHeadNpy(headWeightsPath ?? throw new UsageException("give --head, or --head-weights and --head-bias."), headBiasPath ?? throw new UsageException("--head-weights needs --head-bias."));
+        int k = head.ClassCount;
+        int d = head.FeatureDimension;
+        string headDescription = $"{headFile} is K x D = {k} x {d}";
+        NpyArray reference = ReadFeatures(referencePath, "reference features", d, k, headDescription);
+        NpyArray queries = ReadFeatures(queriesPath, "query features", d, k, headDescription);
+        if (!File.Exists(referenceLabelsPath))
+        {
+            throw new UsageException($"{referenceLabelsPath}: file not found.");
+        }
+
+        int[] labels = LabelFile.Read(referenceLabelsPath);
+        if (labels.Length != reference.Shape[0])
+        {
+            throw new UsageException($"{referenceLabelsPath}: {labels.Length} labels for {reference.Shape[0]} reference rows in {referencePath}; there must be one label per row.");
+        }
+
+        LabelFile.EnsureInRange(labels, k, referenceLabelsPath, headFile);
+        EnsureFinite(reference, referencePath);
+        EnsureFinite(queries, queriesPath);
+        return new ScoreInputs(
+            head,
+            new FeatureMatrix(reference.ToSingle(), reference.Shape[0], d),
+            labels,
+            new FeatureMatrix(queries.ToSingle(), queries.Shape[0], d));
+    }
+
+    private static (LinearHead Head, string File) LoadHeadNpy(string headWeightsPath, string headBiasPath)
     {
         NpyArray weights = ReadNpy(headWeightsPath);
         if (weights.Rank != 2)
@@ -42,39 +78,27 @@ public sealed class ScoreInputs
             throw new UsageException($"{headWeightsPath}: head weights must be K x D with K >= 2 classes and D >= 1 features, got shape {Shape(weights)}.");
         }
 
-        string headDescription = $"{headWeightsPath} is K x D = {k} x {d}";
         NpyArray bias = ReadNpy(headBiasPath);
         if (bias.Rank != 1 || bias.Shape[0] != k)
         {
-            throw new UsageException($"{headBiasPath}: head bias must be a 1-D array of K = {k} values ({headDescription}), got shape {Shape(bias)}.");
+            throw new UsageException($"{headBiasPath}: head bias must be a 1-D array of K = {k} values ({headWeightsPath} is K x D = {k} x {d}), got shape {Shape(bias)}.");
         }
 
-        NpyArray reference = ReadFeatures(referencePath, "reference features", d, k, headDescription);
-        NpyArray queries = ReadFeatures(queriesPath, "query features", d, k, headDescription);
-        if (!File.Exists(referenceLabelsPath))
-        {
-            throw new UsageException($"{referenceLabelsPath}: file not found.");
-        }
-
-        int[] labels = LabelFile.Read(referenceLabelsPath);
-        if (labels.Length != reference.Shape[0])
-        {
-            throw new UsageException($"{referenceLabelsPath}: {labels.Length} labels for {reference.Shape[0]} reference rows in {referencePath}; there must be one label per row.");
-        }
-
-        LabelFile.EnsureInRange(labels, k, referenceLabelsPath, headWeightsPath);
         EnsureFinite(weights, headWeightsPath);
         EnsureFinite(bias, headBiasPath);
-        EnsureFinite(reference, referencePath);
-        EnsureFinite(queries, queriesPath);
 
         // The head stays in float64: at α in the thousands, rounding W to float32 moves the states (LinearHead).
-        var head = new LinearHead(weights.ToDouble(), bias.ToDouble(), k, d);
-        return new ScoreInputs(
-            head,
-            new FeatureMatrix(reference.ToSingle(), reference.Shape[0], d),
-            labels,
-            new FeatureMatrix(queries.ToSingle(), queries.Shape[0], d));
+        return (new LinearHead(weights.ToDouble(), bias.ToDouble(), k, d), headWeightsPath);
+    }
+
+    private static (LinearHead Head, string File) LoadHeadFile(string headPath)
+    {
+        if (!File.Exists(headPath))
+        {
+            throw new UsageException($"{headPath}: file not found.");
+        }
+
+        return (HeadFile.Read(headPath).ToLinearHead(), headPath);
     }
 
     private static NpyArray ReadFeatures(string path, string what, int d, int k, string headDescription)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using SkiaSharp;
 
 namespace SisomCluster.Inference.Datasets;
 
@@ -30,6 +31,16 @@ public sealed class FashionMnist
     public byte[] Labels { get; }
 
     public ReadOnlySpan<byte> Image(int index) => Pixels.AsSpan(index * Side * Side, Side * Side);
+
+    /// <summary>Image <paramref name="index"/> as an 8-bit greyscale PNG (how pools of real files are built from it).</summary>
+    public byte[] EncodePng(int index)
+    {
+        var info = new SKImageInfo(Side, Side, SKColorType.Gray8, SKAlphaType.Opaque);
+        using var bitmap = new SKBitmap(info);
+        Image(index).CopyTo(bitmap.GetPixelSpan());
+        using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
 
     /// <summary>Loads the training (60 000) or test (10 000) split, optionally only the first <paramref name="limit"/> images.</summary>
     public static FashionMnist Load(bool train, int? limit = null, string directory = DefaultDirectory)

@@ -31,5 +31,6 @@ public sealed record ManifestInput
     /// <summary>"iso_crop" (scale the shorter side, centre-crop; ML.NET's default) or "stretch".</summary>
     public string Resize { get; init; } = "iso_crop";
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Channels => Colour == "grey" ? 1 : 3;
 }

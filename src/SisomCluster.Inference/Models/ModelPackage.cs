@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Onnx;
+using SisomCluster.Inference.Decoding;
 using SisomCluster.Inference.Npy;
 
 namespace SisomCluster.Inference.Models;
@@ -17,6 +18,18 @@ public sealed class ModelPackage
         Manifest = manifest;
         Version = version;
         MeanImage = meanImage;
+        ManifestInput input = manifest.Input;
+        Normalization = new PixelNormalization
+        {
+            Width = input.Width,
+            Height = input.Height,
+            ChannelOrder = input.Colour switch { "bgr" => ChannelOrder.Bgr, "grey" => ChannelOrder.Grey, _ => ChannelOrder.Rgb },
+            Scale = (float)input.Scale,
+            Mean = input.Mean.Select(v => (float)v).ToArray(),
+            Std = input.Std.Select(v => (float)v).ToArray(),
+            MeanImage = meanImage,
+            Resize = input.Resize == "stretch" ? ResizeMode.Stretch : ResizeMode.IsoCrop,
+        };
     }
 
     public string ModelPath { get; }
@@ -30,6 +43,9 @@ public sealed class ModelPackage
 
     /// <summary>The per-pixel mean image (C×H×W), when the manifest names one.</summary>
     public float[]? MeanImage { get; }
+
+    /// <summary>How the decoder turns pixels into this model's input.</summary>
+    public PixelNormalization Normalization { get; }
 
     /// <summary>Loads <paramref name="modelPath"/> with the manifest beside it (<c>NAME.manifest.json</c>) or the one given.</summary>
     public static ModelPackage Load(string modelPath, string? manifestPath = null)

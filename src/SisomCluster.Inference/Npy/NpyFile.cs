@@ -93,9 +93,25 @@ public static class NpyFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(array);
+        WriteHeader(stream, array.DataType, array.Shape.ToArray());
+        if (array.SingleValues is { } single)
+        {
+            WriteChunked<float>(stream, single);
+        }
+        else
+        {
+            WriteChunked<double>(stream, array.DoubleValues!);
+        }
+    }
+
+    /// <summary>Writes the magic, version and header of a C-order little-endian array; the data follows.</summary>
+    public static void WriteHeader(Stream stream, NpyDataType dataType, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(shape);
         EnsureLittleEndianHost();
-        string descr = array.DataType == NpyDataType.Float32 ? "<f4" : "<f8";
-        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {DescribeShape(array.Shape.ToArray())}, }}";
+        string descr = dataType == NpyDataType.Float32 ? "<f4" : "<f8";
+        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {DescribeShape(shape)}, }}";
         byte major = 1;
         string header = PaddedHeader(dict, prefixLength: 10);
         if (header.Length > ushort.MaxValue)
@@ -120,14 +136,6 @@ public static class NpyFile
         }
 
         stream.Write(Encoding.Latin1.GetBytes(header));
-        if (array.SingleValues is { } single)
-        {
-            WriteChunked<float>(stream, single);
-        }
-        else
-        {
-            WriteChunked<double>(stream, array.DoubleValues!);
-        }
     }
 
     /// <summary>The dict padded with spaces and ended by a newline so that the data starts on a 64-byte boundary.</summary>
