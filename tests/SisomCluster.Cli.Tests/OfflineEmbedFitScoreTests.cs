@@ -69,6 +69,18 @@ public sealed class OfflineEmbedFitScoreTests : IDisposable
     }
 
     [Fact]
+    public void Embed_with_provider_cuda_on_the_cpu_build_is_a_one_line_error()
+    {
+        string pool = Directory.CreateDirectory(_directory.File("one")).FullName;
+        File.WriteAllBytes(Path.Combine(pool, "a.png"), FashionMnist.Load(train: true, limit: 1).EncodePng(0));
+        CliResult result = CliResult.Run("offline", "embed", "--provider", "cuda", "--images", pool, "--out", _directory.File("e.npy"), "--ids", _directory.File("i.txt"), "--model-cache", _directory.File("models"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.StderrLines);
+        Assert.StartsWith("error: --provider cuda:", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(_directory.File("e.npy")));
+    }
+
+    [Fact]
     public void Model_inspect_proposes_a_manifest_for_a_classifier()
     {
         string cnn = Path.Combine(AppContext.BaseDirectory, "TestData", "small_cnn.onnx");

@@ -40,6 +40,19 @@ internal static class ModelOptions
         return DefaultModels.Resolve(model, cacheDirectory);
     }
 
+    /// <summary>Creates the session; an unavailable provider the user asked for is a one-line error, not a crash.</summary>
+    public static FeatureExtractor CreateExtractor(ModelPackage model, ExtractorOptions options)
+    {
+        try
+        {
+            return new FeatureExtractor(model, options);
+        }
+        catch (InvalidOperationException e) when (options.Provider == ExecutionProvider.Cuda)
+        {
+            throw new UsageException($"--provider cuda: {e.Message.Split('\n', 2)[0].Trim()}", e);
+        }
+    }
+
     public static string DefaultCacheDirectory()
     {
         string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");

@@ -64,7 +64,7 @@ internal sealed class OfflineEmbedCommand : Command
             throw new UsageException($"--logits-out: model {model.Manifest.Name} has no classifier (no logits output).");
         }
 
-        using var extractor = new FeatureExtractor(model, new ExtractorOptions { Provider = parse.GetValue(_provider), IntraOpThreads = parse.GetValue(_threads) });
+        using FeatureExtractor extractor = ModelOptions.CreateExtractor(model, new ExtractorOptions { Provider = parse.GetValue(_provider), IntraOpThreads = parse.GetValue(_threads) });
         if (extractor.FallbackReason is { } reason)
         {
             stderr.WriteLine($"note: running on CPU, CUDA unavailable: {FirstLine(reason)}");

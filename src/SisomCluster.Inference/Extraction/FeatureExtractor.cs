@@ -177,5 +177,8 @@ public sealed class FeatureExtractor : IDisposable
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = options.IntraOpThreads,
+
+            // Warnings (e.g. a CUDA library that will not load) reach the caller as FallbackReason instead of the console.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
 }
