@@ -51,30 +51,23 @@ public static class CoreKernelBenchmark
         ScoringContext context = ScoringContext.FromParts(head, alpha: 100, reference, stats, sisomeWeight: 0.5, quantile: 0.95, thresholdSisom: 1.5, thresholdSisome: 1.5);
         var scorer = new SisomScorer(context, search);
 
-        // Warm up (JIT, class packs), then size the query batch so one pass takes about `seconds`.
-        FeatureMatrix features = RandomMatrix(random, 1024, dimension, 2.0);
-        double perItem = double.PositiveInfinity;
-        for (int i = 0; i < 3; i++)
-        {
-            perItem = Math.Min(perItem, Time(() => scorer.Score(features)) / features.Rows);
-        }
-
-        int queries = (int)Math.Clamp(seconds / perItem, 1024, 50_000);
-        features = RandomMatrix(random, queries, dimension, 2.0);
-
-        // Median of three passes, for the full scoring path and for the distance search alone.
+        // Score in batches of 4 096, as a worker does, repeated until `seconds` have passed: one giant batch would
+        // measure the first-touch page faults of its fresh buffers rather than the kernel.
+        const int Batch = 4096;
+        FeatureMatrix features = RandomMatrix(random, Batch, dimension, 2.0);
         SisomScoreBatch batch = scorer.Score(features);
-        double scoreSeconds = Median(() => Time(() => scorer.Score(features)));
+        double scoreSeconds = Repeat(seconds, () => scorer.Score(features), out int scorePasses);
         StateMatrix states = batch.States;
         DistanceRatios ratios = DistanceRatios.Compute(reference, states, batch.Predicted, default, 1, search);
-        double searchSeconds = Median(() => Time(() => DistanceRatios.Compute(reference, states, batch.Predicted, default, 1, search)));
+        double searchSeconds = Repeat(seconds, () => DistanceRatios.Compute(reference, states, batch.Predicted, default, 1, search), out int searchPasses);
+        int queries = Batch;
         double pairs = 0;
         foreach (int p in batch.Predicted)
         {
             pairs += reference.ClassSize(p);
         }
 
-        double flops = 2.0 * pairs * dimension;
+        double flops = 2.0 * pairs * dimension * searchPasses;
 
         // Naive scalar loop over a subset (it is orders of magnitude slower), same arithmetic.
         int naiveQueries = (int)Math.Clamp(2_000_000_000.0 / (referenceCount * (double)dimension), 16, queries);
@@ -86,26 +79,26 @@ public static class CoreKernelBenchmark
             ReferenceCount: referenceCount,
             Dimension: dimension,
             Classes: classes,
-            Queries: queries,
-            ItemsPerSecond: queries / scoreSeconds,
+            Queries: queries * scorePasses,
+            ItemsPerSecond: queries * scorePasses / scoreSeconds,
             SearchGflops: flops / searchSeconds / 1e9,
             NaiveQueries: naiveQueries,
             NaiveItemsPerSecond: naiveQueries / naiveSeconds,
             NaiveGflops: 2.0 * naivePairs * dimension / naiveSeconds / 1e9);
     }
 
-    private static double Time(Action action)
+    /// <summary>Runs <paramref name="action"/> until at least <paramref name="seconds"/> have passed (at least 3 times).</summary>
+    private static double Repeat(double seconds, Action action, out int passes)
     {
-        var sw = Stopwatch.StartNew();
-        action();
-        return sw.Elapsed.TotalSeconds;
-    }
+        var clock = Stopwatch.StartNew();
+        passes = 0;
+        while (passes < 3 || clock.Elapsed.TotalSeconds < seconds)
+        {
+            action();
+            passes++;
+        }
 
-    private static double Median(Func<double> measure)
-    {
-        double[] runs = [measure(), measure(), measure()];
-        Array.Sort(runs);
-        return runs[1];
+        return clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>The textbook loop: one scalar accumulation per pair, no blocking, no SIMD, one thread. Checks its answers against the kernel.</summary>
