@@ -81,6 +81,27 @@ public sealed class OfflineEmbedFitScoreTests : IDisposable
     }
 
     [Fact]
+    public void Score_takes_w_and_b_from_a_classifier_model_and_refuses_a_backbone()
+    {
+        // small_cnn.onnx: a trained Fashion-MNIST CNN whose final Gemm is K = 10 x D = 32.
+        string cnn = Path.Combine(AppContext.BaseDirectory, "TestData", "small_cnn.onnx");
+        var random = new Random(3);
+        float[] Features(int rows) => Enumerable.Range(0, rows * 32).Select(_ => (float)random.NextDouble()).ToArray();
+        NpyFile.Write(_directory.File("ref.npy"), new NpyArray(Features(40), 40, 32));
+        NpyFile.Write(_directory.File("q.npy"), new NpyArray(Features(5), 5, 32));
+        File.WriteAllLines(_directory.File("labels.txt"), Enumerable.Range(0, 40).Select(i => (i % 10).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        CliResult result = CliResult.Run("offline", "score", "--reference", _directory.File("ref.npy"), "--reference-labels", _directory.File("labels.txt"), "--head", cnn, "--queries", _directory.File("q.npy"), "--out", _directory.File("s.csv"), "--alpha", "10");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("K = 10, D = 32", result.Stdout, StringComparison.Ordinal);
+
+        string backbone = _directory.File("backbone.onnx");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "models", "resnet18", "ResNet18.onnx"), backbone);
+        CliResult refused = CliResult.Run("offline", "score", "--reference", _directory.File("ref.npy"), "--reference-labels", _directory.File("labels.txt"), "--head", backbone, "--queries", _directory.File("q.npy"), "--out", _directory.File("s2.csv"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("no final Gemm or MatMul", refused.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Model_inspect_proposes_a_manifest_for_a_classifier()
     {
         string cnn = Path.Combine(AppContext.BaseDirectory, "TestData", "small_cnn.onnx");

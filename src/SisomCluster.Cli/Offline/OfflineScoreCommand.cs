@@ -16,7 +16,7 @@ internal sealed class OfflineScoreCommand : Command
     private readonly Option<string> _referenceLabels = FileOption("--reference-labels", "labels.txt", "True labels of the reference rows: one integer in 0..K-1 per line.", required: true);
     private readonly Option<string> _headWeights = FileOption("--head-weights", "W.npy", "Final linear layer weights W, K x D .npy (PyTorch/scikit-learn layout). With --head-bias, instead of --head.", required: false);
     private readonly Option<string> _headBias = FileOption("--head-bias", "b.npy", "Final linear layer bias b, K values .npy.", required: false);
-    private readonly Option<string> _head = FileOption("--head", "head.json", "A head fitted by `sisom offline fit-head`, instead of --head-weights/--head-bias.", required: false);
+    private readonly Option<string> _head = FileOption("--head", "head.json|model.onnx", "A head fitted by `sisom offline fit-head` (head.json), or a classifier .onnx whose final Gemm/MatMul gives W and b; instead of --head-weights/--head-bias.", required: false);
     private readonly Option<string> _queries = FileOption("--queries", "q.npy", "Query features h to score, M x D .npy.", required: true);
     private readonly Option<string> _out = FileOption("--out", "scores.csv", "CSV file to write, one row per query (written atomically).", required: true);
     private readonly Option<string> _statsOut = FileOption("--stats-out", "stats.json", "Optional JSON file with alpha, the alpha grid, ID statistics and thresholds.", required: false);

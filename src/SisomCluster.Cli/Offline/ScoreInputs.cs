@@ -2,6 +2,7 @@ using SisomCluster.Inference.Npy;
 using SisomCluster.Core;
 using SisomCluster.Core.States;
 using SisomCluster.Inference.Heads;
+using SisomCluster.Inference.Models;
 
 namespace SisomCluster.Cli.Offline;
 
@@ -98,7 +99,10 @@ public sealed class ScoreInputs
             throw new UsageException($"{headPath}: file not found.");
         }
 
-        return (HeadFile.Read(headPath).ToLinearHead(), headPath);
+        // A classifier model carries its own W and b in its final Gemm/MatMul.
+        return headPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+            ? (ModelPackage.ReadFinalLinearLayer(headPath), headPath)
+            : (HeadFile.Read(headPath).ToLinearHead(), headPath);
     }
 
     private static NpyArray ReadFeatures(string path, string what, int d, int k, string headDescription)

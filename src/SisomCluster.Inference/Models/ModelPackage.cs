@@ -89,6 +89,18 @@ public sealed class ModelPackage
         return new ModelPackage(Path.GetFullPath(modelPath), modelBytes, manifest, version, meanImage);
     }
 
+    /// <summary>
+    /// W and b of a full classifier, read from its last Gemm/MatMul initialisers (SISOM.md §2). A backbone
+    /// without one gets a clear error: its head has to be fitted on labeled embeddings.
+    /// </summary>
+    public static Core.States.LinearHead ReadFinalLinearLayer(string modelPath)
+    {
+        ModelProto model = OnnxGraph.Parse(File.ReadAllBytes(modelPath), modelPath);
+        var found = OnnxGraph.FindFinalLinearLayer(model)
+            ?? throw new InvalidDataException($"{modelPath}: no final Gemm or MatMul with initializer weights, so the model has no classifier to take W and b from; fit a head on labeled embeddings (sisom offline fit-head).");
+        return Core.States.LinearHead.FromSingle(found.Weights, found.Bias, found.ClassCount, found.FeatureDimension);
+    }
+
     public static string ManifestPathFor(string modelPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".manifest.json");
 
