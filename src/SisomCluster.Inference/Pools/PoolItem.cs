@@ -1,0 +1,33 @@
+namespace SisomCluster.Inference.Pools;
+
+/// <summary>
+/// One item of a shard as a worker reads it: encoded image bytes, or an embedding for the Embeddings
+/// source, or an <see cref="Error"/> when its file could not be read. A bad file is an item, not an
+/// exception, so that it becomes an <c>item_errors</c> row and the rest of the shard is still scored.
+/// </summary>
+public sealed record PoolItem
+{
+    /// <summary>The file named by the item does not exist.</summary>
+    public const string MissingCode = "missing";
+
+    /// <summary>The file exists but could not be read (permissions, I/O error, a directory in its place).</summary>
+    public const string UnreadableCode = "unreadable";
+
+    public required string Id { get; init; }
+
+    /// <summary>Encoded image bytes (empty for an embedding or a failed item).</summary>
+    public ReadOnlyMemory<byte> Bytes { get; init; }
+
+    /// <summary>The stored embedding row, for the Embeddings source; null otherwise.</summary>
+    public float[]? Embedding { get; init; }
+
+    public string? Source { get; init; }
+
+    public DateTimeOffset? CapturedAt { get; init; }
+
+    /// <summary><see cref="MissingCode"/> or <see cref="UnreadableCode"/> when the item failed; null otherwise.</summary>
+    public string? ErrorCode { get; init; }
+
+    /// <summary>Why the item could not be read, naming the file; null when it was read.</summary>
+    public string? Error { get; init; }
+}
