@@ -1,0 +1,136 @@
+using SisomCluster.Core;
+using SisomCluster.Core.Baselines;
+using SisomCluster.Core.Scoring;
+using SisomCluster.Inference.Extraction;
+using SisomCluster.Inference.Pools;
+using SisomCluster.Inference.Sources;
+
+namespace SisomCluster.Server.Worker;
+
+/// <summary>
+/// The worker's pipeline for one shard: read → decode → batch → infer (Inference) → SISOM (Core).
+/// Items that carry an embedding (re-scoring from stored features) skip the model; items that
+/// cannot be read or decoded become <see cref="FailedItem"/>s. Never throws for a bad item.
+/// </summary>
+public sealed class ShardScorer
+{
+    private readonly FeatureExtractor? _extractor;
+    private readonly PipelineOptions _pipeline;
+
+    /// <param name="extractor">The model; null for shards of precomputed embeddings.</param>
+    public ShardScorer(FeatureExtractor? extractor, PipelineOptions? pipeline = null)
+    {
+        _extractor = extractor;
+        _pipeline = pipeline ?? new PipelineOptions();
+    }
+
+    public async Task<ShardScores> ScoreAsync(IEnumerable<PoolItem> items, WorkerContext context, bool keepEmbeddings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(context);
+        var scored = new List<ScoredItem>();
+        var failed = new List<FailedItem>();
+        var embedded = new List<PoolItem>();
+        var scorer = new SisomScorer(context.Scoring);
+        int dimension = context.Scoring.Head.FeatureDimension;
+
+        IEnumerable<SourceImage> Images()
+        {
+            foreach (PoolItem item in items)
+            {
+                if (item.ErrorCode is { } code)
+                {
+                    failed.Add(new FailedItem(item.Id, code, item.Error ?? string.Empty));
+                }
+                else if (item.Embedding is not null)
+                {
+                    embedded.Add(item);
+                }
+                else
+                {
+                    yield return new SourceImage(item.Id, item.Bytes);
+                }
+            }
+        }
+
+        if (_extractor is null)
+        {
+            foreach (SourceImage image in Images())
+            {
+                failed.Add(new FailedItem(image.Id, "no_model", "the shard has images but this worker runs without a model"));
+            }
+        }
+        else
+        {
+            if (_extractor.FeatureDimension != dimension)
+            {
+                throw new InvalidOperationException($"The model gives D = {_extractor.FeatureDimension}, the scoring context expects D = {dimension}.");
+            }
+
+            await new EmbeddingPipeline(_extractor, _pipeline).RunAsync(
+                Images(),
+                (batch, _) =>
+                {
+                    failed.AddRange(batch.Failures.Select(f => new FailedItem(f.Id, f.Code, f.Detail)));
+                    if (batch.Count > 0)
+                    {
+                        var features = new FeatureMatrix(batch.Features.AsSpan(0, batch.Count * dimension).ToArray(), batch.Count, dimension);
+                        Collect(scorer.Score(features), features, batch.Ids.AsSpan(0, batch.Count), context, keepEmbeddings, scored);
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        const int EmbeddingBatch = 4096;
+        foreach (PoolItem[] chunk in embedded.Chunk(EmbeddingBatch))
+        {
+            var data = new float[chunk.Length * dimension];
+            var ids = new string[chunk.Length];
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                if (chunk[i].Embedding!.Length != dimension)
+                {
+                    throw new InvalidDataException($"Item '{chunk[i].Id}' has an embedding of length {chunk[i].Embedding!.Length}, the context expects {dimension}.");
+                }
+
+                chunk[i].Embedding!.CopyTo(data, i * dimension);
+                ids[i] = chunk[i].Id;
+            }
+
+            var features = new FeatureMatrix(data, chunk.Length, dimension);
+            Collect(scorer.Score(features), features, ids, context, keepEmbeddings, scored);
+        }
+
+        return new ShardScores(scored, failed);
+    }
+
+    private static void Collect(SisomScoreBatch batch, FeatureMatrix features, ReadOnlySpan<string> ids, WorkerContext context, bool keepEmbeddings, List<ScoredItem> output)
+    {
+        for (int i = 0; i < batch.Count; i++)
+        {
+            LogitBaselines baselines = LogitBaselines.Compute(batch.Logits.Row(i));
+            int nearest = batch.Ratios.NearestReference[i];
+            double dOut = batch.Ratios.DOut[i];
+            output.Add(new ScoredItem(
+                ids[i],
+                batch.Predicted[i],
+                nearest >= 0 ? context.ReferenceIds[nearest] : null,
+                batch.Ratios.DIn[i],
+                double.IsNaN(dOut) ? null : dOut,
+                batch.Ratios.Ratio[i],
+                batch.Energy[i],
+                batch.Sisom[i],
+                batch.Sisome[i],
+                baselines.Msp,
+                baselines.MaxLogit,
+                baselines.Entropy,
+                baselines.Margin,
+                batch.OodSisom[i],
+                batch.OodSisome[i],
+                batch.Ratios.NoReference[i],
+                keepEmbeddings ? features.Row(i).ToArray() : null));
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace SisomCluster.Server.Worker;
+
+/// <summary>Everything one shard produced: every item is in exactly one of the two lists.</summary>
+public sealed record ShardScores(IReadOnlyList<ScoredItem> Scored, IReadOnlyList<FailedItem> Failed)
+{
+    public int FlaggedOod => Scored.Count(s => s.OodSisom);
+}

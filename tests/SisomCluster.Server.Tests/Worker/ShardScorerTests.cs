@@ -1,0 +1,74 @@
+using SisomCluster.Core;
+using SisomCluster.Core.Heads;
+using SisomCluster.Core.Scoring;
+using SisomCluster.Inference.Datasets;
+using SisomCluster.Inference.Extraction;
+using SisomCluster.Inference.Models;
+using SisomCluster.Inference.Pools;
+using SisomCluster.Inference.Sources;
+using SisomCluster.Server.Worker;
+using Xunit;
+
+namespace SisomCluster.Server.Tests.Worker;
+
+public sealed class ShardScorerTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "sisom-worker-" + Guid.NewGuid().ToString("N"));
+    private readonly FeatureExtractor _extractor;
+
+    public ShardScorerTests()
+    {
+        _extractor = new FeatureExtractor(ModelPackage.Load(DefaultModels.PrepareResNet18(_directory)), new ExtractorOptions { Provider = ExecutionProvider.Cpu });
+    }
+
+    public void Dispose()
+    {
+        _extractor.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Every_item_is_scored_or_failed_once_and_embeddings_score_like_images()
+    {
+        FashionMnist data = FashionMnist.Load(train: true, limit: 120);
+        int[] labeled = Enumerable.Range(0, 120).Where(i => data.Labels[i] < 6).Take(60).ToArray();
+        FeatureMatrix referenceFeatures = await EmbedAsync(data, labeled);
+        int[] labels = labeled.Select(i => (int)data.Labels[i]).ToArray();
+        var head = LogisticRegressionFitter.Fit(referenceFeatures, labels, 6).Head;
+        var context = new WorkerContext(Guid.NewGuid(), ScoringContext.Build(head, referenceFeatures, labels), labeled.Select(i => $"ref-{i}").ToArray());
+
+        int[] query = Enumerable.Range(60, 24).ToArray();
+        var items = query.Select(i => new PoolItem { Id = $"q-{i}", Bytes = data.EncodePng(i) }).ToList();
+        items.Add(new PoolItem { Id = "corrupt", Bytes = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4, 5, 6, 7, 8, 9 } });
+        items.Add(new PoolItem { Id = "missing", ErrorCode = PoolItem.MissingCode, Error = "no such file" });
+
+        var scorer = new ShardScorer(_extractor, new PipelineOptions { BatchSize = 8 });
+        ShardScores fromImages = await scorer.ScoreAsync(items, context, keepEmbeddings: true, CancellationToken.None);
+        Assert.Equal(query.Select(i => $"q-{i}"), fromImages.Scored.Select(s => s.Id));
+        Assert.Equal(["missing", "corrupt"], fromImages.Failed.Select(f => f.Id).Order(StringComparer.Ordinal).Reverse());
+        Assert.Contains(fromImages.Failed, f => f.Id == "missing" && f.Reason == "missing");
+        Assert.Contains(fromImages.Failed, f => f.Id == "corrupt" && f.Reason is "corrupt" or "truncated");
+        Assert.All(fromImages.Scored, s => Assert.Equal(512, s.Embedding!.Length));
+        Assert.All(fromImages.Scored, s => Assert.StartsWith("ref-", s.NearestReference, StringComparison.Ordinal));
+
+        // Re-scoring from stored embeddings gives the same numbers without running the model.
+        var embeddingItems = fromImages.Scored.Select(s => new PoolItem { Id = s.Id, Embedding = s.Embedding }).ToList();
+        ShardScores fromEmbeddings = await new ShardScorer(null).ScoreAsync(embeddingItems, context, keepEmbeddings: false, CancellationToken.None);
+        Assert.Equal(fromImages.Scored.Select(s => s.Sisom), fromEmbeddings.Scored.Select(s => s.Sisom));
+        Assert.Equal(fromImages.Scored.Select(s => s.NearestReference), fromEmbeddings.Scored.Select(s => s.NearestReference));
+        Assert.All(fromEmbeddings.Scored, s => Assert.Null(s.Embedding));
+    }
+
+    private async Task<FeatureMatrix> EmbedAsync(FashionMnist data, int[] indices)
+    {
+        var features = new List<float>();
+        await new EmbeddingPipeline(_extractor).RunAsync(
+            indices.Select(i => new SourceImage(i.ToString(System.Globalization.CultureInfo.InvariantCulture), data.EncodePng(i))),
+            (b, _) =>
+            {
+                features.AddRange(b.Features.AsSpan(0, b.Count * b.FeatureDimension).ToArray());
+                return ValueTask.CompletedTask;
+            });
+        return new FeatureMatrix([.. features], indices.Length, 512);
+    }
+}
