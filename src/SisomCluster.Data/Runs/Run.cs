@@ -1,0 +1,43 @@
+namespace SisomCluster.Data.Runs;
+
+/// <summary>One scoring pass of a model (and scoring context) over a pool.</summary>
+public sealed class Run
+{
+    public Guid Id { get; set; }
+
+    public Guid PoolId { get; set; }
+
+    public required string ModelName { get; set; }
+
+    /// <summary>SHA-256 of the ONNX file + manifest (ARCHITECTURE.md §4).</summary>
+    public required string ModelVersion { get; set; }
+
+    /// <summary>Null until the aggregator has built the context the run scores against.</summary>
+    public Guid? ContextId { get; set; }
+
+    public RunState State { get; set; } = RunState.Pending;
+
+    public int ShardSize { get; set; }
+
+    /// <summary>After this many attempts a shard is <see cref="ShardState.Failed"/> instead of re-issued.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>The ID quantile q of the OOD thresholds.</summary>
+    public double Quantile { get; set; }
+
+    public bool StoreEmbeddings { get; set; }
+
+    /// <summary>Selection size B: how many items the global selection picks for labeling.</summary>
+    public int Budget { get; set; }
+
+    /// <summary>The run's remaining options as JSON, opaque here (batch size, execution provider, ...).</summary>
+    public string Options { get; set; } = "{}";
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    public string? Error { get; set; }
+}

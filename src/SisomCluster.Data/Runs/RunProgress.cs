@@ -1,0 +1,54 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace SisomCluster.Data.Runs;
+
+/// <summary>
+/// A run's progress as the <c>shards</c> table says: the aggregator decides a run is finished from this, never by
+/// counting <c>ShardScored</c> messages (which may be duplicated or lost).
+/// </summary>
+public sealed record RunProgress(
+    Guid RunId,
+    int PendingShards,
+    int LeasedShards,
+    int DoneShards,
+    int FailedShards,
+    long Items,
+    long ItemsScored,
+    long ItemsFailed,
+    long ItemsInFailedShards)
+{
+    public int TotalShards => PendingShards + LeasedShards + DoneShards + FailedShards;
+
+    /// <summary>Every shard is done or failed (and there is at least one).</summary>
+    public bool IsFinished => TotalShards > 0 && PendingShards == 0 && LeasedShards == 0;
+
+    public static async Task<RunProgress> LoadAsync(SisomDbContext db, Guid runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var groups = await db.Shards
+            .Where(s => s.RunId == runId)
+            .GroupBy(s => s.State)
+            .Select(g => new
+            {
+                State = g.Key,
+                Shards = g.Count(),
+                Items = g.Sum(s => (long)s.ItemCount),
+                Scored = g.Sum(s => (long)s.Scored),
+                Failed = g.Sum(s => (long)s.Failed),
+            })
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+
+        int Shards(ShardState state) => groups.FirstOrDefault(g => g.State == state)?.Shards ?? 0;
+        return new RunProgress(
+            runId,
+            Shards(ShardState.Pending),
+            Shards(ShardState.Leased),
+            Shards(ShardState.Done),
+            Shards(ShardState.Failed),
+            groups.Sum(g => g.Items),
+            groups.Sum(g => g.Scored),
+            groups.Sum(g => g.Failed),
+            groups.Where(g => g.State == ShardState.Failed).Sum(g => g.Items));
+    }
+}

@@ -1,0 +1,167 @@
+using Npgsql;
+
+namespace SisomCluster.Data.Runs;
+
+/// <summary>
+/// Shard leases: a worker leases the attempt its message names and heartbeats while it works; the coordinator finds
+/// leases that ran out and re-issues the shard with the next attempt, or fails it after max_attempts (ARCHITECTURE.md §3).
+/// Every statement is guarded by the attempt, so a late worker or a second coordinator can never undo a newer decision.
+/// Time comes from <see cref="TimeProvider"/> so tests (and the coordinator's own tests) control the clock.
+/// </summary>
+public sealed class ShardLeases
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _timeProvider;
+
+    public ShardLeases(NpgsqlDataSource dataSource, TimeProvider timeProvider)
+    {
+        _dataSource = dataSource;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>
+    /// Leases attempt <paramref name="attempt"/> of a shard for <paramref name="duration"/>. A pending shard, or one leased
+    /// by a worker that is gone (the broker redelivered its message), goes to <paramref name="owner"/>.
+    /// </summary>
+    /// <returns>The lease, or null when the shard is done, failed or at another attempt: ack the message and drop it.</returns>
+    public async Task<ShardLease?> LeaseAsync(
+        Guid runId, int shardId, int attempt, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        DateTimeOffset now = _timeProvider.GetUtcNow();
+        const string Sql = """
+            UPDATE shards
+            SET state = 'leased', lease_owner = $4, lease_expires_at = $5, started_at = coalesce(started_at, $6)
+            WHERE run_id = $1 AND shard_id = $2 AND attempt = $3 AND state IN ('pending', 'leased')
+            RETURNING lease_expires_at, descriptor::text, item_count
+            """;
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = new NpgsqlCommand(Sql, connection);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now + duration });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+            NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                return new ShardLease(
+                    runId, shardId, attempt, owner, reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), reader.GetInt32(2));
+            }
+        }
+    }
+
+    /// <summary>Extends the lease to now + <paramref name="duration"/>.</summary>
+    /// <returns>False when the lease is lost (re-issued, taken over, or the shard finished): stop working on it.</returns>
+    public async Task<bool> HeartbeatAsync(
+        Guid runId, int shardId, int attempt, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        const string Sql = """
+            UPDATE shards SET lease_expires_at = $5
+            WHERE run_id = $1 AND shard_id = $2 AND attempt = $3 AND lease_owner = $4 AND state = 'leased'
+            """;
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = new NpgsqlCommand(Sql, connection);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _timeProvider.GetUtcNow() + duration });
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }
+    }
+
+    /// <summary>Leased shards (of any run) whose lease ended before now, oldest first.</summary>
+    public async Task<IReadOnlyList<ExpiredShard>> ExpiredAsync(int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        const string Sql = """
+            SELECT run_id, shard_id, attempt, lease_owner, lease_expires_at
+            FROM shards
+            WHERE state = 'leased' AND lease_expires_at <= $1
+            ORDER BY lease_expires_at
+            LIMIT $2
+            """;
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = new NpgsqlCommand(Sql, connection);
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _timeProvider.GetUtcNow() });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            var expired = new List<ExpiredShard>();
+            NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    expired.Add(new ExpiredShard(
+                        reader.GetGuid(0),
+                        reader.GetInt32(1),
+                        reader.GetInt32(2),
+                        reader.IsDBNull(3) ? null : reader.GetString(3),
+                        reader.GetFieldValue<DateTimeOffset>(4)));
+                }
+            }
+
+            return expired;
+        }
+    }
+
+    /// <summary>
+    /// Gives up on attempt <paramref name="attempt"/> of a shard: back to pending with attempt + 1, or failed when the
+    /// attempt was the run's max_attempts-th. <paramref name="reason"/> is kept in <c>last_error</c>. Applies only to a
+    /// pending shard or a leased one whose lease has ended, so a shard that heartbeated since it was listed keeps running.
+    /// </summary>
+    public async Task<ShardReissue> ReissueAsync(
+        Guid runId, int shardId, int attempt, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+
+        // In SET every reference to a column reads the row as it was before the update.
+        const string Sql = """
+            UPDATE shards AS s
+            SET state = CASE WHEN s.attempt < r.max_attempts THEN 'pending' ELSE 'failed' END,
+                attempt = CASE WHEN s.attempt < r.max_attempts THEN s.attempt + 1 ELSE s.attempt END,
+                lease_owner = NULL,
+                lease_expires_at = NULL,
+                published_at = NULL,
+                finished_at = CASE WHEN s.attempt < r.max_attempts THEN NULL ELSE $5 END,
+                last_error = $4
+            FROM runs AS r
+            WHERE r.id = s.run_id AND s.run_id = $1 AND s.shard_id = $2 AND s.attempt = $3
+              AND (s.state = 'pending' OR (s.state = 'leased' AND s.lease_expires_at <= $5))
+            RETURNING s.state, s.attempt
+            """;
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = new NpgsqlCommand(Sql, connection);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _timeProvider.GetUtcNow() });
+            NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return new ShardReissue(ShardReissueStatus.NotReissued, attempt);
+                }
+
+                ShardReissueStatus status = reader.GetString(0) == "failed" ? ShardReissueStatus.Failed : ShardReissueStatus.Reissued;
+                return new ShardReissue(status, reader.GetInt32(1));
+            }
+        }
+    }
+}

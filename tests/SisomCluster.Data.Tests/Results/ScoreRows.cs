@@ -1,0 +1,52 @@
+using SisomCluster.Data.Results;
+
+namespace SisomCluster.Data.Tests.Results;
+
+/// <summary>Deterministic result rows (seeded), as a worker would produce them.</summary>
+internal static class ScoreRows
+{
+    public static List<ItemScoreRow> Make(Guid contextId, int count, int dimension = 0, string prefix = "item", int seed = 42)
+    {
+        var random = new Random(seed);
+        var scoredAt = new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        var rows = new List<ItemScoreRow>(count);
+        for (int i = 0; i < count; i++)
+        {
+            float[]? embedding = null;
+            if (dimension > 0)
+            {
+                embedding = new float[dimension];
+                for (int d = 0; d < dimension; d++)
+                {
+                    embedding[d] = (float)random.NextDouble();
+                }
+            }
+
+            double ratio = random.NextDouble() * 2;
+            rows.Add(new ItemScoreRow
+            {
+                ItemId = $"{prefix}/{i:D7}.jpg",
+                ContextId = contextId,
+                Predicted = i % 10,
+                NearestReference = $"ref/{i % 97}.png",
+                DIn = random.NextDouble(),
+                DOut = random.NextDouble(),
+                Ratio = ratio,
+                Energy = -random.NextDouble() * 10,
+                Sisom = ratio * 0.9,
+                Sisome = ratio * 0.8,
+                Msp = random.NextDouble(),
+                MaxLogit = random.NextDouble() * 20,
+                Entropy = random.NextDouble(),
+                Margin = random.NextDouble(),
+                OodSisom = ratio > 1.8,
+                OodSisome = ratio > 1.7,
+                NoReference = false,
+                ScoredAt = scoredAt.AddMilliseconds(i),
+                Embedding = embedding,
+            });
+        }
+
+        return rows;
+    }
+}

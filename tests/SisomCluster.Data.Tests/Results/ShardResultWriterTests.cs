@@ -1,0 +1,193 @@
+using Microsoft.EntityFrameworkCore;
+using SisomCluster.Data.Results;
+using SisomCluster.Data.Runs;
+using SisomCluster.Data.Tests.Infrastructure;
+using Xunit;
+
+namespace SisomCluster.Data.Tests.Results;
+
+public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
+{
+    private static readonly DateTimeOffset At = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly DatabaseFixture _fixture;
+    private readonly ShardResultWriter _writer;
+
+    public ShardResultWriterTests(DatabaseFixture fixture)
+    {
+        _fixture = fixture;
+        _writer = new ShardResultWriter(fixture.DataSource);
+    }
+
+    [Fact]
+    public async Task First_commit_inserts_the_rows_and_marks_the_shard_done()
+    {
+        (Guid runId, Guid contextId) = await RunAsync(shards: 2);
+        List<ItemScoreRow> scores = ScoreRows.Make(contextId, 50);
+        ItemErrorRow[] errors = [new("bad/0.jpg", "corrupt", "not a JPEG", At), new("bad/1.jpg", "empty", "0 bytes", At)];
+
+        ShardCommitOutcome outcome = await _writer.CommitAsync(runId, 0, 1, scores, errors);
+
+        Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, 50, 2), outcome);
+        Assert.Equal(50, await CountAsync("item_scores", runId));
+        Assert.Equal(2, await CountAsync("item_errors", runId));
+        await using SisomDbContext db = _fixture.CreateDbContext();
+        Shard shard = await db.Shards.SingleAsync(s => s.RunId == runId && s.ShardId == 0);
+        Assert.Equal(ShardState.Done, shard.State);
+        Assert.Equal(50, shard.Scored);
+        Assert.Equal(2, shard.Failed);
+        Assert.NotNull(shard.FinishedAt);
+        Assert.Equal(ShardState.Pending, (await db.Shards.SingleAsync(s => s.RunId == runId && s.ShardId == 1)).State);
+        Assert.All(await db.ItemScores.Where(s => s.RunId == runId).ToListAsync(), s => Assert.Equal(0, s.ShardId));
+    }
+
+    [Fact]
+    public async Task A_redelivered_commit_is_already_done_and_writes_no_duplicates()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        List<ItemScoreRow> scores = ScoreRows.Make(contextId, 30);
+        ItemErrorRow[] errors = [new("bad.jpg", "corrupt", "x", At)];
+        await _writer.CommitAsync(runId, 0, 1, scores, errors);
+
+        ShardCommitOutcome again = await _writer.CommitAsync(runId, 0, 1, scores, errors);
+
+        Assert.Equal(ShardCommitOutcome.NothingWritten(ShardCommitStatus.AlreadyDone), again);
+        Assert.Equal(30, await CountAsync("item_scores", runId));
+        Assert.Equal(1, await CountAsync("item_errors", runId));
+    }
+
+    [Fact]
+    public async Task A_stale_attempt_writes_nothing()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        await SetAttemptAsync(runId, 0, 2);
+
+        ShardCommitOutcome outcome = await _writer.CommitAsync(runId, 0, 1, ScoreRows.Make(contextId, 10), [new("e", "corrupt", "x", At)]);
+
+        Assert.Equal(ShardCommitStatus.StaleAttempt, outcome.Status);
+        Assert.Equal(0, await CountAsync("item_scores", runId));
+        Assert.Equal(0, await CountAsync("item_errors", runId));
+        await using SisomDbContext db = _fixture.CreateDbContext();
+        Assert.Equal(ShardState.Pending, (await db.Shards.SingleAsync(s => s.RunId == runId)).State);
+
+        // The current attempt still commits.
+        Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, 0, 2, ScoreRows.Make(contextId, 10), [])).Status);
+    }
+
+    [Fact]
+    public async Task Concurrent_commits_of_one_shard_commit_exactly_once()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        List<ItemScoreRow> scores = ScoreRows.Make(contextId, 2_000);
+        ItemErrorRow[] errors = [new("bad.jpg", "corrupt", "x", At)];
+
+        ShardCommitOutcome[] outcomes = await Task.WhenAll(
+            Enumerable.Range(0, 4).Select(_ => Task.Run(() => _writer.CommitAsync(runId, 0, 1, scores, errors))));
+
+        Assert.Single(outcomes, o => o.Status == ShardCommitStatus.Committed);
+        Assert.Equal(3, outcomes.Count(o => o.Status == ShardCommitStatus.AlreadyDone));
+        Assert.Equal(2_000, await CountAsync("item_scores", runId));
+        Assert.Equal(1, await CountAsync("item_errors", runId));
+        Assert.Equal(2_000, await _fixture.CountAsync("SELECT scored FROM shards WHERE run_id = $1", runId));
+    }
+
+    [Fact]
+    public async Task Infinity_NaN_and_nulls_round_trip()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        ItemScoreRow row = ScoreRows.Make(contextId, 1)[0] with
+        {
+            DIn = double.PositiveInfinity,
+            DOut = null,
+            Ratio = double.NaN,
+            Energy = double.NegativeInfinity,
+            NearestReference = null,
+            NoReference = true,
+            Embedding = null,
+        };
+        ItemScoreRow withEmbedding = ScoreRows.Make(contextId, 1, dimension: 8, prefix: "emb")[0];
+
+        await _writer.CommitAsync(runId, 0, 1, [row, withEmbedding], []);
+
+        await using SisomDbContext db = _fixture.CreateDbContext();
+        ItemScore stored = await db.ItemScores.SingleAsync(s => s.RunId == runId && s.ItemId == row.ItemId);
+        Assert.Equal(double.PositiveInfinity, stored.DIn);
+        Assert.Null(stored.DOut);
+        Assert.True(double.IsNaN(stored.Ratio));
+        Assert.Equal(double.NegativeInfinity, stored.Energy);
+        Assert.Null(stored.NearestReference);
+        Assert.Null(stored.Embedding);
+        Assert.True(stored.NoReference);
+        Assert.Equal(contextId, stored.ContextId);
+        Assert.Equal(row.ScoredAt, stored.ScoredAt);
+
+        ItemScore embedded = await db.ItemScores.SingleAsync(s => s.RunId == runId && s.ItemId == withEmbedding.ItemId);
+        Assert.Equal(withEmbedding.Embedding, embedded.Embedding!.ToArray());
+        Assert.Equal(withEmbedding.DOut, embedded.DOut);
+        Assert.Equal(withEmbedding.NearestReference, embedded.NearestReference);
+    }
+
+    [Fact]
+    public async Task Error_rows_land_in_item_errors()
+    {
+        (Guid runId, _) = await RunAsync(shards: 4);
+        ItemErrorRow[] errors =
+        [
+            new("a.jpg", "corrupt", "invalid Huffman code", At),
+            new("b.png", "truncated", "data ends at byte 811", At.AddSeconds(1)),
+            new("c.webp", "decompression_bomb", "40000x40000 exceeds the pixel limit", At.AddSeconds(2)),
+        ];
+
+        ShardCommitOutcome outcome = await _writer.CommitAsync(runId, 3, 1, [], errors);
+
+        Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, 0, 3), outcome);
+        await using SisomDbContext db = _fixture.CreateDbContext();
+        List<ItemError> stored = await db.ItemErrors.Where(e => e.RunId == runId).OrderBy(e => e.ItemId).ToListAsync();
+        Assert.Equal(errors.Select(e => (e.ItemId, e.Reason, e.Detail, e.At)), stored.Select(e => (e.ItemId, e.Reason, e.Detail, e.At)));
+        Assert.All(stored, e => Assert.Equal(3, e.ShardId));
+    }
+
+    [Fact]
+    public async Task An_item_already_scored_by_another_shard_is_not_counted_twice()
+    {
+        (Guid runId, Guid contextId) = await RunAsync(shards: 2);
+        List<ItemScoreRow> rows = ScoreRows.Make(contextId, 10);
+        await _writer.CommitAsync(runId, 0, 1, rows[..6], []);
+
+        ShardCommitOutcome second = await _writer.CommitAsync(runId, 1, 1, rows[4..], []);
+
+        Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, 4, 0), second);
+        Assert.Equal(10, await CountAsync("item_scores", runId));
+        Assert.Equal(10, await _fixture.CountAsync("SELECT sum(scored) FROM shards WHERE run_id = $1", runId));
+    }
+
+    [Fact]
+    public async Task A_failed_shard_or_an_unknown_one_takes_no_rows()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        await using (SisomDbContext db = _fixture.CreateDbContext())
+        {
+            await db.Shards.Where(s => s.RunId == runId).ExecuteUpdateAsync(u => u.SetProperty(s => s.State, ShardState.Failed));
+        }
+
+        Assert.Equal(ShardCommitStatus.ShardFailed, (await _writer.CommitAsync(runId, 0, 1, ScoreRows.Make(contextId, 3), [])).Status);
+        Assert.Equal(ShardCommitStatus.UnknownShard, (await _writer.CommitAsync(runId, 7, 1, ScoreRows.Make(contextId, 3), [])).Status);
+        Assert.Equal(0, await CountAsync("item_scores", runId));
+    }
+
+    private async Task<(Guid RunId, Guid ContextId)> RunAsync(int shards = 1)
+    {
+        Guid poolId = await Seed.PoolAsync(_fixture);
+        Guid contextId = await Seed.ContextAsync(_fixture, poolId);
+        return (await Seed.RunAsync(_fixture, poolId, shards), contextId);
+    }
+
+    private Task<long> CountAsync(string table, Guid runId) =>
+        _fixture.CountAsync($"SELECT count(*) FROM {table} WHERE run_id = $1", runId);
+
+    private async Task SetAttemptAsync(Guid runId, int shardId, int attempt)
+    {
+        await using SisomDbContext db = _fixture.CreateDbContext();
+        await db.Shards.Where(s => s.RunId == runId && s.ShardId == shardId).ExecuteUpdateAsync(u => u.SetProperty(s => s.Attempt, attempt));
+    }
+}
