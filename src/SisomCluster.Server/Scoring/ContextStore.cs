@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Pgvector;
+using SisomCluster.Core;
+using SisomCluster.Core.Reference;
+using SisomCluster.Core.Scoring;
+using SisomCluster.Core.States;
+using SisomCluster.Data;
+using SisomCluster.Server.Worker;
+using StoredContext = SisomCluster.Data.Scoring.ScoringContext;
+using StoredReference = SisomCluster.Data.Scoring.ReferenceItem;
+
+namespace SisomCluster.Server.Scoring;
+
+/// <summary>
+/// Scoring contexts in PostgreSQL: the aggregator saves one (states, margins, statistics, head,
+/// thresholds, the α grid) and every worker loads it — nothing is recomputed on the way (ARCHITECTURE.md §4).
+/// </summary>
+public sealed class ContextStore(SisomDbContext db)
+{
+    public async Task<Guid> SaveAsync(ScoringContext context, Guid poolId, string modelVersion, IReadOnlyList<string> referenceIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(referenceIds);
+        ReferenceSet reference = context.Reference;
+        if (referenceIds.Count != reference.Count)
+        {
+            throw new ArgumentException($"{referenceIds.Count} ids for {reference.Count} reference items.", nameof(referenceIds));
+        }
+
+        var stored = new StoredContext
+        {
+            Id = Guid.NewGuid(),
+            PoolId = poolId,
+            ModelVersion = modelVersion,
+            ReferenceVersion = ReferenceVersion.Of(referenceIds.Select((id, i) => (id, reference.Labels[i]))),
+            Alpha = context.Alpha,
+            RAvg = context.Statistics.RAvg,
+            SdR = context.Statistics.SdR,
+            MuE = context.Statistics.MuE,
+            SdE = context.Statistics.SdE,
+            SisomeWeight = context.SisomeWeight,
+            Quantile = context.Quantile,
+            ThresholdSisom = context.ThresholdSisom,
+            ThresholdSisome = context.ThresholdSisome,
+            NeighbourRank = context.NeighbourRank,
+            ClassCount = context.Head.ClassCount,
+            StateDimension = reference.Dimension,
+            HeadWeights = context.Head.Weights,
+            HeadBias = context.Head.Bias,
+            AlphaGrid = JsonSerializer.Serialize(context.AlphaGrid.Select(a => new { alpha = a.Alpha, r_avg = double.IsFinite(a.RAvg) ? a.RAvg : (double?)null, eligible = a.Eligible })),
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.ScoringContexts.Add(stored);
+        for (int i = 0; i < reference.Count; i++)
+        {
+            db.ReferenceItems.Add(new StoredReference
+            {
+                ContextId = stored.Id,
+                ItemId = referenceIds[i],
+                Label = reference.Labels[i],
+                State = new Vector(reference.States.Row(i).ToArray()),
+                Margin = reference.Margins[i],
+            });
+        }
+
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return stored.Id;
+    }
+
+    public async Task<WorkerContext> LoadAsync(Guid contextId, CancellationToken cancellationToken)
+    {
+        StoredContext stored = await db.ScoringContexts.AsNoTracking().SingleOrDefaultAsync(c => c.Id == contextId, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Scoring context {contextId} does not exist.");
+        List<StoredReference> references = await db.ReferenceItems.AsNoTracking()
+            .Where(r => r.ContextId == contextId)
+            .OrderBy(r => r.ItemId)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        int s = stored.StateDimension;
+        var states = new float[references.Count * s];
+        var labels = new int[references.Count];
+        var margins = new double[references.Count];
+        for (int i = 0; i < references.Count; i++)
+        {
+            references[i].State.ToArray().CopyTo(states, i * s);
+            labels[i] = references[i].Label;
+            margins[i] = references[i].Margin;
+        }
+
+        var head = new LinearHead(stored.HeadWeights!, stored.HeadBias!, stored.ClassCount, stored.HeadWeights!.Length / stored.ClassCount);
+        var reference = new ReferenceSet(new FeatureMatrix(states, references.Count, s), labels, stored.ClassCount, margins);
+        var statistics = new IdStatistics(stored.RAvg, stored.SdR, stored.MuE, stored.SdE, references.Count, references.Count);
+        ScoringContext context = ScoringContext.FromParts(head, stored.Alpha, reference, statistics, stored.SisomeWeight, stored.Quantile, stored.ThresholdSisom, stored.ThresholdSisome, stored.NeighbourRank);
+        return new WorkerContext(contextId, context, references.Select(r => r.ItemId).ToArray());
+    }
+}
