@@ -1,0 +1,68 @@
+using SisomCluster.Core;
+using SisomCluster.Core.Scoring;
+using SisomCluster.Core.States;
+using SisomCluster.Data.Tests.Infrastructure;
+using SisomCluster.Server.Aggregator;
+using SisomCluster.Server.Scoring;
+using SisomCluster.Server.Worker;
+using Xunit;
+
+namespace SisomCluster.Server.Tests.Scoring;
+
+public sealed class ContextStoreTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task A_saved_context_loads_and_scores_bit_identically()
+    {
+        var random = new Random(8);
+        const int N = 90;
+        const int D = 24;
+        var labeled = Enumerable.Range(0, N).Select(i => new ContextBuilder.LabeledFeatures(
+            $"ref-{i:D3}",
+            i % 3,
+            Enumerable.Range(0, D).Select(d => (float)((random.NextDouble() * 2) + (d % 3 == i % 3 ? 1.5 : 0))).ToArray())).ToList();
+        (ScoringContext built, IReadOnlyList<string> ids, var fitted) = ContextBuilder.Build(labeled, classCount: 3, modelHead: null, new ScoringContextOptions());
+        Assert.NotNull(fitted);
+        Assert.Equal(labeled.Select(l => l.ItemId).Order(StringComparer.Ordinal), ids);
+
+        Guid poolId = await Seed.PoolAsync(database);
+        Guid contextId;
+        await using (var db = database.CreateDbContext())
+        {
+            contextId = await new ContextStore(db).SaveAsync(built, poolId, "model-v1", ids, CancellationToken.None);
+        }
+
+        WorkerContext loaded;
+        await using (var db = database.CreateDbContext())
+        {
+            loaded = await new ContextStore(db).LoadAsync(contextId, CancellationToken.None);
+        }
+
+        Assert.Equal(ids, loaded.ReferenceIds);
+        Assert.Equal(built.Alpha, loaded.Scoring.Alpha);
+        Assert.Equal(built.Reference.Margins, loaded.Scoring.Reference.Margins);
+        var queries = new FeatureMatrix(Enumerable.Range(0, 40 * D).Select(_ => (float)(random.NextDouble() * 3)).ToArray(), 40, D);
+        SisomScoreBatch a = new SisomScorer(built).Score(queries);
+        SisomScoreBatch b = new SisomScorer(loaded.Scoring).Score(queries);
+        Assert.Equal(a.Sisom, b.Sisom);
+        Assert.Equal(a.Sisome, b.Sisome);
+        Assert.Equal(a.OodSisom, b.OodSisom);
+        Assert.Equal(a.Ratios.NearestReference, b.Ratios.NearestReference);
+    }
+
+    [Fact]
+    public void Reference_version_depends_on_ids_and_labels_not_order()
+    {
+        string v1 = ReferenceVersion.Of([("a", 1), ("b", 2)]);
+        Assert.Equal(v1, ReferenceVersion.Of([("b", 2), ("a", 1)]));
+        Assert.NotEqual(v1, ReferenceVersion.Of([("a", 1), ("b", 1)]));
+        Assert.NotEqual(v1, ReferenceVersion.Of([("a", 1), ("c", 2)]));
+    }
+
+    [Fact]
+    public void Building_without_labels_is_a_clear_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ContextBuilder.Build([], 3, null, new ScoringContextOptions()));
+        Assert.Contains("sisom labels import", e.Message, StringComparison.Ordinal);
+    }
+}
