@@ -18,6 +18,9 @@ public static class CliApplication
             OfflineCommand.Create(),
             Bench.BenchCommand.Create(),
             Model.ModelCommand.Create(),
+            Cluster.MigrateCommand.Create(),
+            Cluster.PoolCommand.Create(),
+            Cluster.LabelsCommand.Create(),
         };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
