@@ -64,7 +64,7 @@ RMQ_ADV_CONF=$RMQ_ROOT/advanced.config
 RMQ_PLUGINS_FILE=$RMQ_ROOT/enabled_plugins
 RMQ_ENV_FILE=$RMQ_ROOT/rabbitmq-env.conf
 RMQ_NODENAME=sisom-$AMQP_PORT@localhost   # one node per port: two checkouts on one machine do not collide in epmd
-RMQ_PROVISIONED=$RMQ_MNESIA/.sisom-provisioned
+RMQ_PROVISIONED=$RMQ_MNESIA/.$RMQ_NODENAME.provisioned   # per node: each node name has its own database
 EPMD_PIDFILE=$RMQ_ROOT/epmd.pid
 EPMD_FOREIGN=$RMQ_ROOT/epmd.not-ours    # epmd existed before us: never kill it
 

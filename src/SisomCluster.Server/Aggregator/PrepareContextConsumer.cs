@@ -1,0 +1,100 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using SisomCluster.Contracts;
+using SisomCluster.Core.Scoring;
+using SisomCluster.Core.States;
+using SisomCluster.Data;
+using SisomCluster.Data.Runs;
+using SisomCluster.Inference.Extraction;
+using SisomCluster.Inference.Models;
+using SisomCluster.Inference.Pools;
+using SisomCluster.Inference.Sources;
+using SisomCluster.Server.Scoring;
+using SisomCluster.Server.Worker;
+
+namespace SisomCluster.Server.Aggregator;
+
+/// <summary>
+/// The reference phase (ARCHITECTURE.md §3 step 0): reads the pool's labeled items, embeds them with the
+/// run's model (embedding pools already carry features), builds and stores the scoring context —
+/// or reuses a stored one with the same model and reference-set version — then announces it.
+/// </summary>
+/// <remarks>
+/// The labeled items are embedded here, in the aggregator, rather than by a worker shard: they are
+/// 10²–10⁵ items, small beside the pool. At larger label counts this becomes shard 0 for the workers.
+/// </remarks>
+public sealed class PrepareContextConsumer(SisomDbContext db, WorkerRuntime runtime, TimeProvider time) : IConsumer<PrepareContext>
+{
+    public async Task Consume(ConsumeContext<PrepareContext> context)
+    {
+        CancellationToken token = context.CancellationToken;
+        Run run = await db.Runs.SingleAsync(r => r.Id == context.Message.RunId, token).ConfigureAwait(false);
+        if (run.ContextId is { } existing)
+        {
+            await context.Publish(new ContextReady { RunId = run.Id, ContextId = existing }, token).ConfigureAwait(false);
+            return;
+        }
+
+        Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, token).ConfigureAwait(false);
+        Dictionary<string, int> labels = await db.Labels.AsNoTracking().Where(l => l.PoolId == pool.Id).ToDictionaryAsync(l => l.ItemId, l => l.Label, StringComparer.Ordinal, token).ConfigureAwait(false);
+        IPoolSource source = PoolSources.Open(Enum.Parse<PoolSourceKind>(pool.SourceKind, ignoreCase: true), pool.SourceUri);
+        FeatureExtractor? model = source.Kind == PoolSourceKind.Embeddings ? null : runtime.Model(run.ModelName);
+        string modelVersion = model?.Model.Version ?? "embeddings:" + pool.SourceUri;
+        string referenceVersion = ReferenceVersion.Of(labels.Select(l => (l.Key, l.Value)));
+
+        Guid? reusable = await db.ScoringContexts.AsNoTracking()
+            .Where(c => c.PoolId == pool.Id && c.ModelVersion == modelVersion && c.ReferenceVersion == referenceVersion && c.Quantile == run.Quantile)
+            .OrderByDescending(c => c.CreatedAt)
+            .Select(c => (Guid?)c.Id)
+            .FirstOrDefaultAsync(token).ConfigureAwait(false);
+        Guid contextId = reusable ?? await BuildAsync(source, model, labels, run, pool.Id, modelVersion, token).ConfigureAwait(false);
+
+        run.ContextId = contextId;
+        run.ModelVersion = modelVersion;
+        run.State = RunState.Running;
+        run.StartedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(token).ConfigureAwait(false);
+        await context.Publish(new ContextReady { RunId = run.Id, ContextId = contextId }, token).ConfigureAwait(false);
+    }
+
+    private async Task<Guid> BuildAsync(IPoolSource source, FeatureExtractor? model, Dictionary<string, int> labels, Run run, Guid poolId, string modelVersion, CancellationToken token)
+    {
+        var labeled = new List<ContextBuilder.LabeledFeatures>();
+        var images = new List<SourceImage>();
+        foreach (ShardDescriptor shard in source.List(run.ShardSize).Shards)
+        {
+            foreach (PoolItem item in source.Read(shard).Where(i => labels.ContainsKey(i.Id) && i.ErrorCode is null))
+            {
+                if (item.Embedding is { } embedding)
+                {
+                    labeled.Add(new(item.Id, labels[item.Id], embedding));
+                }
+                else
+                {
+                    images.Add(new SourceImage(item.Id, item.Bytes));
+                }
+            }
+        }
+
+        if (model is not null && images.Count > 0)
+        {
+            await new EmbeddingPipeline(model).RunAsync(
+                images,
+                (batch, _) =>
+                {
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        labeled.Add(new(batch.Ids[i], labels[batch.Ids[i]], batch.FeatureRow(i).ToArray()));
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
+                token).ConfigureAwait(false);
+        }
+
+        int classes = Math.Max(2, labels.Count == 0 ? 0 : labels.Values.Max() + 1);
+        LinearHead? head = model?.Model.Manifest.Outputs.Logits is null ? null : ModelPackage.ReadFinalLinearLayer(model.Model.ModelPath);
+        (ScoringContext built, IReadOnlyList<string> ids, _) = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, new ScoringContextOptions { Quantile = run.Quantile });
+        return await new ContextStore(db).SaveAsync(built, poolId, modelVersion, ids, token).ConfigureAwait(false);
+    }
+}

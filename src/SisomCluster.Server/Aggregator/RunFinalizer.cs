@@ -1,0 +1,119 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SisomCluster.Contracts;
+using SisomCluster.Core.Evaluation;
+using SisomCluster.Core.Selection;
+using SisomCluster.Data;
+using SisomCluster.Data.Monitoring;
+using SisomCluster.Data.Results;
+using SisomCluster.Data.Runs;
+
+namespace SisomCluster.Server.Aggregator;
+
+/// <summary>
+/// Finalises a run once the <c>shards</c> table says every shard is done or failed (never by counting
+/// messages): global selection, thresholds, drift points, then <see cref="RunCompleted"/>. The
+/// running → finalizing transition is one conditional UPDATE, so duplicate events finalise once.
+/// </summary>
+public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource, IOptions<AggregatorOptions> options, TimeProvider time)
+{
+    public async Task TryFinalizeAsync(Guid runId, IPublishEndpoint bus, CancellationToken token)
+    {
+        RunProgress progress = await RunProgress.LoadAsync(db, runId, token).ConfigureAwait(false);
+        if (!progress.IsFinished)
+        {
+            return;
+        }
+
+        int claimed = await db.Runs.Where(r => r.Id == runId && r.State == RunState.Running)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.State, RunState.Finalizing), token).ConfigureAwait(false);
+        if (claimed == 0)
+        {
+            return;
+        }
+
+        Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, token).ConfigureAwait(false);
+        Data.Scoring.ScoringContext context = await db.ScoringContexts.AsNoTracking().SingleAsync(c => c.Id == run.ContextId, token).ConfigureAwait(false);
+        DateTimeOffset now = time.GetUtcNow();
+        int referenceCount = await db.ReferenceItems.CountAsync(r => r.ContextId == context.Id, token).ConfigureAwait(false);
+
+        IReadOnlyList<SelectedItem> selected = await SelectAsync(run, token).ConfigureAwait(false);
+        db.Selections.AddRange(selected.Select(s => new Selection { RunId = runId, Rank = s.Rank, ItemId = s.Id, Score = s.Score, OriginalScore = s.OriginalScore, Predicted = s.Predicted, Reason = s.Reason.ToString().ToLowerInvariant(), CreatedAt = now }));
+        db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisom", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisom, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
+        db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisome", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisome, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
+        db.DriftPoints.AddRange(await DriftAsync(run, token).ConfigureAwait(false));
+        await db.SaveChangesAsync(token).ConfigureAwait(false);
+
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.State, RunState.Completed).SetProperty(r => r.CompletedAt, now), token).ConfigureAwait(false);
+        RunProgress final = await RunProgress.LoadAsync(db, runId, token).ConfigureAwait(false);
+        await bus.Publish(
+            new RunCompleted { RunId = runId, State = "completed", Scored = final.ItemsScored, Failed = final.ItemsFailed + final.ItemsInFailedShards, FailedShards = final.FailedShards, Selected = selected.Count },
+            token).ConfigureAwait(false);
+    }
+
+    /// <summary>SQL narrows the pool to the top factor·B unlabeled (and, by default, in-distribution) candidates; Core orders and takes B (SISOM.md §8.3).</summary>
+    private async Task<IReadOnlyList<SelectedItem>> SelectAsync(Run run, CancellationToken token)
+    {
+        const string Sql = """
+            SELECT s.item_id, s.sisom, s.predicted, s.ood_sisom
+            FROM item_scores s
+            LEFT JOIN labels l ON l.pool_id = $2 AND l.item_id = s.item_id
+            WHERE s.run_id = $1 AND l.item_id IS NULL AND ($3 = false OR s.ood_sisom = false)
+            ORDER BY s.sisom DESC, s.item_id
+            LIMIT $4
+            """;
+        var candidates = new List<SelectionCandidate>();
+        await using NpgsqlCommand command = dataSource.CreateCommand(Sql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.PoolId });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = options.Value.ExcludeOod });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = run.Budget * options.Value.CandidateFactor });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            candidates.Add(new SelectionCandidate(reader.GetString(0), reader.GetDouble(1), reader.GetInt32(2), reader.GetBoolean(3)));
+        }
+
+        return ActiveLearningSelector.Select(candidates, new SelectionOptions { Budget = run.Budget, ExcludeOod = options.Value.ExcludeOod });
+    }
+
+    /// <summary>OOD rate per source and per hour of capture (or scoring) time, with Wilson 95 % intervals (SISOM.md §8.2).</summary>
+    private async Task<List<DriftPoint>> DriftAsync(Run run, CancellationToken token)
+    {
+        const string Sql = """
+            SELECT 'source' AS kind, coalesce(i.source, '(none)') AS bucket, count(*), count(*) FILTER (WHERE s.ood_sisom)
+            FROM item_scores s LEFT JOIN items i ON i.pool_id = $2 AND i.item_id = s.item_id
+            WHERE s.run_id = $1 GROUP BY 2
+            UNION ALL
+            SELECT 'hour', to_char(date_trunc('hour', coalesce(i.captured_at, s.scored_at) AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*), count(*) FILTER (WHERE s.ood_sisom)
+            FROM item_scores s LEFT JOIN items i ON i.pool_id = $2 AND i.item_id = s.item_id
+            WHERE s.run_id = $1 GROUP BY 2
+            """;
+        var points = new List<DriftPoint>();
+        await using NpgsqlCommand command = dataSource.CreateCommand(Sql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.PoolId });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            long scored = reader.GetInt64(2);
+            long flagged = reader.GetInt64(3);
+            WilsonInterval w = WilsonInterval.Compute(flagged, scored);
+            points.Add(new DriftPoint
+            {
+                RunId = run.Id,
+                BucketKind = reader.GetString(0) == "source" ? DriftBucketKind.Source : DriftBucketKind.Hour,
+                Bucket = reader.GetString(1),
+                Scored = scored,
+                Flagged = flagged,
+                Rate = w.Rate,
+                Lower = w.Lower,
+                Upper = w.Upper,
+            });
+        }
+
+        return points;
+    }
+}

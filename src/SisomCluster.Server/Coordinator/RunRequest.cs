@@ -1,0 +1,4 @@
+namespace SisomCluster.Server.Coordinator;
+
+/// <summary>What a user asks for when starting a run.</summary>
+public sealed record RunRequest(string Pool, string Model, int Budget, double Quantile = 0.95, bool StoreEmbeddings = false, int? ShardSize = null);

@@ -1,0 +1,132 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SisomCluster.Contracts;
+using SisomCluster.Data;
+using SisomCluster.Data.Results;
+using SisomCluster.Data.Runs;
+using SisomCluster.Inference.Extraction;
+using SisomCluster.Inference.Pools;
+using SisomCluster.Server.Scoring;
+
+namespace SisomCluster.Server.Worker;
+
+/// <summary>
+/// Scores one shard: lease it, keep the lease alive, read → decode → infer → SISOM, commit rows and the
+/// shard state in one transaction, then publish <see cref="ShardScored"/>. Idempotent: a redelivered or
+/// stale message finds the shard done (or at another attempt) and is acknowledged without work.
+/// </summary>
+public sealed partial class ScoreShardConsumer(
+    SisomDbContext db,
+    ShardLeases leases,
+    ShardResultWriter writer,
+    WorkerRuntime runtime,
+    IOptions<WorkerOptions> options,
+    TimeProvider time,
+    ILogger<ScoreShardConsumer> logger) : IConsumer<ScoreShard>
+{
+    public async Task Consume(ConsumeContext<ScoreShard> context)
+    {
+        ScoreShard message = context.Message;
+        TimeSpan leaseFor = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+        ShardLease? lease = await leases.LeaseAsync(message.RunId, message.ShardId, message.Attempt, runtime.WorkerId, leaseFor, context.CancellationToken).ConfigureAwait(false);
+        if (lease is null)
+        {
+            LogDropped(message.RunId, message.ShardId, message.Attempt);
+            return;
+        }
+
+        long started = time.GetTimestamp();
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        Task heartbeat = HeartbeatAsync(message, leaseFor, work);
+        try
+        {
+            Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == message.RunId, work.Token).ConfigureAwait(false);
+            Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, work.Token).ConfigureAwait(false);
+            WorkerContext scoring = await runtime.ContextAsync(run.ContextId ?? throw new InvalidOperationException($"Run {run.Id} has no scoring context."), id => new ContextStore(db).LoadAsync(id, CancellationToken.None)).ConfigureAwait(false);
+            ShardDescriptor descriptor = ShardDescriptor.FromJson(lease.Descriptor);
+            IPoolSource source = PoolSources.Open(Enum.Parse<PoolSourceKind>(pool.SourceKind, ignoreCase: true), pool.SourceUri);
+            FeatureExtractor? model = descriptor.Kind == PoolSourceKind.Embeddings ? null : runtime.Model(run.ModelName);
+            var scorer = new ShardScorer(model, new PipelineOptions { BatchSize = options.Value.BatchSize, DecodeThreads = options.Value.DecodeThreads });
+            ShardScores scores = await scorer.ScoreAsync(source.Read(descriptor), scoring, run.StoreEmbeddings, work.Token).ConfigureAwait(false);
+
+            DateTimeOffset now = time.GetUtcNow();
+            ShardCommitOutcome outcome = await writer.CommitAsync(
+                message.RunId,
+                message.ShardId,
+                message.Attempt,
+                scores.Scored.Select(s => ToRow(s, scoring.ContextId, now)).ToList(),
+                scores.Failed.Select(f => new ItemErrorRow(f.Id, f.Reason, f.Detail, now)).ToList(),
+                context.CancellationToken).ConfigureAwait(false);
+            LogCommitted(message.RunId, message.ShardId, message.Attempt, outcome.Status, outcome.ScoresInserted, outcome.ErrorsInserted);
+            if (outcome.Status == ShardCommitStatus.Committed)
+            {
+                await context.Publish(
+                    new ShardScored
+                    {
+                        RunId = message.RunId,
+                        ShardId = message.ShardId,
+                        Attempt = message.Attempt,
+                        Scored = outcome.ScoresInserted,
+                        Failed = outcome.ErrorsInserted,
+                        FlaggedOod = scores.FlaggedOod,
+                        WorkerId = runtime.WorkerId,
+                        Seconds = time.GetElapsedTime(started).TotalSeconds,
+                    },
+                    context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await work.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task HeartbeatAsync(ScoreShard message, TimeSpan leaseFor, CancellationTokenSource work)
+    {
+        using var timer = new PeriodicTimer(leaseFor / 3, time);
+        while (await timer.WaitForNextTickAsync(work.Token).ConfigureAwait(false))
+        {
+            if (!await leases.HeartbeatAsync(message.RunId, message.ShardId, message.Attempt, runtime.WorkerId, leaseFor, work.Token).ConfigureAwait(false))
+            {
+                // The lease was re-issued or the shard finished elsewhere: stop; the commit would be refused anyway.
+                LogLeaseLost(message.RunId, message.ShardId, message.Attempt);
+                await work.CancelAsync().ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
+    private static ItemScoreRow ToRow(ScoredItem s, Guid contextId, DateTimeOffset at) => new()
+    {
+        ItemId = s.Id,
+        ContextId = contextId,
+        Predicted = s.Predicted,
+        NearestReference = s.NearestReference,
+        DIn = s.DIn,
+        DOut = s.DOut,
+        Ratio = s.Ratio,
+        Energy = s.Energy,
+        Sisom = s.Sisom,
+        Sisome = s.Sisome,
+        Msp = s.Msp,
+        MaxLogit = s.MaxLogit,
+        Entropy = s.Entropy,
+        Margin = s.Margin,
+        OodSisom = s.OodSisom,
+        OodSisome = s.OodSisome,
+        NoReference = s.NoReference,
+        ScoredAt = at,
+        Embedding = s.Embedding,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped ScoreShard {RunId}/{ShardId} attempt {Attempt}: the shard is done, failed or at another attempt")]
+    private partial void LogDropped(Guid runId, int shardId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {RunId}/{ShardId} attempt {Attempt}: {Status}, {Scored} scores, {Errors} errors")]
+    private partial void LogCommitted(Guid runId, int shardId, int attempt, ShardCommitStatus status, int scored, int errors);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease on shard {RunId}/{ShardId} attempt {Attempt}; stopping")]
+    private partial void LogLeaseLost(Guid runId, int shardId, int attempt);
+}

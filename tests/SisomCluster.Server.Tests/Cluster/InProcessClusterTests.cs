@@ -1,0 +1,105 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SisomCluster.Data;
+using SisomCluster.Data.Labels;
+using SisomCluster.Data.Pools;
+using SisomCluster.Data.Runs;
+using SisomCluster.Data.Tests.Infrastructure;
+using SisomCluster.Inference.Npy;
+using SisomCluster.Server.Coordinator;
+using SisomCluster.Server.Hosting;
+using Xunit;
+
+namespace SisomCluster.Server.Tests.Cluster;
+
+/// <summary>
+/// All roles in one process on the real RabbitMQ and PostgreSQL, over a pool of precomputed embeddings:
+/// run start → context → shards → scores → selection, thresholds, drift → completed.
+/// </summary>
+public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("sisom-cluster-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task An_embeddings_pool_is_scored_exactly_once_and_the_run_completes()
+    {
+        const int N = 2000;
+        const int D = 16;
+        var random = new Random(12);
+        var data = new float[N * D];
+        var truth = new int[N];
+        for (int i = 0; i < N; i++)
+        {
+            truth[i] = i % 4;
+            for (int d = 0; d < D; d++)
+            {
+                // Classes 0-2 are clusters; class 3 (unlabeled) sits elsewhere: OOD.
+                data[(i * D) + d] = (float)((random.NextDouble() * 0.6) + (d % 4 == truth[i] ? 2.0 : 0.0));
+            }
+        }
+
+        string npy = Path.Combine(_directory, "emb.npy");
+        NpyFile.Write(npy, new NpyArray(data, N, D));
+        File.WriteAllLines(Path.Combine(_directory, "emb.ids.txt"), Enumerable.Range(0, N).Select(i => $"item-{i:D5}"));
+
+        Guid poolId = Guid.NewGuid();
+        await using (SisomDbContext db = database.CreateDbContext())
+        {
+            db.Pools.Add(new Pool { Id = poolId, Name = "embeddings", SourceKind = "embeddings", SourceUri = npy, CreatedAt = DateTimeOffset.UtcNow, ItemCount = N });
+            await db.SaveChangesAsync();
+        }
+
+        await new ItemRegistry(database.DataSource).AddItemsAsync(poolId, Enumerable.Range(0, N).Select(i => new ItemRow($"item-{i:D5}", Source: i < N / 2 ? "crawl-a" : "crawl-b")));
+        string labels = string.Join('\n', Enumerable.Range(0, N).Where(i => truth[i] < 3).Take(150).Select(i => $"item-{i:D5},{truth[i]}"));
+        await new LabelImporter(database.DataSource).ImportAsync(poolId, new StringReader(labels), null);
+
+        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration["ConnectionStrings:Sisom"] = database.ConnectionString;
+        builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
+        builder.Configuration["Server:QueuePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
+        builder.Configuration["Coordinator:ShardSize"] = "300";
+        builder.AddSisomServer(ServerRoles.All);
+        await using WebApplication app = builder.Build();
+        app.MapSisomServer(ServerRoles.All);
+        await app.StartAsync();
+
+        Guid runId;
+        using (IServiceScope scope = app.Services.CreateScope())
+        {
+            runId = await scope.ServiceProvider.GetRequiredService<RunLauncher>().StartAsync(new RunRequest("embeddings", "resnet18", Budget: 25), CancellationToken.None);
+        }
+
+        RunState state = RunState.Pending;
+        DateTime deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline && state != RunState.Completed)
+        {
+            await Task.Delay(250);
+            await using SisomDbContext db = database.CreateDbContext();
+            state = await db.Runs.Where(r => r.Id == runId).Select(r => r.State).SingleAsync();
+        }
+
+        await app.StopAsync();
+        Assert.Equal(RunState.Completed, state);
+        Assert.Equal(7, await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND state = 'done'", runId));
+        Assert.Equal(N, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1", runId));
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM item_errors WHERE run_id = $1", runId));
+        Assert.Equal(25, await database.CountAsync("SELECT count(*) FROM selections WHERE run_id = $1", runId));
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM selections x JOIN item_scores s ON s.run_id = x.run_id AND s.item_id = x.item_id WHERE x.run_id = $1 AND s.ood_sisom", runId));
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM selections x JOIN labels l ON l.item_id = x.item_id WHERE x.run_id = $1", runId));
+        Assert.Equal(2, await database.CountAsync("SELECT count(*) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'source'", runId));
+        Assert.Equal(2, await database.CountAsync("SELECT count(*) FROM thresholds WHERE run_id = $1", runId));
+
+        // The unlabeled cluster (class 3) is far from every reference: flagged far more often than the ID items,
+        // whose rate stays near 1 − q (SISOM.md §8.2).
+        double oodRate = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_sisom AND (substr(item_id, 6)::int % 4) = 3", runId) / (N / 4.0);
+        double idRate = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_sisom AND (substr(item_id, 6)::int % 4) <> 3", runId) / (N * 3 / 4.0);
+        Assert.True(idRate < 0.15, $"ID items flagged at {idRate.ToString("P1", CultureInfo.InvariantCulture)}");
+        Assert.True(oodRate > 3 * idRate, $"OOD items flagged at {oodRate.ToString("P1", CultureInfo.InvariantCulture)}, ID at {idRate.ToString("P1", CultureInfo.InvariantCulture)}");
+    }
+}
