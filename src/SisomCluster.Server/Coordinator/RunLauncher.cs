@@ -9,12 +9,15 @@ using SisomCluster.Inference.Pools;
 namespace SisomCluster.Server.Coordinator;
 
 /// <summary>
-/// Starts a run (ARCHITECTURE.md §3): lists the pool source once, writes one <c>shards</c> row per shard,
-/// and asks the aggregator for the scoring context; the shards are published when it is ready.
+/// Starts runs (ARCHITECTURE.md §3). <see cref="CreateAsync"/> only writes a pending run — what the CLI and
+/// the API do, without a bus. The coordinator's <see cref="LaunchNextAsync"/> claims a pending run that has
+/// no shards yet (row lock, SKIP LOCKED, so several coordinators never launch one run twice), lists the
+/// pool source once, writes one <c>shards</c> row per shard and asks the aggregator for the scoring
+/// context; the shards are published when it is ready.
 /// </summary>
-public sealed class RunLauncher(SisomDbContext db, IPublishEndpoint bus, IOptions<CoordinatorOptions> options, TimeProvider time)
+public sealed class RunLauncher(SisomDbContext db, IOptions<CoordinatorOptions> options, TimeProvider time)
 {
-    public async Task<Guid> StartAsync(RunRequest request, CancellationToken cancellationToken)
+    public async Task<Guid> CreateAsync(RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Budget < 1)
@@ -22,27 +25,47 @@ public sealed class RunLauncher(SisomDbContext db, IPublishEndpoint bus, IOption
             throw new ArgumentException($"The selection budget must be >= 1, got {request.Budget}.", nameof(request));
         }
 
-        Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleOrDefaultAsync(p => p.Name == request.Pool, cancellationToken).ConfigureAwait(false)
-            ?? throw new ArgumentException($"No pool named '{request.Pool}'.", nameof(request));
-        IPoolSource source = PoolSources.Open(Enum.Parse<PoolSourceKind>(pool.SourceKind, ignoreCase: true), pool.SourceUri);
-        int shardSize = request.ShardSize ?? options.Value.ShardSize;
-        PoolListing listing = source.List(shardSize);
-        DateTimeOffset now = time.GetUtcNow();
+        Guid poolId = await db.Pools.Where(p => p.Name == request.Pool).Select(p => p.Id).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (poolId == Guid.Empty)
+        {
+            throw new ArgumentException($"No pool named '{request.Pool}'.", nameof(request));
+        }
+
         var run = new Run
         {
             Id = Guid.NewGuid(),
-            PoolId = pool.Id,
+            PoolId = poolId,
             ModelName = request.Model,
             ModelVersion = "pending",
             State = RunState.Pending,
-            ShardSize = shardSize,
+            ShardSize = request.ShardSize ?? options.Value.ShardSize,
             MaxAttempts = options.Value.MaxAttempts,
             Quantile = request.Quantile,
             StoreEmbeddings = request.StoreEmbeddings,
             Budget = request.Budget,
-            CreatedAt = now,
+            CreatedAt = time.GetUtcNow(),
         };
         db.Runs.Add(run);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return run.Id;
+    }
+
+    /// <summary>Launches one pending run, if any; returns its id.</summary>
+    public async Task<Guid?> LaunchNextAsync(IPublishEndpoint bus, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        Run? run = await db.Runs
+            .FromSql($"SELECT * FROM runs r WHERE r.state = 'pending' AND NOT EXISTS (SELECT 1 FROM shards s WHERE s.run_id = r.id) ORDER BY r.created_at LIMIT 1 FOR UPDATE SKIP LOCKED")
+            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return null;
+        }
+
+        Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, cancellationToken).ConfigureAwait(false);
+        IPoolSource source = PoolSources.Open(Enum.Parse<PoolSourceKind>(pool.SourceKind, ignoreCase: true), pool.SourceUri);
+        PoolListing listing = source.List(run.ShardSize);
         foreach (ShardDescriptor shard in listing.Shards)
         {
             db.Shards.Add(new Shard
@@ -57,6 +80,7 @@ public sealed class RunLauncher(SisomDbContext db, IPublishEndpoint bus, IOption
         }
 
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         await bus.Publish(new PrepareContext { RunId = run.Id }, cancellationToken).ConfigureAwait(false);
         return run.Id;
     }

@@ -28,6 +28,7 @@ public static class ServerHostExtensions
         if (roles.HasFlag(ServerRoles.Coordinator))
         {
             builder.Services.AddHostedService<LeaseMonitor>();
+            builder.Services.AddHostedService<PendingRunLauncher>();
         }
 
         string prefix = builder.Configuration["Server:QueuePrefix"] ?? "sisom";

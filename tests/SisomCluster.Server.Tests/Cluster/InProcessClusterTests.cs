@@ -72,7 +72,7 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         Guid runId;
         using (IServiceScope scope = app.Services.CreateScope())
         {
-            runId = await scope.ServiceProvider.GetRequiredService<RunLauncher>().StartAsync(new RunRequest("embeddings", "resnet18", Budget: 25), CancellationToken.None);
+            runId = await scope.ServiceProvider.GetRequiredService<RunLauncher>().CreateAsync(new RunRequest("embeddings", "resnet18", Budget: 25), CancellationToken.None);
         }
 
         RunState state = RunState.Pending;

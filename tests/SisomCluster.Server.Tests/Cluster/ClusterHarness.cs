@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SisomCluster.Data;
+using SisomCluster.Data.Labels;
+using SisomCluster.Data.Pools;
+using SisomCluster.Data.Runs;
+using SisomCluster.Data.Tests.Infrastructure;
+using SisomCluster.Inference.Datasets;
+using SisomCluster.Inference.Pools;
+using SisomCluster.Server.Coordinator;
+using SkiaSharp;
+
+namespace SisomCluster.Server.Tests.Cluster;
+
+/// <summary>
+/// A Fashion-MNIST pool as WebDataset tar shards (ID classes 0–5, near-OOD classes 6–9, far-OOD noise and
+/// blank images), registered with labels, and real server processes started with <c>--roles</c>.
+/// </summary>
+public sealed class ClusterHarness : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+
+    public ClusterHarness(DatabaseFixture database, string directory)
+    {
+        Database = database;
+        Directory = directory;
+        QueuePrefix = "e" + Guid.NewGuid().ToString("N")[..8];
+    }
+
+    public DatabaseFixture Database { get; }
+
+    public string Directory { get; }
+
+    public string QueuePrefix { get; }
+
+    public Guid PoolId { get; private set; }
+
+    public HashSet<string> Labeled { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Writes the tars, registers the pool and its items, imports the labels.</summary>
+    public async Task BuildPoolAsync(int idCount, int nearCount, int farCount, int labeledCount, int tars)
+    {
+        FashionMnist data = FashionMnist.Load(train: true, limit: 6000);
+        var items = new List<(string Key, byte[] Png, int? Label)>();
+        int idSeen = 0;
+        int nearSeen = 0;
+        for (int i = 0; i < data.Count && (idSeen < idCount || nearSeen < nearCount); i++)
+        {
+            int label = data.Labels[i];
+            if (label < 6 && idSeen < idCount)
+            {
+                items.Add(($"id-{idSeen++:D5}-c{label}", data.EncodePng(i), label));
+            }
+            else if (label >= 6 && nearSeen < nearCount)
+            {
+                items.Add(($"near-{nearSeen++:D5}-c{label}", data.EncodePng(i), null));
+            }
+        }
+
+        var random = new Random(4);
+        for (int f = 0; f < farCount; f++)
+        {
+            items.Add(($"far-{f:D5}", Grey(p => f % 2 == 0 ? (byte)random.Next(256) : (byte)(f * 5 % 256)), null));
+        }
+
+        string poolDirectory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "pool")).FullName;
+        int perTar = (items.Count + tars - 1) / tars;
+        for (int t = 0; t < tars; t++)
+        {
+            await using FileStream stream = File.Create(Path.Combine(poolDirectory, $"shard-{t:D2}.tar"));
+            await using var writer = new TarWriter(stream);
+            foreach ((string key, byte[] png, _) in items.Skip(t * perTar).Take(perTar))
+            {
+                await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, key + ".png") { DataStream = new MemoryStream(png) });
+            }
+        }
+
+        IPoolSource source = PoolSources.Open(PoolSourceKind.Tar, poolDirectory);
+        PoolListing listing = source.List(4096);
+        PoolId = Guid.NewGuid();
+        await using (SisomDbContext db = Database.CreateDbContext())
+        {
+            db.Pools.Add(new Pool { Id = PoolId, Name = "fashion", SourceKind = "tar", SourceUri = source.Uri, CreatedAt = DateTimeOffset.UtcNow, ItemCount = listing.Items.Count });
+            await db.SaveChangesAsync();
+        }
+
+        await new ItemRegistry(Database.DataSource).AddItemsAsync(PoolId, listing.Items.Select(i => new ItemRow(i.Id, i.Uri, i.Source, i.CapturedAt)));
+        var lines = new List<string>();
+        foreach (PoolItemInfo item in listing.Items.Where(i => i.Id.Contains("/id-", StringComparison.Ordinal)).Take(labeledCount))
+        {
+            Labeled.Add(item.Id);
+            lines.Add($"{item.Id},{item.Id[^1]}");
+        }
+
+        await new LabelImporter(Database.DataSource).ImportAsync(PoolId, new StringReader(string.Join('\n', lines)), null);
+    }
+
+    public Process Start(string roles, params (string Key, string Value)[] settings)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "sisom-server.dll"), "--roles", roles, "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Directory,
+        };
+        start.Environment["ConnectionStrings__Sisom"] = Database.ConnectionString;
+        start.Environment["ConnectionStrings__RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
+        start.Environment["Server__QueuePrefix"] = QueuePrefix;
+        start.Environment["Worker__ModelCache"] = Path.Combine(Directory, "models");
+        start.Environment["Worker__IntraOpThreads"] = "1";
+        start.Environment["Worker__DecodeThreads"] = "1";
+        start.Environment["Coordinator__LeaseCheckSeconds"] = "2";
+        foreach ((string key, string value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        Process process = Process.Start(start)!;
+        string log = Path.Combine(Directory, $"{roles.Replace(',', '-')}-{process.Id}.log");
+        process.OutputDataReceived += (_, e) => Append(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        return process;
+    }
+
+    public async Task<Guid> StartRunAsync(int budget)
+    {
+        await using SisomDbContext db = Database.CreateDbContext();
+        return await new RunLauncher(db, Options.Create(new CoordinatorOptions()), TimeProvider.System).CreateAsync(new RunRequest("fashion", "resnet18", budget), CancellationToken.None);
+    }
+
+    public async Task<RunState> WaitForRunAsync(Guid runId, TimeSpan timeout, Func<RunProgress, Task>? onProgress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        RunState state = RunState.Pending;
+        while (clock.Elapsed < timeout && state is not (RunState.Completed or RunState.Failed))
+        {
+            await Task.Delay(500);
+            await using SisomDbContext db = Database.CreateDbContext();
+            state = await db.Runs.Where(r => r.Id == runId).Select(r => r.State).SingleAsync();
+            if (onProgress is not null)
+            {
+                await onProgress(await RunProgress.LoadAsync(db, runId));
+            }
+        }
+
+        return state;
+    }
+
+    public string Logs() => string.Join("\n", System.IO.Directory.GetFiles(Directory, "*.log").Select(f => $"== {Path.GetFileName(f)}\n{string.Join('\n', File.ReadLines(f).TakeLast(40))}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (Process process in _processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+        }
+    }
+
+    private static void Append(string path, string? line)
+    {
+        if (line is not null)
+        {
+            lock (typeof(ClusterHarness))
+            {
+                File.AppendAllText(path, line + "\n");
+            }
+        }
+    }
+
+    private static byte[] Grey(Func<int, byte> pixel)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(28, 28, SKColorType.Gray8, SKAlphaType.Opaque));
+        Span<byte> pixels = bitmap.GetPixelSpan();
+        for (int p = 0; p < pixels.Length; p++)
+        {
+            pixels[p] = pixel(p);
+        }
+
+        using SKData png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+}
