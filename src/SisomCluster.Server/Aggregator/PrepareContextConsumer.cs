@@ -23,7 +23,7 @@ namespace SisomCluster.Server.Aggregator;
 /// The labeled items are embedded here, in the aggregator, rather than by a worker shard: they are
 /// 10²–10⁵ items, small beside the pool. At larger label counts this becomes shard 0 for the workers.
 /// </remarks>
-public sealed class PrepareContextConsumer(SisomDbContext db, WorkerRuntime runtime, TimeProvider time) : IConsumer<PrepareContext>
+public sealed partial class PrepareContextConsumer(SisomDbContext db, WorkerRuntime runtime, TimeProvider time, ILogger<PrepareContextConsumer> logger) : IConsumer<PrepareContext>
 {
     public async Task Consume(ConsumeContext<PrepareContext> context)
     {
@@ -47,7 +47,22 @@ public sealed class PrepareContextConsumer(SisomDbContext db, WorkerRuntime runt
             .OrderByDescending(c => c.CreatedAt)
             .Select(c => (Guid?)c.Id)
             .FirstOrDefaultAsync(token).ConfigureAwait(false);
-        Guid contextId = reusable ?? await BuildAsync(source, model, labels, run, pool.Id, modelVersion, token).ConfigureAwait(false);
+        Guid contextId;
+        try
+        {
+            contextId = reusable ?? await BuildAsync(source, model, labels, run, pool.Id, modelVersion, token).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            // No usable reference set (no labels, one class, ...): the run cannot be scored; say why instead of waiting forever.
+            LogContextFailed(run.Id, e.Message);
+            run.State = RunState.Failed;
+            run.Error = e.Message;
+            run.CompletedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(token).ConfigureAwait(false);
+            await context.Publish(new RunCompleted { RunId = run.Id, State = "failed", Scored = 0, Failed = 0, FailedShards = 0, Selected = 0 }, token).ConfigureAwait(false);
+            return;
+        }
 
         run.ContextId = contextId;
         run.ModelVersion = modelVersion;
@@ -61,18 +76,34 @@ public sealed class PrepareContextConsumer(SisomDbContext db, WorkerRuntime runt
     {
         var labeled = new List<ContextBuilder.LabeledFeatures>();
         var images = new List<SourceImage>();
-        foreach (ShardDescriptor shard in source.List(run.ShardSize).Shards)
+
+        // The run's own shard descriptors, listed once at launch; a shard that cannot be read only loses its labeled items.
+        List<string> descriptors = await db.Shards.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.ShardId).Select(s => s.Descriptor).ToListAsync(token).ConfigureAwait(false);
+        foreach (string descriptor in descriptors)
         {
-            foreach (PoolItem item in source.Read(shard).Where(i => labels.ContainsKey(i.Id) && i.ErrorCode is null))
+            ShardDescriptor shard = ShardDescriptor.FromJson(descriptor);
+            if (shard.Items is { } listed && !listed.Any(i => labels.ContainsKey(i.Id)))
             {
-                if (item.Embedding is { } embedding)
+                continue;
+            }
+
+            try
+            {
+                foreach (PoolItem item in source.Read(shard).Where(i => labels.ContainsKey(i.Id) && i.ErrorCode is null))
                 {
-                    labeled.Add(new(item.Id, labels[item.Id], embedding));
+                    if (item.Embedding is { } embedding)
+                    {
+                        labeled.Add(new(item.Id, labels[item.Id], embedding));
+                    }
+                    else
+                    {
+                        images.Add(new SourceImage(item.Id, item.Bytes));
+                    }
                 }
-                else
-                {
-                    images.Add(new SourceImage(item.Id, item.Bytes));
-                }
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+            {
+                LogShardUnreadable(run.Id, shard.Index, e.Message);
             }
         }
 
@@ -97,4 +128,10 @@ public sealed class PrepareContextConsumer(SisomDbContext db, WorkerRuntime runt
         (ScoringContext built, IReadOnlyList<string> ids, _) = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, new ScoringContextOptions { Quantile = run.Quantile });
         return await new ContextStore(db).SaveAsync(built, poolId, modelVersion, ids, token).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: shard {ShardId} is unreadable while collecting labeled items: {Reason}")]
+    private partial void LogShardUnreadable(Guid runId, int shardId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: no scoring context: {Reason}")]
+    private partial void LogContextFailed(Guid runId, string reason);
 }

@@ -35,6 +35,8 @@ public static class ServerHostExtensions
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
         builder.Services.AddMassTransit(bus =>
         {
+            // No calls home: the cluster runs where nothing outside may be reached.
+            bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, includeNamespace: false));
             if (roles.HasFlag(ServerRoles.Coordinator))
             {

@@ -37,10 +37,12 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public Guid PoolId { get; private set; }
 
+    public string PoolName => "fashion-" + QueuePrefix;
+
     public HashSet<string> Labeled { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Writes the tars, registers the pool and its items, imports the labels.</summary>
-    public async Task BuildPoolAsync(int idCount, int nearCount, int farCount, int labeledCount, int tars)
+    public async Task BuildPoolAsync(int idCount, int nearCount, int farCount, int labeledCount, int tars, int corruptPerTar = 0)
     {
         FashionMnist data = FashionMnist.Load(train: true, limit: 6000);
         var items = new List<(string Key, byte[] Png, int? Label)>();
@@ -75,6 +77,12 @@ public sealed class ClusterHarness : IAsyncDisposable
             {
                 await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, key + ".png") { DataStream = new MemoryStream(png) });
             }
+
+            for (int c = 0; c < corruptPerTar; c++)
+            {
+                byte[] garbage = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. Enumerable.Range(0, 64).Select(b => (byte)(b * 37))];
+                await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, $"corrupt-{t:D2}-{c}.png") { DataStream = new MemoryStream(garbage) });
+            }
         }
 
         IPoolSource source = PoolSources.Open(PoolSourceKind.Tar, poolDirectory);
@@ -82,7 +90,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         PoolId = Guid.NewGuid();
         await using (SisomDbContext db = Database.CreateDbContext())
         {
-            db.Pools.Add(new Pool { Id = PoolId, Name = "fashion", SourceKind = "tar", SourceUri = source.Uri, CreatedAt = DateTimeOffset.UtcNow, ItemCount = listing.Items.Count });
+            db.Pools.Add(new Pool { Id = PoolId, Name = PoolName, SourceKind = "tar", SourceUri = source.Uri, CreatedAt = DateTimeOffset.UtcNow, ItemCount = listing.Items.Count });
             await db.SaveChangesAsync();
         }
 
@@ -96,6 +104,8 @@ public sealed class ClusterHarness : IAsyncDisposable
 
         await new LabelImporter(Database.DataSource).ImportAsync(PoolId, new StringReader(string.Join('\n', lines)), null);
     }
+
+    public string TarPath(int index) => Path.Combine(Directory, "pool", $"shard-{index:D2}.tar");
 
     public Process Start(string roles, params (string Key, string Value)[] settings)
     {
@@ -130,7 +140,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     public async Task<Guid> StartRunAsync(int budget)
     {
         await using SisomDbContext db = Database.CreateDbContext();
-        return await new RunLauncher(db, Options.Create(new CoordinatorOptions()), TimeProvider.System).CreateAsync(new RunRequest("fashion", "resnet18", budget), CancellationToken.None);
+        return await new RunLauncher(db, Options.Create(new CoordinatorOptions()), TimeProvider.System).CreateAsync(new RunRequest(PoolName, "resnet18", budget), CancellationToken.None);
     }
 
     public async Task<RunState> WaitForRunAsync(Guid runId, TimeSpan timeout, Func<RunProgress, Task>? onProgress = null)
