@@ -84,8 +84,12 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
             state = await db.Runs.Where(r => r.Id == runId).Select(r => r.State).SingleAsync();
         }
 
-        await app.StopAsync();
         Assert.Equal(RunState.Completed, state);
+
+        // The same ScoreShard delivered again (a broker redelivery, a duplicate publish): no duplicate rows, no errors.
+        await app.Services.GetRequiredService<MassTransit.IBus>().Publish(new SisomCluster.Contracts.ScoreShard { RunId = runId, ShardId = 0, Attempt = 1 });
+        await Task.Delay(1500);
+        await app.StopAsync();
         Assert.Equal(7, await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND state = 'done'", runId));
         Assert.Equal(N, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1", runId));
         Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM item_errors WHERE run_id = $1", runId));
