@@ -21,6 +21,7 @@ public static class CliApplication
             Cluster.MigrateCommand.Create(),
             Cluster.PoolCommand.Create(),
             Cluster.LabelsCommand.Create(),
+            Cluster.RunCommand.Create(),
         };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

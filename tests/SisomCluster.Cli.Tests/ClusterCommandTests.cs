@@ -43,6 +43,17 @@ public sealed class ClusterCommandTests(DatabaseFixture database) : IClassFixtur
         Assert.True(good.ExitCode == 0, good.ToString());
         Assert.Contains("3 added", good.Stdout, StringComparison.Ordinal);
         Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM labels WHERE item_id = 'img-1.png' AND label = 2"));
+
+        CliResult start = CliResult.Run("run", "start", "--pool", "fashion", "--budget", "3", "--connection", database.ConnectionString);
+        Assert.True(start.ExitCode == 0, start.ToString());
+        Guid runId = Guid.Parse(start.Stdout.Trim());
+        Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM runs WHERE id = $1 AND state = 'pending' AND budget = 3", runId));
+        CliResult status = CliResult.Run("run", "status", runId.ToString(), "--connection", database.ConnectionString);
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("pending", status.Stdout, StringComparison.Ordinal);
+        CliResult unknown = CliResult.Run("run", "start", "--pool", "nope", "--connection", database.ConnectionString);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("No pool named 'nope'", unknown.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

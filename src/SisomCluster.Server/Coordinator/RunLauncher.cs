@@ -17,37 +17,10 @@ namespace SisomCluster.Server.Coordinator;
 /// </summary>
 public sealed class RunLauncher(SisomDbContext db, IOptions<CoordinatorOptions> options, TimeProvider time)
 {
-    public async Task<Guid> CreateAsync(RunRequest request, CancellationToken cancellationToken)
+    public Task<Guid> CreateAsync(RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Budget < 1)
-        {
-            throw new ArgumentException($"The selection budget must be >= 1, got {request.Budget}.", nameof(request));
-        }
-
-        Guid poolId = await db.Pools.Where(p => p.Name == request.Pool).Select(p => p.Id).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-        if (poolId == Guid.Empty)
-        {
-            throw new ArgumentException($"No pool named '{request.Pool}'.", nameof(request));
-        }
-
-        var run = new Run
-        {
-            Id = Guid.NewGuid(),
-            PoolId = poolId,
-            ModelName = request.Model,
-            ModelVersion = "pending",
-            State = RunState.Pending,
-            ShardSize = request.ShardSize ?? options.Value.ShardSize,
-            MaxAttempts = options.Value.MaxAttempts,
-            Quantile = request.Quantile,
-            StoreEmbeddings = request.StoreEmbeddings,
-            Budget = request.Budget,
-            CreatedAt = time.GetUtcNow(),
-        };
-        db.Runs.Add(run);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return run.Id;
+        return RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), cancellationToken);
     }
 
     /// <summary>Launches one pending run, if any; returns its id.</summary>

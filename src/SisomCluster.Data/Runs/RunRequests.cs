@@ -1,0 +1,64 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace SisomCluster.Data.Runs;
+
+/// <summary>
+/// A run is requested by writing a pending <c>runs</c> row; the coordinator launches it. The CLI and the
+/// API need no message bus for that.
+/// </summary>
+public static class RunRequests
+{
+    public static async Task<Guid> CreateAsync(
+        SisomDbContext db,
+        string poolName,
+        string model,
+        int budget,
+        double quantile,
+        bool storeEmbeddings,
+        int shardSize,
+        int maxAttempts,
+        DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        if (budget < 1)
+        {
+            throw new ArgumentException($"The selection budget must be >= 1, got {budget}.", nameof(budget));
+        }
+
+        if (!(quantile > 0 && quantile <= 1))
+        {
+            throw new ArgumentException($"The quantile must lie in (0, 1], got {quantile}.", nameof(quantile));
+        }
+
+        if (shardSize < 1 || maxAttempts < 1)
+        {
+            throw new ArgumentException($"Shard size and attempts must be >= 1, got {shardSize} and {maxAttempts}.", nameof(shardSize));
+        }
+
+        Guid poolId = await db.Pools.Where(p => p.Name == poolName).Select(p => p.Id).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (poolId == Guid.Empty)
+        {
+            throw new ArgumentException($"No pool named '{poolName}'.", nameof(poolName));
+        }
+
+        var run = new Run
+        {
+            Id = Guid.NewGuid(),
+            PoolId = poolId,
+            ModelName = model,
+            ModelVersion = "pending",
+            State = RunState.Pending,
+            ShardSize = shardSize,
+            MaxAttempts = maxAttempts,
+            Quantile = quantile,
+            StoreEmbeddings = storeEmbeddings,
+            Budget = budget,
+            CreatedAt = now,
+        };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return run.Id;
+    }
+}
