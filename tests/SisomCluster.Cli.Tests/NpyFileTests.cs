@@ -1,5 +1,5 @@
-using SisomCluster.Inference.Files;
 using System.Text;
+using SisomCluster.Inference.Files;
 using SisomCluster.Inference.Npy;
 using Xunit;
 

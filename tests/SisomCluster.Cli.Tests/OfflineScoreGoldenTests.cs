@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using SisomCluster.Core.Tests;
 using Xunit;
 
 namespace SisomCluster.Cli.Tests;

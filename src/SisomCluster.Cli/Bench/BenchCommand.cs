@@ -1,7 +1,7 @@
-using SisomCluster.Inference.Files;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using SisomCluster.Inference.Files;
 
 namespace SisomCluster.Cli.Bench;
 

@@ -1,8 +1,8 @@
-using SisomCluster.Inference.Files;
 using System.CommandLine;
 using System.Globalization;
 using SisomCluster.Core;
 using SisomCluster.Core.Scoring;
+using SisomCluster.Inference.Files;
 
 namespace SisomCluster.Cli.Offline;
 

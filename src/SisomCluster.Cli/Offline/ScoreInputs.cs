@@ -1,8 +1,8 @@
-using SisomCluster.Inference.Npy;
 using SisomCluster.Core;
 using SisomCluster.Core.States;
 using SisomCluster.Inference.Heads;
 using SisomCluster.Inference.Models;
+using SisomCluster.Inference.Npy;
 
 namespace SisomCluster.Cli.Offline;
 

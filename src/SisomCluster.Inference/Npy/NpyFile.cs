@@ -1,8 +1,8 @@
-using SisomCluster.Inference.Files;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using SisomCluster.Inference.Files;
 
 namespace SisomCluster.Inference.Npy;
 
