@@ -82,21 +82,33 @@ public sealed class EmbeddingPipeline
             },
             cancellationToken);
 
-        await foreach (Slot slot in decoded.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            EmbeddedBatch batch = slot.Batch;
-            items += slot.Items.Count;
-            failed += batch.Failures.Count;
-            if (batch.Count > 0)
+            await foreach (Slot slot in decoded.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                long t0 = Stopwatch.GetTimestamp();
-                _extractor.Run(slot.Inputs, batch.Count, batch.Features, _extractor.ClassCount is null ? default : batch.Logits);
-                inferTicks += Stopwatch.GetTimestamp() - t0;
-                embedded += batch.Count;
-            }
+                EmbeddedBatch batch = slot.Batch;
+                items += slot.Items.Count;
+                failed += batch.Failures.Count;
+                if (batch.Count > 0)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    _extractor.Run(slot.Inputs, batch.Count, batch.Features, _extractor.ClassCount is null ? default : batch.Logits);
+                    inferTicks += Stopwatch.GetTimestamp() - t0;
+                    embedded += batch.Count;
+                }
 
-            await onBatch(batch, cancellationToken).ConfigureAwait(false);
-            free.Writer.TryWrite(slot);
+                await onBatch(batch, cancellationToken).ConfigureAwait(false);
+                free.Writer.TryWrite(slot);
+            }
+        }
+        catch
+        {
+            // Inference or the callback failed: release the producer, which may be waiting for a free slot or
+            // for room in the decoded queue; closing both makes either wait throw.
+            decoded.Writer.TryComplete();
+            free.Writer.TryComplete();
+            await producer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
         await producer.ConfigureAwait(false);

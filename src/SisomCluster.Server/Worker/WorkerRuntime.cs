@@ -16,13 +16,36 @@ public sealed class WorkerRuntime(IOptions<WorkerOptions> options) : IDisposable
 
     public string WorkerId { get; } = options.Value.WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
-    public FeatureExtractor Model(string model) =>
-        _models.GetOrAdd(model, m => new Lazy<FeatureExtractor>(() => new FeatureExtractor(
+    public FeatureExtractor Model(string model)
+    {
+        Lazy<FeatureExtractor> lazy = _models.GetOrAdd(model, m => new Lazy<FeatureExtractor>(() => new FeatureExtractor(
             DefaultModels.Resolve(m, options.Value.ModelCache),
-            new ExtractorOptions { Provider = options.Value.Provider, IntraOpThreads = options.Value.IntraOpThreads }))).Value;
+            new ExtractorOptions { Provider = options.Value.Provider, IntraOpThreads = options.Value.IntraOpThreads })));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // A failure (a missing file, a busy GPU) must not stick: the next shard tries again.
+            _models.TryRemove(new KeyValuePair<string, Lazy<FeatureExtractor>>(model, lazy));
+            throw;
+        }
+    }
 
-    public Task<WorkerContext> ContextAsync(Guid contextId, Func<Guid, Task<WorkerContext>> load) =>
-        _contexts.GetOrAdd(contextId, id => new Lazy<Task<WorkerContext>>(() => load(id))).Value;
+    public async Task<WorkerContext> ContextAsync(Guid contextId, Func<Guid, Task<WorkerContext>> load)
+    {
+        Lazy<Task<WorkerContext>> lazy = _contexts.GetOrAdd(contextId, id => new Lazy<Task<WorkerContext>>(() => load(id)));
+        try
+        {
+            return await lazy.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            _contexts.TryRemove(new KeyValuePair<Guid, Lazy<Task<WorkerContext>>>(contextId, lazy));
+            throw;
+        }
+    }
 
     public void Dispose()
     {

@@ -44,6 +44,20 @@ public sealed class EmbeddingPipelineTests
     }
 
     [Fact]
+    public async Task A_failing_callback_ends_the_run_with_its_exception_and_leaves_no_stuck_producer()
+    {
+        FashionMnist data = FashionMnist.Load(train: true, limit: 20);
+        using var extractor = new FeatureExtractor(DefaultModel.Package, new ExtractorOptions { Provider = ExecutionProvider.Cpu });
+        var pipeline = new EmbeddingPipeline(extractor, new PipelineOptions { BatchSize = 2, QueuedBatches = 1 });
+        Task run = pipeline.RunAsync(
+            Enumerable.Range(0, data.Count).Select(i => new SourceImage($"i{i}", data.EncodePng(i))),
+            (_, _) => throw new InvalidOperationException("the store is down"));
+        Task finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60)));
+        Assert.Same(run, finished);
+        Assert.Equal("the store is down", (await Assert.ThrowsAsync<InvalidOperationException>(() => run)).Message);
+    }
+
+    [Fact]
     public void Tar_source_groups_members_by_key_and_reports_duplicates()
     {
         FashionMnist data = FashionMnist.Load(train: true, limit: 3);
