@@ -7,7 +7,8 @@ internal static class Guard
 {
     public static int IndexOfNonFinite(ReadOnlySpan<float> values)
     {
-        // Sum of x*0 is NaN iff some x is NaN or infinite: one vectorised pass for the common (clean) case.
+        // A NaN or infinite value makes both sums non-finite: two vectorised passes clear the common (clean) case;
+        // a sum that overflows on huge finite values falls through to the exact scan below.
         if (float.IsFinite(TensorPrimitives.Sum(values)) && float.IsFinite(TensorPrimitives.SumOfSquares(values)))
         {
             return -1;
