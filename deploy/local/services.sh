@@ -3,7 +3,7 @@
 #   * PostgreSQL 15 + pgvector  on 127.0.0.1:${SISOM_PG_PORT:-55432}
 #   * RabbitMQ 3.10 (+ management) on 127.0.0.1:${SISOM_AMQP_PORT:-5672} / :${SISOM_AMQP_MGMT_PORT:-15672}
 #
-# Usage: deploy/local/services.sh up|down|status|env
+# Usage: deploy/local/services.sh up|down|status|env|rabbitmq-up|rabbitmq-down
 #
 #   up      install missing Debian packages (and build pgvector from the Debian 13
 #           source package if needed), start both services, create users and
@@ -11,6 +11,9 @@
 #   down    stop what `up` started (by pid files). No-op when nothing runs.
 #   status  report both services; exit 0 if both run, 3 otherwise.
 #   env     print connection settings as NAME=VALUE lines on stdout.
+#   rabbitmq-up / rabbitmq-down
+#           start (and provision) or stop only the RabbitMQ node for SISOM_AMQP_PORT;
+#           the fault tests use them to run and restart a broker of their own.
 #
 # Load the settings into a shell with:   export $(deploy/local/services.sh env)
 # (Not `eval`: the values contain ';', which the shell would treat as a separator.)
@@ -54,7 +57,9 @@ PG_SOCKDIR=$PG_ROOT/run
 VECTOR_CONTROL=/usr/share/postgresql/$PG_VERSION/extension/vector.control
 
 RMQ_BIN=/usr/lib/rabbitmq/bin
-RMQ_ROOT=$LOCAL_DIR/rabbitmq
+# One directory per AMQP port besides the default, so a second broker (the RabbitMQ-restart fault test starts
+# its own) never shares pid files or configuration with the main one.
+if [[ $AMQP_PORT == 5672 ]]; then RMQ_ROOT=$LOCAL_DIR/rabbitmq; else RMQ_ROOT=$LOCAL_DIR/rabbitmq-$AMQP_PORT; fi
 RMQ_HOME=$RMQ_ROOT/home                 # holds the private .erlang.cookie
 RMQ_MNESIA=$RMQ_ROOT/mnesia
 RMQ_LOGDIR=$RMQ_ROOT/log
@@ -652,6 +657,22 @@ cmd_down() {
   } >&2
 }
 
+cmd_rabbitmq_up() {
+  require_root rabbitmq-up
+  take_lock
+  {
+    [[ -x $RMQ_BIN/rabbitmq-server ]] || ensure_packages
+    rmq_up
+    rmq_provision
+  } >&2
+}
+
+cmd_rabbitmq_down() {
+  require_root rabbitmq-down
+  take_lock
+  rmq_down >&2
+}
+
 cmd_status() {
   local rc=0 pid
   if pid=$(pg_running_pid); then
@@ -680,7 +701,7 @@ cmd_status() {
 }
 
 usage() {
-  echo "usage: $0 up|down|status|env" >&2
+  echo "usage: $0 up|down|status|env|rabbitmq-up|rabbitmq-down" >&2
   exit 2
 }
 
@@ -694,6 +715,8 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     env) print_env ;;
+    rabbitmq-up) cmd_rabbitmq_up ;;
+    rabbitmq-down) cmd_rabbitmq_down ;;
     *) usage ;;
   esac
 }

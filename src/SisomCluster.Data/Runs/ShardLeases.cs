@@ -20,10 +20,15 @@ public sealed class ShardLeases
     }
 
     /// <summary>
-    /// Leases attempt <paramref name="attempt"/> of a shard for <paramref name="duration"/>. A pending shard, or one leased
-    /// by a worker that is gone (the broker redelivered its message), goes to <paramref name="owner"/>.
+    /// Leases attempt <paramref name="attempt"/> of a pending shard for <paramref name="duration"/>.
     /// </summary>
-    /// <returns>The lease, or null when the shard is done, failed or at another attempt: ack the message and drop it.</returns>
+    /// <remarks>
+    /// Only a pending shard can be leased. A message the broker redelivers after its worker died finds the shard still
+    /// leased and is dropped; the shard comes back when its lease runs out (or is abandoned), as the next attempt. So every
+    /// worker that starts on a shard uses up one attempt, and a shard that crashes each process that touches it is failed
+    /// after max_attempts instead of being redelivered forever.
+    /// </remarks>
+    /// <returns>The lease, or null when the shard is leased, done, failed or at another attempt: ack the message and drop it.</returns>
     public async Task<ShardLease?> LeaseAsync(
         Guid runId, int shardId, int attempt, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
     {
@@ -32,7 +37,7 @@ public sealed class ShardLeases
         const string Sql = """
             UPDATE shards
             SET state = 'leased', lease_owner = $4, lease_expires_at = $5, started_at = coalesce(started_at, $6)
-            WHERE run_id = $1 AND shard_id = $2 AND attempt = $3 AND state IN ('pending', 'leased')
+            WHERE run_id = $1 AND shard_id = $2 AND attempt = $3 AND state = 'pending'
             RETURNING lease_expires_at, descriptor::text, item_count
             """;
         NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -81,6 +86,34 @@ public sealed class ShardLeases
         }
     }
 
+    /// <summary>
+    /// Ends a lease now because its worker gave up (an exception, or the process is stopping): the coordinator re-issues the
+    /// shard at its next check instead of waiting for the lease to run out. <paramref name="reason"/> goes to <c>last_error</c>
+    /// and stays there through the re-issue; the lease has no owner any more, so no heartbeat can revive it.
+    /// </summary>
+    /// <returns>False when the lease was no longer this owner's.</returns>
+    public async Task<bool> AbandonAsync(
+        Guid runId, int shardId, int attempt, string owner, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        const string Sql = """
+            UPDATE shards SET lease_expires_at = $5, last_error = $6, lease_owner = NULL
+            WHERE run_id = $1 AND shard_id = $2 AND attempt = $3 AND lease_owner = $4 AND state = 'leased'
+            """;
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = new NpgsqlCommand(Sql, connection);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _timeProvider.GetUtcNow() });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }
+    }
+
     /// <summary>Leased shards (of any run) whose lease ended before now, oldest first.</summary>
     public async Task<IReadOnlyList<ExpiredShard>> ExpiredAsync(int limit = 1000, CancellationToken cancellationToken = default)
     {
@@ -119,7 +152,7 @@ public sealed class ShardLeases
 
     /// <summary>
     /// Gives up on attempt <paramref name="attempt"/> of a shard: back to pending with attempt + 1, or failed when the
-    /// attempt was the run's max_attempts-th. <paramref name="reason"/> is kept in <c>last_error</c>. Applies only to a
+    /// attempt was the run's max_attempts-th. <paramref name="reason"/> is kept in <c>last_error</c> (an abandoned lease keeps its own). Applies only to a
     /// pending shard or a leased one whose lease has ended, so a shard that heartbeated since it was listed keeps running.
     /// </summary>
     public async Task<ShardReissue> ReissueAsync(
@@ -136,7 +169,7 @@ public sealed class ShardLeases
                 lease_expires_at = NULL,
                 published_at = NULL,
                 finished_at = CASE WHEN s.attempt < r.max_attempts THEN NULL ELSE $5 END,
-                last_error = $4
+                last_error = CASE WHEN s.state = 'leased' AND s.lease_owner IS NULL THEN s.last_error ELSE $4 END
             FROM runs AS r
             WHERE r.id = s.run_id AND s.run_id = $1 AND s.shard_id = $2 AND s.attempt = $3
               AND (s.state = 'pending' OR (s.state = 'leased' AND s.lease_expires_at <= $5))

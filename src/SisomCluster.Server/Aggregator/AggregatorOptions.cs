@@ -13,4 +13,8 @@ public sealed class AggregatorOptions
 
     /// <summary>Leave items flagged OOD out of the selection (SISOM.md §8.3 step 1).</summary>
     public bool ExcludeOod { get; set; } = true;
+
+    /// <summary>How often running runs are checked for completion without waiting for a shard event.</summary>
+    [Range(1, 3600)]
+    public int SweepSeconds { get; set; } = 15;
 }

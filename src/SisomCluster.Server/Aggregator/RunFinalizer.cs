@@ -15,7 +15,8 @@ namespace SisomCluster.Server.Aggregator;
 /// <summary>
 /// Finalises a run once the <c>shards</c> table says every shard is done or failed (never by counting
 /// messages): global selection, thresholds, drift points, then <see cref="RunCompleted"/>. The
-/// running → finalizing transition is one conditional UPDATE, so duplicate events finalise once.
+/// running → finalizing → completed transitions and every row written happen in one transaction, so duplicate
+/// events finalise once and a crash leaves the run running for the next try.
 /// </summary>
 public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource, IOptions<AggregatorOptions> options, TimeProvider time)
 {
@@ -27,6 +28,9 @@ public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource,
             return;
         }
 
+        // One transaction: the claim locks the run row (a second finaliser waits, then finds it claimed), and a crash
+        // half-way rolls back to running, so the aggregator's sweep finalises it again from scratch.
+        await using var transaction = await db.Database.BeginTransactionAsync(token).ConfigureAwait(false);
         int claimed = await db.Runs.Where(r => r.Id == runId && r.State == RunState.Running)
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.State, RunState.Finalizing), token).ConfigureAwait(false);
         if (claimed == 0)
@@ -47,6 +51,7 @@ public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource,
         await db.SaveChangesAsync(token).ConfigureAwait(false);
 
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.State, RunState.Completed).SetProperty(r => r.CompletedAt, now), token).ConfigureAwait(false);
+        await transaction.CommitAsync(token).ConfigureAwait(false);
         RunProgress final = await RunProgress.LoadAsync(db, runId, token).ConfigureAwait(false);
         await bus.Publish(
             new RunCompleted { RunId = runId, State = "completed", Scored = final.ItemsScored, Failed = final.ItemsFailed + final.ItemsInFailedShards, FailedShards = final.FailedShards, Selected = selected.Count },

@@ -1,14 +1,19 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SisomCluster.Contracts;
+using SisomCluster.Data;
+using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
+using SisomCluster.Inference.Pools;
 
 namespace SisomCluster.Server.Coordinator;
 
 /// <summary>
-/// Re-issues shards whose lease expired without a commit (a worker died mid-shard): the next attempt is
-/// published; after the run's max attempts the shard is failed and <see cref="ShardFailed"/> tells the
-/// aggregator, so nothing blocks forever (ARCHITECTURE.md §3).
+/// The coordinator's sweep (ARCHITECTURE.md §3): re-issues shards whose lease expired or was abandoned without a
+/// commit (a worker died or gave up), fails them after the run's max attempts — with an error row per listed item
+/// and <see cref="ShardFailed"/> for the aggregator — and publishes every pending shard not yet on the bus (a
+/// re-issued attempt, or one whose publish was lost while the broker was down). The database is the truth; the
+/// messages only prompt, so nothing waits forever on a lost one.
 /// </summary>
 public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<CoordinatorOptions> options, TimeProvider time, ILogger<LeaseMonitor> logger) : BackgroundService
 {
@@ -33,24 +38,61 @@ public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<C
         using IServiceScope scope = scopes.CreateScope();
         ShardLeases leases = scope.ServiceProvider.GetRequiredService<ShardLeases>();
         IPublishEndpoint bus = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
+        SisomDbContext db = scope.ServiceProvider.GetRequiredService<SisomDbContext>();
         foreach (ExpiredShard expired in await leases.ExpiredAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            string reason = $"lease of {expired.LeaseOwner ?? "a worker"} expired at {expired.LeaseExpiresAt:O}";
+            string reason = expired.LeaseOwner is null
+                ? "abandoned by its worker"
+                : $"lease of {expired.LeaseOwner} expired at {expired.LeaseExpiresAt:O}";
             ShardReissue reissue = await leases.ReissueAsync(expired.RunId, expired.ShardId, expired.Attempt, reason, cancellationToken).ConfigureAwait(false);
             LogReissue(expired.RunId, expired.ShardId, expired.Attempt, reissue.Status);
-            if (reissue.Status == ShardReissueStatus.Reissued)
+            if (reissue.Status == ShardReissueStatus.Failed)
             {
-                await bus.Publish(new ScoreShard { RunId = expired.RunId, ShardId = expired.ShardId, Attempt = reissue.Attempt }, cancellationToken).ConfigureAwait(false);
+                string lastError = await RecordFailedItemsAsync(db, expired, cancellationToken).ConfigureAwait(false);
+                await bus.Publish(new ShardFailed { RunId = expired.RunId, ShardId = expired.ShardId, Attempt = expired.Attempt, Reason = lastError }, cancellationToken).ConfigureAwait(false);
             }
-            else if (reissue.Status == ShardReissueStatus.Failed)
-            {
-                await bus.Publish(new ShardFailed { RunId = expired.RunId, ShardId = expired.ShardId, Attempt = expired.Attempt, Reason = reason }, cancellationToken).ConfigureAwait(false);
-            }
+        }
+
+        int published = await scope.ServiceProvider.GetRequiredService<ShardPublisher>().PublishPendingAsync(bus, runId: null, cancellationToken).ConfigureAwait(false);
+        if (published > 0)
+        {
+            LogPublished(published);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {RunId}/{ShardId} attempt {Attempt}: lease expired, {Status}")]
+    /// <summary>
+    /// A failed shard's items that the descriptor lists (directory and manifest pools) get an error row each
+    /// (<c>shard_failed</c>), so the run accounts for every item; a tar or embeddings shard is counted from its
+    /// <c>item_count</c> and <c>last_error</c> (its ids may be unreadable).
+    /// </summary>
+    private async Task<string> RecordFailedItemsAsync(SisomDbContext db, ExpiredShard expired, CancellationToken cancellationToken)
+    {
+        Shard shard = await db.Shards.FindAsync([expired.RunId, expired.ShardId], cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Shard {expired.RunId}/{expired.ShardId} vanished.");
+        string lastError = shard.LastError ?? "failed";
+        if (ShardDescriptor.FromJson(shard.Descriptor).Items is { Count: > 0 } items)
+        {
+            DateTimeOffset now = time.GetUtcNow();
+            db.ItemErrors.AddRange(items.Select(i => new ItemError
+            {
+                RunId = shard.RunId,
+                ShardId = shard.ShardId,
+                ItemId = i.Id,
+                Reason = "shard_failed",
+                Detail = $"shard {shard.ShardId} failed after {shard.Attempt} attempts: {lastError}",
+                At = now,
+            }));
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return lastError;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {RunId}/{ShardId} attempt {Attempt}: lease ended without a commit, {Status}")]
     private partial void LogReissue(Guid runId, int shardId, int attempt, ShardReissueStatus status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Published {Count} pending shards")]
+    private partial void LogPublished(int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Lease check failed")]
     private partial void LogCheckFailed(Exception exception);

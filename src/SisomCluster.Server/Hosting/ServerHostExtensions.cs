@@ -25,10 +25,16 @@ public static class ServerHostExtensions
         builder.Services.AddSingleton<WorkerRuntime>();
         builder.Services.AddScoped<RunLauncher>();
         builder.Services.AddScoped<RunFinalizer>();
+        builder.Services.AddScoped<ShardPublisher>();
         if (roles.HasFlag(ServerRoles.Coordinator))
         {
             builder.Services.AddHostedService<LeaseMonitor>();
             builder.Services.AddHostedService<PendingRunLauncher>();
+        }
+
+        if (roles.HasFlag(ServerRoles.Aggregator))
+        {
+            builder.Services.AddHostedService<RunSweeper>();
         }
 
         string prefix = builder.Configuration["Server:QueuePrefix"] ?? "sisom";

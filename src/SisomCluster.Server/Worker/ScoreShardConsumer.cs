@@ -14,7 +14,8 @@ namespace SisomCluster.Server.Worker;
 /// <summary>
 /// Scores one shard: lease it, keep the lease alive, read → decode → infer → SISOM, commit rows and the
 /// shard state in one transaction, then publish <see cref="ShardScored"/>. Idempotent: a redelivered or
-/// stale message finds the shard done (or at another attempt) and is acknowledged without work.
+/// stale message finds the shard leased, done or at another attempt and is acknowledged without work. On
+/// any exception (or when the process stops) the lease is abandoned so the shard's next attempt starts at once.
 /// </summary>
 public sealed partial class ScoreShardConsumer(
     SisomDbContext db,
@@ -76,6 +77,23 @@ public sealed partial class ScoreShardConsumer(
                     context.CancellationToken).ConfigureAwait(false);
             }
         }
+        catch (OperationCanceledException) when (work.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // The heartbeat found the lease gone (re-issued or finished elsewhere): nothing of ours to give back.
+            return;
+        }
+        catch (Exception e)
+        {
+            // Give the shard back at once (the coordinator re-issues it as the next attempt) rather than letting the lease
+            // run out; the exception still fails the message, so MassTransit records the fault. A shard already committed
+            // is not leased any more and is left alone.
+            await work.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            string reason = $"{e.GetType().Name}: {e.Message}";
+            LogAbandoned(e, message.RunId, message.ShardId, message.Attempt);
+            await leases.AbandonAsync(message.RunId, message.ShardId, message.Attempt, runtime.WorkerId, reason.Length > 2000 ? reason[..2000] : reason, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
         finally
         {
             await work.CancelAsync().ConfigureAwait(false);
@@ -126,6 +144,9 @@ public sealed partial class ScoreShardConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {RunId}/{ShardId} attempt {Attempt}: {Status}, {Scored} scores, {Errors} errors")]
     private partial void LogCommitted(Guid runId, int shardId, int attempt, ShardCommitStatus status, int scored, int errors);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up shard {RunId}/{ShardId} attempt {Attempt}")]
+    private partial void LogAbandoned(Exception exception, Guid runId, int shardId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease on shard {RunId}/{ShardId} attempt {Attempt}; stopping")]
     private partial void LogLeaseLost(Guid runId, int shardId, int attempt);

@@ -52,18 +52,37 @@ public sealed class ShardLeasesTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
-    public async Task A_redelivered_message_moves_the_lease_to_the_new_worker_but_keeps_the_start_time()
+    public async Task A_redelivered_message_cannot_take_a_leased_shard_and_the_next_attempt_comes_when_the_lease_ends()
     {
         Guid runId = await RunAsync();
         await _leases.LeaseAsync(runId, 0, 1, "worker-a", LeaseTime);
-        DateTimeOffset started = _clock.GetUtcNow();
         _clock.Advance(TimeSpan.FromMinutes(1));
 
-        ShardLease? lease = await _leases.LeaseAsync(runId, 0, 1, "worker-b", LeaseTime);
+        // worker-a died; the broker hands its message to worker-b: the shard is still leased, so the message is dropped.
+        Assert.Null(await _leases.LeaseAsync(runId, 0, 1, "worker-b", LeaseTime));
+        Assert.Equal("worker-a", (await ShardAsync(runId, 0)).LeaseOwner);
 
-        Assert.Equal("worker-b", lease?.Owner);
+        // Even after the lease ran out the same attempt cannot be taken: only the coordinator's re-issue brings the shard back.
+        _clock.Advance(LeaseTime);
+        Assert.Null(await _leases.LeaseAsync(runId, 0, 1, "worker-b", LeaseTime));
+        Assert.Equal(ShardReissueStatus.Reissued, (await _leases.ReissueAsync(runId, 0, 1, "lease expired")).Status);
+        Assert.Equal("worker-b", (await _leases.LeaseAsync(runId, 0, 2, "worker-b", LeaseTime))?.Owner);
+    }
+
+    [Fact]
+    public async Task An_abandoned_lease_is_reissued_at_once_with_the_reason()
+    {
+        Guid runId = await RunAsync();
+        await _leases.LeaseAsync(runId, 0, 1, "worker-a", LeaseTime);
+
+        Assert.False(await _leases.AbandonAsync(runId, 0, 1, "worker-b", "not mine"));
+        Assert.Equal(ShardReissueStatus.NotReissued, (await _leases.ReissueAsync(runId, 0, 1, "lease expired")).Status);
+        Assert.True(await _leases.AbandonAsync(runId, 0, 1, "worker-a", "InvalidDataException: bad tar"));
+
+        Assert.Contains(await _leases.ExpiredAsync(), e => e.RunId == runId && e.ShardId == 0);
         Assert.False(await _leases.HeartbeatAsync(runId, 0, 1, "worker-a", LeaseTime));
-        Assert.Equal(started, (await ShardAsync(runId, 0)).StartedAt);
+        Assert.Equal(ShardReissueStatus.Reissued, (await _leases.ReissueAsync(runId, 0, 1, "lease expired")).Status);
+        Assert.Equal("InvalidDataException: bad tar", (await ShardAsync(runId, 0)).LastError);
     }
 
     [Fact]

@@ -137,6 +137,22 @@ public sealed class ClusterHarness : IAsyncDisposable
         return process;
     }
 
+    /// <summary>Kills (SIGKILL) the started process whose worker id is <paramref name="owner"/> (it ends with "-pid").</summary>
+    /// <returns>The pid, or null when no live process of this harness has that id.</returns>
+    public int? KillWorker(string owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        Process? process = _processes.FirstOrDefault(p => owner.EndsWith("-" + p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        if (process is null || process.HasExited)
+        {
+            return null;
+        }
+
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        return process.Id;
+    }
+
     public async Task<Guid> StartRunAsync(int budget)
     {
         await using SisomDbContext db = Database.CreateDbContext();

@@ -72,6 +72,88 @@ public sealed class FaultTests(DatabaseFixture database, ITestOutputHelper outpu
         Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND item_id LIKE 'shard-03/%'", runId));
     }
 
+    [Fact]
+    public async Task Stopping_and_restarting_RabbitMQ_during_a_run_loses_and_duplicates_nothing()
+    {
+        await using PrivateBroker broker = await PrivateBroker.StartAsync(5699);
+        await using var cluster = new ClusterHarness(database, _directory);
+        await cluster.BuildPoolAsync(idCount: 300, nearCount: 100, farCount: 20, labeledCount: 120, tars: 8);
+        (string, string) bus = ("ConnectionStrings__RabbitMq", broker.ConnectionString);
+        cluster.Start("coordinator,aggregator", bus, ("Aggregator__SweepSeconds", "2"));
+        cluster.Start("worker", bus, ("Worker__LeaseSeconds", "6"), ("Worker__BatchSize", "4"));
+        cluster.Start("worker", bus, ("Worker__LeaseSeconds", "6"), ("Worker__BatchSize", "4"));
+        Guid runId = await cluster.StartRunAsync(budget: 10);
+
+        bool restarted = false;
+        RunState state = await cluster.WaitForRunAsync(runId, TimeSpan.FromMinutes(8), async progress =>
+        {
+            // Mid-run: some shards committed, others still to do.
+            if (!restarted && progress.DoneShards >= 1 && progress.PendingShards + progress.LeasedShards >= 3)
+            {
+                await broker.DownAsync();
+                Assert.False(broker.Listening());
+                output.WriteLine($"broker stopped at {progress.DoneShards} done, {progress.LeasedShards} leased, {progress.PendingShards} pending shards");
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                await broker.UpAsync();
+                restarted = true;
+            }
+        });
+
+        Assert.True(restarted, "the run finished before the broker could be stopped");
+        Assert.True(state == RunState.Completed, $"run {state}\n{cluster.Logs()}");
+        await AssertEveryItemOnceAsync(runId, 420);
+    }
+
+    [Fact]
+    public async Task A_shard_that_crashes_every_worker_is_failed_after_its_attempts_and_the_run_completes()
+    {
+        await using var cluster = new ClusterHarness(database, _directory);
+        await cluster.BuildPoolAsync(idCount: 240, nearCount: 60, farCount: 20, labeledCount: 100, tars: 4);
+        (string, string)[] worker = [("Worker__LeaseSeconds", "4"), ("Worker__BatchSize", "2")];
+        cluster.Start("coordinator,aggregator", ("Coordinator__LeaseCheckSeconds", "1"), ("Aggregator__SweepSeconds", "2"));
+        cluster.Start("worker", worker);
+        cluster.Start("worker", worker);
+        Guid runId = await cluster.StartRunAsync(budget: 5);
+
+        // Whatever process leases shard 2 dies at once, as if an item in it crashed the decoder natively: no exception,
+        // no abandon, only a lease that stops being renewed and a message the broker redelivers to the other worker.
+        const int Poison = 2;
+        var crashes = new List<int>();
+        using var stop = new CancellationTokenSource();
+        Task crasher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var db = database.CreateDbContext();
+                string? owner = await db.Shards.Where(s => s.RunId == runId && s.ShardId == Poison && s.State == ShardState.Leased)
+                    .Select(s => s.LeaseOwner).SingleOrDefaultAsync();
+                if (owner is not null && cluster.KillWorker(owner) is int pid)
+                {
+                    crashes.Add(pid);
+                    output.WriteLine($"crashed worker {pid} holding shard {Poison}");
+                    cluster.Start("worker", worker);
+                }
+
+                await Task.Delay(50);
+            }
+        });
+
+        RunState state = await cluster.WaitForRunAsync(runId, TimeSpan.FromMinutes(6));
+        await stop.CancelAsync();
+        await crasher;
+
+        Assert.True(state == RunState.Completed, $"run {state}\n{cluster.Logs()}");
+        Assert.Equal(3, crashes.Count);
+        Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND shard_id = $2 AND state = 'failed' AND attempt = 3", runId, Poison));
+        Assert.Equal(3, await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND state = 'done'", runId));
+        await using var context = database.CreateDbContext();
+        RunProgress progress = await RunProgress.LoadAsync(context, runId);
+        long poisonItems = await database.CountAsync("SELECT item_count FROM shards WHERE run_id = $1 AND shard_id = $2", runId, Poison);
+        Assert.Equal(poisonItems, progress.ItemsInFailedShards);
+        Assert.Equal(320 - poisonItems, progress.ItemsScored);
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND item_id LIKE 'shard-02/%'", runId));
+    }
+
     private async Task AssertEveryItemOnceAsync(Guid runId, int items)
     {
         Assert.Equal(items, await database.CountAsync("SELECT (SELECT count(*) FROM item_scores WHERE run_id = $1) + (SELECT count(*) FROM item_errors WHERE run_id = $1)", runId));

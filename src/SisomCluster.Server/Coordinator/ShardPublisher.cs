@@ -1,0 +1,56 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using SisomCluster.Contracts;
+using SisomCluster.Data;
+using SisomCluster.Data.Runs;
+
+namespace SisomCluster.Server.Coordinator;
+
+/// <summary>
+/// Publishes one <see cref="ScoreShard"/> per pending shard that has not been published (a new run, a re-issued
+/// attempt, or a publish that failed while the broker was away) and stamps <c>published_at</c>. Only shards of
+/// running runs: their scoring context exists. Publishing twice is harmless: a worker leases only pending shards.
+/// </summary>
+public sealed class ShardPublisher(SisomDbContext db, TimeProvider time)
+{
+    private const int BatchSize = 500;
+
+    /// <param name="runId">One run (after its context is ready), or null for every running run (the coordinator's sweep).</param>
+    /// <returns>How many shards were published.</returns>
+    public async Task<int> PublishPendingAsync(IPublishEndpoint bus, Guid? runId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        int published = 0;
+        while (true)
+        {
+            IQueryable<Shard> query = db.Shards.Where(s => s.State == ShardState.Pending && s.PublishedAt == null
+                && db.Runs.Any(r => r.Id == s.RunId && r.State == RunState.Running));
+            if (runId is { } id)
+            {
+                query = query.Where(s => s.RunId == id);
+            }
+
+            List<Shard> batch = await query.OrderBy(s => s.RunId).ThenBy(s => s.ShardId).Take(BatchSize).ToListAsync(cancellationToken).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                return published;
+            }
+
+            try
+            {
+                foreach (Shard shard in batch)
+                {
+                    await bus.Publish(new ScoreShard { RunId = shard.RunId, ShardId = shard.ShardId, Attempt = shard.Attempt }, cancellationToken).ConfigureAwait(false);
+                    shard.PublishedAt = time.GetUtcNow();
+                    published++;
+                }
+            }
+            finally
+            {
+                // Stamp what went out even when the broker fails half-way, so only the rest is sent again.
+                await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+}
