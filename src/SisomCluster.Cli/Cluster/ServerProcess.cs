@@ -1,0 +1,137 @@
+using System.Diagnostics;
+
+namespace SisomCluster.Cli.Cluster;
+
+/// <summary>
+/// A <c>sisom-server</c> process started by the CLI (benchmarks, the demo) with its roles and settings; its output goes
+/// to a log file. <see cref="StartAsync"/> returns once the host has started (the bus is connected: the server waits
+/// for it), and disposing kills it.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _logLock = new();
+
+    private ServerProcess(Process process, string roles, string logPath)
+    {
+        _process = process;
+        Roles = roles;
+        LogPath = logPath;
+    }
+
+    public string Roles { get; }
+
+    public string LogPath { get; }
+
+    public int Id => _process.Id;
+
+    /// <summary>The URL the server listens on, once started.</summary>
+    public string? Url { get; private set; }
+
+    /// <summary>The server assembly next to this checkout's CLI build (the CLI project builds it too).</summary>
+    public static string DefaultServerPath()
+    {
+        // .../src/SisomCluster.Cli/bin/<Configuration>/net10.0/ -> .../src/SisomCluster.Server/bin/<Configuration>/net10.0/sisom-server.dll
+        var cliOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        DirectoryInfo? configuration = cliOutput.Parent;
+        DirectoryInfo? src = configuration?.Parent?.Parent?.Parent;
+        if (configuration is not null && src is not null)
+        {
+            string candidate = Path.Combine(src.FullName, "SisomCluster.Server", "bin", configuration.Name, cliOutput.Name, "sisom-server.dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        string beside = Path.Combine(AppContext.BaseDirectory, "sisom-server.dll");
+        return File.Exists(beside)
+            ? beside
+            : throw new UsageException("sisom-server.dll not found next to this CLI build: build the solution (dotnet build -c Release) or pass --server PATH.");
+    }
+
+    public static async Task<ServerProcess> StartAsync(
+        string serverPath, string roles, IReadOnlyDictionary<string, string> settings, string logDirectory, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var start = new ProcessStartInfo("dotnet", [serverPath, "--roles", roles, "--urls", settings.GetValueOrDefault("urls", "http://127.0.0.1:0")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach ((string key, string value) in settings)
+        {
+            if (key != "urls")
+            {
+                start.Environment[key] = value;
+            }
+        }
+
+        Directory.CreateDirectory(logDirectory);
+        Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var server = new ServerProcess(process, roles, Path.Combine(logDirectory, $"sisom-server-{roles.Replace(',', '-')}-{process.Id}.log"));
+        process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        Task exited = process.WaitForExitAsync(cancellationToken);
+        Task first = await Task.WhenAny(server._listening.Task, exited, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
+        if (first != server._listening.Task)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            string why = first == exited ? $"exited with code {process.ExitCode}" : $"did not start within {timeout.TotalSeconds:F0} s";
+            throw new InvalidOperationException($"sisom-server --roles {roles} {why}; log: {server.LogPath}\n{server.Tail()}");
+        }
+
+        return server;
+    }
+
+    /// <summary>The last lines of the log.</summary>
+    public string Tail(int lines = 30)
+    {
+        lock (_logLock)
+        {
+            return File.Exists(LogPath) ? string.Join('\n', File.ReadLines(LogPath).TakeLast(lines)) : "";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_logLock)
+        {
+            File.AppendAllText(LogPath, line + "\n");
+        }
+
+        // Kestrel announces its address first; "Application started" comes after every hosted service started,
+        // the bus included (MassTransitHostOptions.WaitUntilStarted).
+        const string Listening = "Now listening on: ";
+        int at = line.IndexOf(Listening, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            Url = line[(at + Listening.Length)..].Trim();
+        }
+        else if (line.Contains("Application started.", StringComparison.Ordinal))
+        {
+            _listening.TrySetResult(Url ?? "");
+        }
+    }
+}
