@@ -50,6 +50,14 @@ public static class Manifest
             ? q.ValueKind == JsonValueKind.String ? q.GetString() : q.GetRawText()
             : null;
 
+    /// <summary>JSON text with object properties sorted (kustomize sorts keys, helm keeps the template's order).</summary>
+    public static string Canonical(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "{" + string.Join(",", element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => JsonSerializer.Serialize(p.Name) + ":" + Canonical(p.Value))) + "}",
+        JsonValueKind.Array => "[" + string.Join(",", element.EnumerateArray().Select(Canonical)) + "]",
+        _ => element.GetRawText(),
+    };
+
     public static IReadOnlyDictionary<string, string> Data(JsonElement configMap) =>
         configMap.GetProperty("data").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
 }
