@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command (README "Testing"; CI runs it through .ci/run).
 #   1. installs and starts the local services (PostgreSQL 15 + pgvector, RabbitMQ) via deploy/local/services.sh
-#   2. builds the whole solution with warnings as errors
-#   3. runs every test project and prints one final line: "N passed, N failed"
+#   2. installs the npm tools of deploy/lint once (the deployment tests lint and render with them)
+#   3. builds the whole solution with warnings as errors
+#   4. runs every test project and prints one final line: "N passed, N failed"
 # Exits non-zero on a build error or any failed test.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -20,6 +21,13 @@ deploy/local/services.sh up > .local/services.env
 # shellcheck disable=SC2046 # the lines are NAME=VALUE without spaces; values hold ';'
 export $(cat .local/services.env)
 deploy/local/services.sh status >&2
+
+echo "== deploy tools (deploy/lint: dockerfilelint, kubernetes-models, helm)" >&2
+# npm ci only when node_modules is missing or older than the lock file, so a second run needs no network.
+lint=deploy/lint
+if [ ! -f "$lint/node_modules/.package-lock.json" ] || [ "$lint/package-lock.json" -nt "$lint/node_modules/.package-lock.json" ]; then
+  (cd "$lint" && npm ci --no-audit --no-fund --loglevel=error) >&2 || echo "npm ci in $lint failed: SisomCluster.Deploy.Tests will say so" >&2
+fi
 
 echo "== build ($configuration)" >&2
 if ! dotnet build SisomCluster.sln -c "$configuration" -warnaserror -nologo -clp:ErrorsOnly; then
