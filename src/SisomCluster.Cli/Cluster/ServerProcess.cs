@@ -29,26 +29,32 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The URL the server listens on, once started.</summary>
     public string? Url { get; private set; }
 
-    /// <summary>The server assembly next to this checkout's CLI build (the CLI project builds it too).</summary>
+    /// <summary>
+    /// The server assembly: beside this assembly (a published image), else in the checkout above it, built in the same
+    /// configuration (the CLI project builds the server project too).
+    /// </summary>
     public static string DefaultServerPath()
     {
-        // .../src/SisomCluster.Cli/bin/<Configuration>/net10.0/ -> .../src/SisomCluster.Server/bin/<Configuration>/net10.0/sisom-server.dll
-        var cliOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        DirectoryInfo? configuration = cliOutput.Parent;
-        DirectoryInfo? src = configuration?.Parent?.Parent?.Parent;
-        if (configuration is not null && src is not null)
+        string beside = Path.Combine(AppContext.BaseDirectory, "sisom-server.dll");
+        if (File.Exists(beside))
         {
-            string candidate = Path.Combine(src.FullName, "SisomCluster.Server", "bin", configuration.Name, cliOutput.Name, "sisom-server.dll");
-            if (File.Exists(candidate))
+            return beside;
+        }
+
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "SisomCluster.sln")))
             {
-                return candidate;
+                string candidate = Path.Combine(directory.FullName, "src", "SisomCluster.Server", "bin", configuration, "net10.0", "sisom-server.dll");
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
             }
         }
 
-        string beside = Path.Combine(AppContext.BaseDirectory, "sisom-server.dll");
-        return File.Exists(beside)
-            ? beside
-            : throw new UsageException("sisom-server.dll not found next to this CLI build: build the solution (dotnet build -c Release) or pass --server PATH.");
+        throw new UsageException("sisom-server.dll not found beside this CLI or in its checkout: build the solution (dotnet build -c Release) or pass --server PATH.");
     }
 
     public static async Task<ServerProcess> StartAsync(

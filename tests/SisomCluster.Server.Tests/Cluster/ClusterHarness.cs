@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Formats.Tar;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SisomCluster.Data;
@@ -10,7 +9,6 @@ using SisomCluster.Data.Tests.Infrastructure;
 using SisomCluster.Inference.Datasets;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Server.Coordinator;
-using SkiaSharp;
 
 namespace SisomCluster.Server.Tests.Cluster;
 
@@ -41,51 +39,13 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public HashSet<string> Labeled { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Writes the tars, registers the pool and its items, imports the labels.</summary>
+    /// <summary>Writes the tars (<see cref="FashionMnistPool"/>), registers the pool and its items, imports the labels.</summary>
     public async Task BuildPoolAsync(int idCount, int nearCount, int farCount, int labeledCount, int tars, int corruptPerTar = 0)
     {
-        FashionMnist data = FashionMnist.Load(train: true, limit: 6000);
-        var items = new List<(string Key, byte[] Png, int? Label)>();
-        int idSeen = 0;
-        int nearSeen = 0;
-        for (int i = 0; i < data.Count && (idSeen < idCount || nearSeen < nearCount); i++)
-        {
-            int label = data.Labels[i];
-            if (label < 6 && idSeen < idCount)
-            {
-                items.Add(($"id-{idSeen++:D5}-c{label}", data.EncodePng(i), label));
-            }
-            else if (label >= 6 && nearSeen < nearCount)
-            {
-                items.Add(($"near-{nearSeen++:D5}-c{label}", data.EncodePng(i), null));
-            }
-        }
-
-        var random = new Random(4);
-        for (int f = 0; f < farCount; f++)
-        {
-            items.Add(($"far-{f:D5}", Grey(p => f % 2 == 0 ? (byte)random.Next(256) : (byte)(f * 5 % 256)), null));
-        }
-
-        string poolDirectory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "pool")).FullName;
-        int perTar = (items.Count + tars - 1) / tars;
-        for (int t = 0; t < tars; t++)
-        {
-            await using FileStream stream = File.Create(Path.Combine(poolDirectory, $"shard-{t:D2}.tar"));
-            await using var writer = new TarWriter(stream);
-            foreach ((string key, byte[] png, _) in items.Skip(t * perTar).Take(perTar))
-            {
-                await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, key + ".png") { DataStream = new MemoryStream(png) });
-            }
-
-            for (int c = 0; c < corruptPerTar; c++)
-            {
-                byte[] garbage = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. Enumerable.Range(0, 64).Select(b => (byte)(b * 37))];
-                await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, $"corrupt-{t:D2}-{c}.png") { DataStream = new MemoryStream(garbage) });
-            }
-        }
-
-        IPoolSource source = PoolSources.Open(PoolSourceKind.Tar, poolDirectory);
+        Images = FashionMnistPool.Write(
+            Path.Combine(Directory, "pool"),
+            new FashionMnistPoolSpec { InDistribution = idCount, NearOod = nearCount, FarOod = farCount, Labeled = labeledCount, Tars = tars, CorruptPerTar = corruptPerTar });
+        IPoolSource source = PoolSources.Open(PoolSourceKind.Tar, Images.Directory);
         PoolListing listing = source.List(4096);
         PoolId = Guid.NewGuid();
         await using (SisomDbContext db = Database.CreateDbContext())
@@ -95,17 +55,14 @@ public sealed class ClusterHarness : IAsyncDisposable
         }
 
         await new ItemRegistry(Database.DataSource).AddItemsAsync(PoolId, listing.Items.Select(i => new ItemRow(i.Id, i.Uri, i.Source, i.CapturedAt)));
-        var lines = new List<string>();
-        foreach (PoolItemInfo item in listing.Items.Where(i => i.Id.Contains("/id-", StringComparison.Ordinal)).Take(labeledCount))
-        {
-            Labeled.Add(item.Id);
-            lines.Add($"{item.Id},{item.Id[^1]}");
-        }
-
-        await new LabelImporter(Database.DataSource).ImportAsync(PoolId, new StringReader(string.Join('\n', lines)), null);
+        Labeled.UnionWith(Images.LabeledItems.Select(i => i.Id));
+        await new LabelImporter(Database.DataSource).ImportAsync(PoolId, new StringReader(string.Join('\n', Images.LabelLines())), null);
     }
 
     public string TarPath(int index) => Path.Combine(Directory, "pool", $"shard-{index:D2}.tar");
+
+    /// <summary>The pool written by <see cref="BuildPoolAsync"/>, with its ground truth.</summary>
+    public FashionMnistPool? Images { get; private set; }
 
     public Process Start(string roles, params (string Key, string Value)[] settings)
     {
@@ -202,18 +159,5 @@ public sealed class ClusterHarness : IAsyncDisposable
                 File.AppendAllText(path, line + "\n");
             }
         }
-    }
-
-    private static byte[] Grey(Func<int, byte> pixel)
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(28, 28, SKColorType.Gray8, SKAlphaType.Opaque));
-        Span<byte> pixels = bitmap.GetPixelSpan();
-        for (int p = 0; p < pixels.Length; p++)
-        {
-            pixels[p] = pixel(p);
-        }
-
-        using SKData png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return png.ToArray();
     }
 }

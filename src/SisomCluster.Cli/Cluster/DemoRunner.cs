@@ -1,0 +1,236 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using SisomCluster.Core.Evaluation;
+using SisomCluster.Data;
+using SisomCluster.Data.Runs;
+using SisomCluster.Inference.Datasets;
+
+namespace SisomCluster.Cli.Cluster;
+
+/// <summary>
+/// <c>sisom demo</c>, step by step: local services, migration, a Fashion-MNIST pool with ground truth, the servers
+/// (coordinator + aggregator + api in one process, N workers), labels, one run watched to completion, then a summary
+/// computed from what the cluster stored: the selection, OOD AUROC per score against the ground truth, the dashboard URL.
+/// </summary>
+internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWriter error)
+{
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        string? checkout = LocalServices.FindCheckout();
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (options.StartServices)
+        {
+            if (checkout is null)
+            {
+                throw new UsageException("demo starts the local services from a checkout (deploy/local/services.sh); outside one, pass --no-services with ConnectionStrings__Sisom and ConnectionStrings__RabbitMq set.");
+            }
+
+            Step("local services: deploy/local/services.sh up (installs and starts PostgreSQL + pgvector and RabbitMQ if missing)");
+            foreach ((string key, string value) in await LocalServices.RunAsync(checkout, "up", error, cancellationToken).ConfigureAwait(false))
+            {
+                env[key] = value;
+            }
+        }
+
+        string database = options.Connection ?? Setting(env, "ConnectionStrings__Sisom");
+        string rabbit = options.RabbitMq ?? Setting(env, "ConnectionStrings__RabbitMq");
+        Step("migrate");
+        await MigrationRunner.MigrateAsync(database, cancellationToken).ConfigureAwait(false);
+
+        string work = Path.GetFullPath(options.WorkDirectory ?? (checkout is null ? Path.Combine(Path.GetTempPath(), "sisom-demo") : Path.Combine(checkout, ".local", "demo")));
+        string poolName = "fashion-demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        FashionMnistPoolSpec spec = options.Pool;
+        Step($"pool {poolName}: {spec.InDistribution} in-distribution (classes 0-5, {spec.Labeled} labeled), {spec.NearOod} near-OOD (classes 6-9), {spec.FarOod} far-OOD (noise, blank) as {spec.Tars} tar shards");
+        FashionMnistPool pool = FashionMnistPool.Write(Path.Combine(work, poolName), spec);
+        string labels = Path.Combine(work, poolName + "-labels.csv");
+        await File.WriteAllLinesAsync(labels, pool.LabelLines(), cancellationToken).ConfigureAwait(false);
+        Invoke("pool", "add", poolName, pool.Directory, "--kind", "tar", "--connection", database);
+        Invoke("labels", "import", labels, "--pool", poolName, "--connection", database, "--class-names", string.Join(',', FashionMnist.ClassNames));
+
+        string logs = Path.Combine(work, "logs", poolName);
+        int threads = Math.Max(1, Environment.ProcessorCount / options.Workers);
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Sisom"] = database,
+            ["ConnectionStrings__RabbitMq"] = rabbit,
+            ["Server__QueuePrefix"] = "sisom-demo",
+            ["Worker__ModelCache"] = options.ModelCache,
+            ["Worker__IntraOpThreads"] = threads.ToString(CultureInfo.InvariantCulture),
+            ["Worker__DecodeThreads"] = threads.ToString(CultureInfo.InvariantCulture),
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        };
+        string serverPath = options.ServerPath ?? ServerProcess.DefaultServerPath();
+        Step($"servers: coordinator,aggregator,api on http://127.0.0.1:{options.Port} and {options.Workers} worker(s); logs in {logs}");
+        var servers = new List<ServerProcess>();
+        try
+        {
+            var main = new Dictionary<string, string>(settings) { ["urls"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{options.Port}") };
+            servers.Add(await ServerProcess.StartAsync(serverPath, "coordinator,aggregator,api", main, logs, TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false));
+            servers.AddRange(await Task.WhenAll(Enumerable.Range(0, options.Workers)
+                .Select(_ => ServerProcess.StartAsync(serverPath, "worker", settings, logs, TimeSpan.FromMinutes(2), cancellationToken))).ConfigureAwait(false));
+
+            await using NpgsqlDataSource dataSource = SisomDataSource.Create(database);
+            Guid runId;
+            await using (var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource)))
+            {
+                runId = await RunRequests.CreateAsync(db, poolName, "resnet18", options.Budget, quantile: 0.95, storeEmbeddings: true, shardSize: 4096, maxAttempts: 3, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            }
+
+            Step($"run {runId}: embedding the labeled items, fitting the head, scoring the pool");
+            Run run = await WatchAsync(dataSource, runId, cancellationToken).ConfigureAwait(false);
+            if (run.State != RunState.Completed)
+            {
+                error.WriteLine($"run {runId} {run.State.ToString().ToLowerInvariant()}: {run.Error}");
+                foreach (ServerProcess s in servers)
+                {
+                    error.WriteLine($"== {s.LogPath}\n{s.Tail()}");
+                }
+
+                return ExitCodes.Failure;
+            }
+
+            await SummaryAsync(dataSource, run, pool, cancellationToken).ConfigureAwait(false);
+            output.WriteLine();
+            output.WriteLine($"dashboard: {servers[0].Url?.TrimEnd('/')}/   (REST API under /api/v1, OpenAPI at /openapi/v1.json)");
+            if (!options.ExitAfterSummary)
+            {
+                output.WriteLine("serving; Ctrl+C stops the servers");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    output.WriteLine("stopping");
+                }
+            }
+
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            foreach (ServerProcess s in servers)
+            {
+                await s.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<Run> WatchAsync(NpgsqlDataSource dataSource, Guid runId, CancellationToken cancellationToken)
+    {
+        var progress = ProgressLine.For(error);
+        string last = "";
+        while (true)
+        {
+            await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+            await using var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource));
+            Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
+            RunProgress p = await RunProgress.LoadAsync(db, runId, cancellationToken).ConfigureAwait(false);
+            string line = run.State == RunState.Pending
+                ? "preparing the scoring context"
+                : string.Create(CultureInfo.InvariantCulture, $"{run.State.ToString().ToLowerInvariant()}: {p.ItemsScored + p.ItemsFailed}/{p.Items} items, shards {p.DoneShards} done, {p.LeasedShards} running, {p.PendingShards} pending, {p.FailedShards} failed");
+            progress.Update(line);
+            if (line != last && !ReferenceEquals(error, Console.Error) | Console.IsErrorRedirected)
+            {
+                error.WriteLine(line);
+            }
+
+            last = line;
+            if (run.State is RunState.Completed or RunState.Failed or RunState.Cancelled)
+            {
+                progress.Clear();
+                return run;
+            }
+        }
+    }
+
+    private async Task SummaryAsync(NpgsqlDataSource dataSource, Run run, FashionMnistPool pool, CancellationToken cancellationToken)
+    {
+        Dictionary<string, FashionMnistPoolItem> truth = pool.Items.ToDictionary(i => i.Id, StringComparer.Ordinal);
+        var scored = new List<StoredScore>();
+        await using (NpgsqlCommand command = dataSource.CreateCommand("SELECT item_id, sisom, sisome, msp, energy, ood_sisom FROM item_scores WHERE run_id = $1"))
+        {
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (truth.TryGetValue(reader.GetString(0), out FashionMnistPoolItem? item))
+                {
+                    scored.Add(new StoredScore(item, reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetBoolean(5)));
+                }
+            }
+        }
+
+        var selected = new List<(string Id, int Predicted)>();
+        await using (NpgsqlCommand command = dataSource.CreateCommand("SELECT item_id, predicted FROM selections WHERE run_id = $1 ORDER BY rank"))
+        {
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                selected.Add((reader.GetString(0), reader.GetInt32(1)));
+            }
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scored {scored.Count} of {pool.Items.Count} items in {(run.CompletedAt!.Value - run.CreatedAt).TotalSeconds:F0} s; {scored.Count(s => s.Flagged)} flagged OOD by SISOM at q = 0.95"));
+        output.WriteLine();
+        output.WriteLine($"selection: {selected.Count} items for labeling (budget {run.Budget}); none flagged OOD");
+        string byKind = string.Join(", ", selected.GroupBy(s => truth.TryGetValue(s.Id, out var t) ? t.Kind : FashionMnistPoolItemKind.Corrupt).OrderBy(g => g.Key).Select(g => $"{Describe(g.Key)} {g.Count()}"));
+        output.WriteLine($"  truly: {byKind}");
+        string byClass = string.Join(", ", selected.GroupBy(s => s.Predicted).OrderBy(g => g.Key).Select(g => $"{ClassName(g.Key)} {g.Count()}"));
+        output.WriteLine($"  predicted classes: {byClass}");
+        output.WriteLine($"  first: {string.Join(", ", selected.Take(5).Select(s => s.Id))}");
+
+        var unlabeled = scored.Where(s => !s.Item.Labeled).ToList();
+        output.WriteLine();
+        output.WriteLine($"OOD detection on the {unlabeled.Count} unlabeled items (in-distribution = classes 0-5; OOD = classes 6-9 + noise/blank), AUROC:");
+        output.WriteLine($"  {"score",-8} {"near+far",9} {"near",7} {"far",7}");
+        foreach ((string name, Func<StoredScore, double> score) in new (string, Func<StoredScore, double>)[]
+        {
+            ("SISOM", s => s.Sisom), ("SISOMe", s => s.Sisome), ("MSP", s => s.Msp), ("Energy", s => s.Energy),
+        })
+        {
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  {name,-8} {Auroc(unlabeled, score, _ => true),9:F3} {Auroc(unlabeled, score, k => k != FashionMnistPoolItemKind.FarOod),7:F3} {Auroc(unlabeled, score, k => k != FashionMnistPoolItemKind.NearOod),7:F3}"));
+        }
+    }
+
+    private static double Auroc(List<StoredScore> items, Func<StoredScore, double> score, Func<FashionMnistPoolItemKind, bool> include)
+    {
+        var chosen = items.Where(i => include(i.Item.Kind)).ToList();
+        bool[] ood = chosen.Select(i => i.Item.IsOod).ToArray();
+        return ood.Contains(true) && ood.Contains(false) ? OodMetrics.Compute(chosen.Select(score).ToArray(), ood).Auroc : double.NaN;
+    }
+
+    private sealed record StoredScore(FashionMnistPoolItem Item, double Sisom, double Sisome, double Msp, double Energy, bool Flagged);
+
+    private static string Describe(FashionMnistPoolItemKind kind) => kind switch
+    {
+        FashionMnistPoolItemKind.InDistribution => "in-distribution",
+        FashionMnistPoolItemKind.NearOod => "near-OOD",
+        FashionMnistPoolItemKind.FarOod => "far-OOD",
+        _ => "corrupt",
+    };
+
+    private static string ClassName(int label) => label >= 0 && label < FashionMnist.ClassNames.Count ? FashionMnist.ClassNames[label] : label.ToString(CultureInfo.InvariantCulture);
+
+    private void Step(string text) => output.WriteLine($"== {text}");
+
+    private static string Setting(Dictionary<string, string> env, string name) =>
+        env.TryGetValue(name, out string? value) && value.Length > 0 ? value
+        : Environment.GetEnvironmentVariable(name) is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : throw new UsageException($"{name} is not set (export $(deploy/local/services.sh env), or let demo start the services).");
+
+    private void Invoke(params string[] args)
+    {
+        int code = CliApplication.Run(args, output, error);
+        if (code != ExitCodes.Success)
+        {
+            throw new UsageException($"sisom {args[0]} {args[1]} failed (exit {code}); see above.");
+        }
+    }
+}

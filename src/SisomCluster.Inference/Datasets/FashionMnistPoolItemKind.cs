@@ -1,0 +1,9 @@
+namespace SisomCluster.Inference.Datasets;
+
+public enum FashionMnistPoolItemKind
+{
+    InDistribution,
+    NearOod,
+    FarOod,
+    Corrupt,
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using SisomCluster.Data.Tests.Infrastructure;
+using Xunit;
+
+namespace SisomCluster.Cli.Tests;
+
+/// <summary><c>sisom demo</c> end to end on a small pool: real servers, RabbitMQ and PostgreSQL (a schema of its own).</summary>
+public sealed class DemoCommandTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Demo_scores_a_pool_and_prints_selection_auroc_and_dashboard()
+    {
+        string rabbit = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
+        CliResult demo = CliResult.Run(
+            "demo", "--in-distribution", "90", "--near-ood", "30", "--far-ood", "6", "--labeled", "40", "--tars", "2", "--workers", "1", "--budget", "12",
+            "--port", "0", "--exit", "--no-services", "--connection", database.ConnectionString, "--rabbitmq", rabbit, "--work-dir", _directory.File("demo"));
+
+        Assert.True(demo.ExitCode == 0, demo.ToString());
+        Assert.Contains("scored 126 of 126 items", demo.Stdout, StringComparison.Ordinal);
+        Assert.Contains("selection: 12 items for labeling", demo.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"dashboard: http://127\.0\.0\.1:\d+/", demo.Stdout);
+        string sisom = demo.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("SISOM ", StringComparison.Ordinal));
+        double auroc = double.Parse(sisom.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        Assert.InRange(auroc, 0.6, 1.0);
+
+        // What the summary printed is what the cluster stored.
+        Assert.Equal(12, await database.CountAsync("SELECT count(*) FROM selections"));
+        Assert.Equal(126, await database.CountAsync("SELECT count(*) FROM item_scores"));
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM selections s JOIN item_scores i USING (run_id, item_id) WHERE i.ood_sisom"));
+    }
+
+    [Fact]
+    public void Demo_rejects_more_labels_than_in_distribution_items()
+    {
+        CliResult demo = CliResult.Run("demo", "--in-distribution", "10", "--labeled", "20", "--no-services");
+        Assert.Equal(2, demo.ExitCode);
+        Assert.Contains("--labeled (20) cannot exceed --in-distribution (10)", demo.Stderr, StringComparison.Ordinal);
+    }
+}
