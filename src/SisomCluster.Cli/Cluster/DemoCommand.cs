@@ -45,6 +45,7 @@ internal static class DemoCommand
                     Labeled = Positive(parse.GetValue(labeled), "--labeled"),
                     Tars = Positive(parse.GetValue(tars), "--tars"),
                     Shuffle = true,
+                    Sidecars = true,
                 },
                 Workers = Positive(parse.GetValue(workers), "--workers"),
                 Budget = Positive(parse.GetValue(budget), "--budget"),

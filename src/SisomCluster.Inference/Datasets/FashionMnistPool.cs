@@ -89,6 +89,11 @@ public sealed class FashionMnistPool
             {
                 byte[] png = index >= 0 ? data.EncodePng(index) : FarOod(-1 - index, random);
                 writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, key + ".png") { DataStream = new MemoryStream(png) });
+                if (spec.Sidecars)
+                {
+                    writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, key + ".json") { DataStream = new MemoryStream(Sidecar(kind, spec.Hours, random)) });
+                }
+
                 bool isLabeled = kind == FashionMnistPoolItemKind.InDistribution && labeled < spec.Labeled;
                 labeled += isLabeled ? 1 : 0;
                 items.Add(new FashionMnistPoolItem($"{TarName(t)}/{key}", kind, label, isLabeled));
@@ -105,6 +110,18 @@ public sealed class FashionMnistPool
         }
 
         return new FashionMnistPool(pool, items);
+    }
+
+    private static readonly DateTimeOffset SidecarStart = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static byte[] Sidecar(FashionMnistPoolItemKind kind, int hours, Random random)
+    {
+        int half = Math.Max(1, hours / 2);
+        int hour = kind == FashionMnistPoolItemKind.InDistribution ? random.Next(hours) : half + random.Next(Math.Max(1, hours - half));
+        string source = kind == FashionMnistPoolItemKind.FarOod ? "crawl-b" : random.Next(4) == 0 ? "crawl-b" : "crawl-a";
+        DateTimeOffset at = SidecarStart.AddHours(hour).AddSeconds(random.Next(3600));
+        string json = "{\"source\":\"" + source + "\",\"captured_at\":\"" + at.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) + "\"}";
+        return System.Text.Encoding.UTF8.GetBytes(json);
     }
 
     private static string TarName(int index) => string.Create(CultureInfo.InvariantCulture, $"shard-{index:D2}");

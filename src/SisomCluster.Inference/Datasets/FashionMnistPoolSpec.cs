@@ -23,5 +23,14 @@ public sealed record FashionMnistPoolSpec
     /// <summary>Mix the kinds across tars (a crawl's order) instead of in-distribution, near, far in sequence.</summary>
     public bool Shuffle { get; init; }
 
+    /// <summary>
+    /// Write a <c>.json</c> sidecar per image with <c>source</c> and <c>captured_at</c>, drifting on purpose: images are
+    /// spread over <see cref="Hours"/> hours from 2026-11-01T00:00Z, OOD images only in the second half, and the far-OOD
+    /// ones all from source <c>crawl-b</c> - so per-hour and per-source OOD rates have something to show.
+    /// </summary>
+    public bool Sidecars { get; init; }
+
+    public int Hours { get; init; } = 12;
+
     public int Seed { get; init; } = 4;
 }

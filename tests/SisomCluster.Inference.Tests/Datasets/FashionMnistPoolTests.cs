@@ -36,6 +36,21 @@ public sealed class FashionMnistPoolTests : IDisposable
     }
 
     [Fact]
+    public void Sidecars_give_sources_and_capture_times_that_drift()
+    {
+        FashionMnistPool pool = FashionMnistPool.Write(
+            Path.Combine(_directory, "pool"),
+            new FashionMnistPoolSpec { InDistribution = 40, NearOod = 20, FarOod = 10, Labeled = 10, Tars = 2, Sidecars = true, Hours = 12 });
+        PoolListing listing = PoolSources.Open(PoolSourceKind.Tar, pool.Directory).List(4096);
+        Dictionary<string, FashionMnistPoolItem> truth = pool.Items.ToDictionary(i => i.Id);
+
+        Assert.All(listing.Items, i => Assert.NotNull(i.CapturedAt));
+        Assert.All(listing.Items.Where(i => truth[i.Id].IsOod), i => Assert.True(i.CapturedAt!.Value.Hour >= 6));
+        Assert.All(listing.Items.Where(i => truth[i.Id].Kind == FashionMnistPoolItemKind.FarOod), i => Assert.Equal("crawl-b", i.Source));
+        Assert.Contains(listing.Items, i => i.Source == "crawl-a");
+    }
+
+    [Fact]
     public void More_labels_than_in_distribution_items_is_an_error()
     {
         Assert.Throws<ArgumentException>(() => FashionMnistPool.Write(_directory, new FashionMnistPoolSpec { InDistribution = 5, Labeled = 6 }));
