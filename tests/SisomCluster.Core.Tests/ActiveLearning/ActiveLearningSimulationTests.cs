@@ -1,7 +1,7 @@
-using SisomCluster.Core.Heads;
-using SisomCluster.Core.Scoring;
 using SisomCluster.Core.ActiveLearning;
 using SisomCluster.Core.Evaluation;
+using SisomCluster.Core.Heads;
+using SisomCluster.Core.Scoring;
 using SisomCluster.Core.Tests.Heads;
 using Xunit;
 
