@@ -84,6 +84,7 @@ REQUIRED_PKGS=(
   dpkg-dev
   rabbitmq-server
   dataset-fashion-mnist
+  python3-sklearn
 )
 
 # ---------------------------------------------------------------- helpers ---

@@ -23,6 +23,7 @@ public static class CliApplication
             Cluster.LabelsCommand.Create(),
             Cluster.RunCommand.Create(),
             Cluster.DemoCommand.Create(),
+            Eval.EvalCommand.Create(),
         };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
