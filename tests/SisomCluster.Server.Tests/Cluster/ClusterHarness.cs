@@ -40,11 +40,11 @@ public sealed class ClusterHarness : IAsyncDisposable
     public HashSet<string> Labeled { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Writes the tars (<see cref="FashionMnistPool"/>), registers the pool and its items, imports the labels.</summary>
-    public async Task BuildPoolAsync(int idCount, int nearCount, int farCount, int labeledCount, int tars, int corruptPerTar = 0)
+    public async Task BuildPoolAsync(int idCount, int nearCount, int farCount, int labeledCount, int tars, int corruptPerTar = 0, bool sidecars = false)
     {
         Images = FashionMnistPool.Write(
             Path.Combine(Directory, "pool"),
-            new FashionMnistPoolSpec { InDistribution = idCount, NearOod = nearCount, FarOod = farCount, Labeled = labeledCount, Tars = tars, CorruptPerTar = corruptPerTar });
+            new FashionMnistPoolSpec { InDistribution = idCount, NearOod = nearCount, FarOod = farCount, Labeled = labeledCount, Tars = tars, CorruptPerTar = corruptPerTar, Sidecars = sidecars });
         IPoolSource source = PoolSources.Open(PoolSourceKind.Tar, Images.Directory);
         PoolListing listing = source.List(4096);
         PoolId = Guid.NewGuid();
@@ -110,6 +110,27 @@ public sealed class ClusterHarness : IAsyncDisposable
         return process.Id;
     }
 
+    /// <summary>The address a started process listens on (from its "Now listening on" log line).</summary>
+    public async Task<string> UrlAsync(Process process, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        const string Marker = "Now listening on: ";
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            string? log = System.IO.Directory.GetFiles(Directory, $"*-{process.Id}.log").FirstOrDefault();
+            string? line = log is null ? null : ReadShared(log).Split('\n').FirstOrDefault(l => l.Contains(Marker, StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line[(line.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)..].Trim();
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"process {process.Id} did not say where it listens\n{Logs()}");
+    }
+
     public async Task<Guid> StartRunAsync(int budget)
     {
         await using SisomDbContext db = Database.CreateDbContext();
@@ -147,6 +168,14 @@ public sealed class ClusterHarness : IAsyncDisposable
             }
 
             process.Dispose();
+        }
+    }
+
+    private static string ReadShared(string path)
+    {
+        lock (typeof(ClusterHarness))
+        {
+            return File.ReadAllText(path);
         }
     }
 

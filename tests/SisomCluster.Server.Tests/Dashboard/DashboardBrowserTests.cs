@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using SisomCluster.Data.Runs;
+using SisomCluster.Data.Tests.Infrastructure;
+using SisomCluster.Server.Tests.Cluster;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SisomCluster.Server.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard in headless Chromium (Debian's chromium + chromedriver) on a real run: real server processes, images in
+/// tar shards with drifting capture times. The page must load the run, draw points and bars, show the gallery with
+/// thumbnails; a screenshot is kept in TestResults/dashboard.png.
+/// </summary>
+public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputHelper output) : IClassFixture<DatabaseFixture>, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("sisom-dashboard-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task The_dashboard_shows_a_real_run_with_points_histograms_and_thumbnails()
+    {
+        await using var cluster = new ClusterHarness(database, _directory);
+        await cluster.BuildPoolAsync(idCount: 90, nearCount: 40, farCount: 10, labeledCount: 40, tars: 2, sidecars: true);
+        Process api = cluster.Start("coordinator,aggregator,api");
+        cluster.Start("worker", ("Worker__BatchSize", "8"));
+        Guid runId = await cluster.StartRunAsync(budget: 8);
+        RunState state = await cluster.WaitForRunAsync(runId, TimeSpan.FromMinutes(5));
+        Assert.True(state == RunState.Completed, $"run {state}\n{cluster.Logs()}");
+        string url = await cluster.UrlAsync(api, TimeSpan.FromSeconds(30));
+
+        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1800");
+        using ChromeDriverService service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
+        service.SuppressInitialDiagnosticInformation = true;
+        using var browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+        browser.Navigate().GoToUrl($"{url}/?run={runId}");
+
+        IReadOnlyCollection<IWebElement> points = WaitFor(browser, By.CssSelector("[data-testid=ood-point]"));
+        long expectedHours = await database.CountAsync("SELECT count(*) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'hour'", runId);
+        Assert.True(expectedHours > 1, "the sidecars spread the pool over several hours");
+        Assert.Equal(expectedHours, points.Count);
+        Assert.NotEmpty(browser.FindElements(By.CssSelector("[data-testid=hist-sisom] rect.bin")));
+        Assert.Single(browser.FindElements(By.CssSelector("[data-testid=hist-sisom] [data-testid=threshold]")));
+        Assert.Equal(2, browser.FindElements(By.CssSelector("[data-testid=sources] tbody tr")).Count);
+        Assert.Contains("completed", browser.FindElement(By.CssSelector("[data-testid=runs] tbody")).Text, StringComparison.Ordinal);
+
+        // Every tile's thumbnail was served and decoded by the browser.
+        IReadOnlyCollection<IWebElement> tiles = WaitFor(browser, By.CssSelector("[data-testid=gallery] img"));
+        Assert.Equal(8, tiles.Count);
+        await WaitUntilAsync(() => tiles.All(t => Convert.ToInt64(((IJavaScriptExecutor)browser).ExecuteScript("return arguments[0].naturalWidth", t), System.Globalization.CultureInfo.InvariantCulture) == 112));
+
+        string screenshot = Path.Combine(RepositoryRoot(), "TestResults", "dashboard.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(screenshot);
+        output.WriteLine($"screenshot: {screenshot}");
+        Assert.True(new FileInfo(screenshot).Length > 10_000);
+    }
+
+    private static IReadOnlyCollection<IWebElement> WaitFor(ChromeDriver browser, By by)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            IReadOnlyCollection<IWebElement> found = browser.FindElements(by);
+            if (found.Count > 0)
+            {
+                return found;
+            }
+
+            Thread.Sleep(200);
+        }
+
+        throw new TimeoutException($"{by} never appeared; status: {browser.FindElement(By.Id("status")).Text}");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "timed out");
+            await Task.Delay(200);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "SisomCluster.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("SisomCluster.sln not found");
+    }
+}
