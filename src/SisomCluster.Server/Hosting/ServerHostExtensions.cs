@@ -1,6 +1,7 @@
 using MassTransit;
 using SisomCluster.Data;
 using SisomCluster.Server.Aggregator;
+using SisomCluster.Server.Api;
 using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Worker;
 
@@ -35,6 +36,11 @@ public static class ServerHostExtensions
         if (roles.HasFlag(ServerRoles.Aggregator))
         {
             builder.Services.AddHostedService<RunSweeper>();
+        }
+
+        if (roles.HasFlag(ServerRoles.Api))
+        {
+            builder.AddApiRole();
         }
 
         string prefix = builder.Configuration["Server:QueuePrefix"] ?? "sisom";
@@ -74,6 +80,11 @@ public static class ServerHostExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/healthz");
         app.MapGet("/roles", () => Results.Ok(roles.ToString()));
+        if (roles.HasFlag(ServerRoles.Api))
+        {
+            app.MapApiRole();
+        }
+
         return app;
     }
 }
