@@ -22,6 +22,7 @@ public static class CliApplication
             Cluster.PoolCommand.Create(),
             Cluster.LabelsCommand.Create(),
             Cluster.RunCommand.Create(),
+            Cluster.ApiKeyCommand.Create(),
         };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

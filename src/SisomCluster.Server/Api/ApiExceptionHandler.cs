@@ -21,7 +21,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
         string detail = bad.InnerException is JsonException json ? $"{bad.Message} {json.Message}" : bad.Message;
         if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            detail = $"The request body is larger than this endpoint accepts ({httpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes).";
+            detail = $"The request body is larger than this endpoint accepts (at most {httpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes).";
         }
 
         httpContext.Response.StatusCode = bad.StatusCode;

@@ -91,6 +91,7 @@ public static class ApiRoleExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRequestBodyLimit();
         app.MapOpenApi(OpenApiPath).AllowAnonymous();
 
         RouteGroupBuilder api = app.MapGroup(RoutePrefix);

@@ -1,8 +1,6 @@
 using System.Text;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Labels;
@@ -23,6 +21,7 @@ internal static class PoolEndpoints
         pools.MapGet("/{pool}", GetAsync).RequireAuthorization(ApiScopes.Read).WithSummary("One pool with its item and label counts.");
         pools.MapPost("/{pool}/labels", ImportLabelsAsync).RequireAuthorization(ApiScopes.Write)
             .Accepts<string>("text/csv")
+            .WithMetadata(new RequestBodyLimit.LabelsUpload())
             .WithSummary("Import labels (id,label lines) all or nothing; every problem is listed with its line number.");
     }
 
@@ -59,15 +58,8 @@ internal static class PoolEndpoints
         HttpContext http,
         SisomDbContext db,
         LabelImporter importer,
-        IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
-        // Label files are larger than JSON bodies: raise this request's limit before the body is read (413 past it).
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = options.Value.MaxLabelsBytes;
-        }
-
         if (http.Request.ContentType is { } type && !type.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
         {
             return TypedResults.Problem(title: "Unsupported media type", detail: $"Content-Type: send the label file as text/csv, not {type}.", statusCode: StatusCodes.Status415UnsupportedMediaType);
