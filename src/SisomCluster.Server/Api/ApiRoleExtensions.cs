@@ -35,7 +35,7 @@ public static class ApiRoleExtensions
                 o => string.IsNullOrEmpty(o.BootstrapKey) || o.BootstrapKey.Trim().Length >= ApiOptions.MinBootstrapKeyLength,
                 $"Api:BootstrapKey (Api__BootstrapKey) must be empty or at least {ApiOptions.MinBootstrapKeyLength} characters.")
             .ValidateOnStart();
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBytes);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = Math.Max(api.Value.MaxRequestBytes, api.Value.MaxLabelsBytes));
         services.AddSingleton<BootstrapKey>();
         services.AddScoped<ApiKeyStore>();
 

@@ -20,14 +20,11 @@ internal static class RequestBodyLimit
         {
             ApiOptions options = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value;
             long limit = context.GetEndpoint()?.Metadata.GetMetadata<LabelsUpload>() is null ? options.MaxRequestBytes : options.MaxLabelsBytes;
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-            {
-                feature.MaxRequestBodySize = limit;
-            }
-
             if (context.Request.ContentLength > limit)
             {
+                // The unread body may be larger than Kestrel will drain: say the connection ends, so no client reuses it.
                 context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                context.Response.Headers.Connection = "close";
                 await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = context,
@@ -39,6 +36,13 @@ internal static class RequestBodyLimit
                     },
                 }).ConfigureAwait(false);
                 return;
+            }
+
+            // Lowered only now: Kestrel drains an unread body after the 413 above within its own (larger) limit, so the
+            // client reads the answer instead of a reset connection.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            {
+                feature.MaxRequestBodySize = limit;
             }
 
             await next(context).ConfigureAwait(false);

@@ -30,6 +30,8 @@ public sealed class ApiTestHost : IAsyncLifetime
 
     public const int MaxLabelsBytes = 4096;
 
+    public const int MaxRequestBytes = 2048;
+
     public const int ScoredItems = 30;
 
     public const int Dimensions = 8;
@@ -67,6 +69,7 @@ public sealed class ApiTestHost : IAsyncLifetime
         builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
         builder.Configuration["Server:QueuePrefix"] = "a" + Guid.NewGuid().ToString("N")[..8];
         builder.Configuration["Api:BootstrapKey"] = BootstrapKey;
+        builder.Configuration["Api:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Configuration["Api:MaxLabelsBytes"] = MaxLabelsBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddSisomServer(ServerRoles.Api);
         _app = builder.Build();
@@ -91,7 +94,7 @@ public sealed class ApiTestHost : IAsyncLifetime
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? key)
     {
-        var request = new HttpRequestMessage(method, path);
+        var request = new HttpRequestMessage(method, new Uri(Client.BaseAddress!, path));
         if (key is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);

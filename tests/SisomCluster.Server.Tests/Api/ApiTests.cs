@@ -180,9 +180,9 @@ public sealed class ApiTests(ApiTestHost host) : IClassFixture<ApiTestHost>
             Assert.Equal("pool: no pool named 'nope'.", (await ProblemAsync(pool, HttpStatusCode.BadRequest)).GetProperty("detail").GetString());
         }
 
-        // A JSON body over Api:MaxRequestBytes (1 MiB) is 413 before it is parsed.
-        using HttpResponseMessage large = await SendRawAsync(HttpMethod.Post, "/api/v1/runs", host.WriteKey, "{\"pool\": \"" + new string('x', 2 << 20) + "\"}", "application/json");
-        await ProblemAsync(large, HttpStatusCode.RequestEntityTooLarge);
+        // A JSON body over Api:MaxRequestBytes is 413 before it is parsed.
+        using HttpResponseMessage large = await SendRawAsync(HttpMethod.Post, "/api/v1/runs", host.WriteKey, "{\"pool\": \"" + new string('x', ApiTestHost.MaxRequestBytes + 100) + "\"}", "application/json");
+        Assert.Contains($"at most {ApiTestHost.MaxRequestBytes} bytes", (await ProblemAsync(large, HttpStatusCode.RequestEntityTooLarge)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -277,16 +277,6 @@ public sealed class ApiTests(ApiTestHost host) : IClassFixture<ApiTestHost>
         using (HttpResponseMessage tooLarge = await SendRawAsync(HttpMethod.Post, $"/api/v1/pools/{host.PoolName}/labels", host.WriteKey, large, "text/csv"))
         {
             Assert.Contains("4096 bytes", (await ProblemAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge)).GetProperty("detail").GetString(), StringComparison.Ordinal);
-        }
-
-        // Without a Content-Length (chunked), Kestrel cuts the body at the limit while the importer reads it.
-        using (HttpRequestMessage chunked = host.Request(HttpMethod.Post, $"/api/v1/pools/{host.PoolName}/labels", host.WriteKey))
-        {
-            chunked.Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(large)));
-            chunked.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
-            chunked.Headers.TransferEncodingChunked = true;
-            using HttpResponseMessage cut = await Client.SendAsync(chunked);
-            Assert.Contains("at most 4096 bytes", (await ProblemAsync(cut, HttpStatusCode.RequestEntityTooLarge)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
         using (HttpResponseMessage json = await SendRawAsync(HttpMethod.Post, $"/api/v1/pools/{host.PoolName}/labels", host.WriteKey, "{}", "application/json"))

@@ -73,12 +73,11 @@ internal static class ItemEndpoints
             thumbnail));
     }
 
-    private static async Task<IResult> ThumbnailAsync(string pool, string itemId, [FromQuery] int? size, SisomDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> ThumbnailAsync(string pool, string itemId, [FromQuery] string? size, SisomDbContext db, CancellationToken cancellationToken)
     {
-        int edge = size ?? ThumbnailReader.DefaultSize;
-        if (edge is < 16 or > ThumbnailReader.MaxSize)
+        if (!ApiQuery.TryInt(size, "size", 16, ThumbnailReader.MaxSize, ThumbnailReader.DefaultSize, out int edge, out IResult? problem))
         {
-            return ApiProblems.BadRequest("size", $"must be between 16 and {ThumbnailReader.MaxSize}, got {edge}.");
+            return problem!;
         }
 
         Pool? found = await db.Pools.AsNoTracking().SingleOrDefaultAsync(p => p.Name == pool, cancellationToken).ConfigureAwait(false);
@@ -100,12 +99,11 @@ internal static class ItemEndpoints
             : TypedResults.Problem(title: "No thumbnail", detail: result.Problem, statusCode: StatusCodes.Status422UnprocessableEntity);
     }
 
-    private static async Task<IResult> SimilarAsync(Guid runId, string itemId, [FromQuery] int? k, SisomDbContext db, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    private static async Task<IResult> SimilarAsync(Guid runId, string itemId, [FromQuery] string? k, SisomDbContext db, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        int count = k ?? 10;
-        if (count is < 1 or > MaxNeighbours)
+        if (!ApiQuery.TryInt(k, "k", 1, MaxNeighbours, 10, out int count, out IResult? problem))
         {
-            return ApiProblems.BadRequest("k", $"must be between 1 and {MaxNeighbours}, got {count}.");
+            return problem!;
         }
 
         Run? run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);

@@ -14,32 +14,45 @@ internal readonly record struct PageRequest(int Size, string? After)
 
     public const int MaxSize = 1000;
 
-    public static bool TryParse(int? pageSize, string? pageToken, out PageRequest page, out IResult? problem)
+    public static bool TryParse(string? pageSize, string? pageToken, out PageRequest page, out IResult? problem)
     {
         page = default;
-        problem = null;
-        int size = pageSize ?? DefaultSize;
-        if (size is < 1 or > MaxSize)
+        if (!ApiQuery.TryInt(pageSize, "page_size", 1, MaxSize, DefaultSize, out int size, out problem))
         {
-            problem = ApiProblems.BadRequest("page_size", $"must be between 1 and {MaxSize}, got {size}.");
             return false;
         }
 
         string? after = null;
         if (!string.IsNullOrEmpty(pageToken))
         {
-            byte[] bytes = new byte[Base64Url.GetMaxDecodedLength(pageToken.Length)];
-            if (pageToken.Length > 1024 || !Base64Url.TryDecodeFromChars(pageToken, bytes, out int written))
+            after = Decode(pageToken);
+            if (after is null)
             {
                 problem = InvalidToken();
                 return false;
             }
-
-            after = Encoding.UTF8.GetString(bytes, 0, written);
         }
 
         page = new PageRequest(size, after);
         return true;
+    }
+
+    /// <returns>The token's text, or null when it is not base64url (the "Try" decoder throws on bad characters).</returns>
+    private static string? Decode(string token)
+    {
+        if (token.Length > 1024)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     public static IResult InvalidToken() => ApiProblems.BadRequest("page_token", "not a token this list issued; pass next_page_token unchanged.");

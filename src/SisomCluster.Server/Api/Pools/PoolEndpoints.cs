@@ -27,7 +27,7 @@ internal static class PoolEndpoints
 
     private static async Task<IResult> ListAsync(
         SisomDbContext db,
-        [FromQuery(Name = "page_size")] int? pageSize,
+        [FromQuery(Name = "page_size")] string? pageSize,
         [FromQuery(Name = "page_token")] string? pageToken,
         CancellationToken cancellationToken)
     {

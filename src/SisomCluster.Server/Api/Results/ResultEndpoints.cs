@@ -22,7 +22,7 @@ internal static class ResultEndpoints
     private static async Task<IResult> SelectionAsync(
         Guid runId,
         SisomDbContext db,
-        [FromQuery(Name = "page_size")] int? pageSize,
+        [FromQuery(Name = "page_size")] string? pageSize,
         [FromQuery(Name = "page_token")] string? pageToken,
         CancellationToken cancellationToken)
     {
@@ -70,7 +70,7 @@ internal static class ResultEndpoints
         Guid runId,
         SisomDbContext db,
         [FromQuery] string? kind,
-        [FromQuery(Name = "page_size")] int? pageSize,
+        [FromQuery(Name = "page_size")] string? pageSize,
         [FromQuery(Name = "page_token")] string? pageToken,
         CancellationToken cancellationToken)
     {

@@ -27,7 +27,7 @@ internal static class RunEndpoints
         SisomDbContext db,
         [FromQuery] string? pool,
         [FromQuery] string? state,
-        [FromQuery(Name = "page_size")] int? pageSize,
+        [FromQuery(Name = "page_size")] string? pageSize,
         [FromQuery(Name = "page_token")] string? pageToken,
         CancellationToken cancellationToken)
     {
