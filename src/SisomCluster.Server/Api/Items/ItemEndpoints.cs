@@ -43,9 +43,26 @@ internal static class ItemEndpoints
         ItemScore? score = await db.ItemScores.AsNoTracking().Where(s => s.RunId == runId && s.ItemId == itemId)
             .Select(s => new ItemScore
             {
-                ItemId = s.ItemId, RunId = s.RunId, ContextId = s.ContextId, ShardId = s.ShardId, Predicted = s.Predicted, NearestReference = s.NearestReference,
-                DIn = s.DIn, DOut = s.DOut, Ratio = s.Ratio, Energy = s.Energy, Sisom = s.Sisom, Sisome = s.Sisome, Msp = s.Msp, MaxLogit = s.MaxLogit,
-                Entropy = s.Entropy, Margin = s.Margin, OodSisom = s.OodSisom, OodSisome = s.OodSisome, NoReference = s.NoReference, ScoredAt = s.ScoredAt,
+                ItemId = s.ItemId,
+                RunId = s.RunId,
+                ContextId = s.ContextId,
+                ShardId = s.ShardId,
+                Predicted = s.Predicted,
+                NearestReference = s.NearestReference,
+                DIn = s.DIn,
+                DOut = s.DOut,
+                Ratio = s.Ratio,
+                Energy = s.Energy,
+                Sisom = s.Sisom,
+                Sisome = s.Sisome,
+                Msp = s.Msp,
+                MaxLogit = s.MaxLogit,
+                Entropy = s.Entropy,
+                Margin = s.Margin,
+                OodSisom = s.OodSisom,
+                OodSisome = s.OodSisome,
+                NoReference = s.NoReference,
+                ScoredAt = s.ScoredAt,
             })
             .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         ItemError? error = await db.ItemErrors.AsNoTracking().SingleOrDefaultAsync(e => e.RunId == runId && e.ItemId == itemId, cancellationToken).ConfigureAwait(false);
