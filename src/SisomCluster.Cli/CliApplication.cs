@@ -24,6 +24,7 @@ public static class CliApplication
             Cluster.RunCommand.Create(),
             Cluster.DemoCommand.Create(),
             Eval.EvalCommand.Create(),
+            Cluster.ApiKeyCommand.Create(),
         };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

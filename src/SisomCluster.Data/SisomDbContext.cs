@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Pgvector.EntityFrameworkCore;
+using SisomCluster.Data.Access;
 using SisomCluster.Data.Labels;
 using SisomCluster.Data.Model;
 using SisomCluster.Data.Monitoring;
@@ -48,6 +49,8 @@ public sealed class SisomDbContext : DbContext
 
     public DbSet<DriftPoint> DriftPoints => Set<DriftPoint>();
 
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
     /// <summary>Points EF Core at <paramref name="dataSource"/> (made by <see cref="SisomDataSource.Create"/>).</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, NpgsqlDataSource dataSource)
     {
@@ -73,6 +76,7 @@ public sealed class SisomDbContext : DbContext
         LabelsModel.Configure(modelBuilder);
         ResultsModel.Configure(modelBuilder);
         MonitoringModel.Configure(modelBuilder);
+        ApiKeysModel.Configure(modelBuilder);
         SnakeCaseNaming.Apply(modelBuilder);
     }
 

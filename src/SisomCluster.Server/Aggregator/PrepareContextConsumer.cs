@@ -64,11 +64,16 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, WorkerRunt
             return;
         }
 
-        run.ContextId = contextId;
-        run.ModelVersion = modelVersion;
-        run.State = RunState.Running;
-        run.StartedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(token).ConfigureAwait(false);
+        // Only a run still pending starts: one cancelled while its context was built stays cancelled, and its shards unpublished.
+        DateTimeOffset started = time.GetUtcNow();
+        int updated = await db.Runs.Where(r => r.Id == run.Id && r.State == RunState.Pending)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.ContextId, contextId).SetProperty(r => r.ModelVersion, modelVersion).SetProperty(r => r.State, RunState.Running).SetProperty(r => r.StartedAt, started), token)
+            .ConfigureAwait(false);
+        if (updated == 0)
+        {
+            return;
+        }
+
         await context.Publish(new ContextReady { RunId = run.Id, ContextId = contextId }, token).ConfigureAwait(false);
     }
 

@@ -1,6 +1,7 @@
 using MassTransit;
 using SisomCluster.Data;
 using SisomCluster.Server.Aggregator;
+using SisomCluster.Server.Api;
 using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Dashboard;
 using SisomCluster.Server.Worker;
@@ -40,6 +41,7 @@ public static class ServerHostExtensions
 
         if (roles.HasFlag(ServerRoles.Api))
         {
+            builder.AddApiRole();
             builder.Services.AddSingleton<ThumbnailCache>();
         }
 
@@ -82,8 +84,10 @@ public static class ServerHostExtensions
         app.MapGet("/roles", () => Results.Ok(roles.ToString()));
         if (roles.HasFlag(ServerRoles.Api))
         {
-            app.MapDashboard();
+            app.MapApiRole();
+            app.MapDashboard().RequireAuthorization(Data.Access.ApiScopes.Read);
         }
+
         return app;
     }
 }

@@ -25,19 +25,27 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
     {
         await using var cluster = new ClusterHarness(database, _directory);
         await cluster.BuildPoolAsync(idCount: 90, nearCount: 40, farCount: 10, labeledCount: 40, tars: 2, sidecars: true);
-        Process api = cluster.Start("coordinator,aggregator,api");
+        const string Key = "dashboard-test-bootstrap-key-0123456789";
+        Process api = cluster.Start("coordinator,aggregator,api", ("Api__BootstrapKey", Key));
         cluster.Start("worker", ("Worker__BatchSize", "8"));
         Guid runId = await cluster.StartRunAsync(budget: 8);
         RunState state = await cluster.WaitForRunAsync(runId, TimeSpan.FromMinutes(5));
         Assert.True(state == RunState.Completed, $"run {state}\n{cluster.Logs()}");
         string url = await cluster.UrlAsync(api, TimeSpan.FromSeconds(30));
 
+        // The page is public; its data needs a key with the read scope.
+        using (var http = new HttpClient())
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(new Uri(url + "/"))).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri(url + "/dashboard/data/runs"))).StatusCode);
+        }
+
         var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1800");
         using ChromeDriverService service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
         service.SuppressInitialDiagnosticInformation = true;
         using var browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
-        browser.Navigate().GoToUrl($"{url}/?run={runId}");
+        browser.Navigate().GoToUrl($"{url}/?run={runId}#key={Key}");
 
         IReadOnlyCollection<IWebElement> points = WaitFor(browser, By.CssSelector("[data-testid=ood-point]"));
         long expectedHours = await database.CountAsync("SELECT count(*) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'hour'", runId);

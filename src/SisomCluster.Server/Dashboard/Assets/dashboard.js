@@ -117,12 +117,12 @@
       tile.className = "tile";
       tile.dataset.testid = "tile";
       const img = document.createElement("img");
-      img.alt = item.itemId;
+      img.alt = item.item_id;
       img.loading = "lazy";
-      img.src = `/dashboard/data/runs/${encodeURIComponent(id)}/thumbnail?item=${encodeURIComponent(item.itemId)}`;
+      img.src = `/dashboard/data/runs/${encodeURIComponent(id)}/thumbnail?item=${encodeURIComponent(item.item_id)}`;
       tile.appendChild(img);
       const caption = document.createElement("div");
-      caption.textContent = `#${item.rank} ${item.itemId} · SISOM ${fmt(item.score)} · class ${run.classNames[item.predicted] ?? item.predicted}`;
+      caption.textContent = `#${item.rank} ${item.item_id} · SISOM ${fmt(item.score)} · class ${run.class_names[item.predicted] ?? item.predicted}`;
       tile.appendChild(caption);
       gallery.appendChild(tile);
     }
@@ -141,7 +141,7 @@
       cell(row, r.id.slice(0, 8)); cell(row, r.pool); cell(row, r.state);
       const bar = cell(row, "");
       bar.innerHTML = `<span class="bar"><span style="width:${r.items ? (100 * (r.scored + r.failed) / r.items).toFixed(1) : 0}%"></span></span>`;
-      cell(row, `${r.scored}/${r.items}`); cell(row, r.failed); cell(row, new Date(r.createdAt).toLocaleString());
+      cell(row, `${r.scored}/${r.items}`); cell(row, r.failed); cell(row, new Date(r.created_at).toLocaleString());
       if (r.id === shown) { row.classList.add("selected"); }
       row.addEventListener("click", () => { for (const other of body.children) { other.classList.remove("selected"); } row.classList.add("selected"); shown = r.id; showRun(r.id).catch(fail); });
       body.appendChild(row);

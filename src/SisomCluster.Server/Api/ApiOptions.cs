@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SisomCluster.Server.Api;
+
+/// <summary>The api role's settings (<c>Api__BootstrapKey</c>, …).</summary>
+public sealed class ApiOptions
+{
+    public const string SectionName = "Api";
+
+    public const int MinBootstrapKeyLength = 16;
+
+    /// <summary>
+    /// A secret the operator gives (Helm <c>secrets.apiBootstrapKey</c>) that acts as an <c>admin</c> key while it is set:
+    /// the way in to create the first stored keys. Hashed at start-up, compared in constant time, never logged. Empty: none.
+    /// </summary>
+    public string? BootstrapKey { get; set; }
+
+    /// <summary>Largest request body in bytes (JSON bodies); a larger one is answered 413.</summary>
+    [Range(1024, 1L << 30)]
+    public long MaxRequestBytes { get; set; } = 1L << 20;
+
+    /// <summary>Largest label file (<c>POST /api/v1/pools/{pool}/labels</c>) in bytes; a larger one is answered 413.</summary>
+    [Range(1024, 4L << 30)]
+    public long MaxLabelsBytes { get; set; } = 64L << 20;
+}

@@ -1,0 +1,3 @@
+namespace SisomCluster.Server.Api.Keys;
+
+internal sealed record CreateApiKeyRequest(string? Name, IReadOnlyList<string>? Scopes);

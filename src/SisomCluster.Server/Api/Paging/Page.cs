@@ -1,0 +1,4 @@
+namespace SisomCluster.Server.Api.Paging;
+
+/// <summary>One page of a list: pass <see cref="NextPageToken"/> as <c>page_token</c> for the next; null on the last page.</summary>
+internal sealed record Page<T>(IReadOnlyList<T> Items, string? NextPageToken);

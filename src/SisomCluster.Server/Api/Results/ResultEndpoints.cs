@@ -1,0 +1,129 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using SisomCluster.Data;
+using SisomCluster.Data.Access;
+using SisomCluster.Data.Monitoring;
+using SisomCluster.Server.Api.Paging;
+
+namespace SisomCluster.Server.Api.Results;
+
+/// <summary>What a finished run wrote: the global selection, the OOD thresholds, the drift series.</summary>
+internal static class ResultEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        RouteGroupBuilder runs = api.MapGroup("/runs/{runId:guid}").WithTags("results");
+        runs.MapGet("/selection", SelectionAsync).RequireAuthorization(ApiScopes.Read).WithSummary("The items selected for labeling, by rank, paged.");
+        runs.MapGet("/thresholds", ThresholdsAsync).RequireAuthorization(ApiScopes.Read).WithSummary("The run's OOD thresholds (one per score kind).");
+        runs.MapGet("/drift", DriftAsync).RequireAuthorization(ApiScopes.Read).WithSummary("OOD rate per hour or source with the expected band, paged.");
+    }
+
+    private static async Task<IResult> SelectionAsync(
+        Guid runId,
+        SisomDbContext db,
+        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "page_token")] string? pageToken,
+        CancellationToken cancellationToken)
+    {
+        if (!PageRequest.TryParse(pageSize, pageToken, out PageRequest page, out IResult? problem))
+        {
+            return problem!;
+        }
+
+        int afterRank = 0;
+        if (page.After is { } after && !int.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out afterRank))
+        {
+            return PageRequest.InvalidToken();
+        }
+
+        if (!await db.Runs.AnyAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false))
+        {
+            return ApiProblems.NotFound($"No run {runId}.");
+        }
+
+        List<SelectionResponse> rows = await db.Selections.AsNoTracking()
+            .Where(s => s.RunId == runId && s.Rank > afterRank)
+            .OrderBy(s => s.Rank)
+            .Take(page.Size + 1)
+            .Select(s => new SelectionResponse(s.Rank, s.ItemId, s.Score, s.OriginalScore, s.Predicted, s.Reason))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(page.ToPage(rows, s => s.Rank.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private static async Task<IResult> ThresholdsAsync(Guid runId, SisomDbContext db, CancellationToken cancellationToken)
+    {
+        if (!await db.Runs.AnyAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false))
+        {
+            return ApiProblems.NotFound($"No run {runId}.");
+        }
+
+        List<ThresholdResponse> rows = await db.Thresholds.AsNoTracking()
+            .Where(t => t.RunId == runId)
+            .OrderBy(t => t.ScoreKind).ThenBy(t => t.Id)
+            .Select(t => new ThresholdResponse(t.ScoreKind, t.Quantile, t.N, t.Value, t.ContextId, t.ModelVersion, t.ReferenceVersion, t.CreatedAt))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(rows);
+    }
+
+    private static async Task<IResult> DriftAsync(
+        Guid runId,
+        SisomDbContext db,
+        [FromQuery] string? kind,
+        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "page_token")] string? pageToken,
+        CancellationToken cancellationToken)
+    {
+        if (!PageRequest.TryParse(pageSize, pageToken, out PageRequest page, out IResult? problem))
+        {
+            return problem!;
+        }
+
+        DriftBucketKind? wanted = null;
+        if (!string.IsNullOrEmpty(kind))
+        {
+            wanted = kind.ToLowerInvariant() switch
+            {
+                "hour" => DriftBucketKind.Hour,
+                "source" => DriftBucketKind.Source,
+                _ => null,
+            };
+            if (wanted is null)
+            {
+                return ApiProblems.BadRequest("kind", $"unknown bucket kind '{kind}'; use hour or source.");
+            }
+        }
+
+        if (!await db.Runs.AnyAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false))
+        {
+            return ApiProblems.NotFound($"No run {runId}.");
+        }
+
+        IQueryable<DriftPoint> query = db.DriftPoints.AsNoTracking().Where(p => p.RunId == runId);
+        if (wanted is { } only)
+        {
+            query = query.Where(p => p.BucketKind == only);
+        }
+
+        if (page.After is { } after)
+        {
+            // Token: "<kind>|<bucket>"; kinds sort hour < source, as their stored text does.
+            int bar = after.IndexOf('|', StringComparison.Ordinal);
+            DriftBucketKind? afterKind = bar < 0 ? null : after[..bar] switch { "hour" => DriftBucketKind.Hour, "source" => DriftBucketKind.Source, _ => null };
+            if (afterKind is not { } k)
+            {
+                return PageRequest.InvalidToken();
+            }
+
+            string bucket = after[(bar + 1)..];
+            query = k == DriftBucketKind.Hour
+                ? query.Where(p => p.BucketKind == DriftBucketKind.Source || (p.BucketKind == DriftBucketKind.Hour && string.Compare(p.Bucket, bucket) > 0))
+                : query.Where(p => p.BucketKind == DriftBucketKind.Source && string.Compare(p.Bucket, bucket) > 0);
+        }
+
+        List<DriftPoint> rows = await query.OrderBy(p => p.BucketKind == DriftBucketKind.Source).ThenBy(p => p.Bucket).Take(page.Size + 1)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        List<DriftPointResponse> items = [.. rows.Select(p => new DriftPointResponse(p.BucketKind.ToString().ToLowerInvariant(), p.Bucket, p.Scored, p.Flagged, p.Rate, p.Lower, p.Upper))];
+        return TypedResults.Ok(page.ToPage(items, p => $"{p.Kind}|{p.Bucket}"));
+    }
+}

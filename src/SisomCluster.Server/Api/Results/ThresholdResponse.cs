@@ -1,0 +1,4 @@
+namespace SisomCluster.Server.Api.Results;
+
+internal sealed record ThresholdResponse(
+    string ScoreKind, double Quantile, int N, double Value, Guid ContextId, string ModelVersion, string ReferenceVersion, DateTimeOffset CreatedAt);

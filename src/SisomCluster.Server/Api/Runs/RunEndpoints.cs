@@ -1,0 +1,138 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using SisomCluster.Data;
+using SisomCluster.Data.Access;
+using SisomCluster.Data.Runs;
+using SisomCluster.Server.Api.Paging;
+using SisomCluster.Server.Coordinator;
+
+namespace SisomCluster.Server.Api.Runs;
+
+/// <summary><c>/api/v1/runs</c>: start (a pending row the coordinator launches), status with shard progress, cancel.</summary>
+internal static class RunEndpoints
+{
+    public const int MaxModelLength = 1024;
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        RouteGroupBuilder runs = api.MapGroup("/runs").WithTags("runs");
+        runs.MapGet("/", ListAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Runs, newest first, paged; filter by pool and state.");
+        runs.MapPost("/", StartAsync).RequireAuthorization(ApiScopes.Write).WithSummary("Start a run: the coordinator launches it.");
+        runs.MapGet("/{runId:guid}", GetAsync).RequireAuthorization(ApiScopes.Read).WithSummary("A run's state and shard progress.");
+        runs.MapPost("/{runId:guid}/cancel", CancelAsync).RequireAuthorization(ApiScopes.Write).WithSummary("Cancel a pending or running run; scores already committed stay.");
+    }
+
+    private static async Task<IResult> ListAsync(
+        SisomDbContext db,
+        [FromQuery] string? pool,
+        [FromQuery] string? state,
+        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "page_token")] string? pageToken,
+        CancellationToken cancellationToken)
+    {
+        if (!PageRequest.TryParse(pageSize, pageToken, out PageRequest page, out IResult? problem))
+        {
+            return problem!;
+        }
+
+        IQueryable<Run> query = db.Runs.AsNoTracking();
+        if (page.After is { } after)
+        {
+            string[] parts = after.Split('|');
+            if (parts.Length != 2
+                || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long ticks)
+                || ticks > DateTimeOffset.MaxValue.UtcTicks
+                || !Guid.TryParse(parts[1], out Guid afterId))
+            {
+                return PageRequest.InvalidToken();
+            }
+
+            // Keyset on (created_at, id) in PostgreSQL's own order, so ties on created_at page exactly.
+            var afterTime = new DateTimeOffset(ticks, TimeSpan.Zero);
+            query = db.Runs.FromSql($"SELECT * FROM runs WHERE (created_at, id) < ({afterTime}, {afterId})").AsNoTracking();
+        }
+
+        if (!string.IsNullOrEmpty(pool))
+        {
+            query = query.Where(r => db.Pools.Any(p => p.Id == r.PoolId && p.Name == pool));
+        }
+
+        if (!string.IsNullOrEmpty(state))
+        {
+            if (!Enum.TryParse(state, ignoreCase: true, out RunState wanted) || int.TryParse(state, CultureInfo.InvariantCulture, out _))
+            {
+                return ApiProblems.BadRequest("state", $"unknown state '{state}'; use {string.Join(", ", Enum.GetNames<RunState>().Select(n => n.ToLowerInvariant()))}.");
+            }
+
+            query = query.Where(r => r.State == wanted);
+        }
+
+        List<Run> rows = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(page.Size + 1).ToListAsync(cancellationToken).ConfigureAwait(false);
+        Dictionary<Guid, string> names = await PoolNamesAsync(db, rows, cancellationToken).ConfigureAwait(false);
+        List<RunResponse> items = [.. rows.Select(r => RunResponse.From(r, names.GetValueOrDefault(r.PoolId), null))];
+        return TypedResults.Ok(page.ToPage(items, r => $"{r.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{r.Id}"));
+    }
+
+    private static async Task<IResult> StartAsync(StartRunRequest body, RunLauncher launcher, SisomDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (body is null)
+        {
+            return ApiProblems.BadRequest("body", "send a JSON object with pool, model and budget.");
+        }
+
+        string? error = body.Validate();
+        if (error is not null)
+        {
+            return TypedResults.Problem(title: "Invalid request", detail: error, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (!await db.Pools.AnyAsync(p => p.Name == body.Pool, cancellationToken).ConfigureAwait(false))
+        {
+            return ApiProblems.BadRequest("pool", $"no pool named '{body.Pool}'.");
+        }
+
+        Guid id = await launcher.CreateAsync(
+            new RunRequest(body.Pool!, body.Model ?? StartRunRequest.DefaultModel, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, body.StoreEmbeddings ?? false, body.ShardSize),
+            cancellationToken).ConfigureAwait(false);
+        RunResponse run = (await LoadAsync(db, id, cancellationToken).ConfigureAwait(false))!;
+        return TypedResults.Created($"{http.Request.PathBase}/api/v1/runs/{id}", run);
+    }
+
+    private static async Task<IResult> GetAsync(Guid runId, SisomDbContext db, CancellationToken cancellationToken)
+    {
+        RunResponse? run = await LoadAsync(db, runId, cancellationToken).ConfigureAwait(false);
+        return run is null ? ApiProblems.NotFound($"No run {runId}.") : TypedResults.Ok(run);
+    }
+
+    private static async Task<IResult> CancelAsync(Guid runId, SisomDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        RunCancelResult result = await RunCancellation.CancelAsync(db, runId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
+        return result.Status switch
+        {
+            RunCancelStatus.NotFound => ApiProblems.NotFound($"No run {runId}."),
+            RunCancelStatus.Finished => ApiProblems.Conflict($"Run {runId} is {result.State.ToString()!.ToLowerInvariant()}: only pending or running runs can be cancelled."),
+            _ => TypedResults.Ok(await LoadAsync(db, runId, cancellationToken).ConfigureAwait(false)),
+        };
+    }
+
+    private static async Task<RunResponse?> LoadAsync(SisomDbContext db, Guid runId, CancellationToken cancellationToken)
+    {
+        Run? run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return null;
+        }
+
+        string? pool = await db.Pools.Where(p => p.Id == run.PoolId).Select(p => p.Name).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        RunProgress progress = await RunProgress.LoadAsync(db, runId, cancellationToken).ConfigureAwait(false);
+        return RunResponse.From(run, pool, progress);
+    }
+
+    private static async Task<Dictionary<Guid, string>> PoolNamesAsync(SisomDbContext db, List<Run> runs, CancellationToken cancellationToken)
+    {
+        List<Guid> ids = [.. runs.Select(r => r.PoolId).Distinct()];
+        return await db.Pools.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Name, cancellationToken).ConfigureAwait(false);
+    }
+}
