@@ -2,6 +2,7 @@ using MassTransit;
 using SisomCluster.Data;
 using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Coordinator;
+using SisomCluster.Server.Telemetry;
 using SisomCluster.Server.Worker;
 
 namespace SisomCluster.Server.Hosting;
@@ -19,6 +20,7 @@ public static class ServerHostExtensions
         builder.Services.AddSingleton(new ServerRoleSet(roles));
         builder.Services.AddHealthChecks();
         builder.Services.AddSisomData(database);
+        builder.AddSisomTelemetry(roles);
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<CoordinatorOptions>().BindConfiguration(CoordinatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AggregatorOptions>().BindConfiguration(AggregatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -73,6 +75,7 @@ public static class ServerHostExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/healthz");
+        app.MapSisomTelemetry();
         app.MapGet("/roles", () => Results.Ok(roles.ToString()));
         return app;
     }
