@@ -22,6 +22,11 @@ public static class CliApplication
             Cluster.PoolCommand.Create(),
             Cluster.LabelsCommand.Create(),
             Cluster.RunCommand.Create(),
+            Cluster.SelectCommand.Create(),
+            Cluster.ThresholdsCommand.Create(),
+            Cluster.DriftCommand.Create(),
+            Cluster.ServicesCommand.CreateUp(),
+            Cluster.ServicesCommand.CreateDown(),
         };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
