@@ -11,10 +11,14 @@ internal static class TableFormatOption
         {
             Description = "table (aligned columns), tsv (tab-separated lines with a header) or auto: a table on a terminal, tsv otherwise.",
             DefaultValueFactory = _ => "auto",
+            CustomParser = OptionParsers.Choice("--format", Names("auto", "table", "tsv")),
         };
-        option.AcceptOnlyFromAmong("auto", "table", "tsv");
         return option;
     }
+
+    /// <summary>A closed set of names for <see cref="OptionParsers.Choice{T}"/>, each standing for itself (lower case).</summary>
+    public static IReadOnlyDictionary<string, string> Names(params string[] names) =>
+        names.ToDictionary(n => n, n => n, StringComparer.Ordinal);
 
     /// <summary>Whether to print aligned columns to <paramref name="output"/>.</summary>
     public static bool Aligned(ParseResult parse, Option<string> option, TextWriter output) =>

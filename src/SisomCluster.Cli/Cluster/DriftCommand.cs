@@ -13,8 +13,7 @@ internal static class DriftCommand
     {
         Option<string?> connection = DatabaseOption.Create();
         Option<Guid> run = RunReference.Create();
-        var kind = new Option<string?>("--kind") { Description = "source or hour; default: both." };
-        kind.AcceptOnlyFromAmong("source", "hour");
+        var kind = new Option<string>("--kind") { Description = "source or hour; default: both.", CustomParser = OptionParsers.Choice("--kind", TableFormatOption.Names("source", "hour")) };
         Option<string> format = TableFormatOption.Create();
         var command = new Command(
             "drift",
@@ -50,7 +49,7 @@ internal static class DriftCommand
                 new TableColumn("lower", AlignRight: true),
                 new TableColumn("upper", AlignRight: true),
                 new TableColumn("drift"));
-            string Rate(double value) => aligned ? value.ToString("P1", CultureInfo.InvariantCulture) : value.ToString("R", CultureInfo.InvariantCulture);
+            string Rate(double value) => aligned ? Percent(value) : value.ToString("R", CultureInfo.InvariantCulture);
             foreach (DriftPoint p in points)
             {
                 table.AddRow(
@@ -67,11 +66,14 @@ internal static class DriftCommand
             table.Write(output, aligned);
             if (aligned)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"expected rate without drift: 1 - q = {1 - found.Quantile:P1}"));
+                output.WriteLine($"expected rate without drift: 1 - q = {Percent(1 - found.Quantile)}");
             }
 
             return ExitCodes.Success;
         });
         return command;
     }
+
+    /// <summary>"17.5%": the invariant culture's P format puts a space before the sign.</summary>
+    private static string Percent(double value) => (value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }

@@ -17,8 +17,7 @@ internal static class SelectCommand
     {
         Option<string?> connection = DatabaseOption.Create();
         Option<Guid> run = RunReference.Create();
-        var format = new Option<string>("--format") { Description = "csv or json.", DefaultValueFactory = _ => "csv" };
-        format.AcceptOnlyFromAmong("csv", "json");
+        var format = new Option<string>("--format") { Description = "csv or json.", DefaultValueFactory = _ => "csv", CustomParser = OptionParsers.Choice("--format", TableFormatOption.Names("csv", "json")) };
         var output = new Option<FileInfo?>("--out") { Description = "Write to this file (replaced atomically) instead of standard output.", HelpName = "FILE" };
         var command = new Command(
             "select",
