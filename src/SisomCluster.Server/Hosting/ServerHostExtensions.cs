@@ -65,6 +65,9 @@ public static class ServerHostExtensions
             bus.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(new Uri(rabbit));
+
+                // MassTransit's meter (messaging_masstransit_* at /metrics) records only once enabled; its spans need nothing.
+                cfg.UseInstrumentation(serviceName: "sisom-server");
                 cfg.ConfigureEndpoints(context);
             });
         });
