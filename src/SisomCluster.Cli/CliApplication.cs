@@ -25,6 +25,11 @@ public static class CliApplication
             Cluster.DemoCommand.Create(),
             Eval.EvalCommand.Create(),
             Cluster.ApiKeyCommand.Create(),
+            Cluster.SelectCommand.Create(),
+            Cluster.ThresholdsCommand.Create(),
+            Cluster.DriftCommand.Create(),
+            Cluster.ServicesCommand.CreateUp(),
+            Cluster.ServicesCommand.CreateDown(),
         };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

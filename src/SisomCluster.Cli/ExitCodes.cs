@@ -10,4 +10,10 @@ public static class ExitCodes
 
     /// <summary>Bad arguments or bad input files; the message says which.</summary>
     public const int UsageError = 2;
+
+    /// <summary><c>run watch</c>: the run ended failed or cancelled (the message says which, and why).</summary>
+    public const int RunNotCompleted = 3;
+
+    /// <summary>Interrupted (Ctrl+C) while waiting: 128 + SIGINT, as shells report it.</summary>
+    public const int Interrupted = 130;
 }

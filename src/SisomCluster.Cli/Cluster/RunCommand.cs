@@ -6,7 +6,7 @@ using SisomCluster.Data.Runs;
 
 namespace SisomCluster.Cli.Cluster;
 
-/// <summary><c>sisom run start|status</c>: request a run (a pending row the coordinator launches) and follow it.</summary>
+/// <summary><c>sisom run start|status|watch</c>: request a run (a pending row the coordinator launches) and follow it.</summary>
 internal static class RunCommand
 {
     public static Command Create() =>
@@ -17,6 +17,7 @@ internal static class RunCommand
         {
             CreateStart(),
             CreateStatus(),
+            CreateWatch(),
         };
 
     private static Command CreateStart()
@@ -79,11 +80,103 @@ internal static class RunCommand
             Run? found = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false)
                 ?? throw new UsageException($"no run {id}.");
             RunProgress p = await RunProgress.LoadAsync(db, id, cancellationToken).ConfigureAwait(false);
-            parse.InvocationConfiguration.Output.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"run {id}: {found.State.ToString().ToLowerInvariant()}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(found.Error is { } e ? $"; error: {e}" : string.Empty)}"));
+            parse.InvocationConfiguration.Output.WriteLine(Describe(found, p));
             return ExitCodes.Success;
         });
         return command;
     }
+
+    private static Command CreateWatch()
+    {
+        Option<string?> connection = DatabaseOption.Create();
+        var run = new Argument<Guid>("RUN") { Description = "The run id printed by run start." };
+        var interval = new Option<double>("--interval")
+        {
+            Description = "Seconds between two looks at the shards table.",
+            DefaultValueFactory = _ => 1.0,
+            CustomParser = OptionParsers.Number("--interval", v => v is > 0 and <= 3600, "a number of seconds in (0, 3600]"),
+        };
+        var command = new Command(
+            "watch",
+            "Follow a run until it ends: a progress bar on a terminal, a line per change otherwise. "
+            + "Exits 0 when the run completes, 3 when it failed or was cancelled." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom run watch $(sisom run start --pool fashion --budget 50)")
+        {
+            run, interval, connection,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var dataSource = SisomDataSource.Create(DatabaseOption.Resolve(parse, connection));
+            Guid id = parse.GetRequiredValue(run);
+            TimeSpan every = TimeSpan.FromSeconds(parse.GetValue(interval));
+            TextWriter output = parse.InvocationConfiguration.Output;
+            bool terminal = Terminal.IsTerminal(output);
+            string? previous = null;
+            int width = 0;
+            Run found;
+            try
+            {
+                while (true)
+                {
+                    await using (var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource)))
+                    {
+                        found = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false)
+                            ?? throw new UsageException($"no run {id}.");
+                        RunProgress p = await RunProgress.LoadAsync(db, id, cancellationToken).ConfigureAwait(false);
+                        string line = Describe(found, p);
+                        if (terminal)
+                        {
+                            string bar = ProgressBar.Render(p.DoneShards + p.FailedShards, p.TotalShards) + " " + line;
+                            output.Write("\r" + bar.PadRight(width));
+                            width = bar.Length;
+                        }
+                        else if (line != previous)
+                        {
+                            output.WriteLine(line);
+                        }
+
+                        previous = line;
+                    }
+
+                    if (found.State is RunState.Completed or RunState.Failed or RunState.Cancelled)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(every, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                if (terminal)
+                {
+                    output.WriteLine();
+                }
+
+                return ExitCodes.Interrupted;
+            }
+
+            if (terminal)
+            {
+                output.WriteLine();
+            }
+
+            if (found.State == RunState.Completed)
+            {
+                return ExitCodes.Success;
+            }
+
+            parse.InvocationConfiguration.Error.WriteLine($"error: run {id} {(found.State == RunState.Failed ? "failed" : "was cancelled")}{(found.Error is { } e ? $": {e}" : string.Empty)}");
+            return ExitCodes.RunNotCompleted;
+        });
+        return command;
+    }
+
+    /// <summary>One line: state, shards by state, items — what run status prints and run watch logs.</summary>
+    private static string Describe(Run run, RunProgress p) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"run {run.Id}: {run.State.ToString().ToLowerInvariant()}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
 }

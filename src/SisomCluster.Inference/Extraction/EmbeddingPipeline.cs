@@ -45,6 +45,8 @@ public sealed class EmbeddingPipeline
         int items = 0;
         int embedded = 0;
         int failed = 0;
+        var readDecodeWindow = default(StageWindow);
+        var inferWindow = default(StageWindow);
 
         Task producer = Task.Run(
             async () =>
@@ -70,6 +72,7 @@ public sealed class EmbeddingPipeline
                         }
 
                         decodeTicks += Decode(slot, cancellationToken);
+                        readDecodeWindow = readDecodeWindow.Include(t0, Stopwatch.GetTimestamp());
                         await decoded.Writer.WriteAsync(slot, cancellationToken).ConfigureAwait(false);
                     }
 
@@ -93,7 +96,9 @@ public sealed class EmbeddingPipeline
                 {
                     long t0 = Stopwatch.GetTimestamp();
                     _extractor.Run(slot.Inputs, batch.Count, batch.Features, _extractor.ClassCount is null ? default : batch.Logits);
-                    inferTicks += Stopwatch.GetTimestamp() - t0;
+                    long t1 = Stopwatch.GetTimestamp();
+                    inferTicks += t1 - t0;
+                    inferWindow = inferWindow.Include(t0, t1);
                     embedded += batch.Count;
                 }
 
@@ -112,7 +117,11 @@ public sealed class EmbeddingPipeline
         }
 
         await producer.ConfigureAwait(false);
-        return new PipelineStatistics(items, embedded, failed, clock.Elapsed, Stopwatch.GetElapsedTime(0, readTicks), Stopwatch.GetElapsedTime(0, decodeTicks), Stopwatch.GetElapsedTime(0, inferTicks));
+        return new PipelineStatistics(items, embedded, failed, clock.Elapsed, Stopwatch.GetElapsedTime(0, readTicks), Stopwatch.GetElapsedTime(0, decodeTicks), Stopwatch.GetElapsedTime(0, inferTicks))
+        {
+            ReadDecodeWindow = readDecodeWindow,
+            InferenceWindow = inferWindow,
+        };
     }
 
     /// <summary>Decodes a slot's items in parallel into their input rows, then packs the good ones to the front.</summary>

@@ -9,6 +9,7 @@ using SisomCluster.Data;
 using SisomCluster.Data.Monitoring;
 using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
+using SisomCluster.Server.Telemetry;
 
 namespace SisomCluster.Server.Aggregator;
 
@@ -18,7 +19,7 @@ namespace SisomCluster.Server.Aggregator;
 /// running → finalizing → completed transitions and every row written happen in one transaction, so duplicate
 /// events finalise once and a crash leaves the run running for the next try.
 /// </summary>
-public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource, IOptions<AggregatorOptions> options, TimeProvider time)
+public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource, IOptions<AggregatorOptions> options, TimeProvider time, SisomMetrics metrics)
 {
     public async Task TryFinalizeAsync(Guid runId, IPublishEndpoint bus, CancellationToken token)
     {
@@ -47,11 +48,20 @@ public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource,
         db.Selections.AddRange(selected.Select(s => new Selection { RunId = runId, Rank = s.Rank, ItemId = s.Id, Score = s.Score, OriginalScore = s.OriginalScore, Predicted = s.Predicted, Reason = s.Reason.ToString().ToLowerInvariant(), CreatedAt = now }));
         db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisom", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisom, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
         db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisome", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisome, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
-        db.DriftPoints.AddRange(await DriftAsync(run, token).ConfigureAwait(false));
+        List<DriftPoint> drift = await DriftAsync(run, token).ConfigureAwait(false);
+        db.DriftPoints.AddRange(drift);
         await db.SaveChangesAsync(token).ConfigureAwait(false);
 
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.State, RunState.Completed).SetProperty(r => r.CompletedAt, now), token).ConfigureAwait(false);
         await transaction.CommitAsync(token).ConfigureAwait(false);
+
+        // The per-source buckets partition the run's scored items, so their sums are the run's totals.
+        long scored = drift.Where(p => p.BucketKind == DriftBucketKind.Source).Sum(p => p.Scored);
+        if (scored > 0)
+        {
+            metrics.RunOodRate(runId, (double)drift.Where(p => p.BucketKind == DriftBucketKind.Source).Sum(p => p.Flagged) / scored);
+        }
+
         RunProgress final = await RunProgress.LoadAsync(db, runId, token).ConfigureAwait(false);
         await bus.Publish(
             new RunCompleted { RunId = runId, State = "completed", Scored = final.ItemsScored, Failed = final.ItemsFailed + final.ItemsInFailedShards, FailedShards = final.FailedShards, Selected = selected.Count },

@@ -4,6 +4,7 @@ using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Api;
 using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Dashboard;
+using SisomCluster.Server.Telemetry;
 using SisomCluster.Server.Worker;
 
 namespace SisomCluster.Server.Hosting;
@@ -21,6 +22,7 @@ public static class ServerHostExtensions
         builder.Services.AddSingleton(new ServerRoleSet(roles));
         builder.Services.AddHealthChecks();
         builder.Services.AddSisomData(database);
+        builder.AddSisomTelemetry(roles);
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<CoordinatorOptions>().BindConfiguration(CoordinatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AggregatorOptions>().BindConfiguration(AggregatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -71,6 +73,9 @@ public static class ServerHostExtensions
             bus.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(new Uri(rabbit));
+
+                // MassTransit's meter (messaging_masstransit_* at /metrics) records only once enabled; its spans need nothing.
+                cfg.UseInstrumentation(serviceName: "sisom-server");
                 cfg.ConfigureEndpoints(context);
             });
         });
@@ -81,6 +86,7 @@ public static class ServerHostExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/healthz");
+        app.MapSisomTelemetry();
         app.MapGet("/roles", () => Results.Ok(roles.ToString()));
         if (roles.HasFlag(ServerRoles.Api))
         {

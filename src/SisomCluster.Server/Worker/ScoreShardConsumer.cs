@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -8,6 +9,7 @@ using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Server.Scoring;
+using SisomCluster.Server.Telemetry;
 
 namespace SisomCluster.Server.Worker;
 
@@ -24,11 +26,17 @@ public sealed partial class ScoreShardConsumer(
     WorkerRuntime runtime,
     IOptions<WorkerOptions> options,
     TimeProvider time,
+    SisomMetrics metrics,
     ILogger<ScoreShardConsumer> logger) : IConsumer<ScoreShard>
 {
     public async Task Consume(ConsumeContext<ScoreShard> context)
     {
         ScoreShard message = context.Message;
+        if (context.SentTime is { } sent)
+        {
+            metrics.QueueLag(time.GetUtcNow() - new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)));
+        }
+
         TimeSpan leaseFor = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
         ShardLease? lease = await leases.LeaseAsync(message.RunId, message.ShardId, message.Attempt, runtime.WorkerId, leaseFor, context.CancellationToken).ConfigureAwait(false);
         if (lease is null)
@@ -38,6 +46,12 @@ public sealed partial class ScoreShardConsumer(
         }
 
         long started = time.GetTimestamp();
+
+        // A child of MassTransit's consume span when tracing is on; the stage spans hang under it (see RecordStages).
+        using Activity? span = SisomTelemetry.Worker.StartActivity(SisomTelemetry.ShardSpanName, ActivityKind.Internal);
+        span?.SetTag(SisomTelemetry.RunTag, message.RunId.ToString())
+            .SetTag(SisomTelemetry.ShardTag, message.ShardId)
+            .SetTag(SisomTelemetry.AttemptTag, message.Attempt);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         Task heartbeat = HeartbeatAsync(message, leaseFor, work);
         try
@@ -52,6 +66,7 @@ public sealed partial class ScoreShardConsumer(
             ShardScores scores = await scorer.ScoreAsync(source.Read(descriptor), scoring, run.StoreEmbeddings, work.Token).ConfigureAwait(false);
 
             DateTimeOffset now = time.GetUtcNow();
+            long commitStart = Stopwatch.GetTimestamp();
             ShardCommitOutcome outcome = await writer.CommitAsync(
                 message.RunId,
                 message.ShardId,
@@ -59,6 +74,10 @@ public sealed partial class ScoreShardConsumer(
                 scores.Scored.Select(s => ToRow(s, scoring.ContextId, now)).ToList(),
                 scores.Failed.Select(f => new ItemErrorRow(f.Id, f.Reason, f.Detail, now)).ToList(),
                 context.CancellationToken).ConfigureAwait(false);
+            scores.Stages.Add("commit", commitStart, Stopwatch.GetTimestamp());
+            span?.SetTag(SisomTelemetry.ItemsTag, scores.Scored.Count + scores.Failed.Count).SetTag(SisomTelemetry.ItemsFailedTag, scores.Failed.Count);
+            RecordStages(scores.Stages);
+            metrics.ItemsCommitted(message.RunId, outcome.ScoresInserted, outcome.ErrorsInserted);
             LogCommitted(message.RunId, message.ShardId, message.Attempt, outcome.Status, outcome.ScoresInserted, outcome.ErrorsInserted);
             if (outcome.Status == ShardCommitStatus.Committed)
             {
@@ -79,6 +98,7 @@ public sealed partial class ScoreShardConsumer(
         }
         catch (OperationCanceledException) when (work.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
+            span?.SetStatus(ActivityStatusCode.Error, "lease lost");
             // The heartbeat found the lease gone (re-issued or finished elsewhere): nothing of ours to give back.
             return;
         }
@@ -89,6 +109,7 @@ public sealed partial class ScoreShardConsumer(
             // is not leased any more and is left alone.
             await work.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             string reason = $"{e.GetType().Name}: {e.Message}";
             LogAbandoned(e, message.RunId, message.ShardId, message.Attempt);
             await leases.AbandonAsync(message.RunId, message.ShardId, message.Attempt, runtime.WorkerId, reason.Length > 2000 ? reason[..2000] : reason, CancellationToken.None).ConfigureAwait(false);
@@ -98,6 +119,28 @@ public sealed partial class ScoreShardConsumer(
         {
             await work.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>
+    /// One histogram sample and one child span per stage. The stages of a shard overlap (batches flow through read,
+    /// decode, infer and score concurrently), so each span covers the stage's wall window — its first batch's start to
+    /// its last batch's end — and carries the busy time and batch count as attributes; per-batch spans would be
+    /// thousands per shard at production shard sizes.
+    /// </summary>
+    private void RecordStages(StageTimings stages)
+    {
+        long nowTimestamp = Stopwatch.GetTimestamp();
+        DateTimeOffset now = time.GetUtcNow();
+        DateTimeOffset At(long timestamp) => now - Stopwatch.GetElapsedTime(timestamp, nowTimestamp);
+        foreach (string stage in stages.Names)
+        {
+            TimeSpan busy = stages.Busy(stage);
+            metrics.StageDuration(stage, busy);
+            Inference.Extraction.StageWindow window = stages.Window(stage);
+            using Activity? child = SisomTelemetry.Worker.StartActivity(stage, ActivityKind.Internal, parentContext: default, startTime: At(window.StartTimestamp));
+            child?.SetTag(SisomTelemetry.BusySecondsTag, busy.TotalSeconds).SetTag(SisomTelemetry.BatchesTag, stages.Count(stage));
+            child?.SetEndTime(At(window.EndTimestamp).UtcDateTime);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SisomCluster.Core;
 using SisomCluster.Core.Baselines;
 using SisomCluster.Core.Scoring;
@@ -31,6 +32,7 @@ public sealed class ShardScorer
         var scored = new List<ScoredItem>();
         var failed = new List<FailedItem>();
         var embedded = new List<PoolItem>();
+        var stages = new StageTimings();
         var scorer = new SisomScorer(context.Scoring);
         int dimension = context.Scoring.Head.FeatureDimension;
 
@@ -55,10 +57,14 @@ public sealed class ShardScorer
 
         if (_extractor is null)
         {
+            // Without a model the whole source is read here (embeddings shards): that loop is the read stage.
+            long readStart = Stopwatch.GetTimestamp();
             foreach (SourceImage image in Images())
             {
                 failed.Add(new FailedItem(image.Id, "no_model", "the shard has images but this worker runs without a model"));
             }
+
+            stages.Add("read", readStart, Stopwatch.GetTimestamp());
         }
         else
         {
@@ -67,20 +73,28 @@ public sealed class ShardScorer
                 throw new InvalidOperationException($"The model gives D = {_extractor.FeatureDimension}, the scoring context expects D = {dimension}.");
             }
 
-            await new EmbeddingPipeline(_extractor, _pipeline).RunAsync(
+            PipelineStatistics statistics = await new EmbeddingPipeline(_extractor, _pipeline).RunAsync(
                 Images(),
                 (batch, _) =>
                 {
                     failed.AddRange(batch.Failures.Select(f => new FailedItem(f.Id, f.Code, f.Detail)));
                     if (batch.Count > 0)
                     {
+                        long scoreStart = Stopwatch.GetTimestamp();
                         var features = new FeatureMatrix(batch.Features.AsSpan(0, batch.Count * dimension).ToArray(), batch.Count, dimension);
                         Collect(scorer.Score(features), features, batch.Ids.AsSpan(0, batch.Count), context, keepEmbeddings, scored);
+                        stages.Add("score", scoreStart, Stopwatch.GetTimestamp());
                     }
 
                     return ValueTask.CompletedTask;
                 },
                 cancellationToken).ConfigureAwait(false);
+
+            // Reading and decoding share the producer, batch after batch: one window, separate busy times.
+            int batches = (statistics.Items + _pipeline.BatchSize - 1) / _pipeline.BatchSize;
+            stages.Add("read", statistics.ReadDecodeWindow, statistics.ReadTime, batches);
+            stages.Add("decode", statistics.ReadDecodeWindow, statistics.DecodeTime, batches);
+            stages.Add("infer", statistics.InferenceWindow, statistics.InferenceTime, batches);
         }
 
         const int EmbeddingBatch = 4096;
@@ -99,11 +113,13 @@ public sealed class ShardScorer
                 ids[i] = chunk[i].Id;
             }
 
+            long scoreStart = Stopwatch.GetTimestamp();
             var features = new FeatureMatrix(data, chunk.Length, dimension);
             Collect(scorer.Score(features), features, ids, context, keepEmbeddings, scored);
+            stages.Add("score", scoreStart, Stopwatch.GetTimestamp());
         }
 
-        return new ShardScores(scored, failed);
+        return new ShardScores(scored, failed) { Stages = stages };
     }
 
     private static void Collect(SisomScoreBatch batch, FeatureMatrix features, ReadOnlySpan<string> ids, WorkerContext context, bool keepEmbeddings, List<ScoredItem> output)

@@ -4,4 +4,7 @@ namespace SisomCluster.Server.Worker;
 public sealed record ShardScores(IReadOnlyList<ScoredItem> Scored, IReadOnlyList<FailedItem> Failed)
 {
     public int FlaggedOod => Scored.Count(s => s.OodSisom);
+
+    /// <summary>Where the time went, per stage (read, decode, infer, score); the consumer adds commit.</summary>
+    public StageTimings Stages { get; init; } = new();
 }

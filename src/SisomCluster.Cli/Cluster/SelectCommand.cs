@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SisomCluster.Cli.Offline;
+using SisomCluster.Data;
+using SisomCluster.Data.Monitoring;
+using SisomCluster.Data.Results;
+using SisomCluster.Inference.Files;
+
+namespace SisomCluster.Cli.Cluster;
+
+/// <summary><c>sisom select --run RUN</c>: a completed run's stored selection for labeling, as CSV or JSON.</summary>
+internal static class SelectCommand
+{
+    public static Command Create()
+    {
+        Option<string?> connection = DatabaseOption.Create();
+        Option<Guid> run = RunReference.Create();
+        var format = new Option<string>("--format") { Description = "csv or json.", DefaultValueFactory = _ => "csv", CustomParser = OptionParsers.Choice("--format", TableFormatOption.Names("csv", "json")) };
+        var output = new Option<FileInfo?>("--out") { Description = "Write to this file (replaced atomically) instead of standard output.", HelpName = "FILE" };
+        var command = new Command(
+            "select",
+            "Print a completed run's selection for labeling, in rank order (1 = label first): rank, item id, score, score before diversity/balance adjustments, predicted class, reason." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom select --run 3f2c... --format csv --out to-label.csv")
+        {
+            run, format, output, connection,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var dataSource = SisomDataSource.Create(DatabaseOption.Resolve(parse, connection));
+            await using var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource));
+            Guid id = parse.GetValue(run);
+            await RunReference.RequireCompletedAsync(db, id, "its selection is", cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<Selection> selection = await RunReports.SelectionAsync(db, id, cancellationToken).ConfigureAwait(false);
+            bool json = parse.GetValue(format) == "json";
+            if (parse.GetValue(output) is { } file)
+            {
+                using AtomicFile target = AtomicFile.Create(file.FullName);
+                Write(target.Stream, selection, json);
+                target.Commit();
+                parse.InvocationConfiguration.Output.WriteLine($"wrote {selection.Count} selected items to {file.FullName}");
+            }
+            else
+            {
+                using var buffer = new MemoryStream();
+                Write(buffer, selection, json);
+                parse.InvocationConfiguration.Output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void Write(Stream stream, IReadOnlyList<Selection> selection, bool json)
+    {
+        if (json)
+        {
+            using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            writer.WriteStartArray();
+            foreach (Selection s in selection)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("rank", s.Rank);
+                writer.WriteString("item_id", s.ItemId);
+                Number(writer, "score", s.Score);
+                Number(writer, "original_score", s.OriginalScore);
+                writer.WriteNumber("predicted", s.Predicted);
+                writer.WriteString("reason", s.Reason);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.Flush();
+            stream.WriteByte((byte)'\n');
+            return;
+        }
+
+        using var text = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true) { NewLine = "\n" };
+        text.WriteLine("rank,item_id,score,original_score,predicted,reason");
+        foreach (Selection s in selection)
+        {
+            text.WriteLine(string.Join(
+                ',',
+                s.Rank.ToString(CultureInfo.InvariantCulture),
+                Csv(s.ItemId),
+                ScoreCsv.FormatDouble(s.Score),
+                ScoreCsv.FormatDouble(s.OriginalScore),
+                s.Predicted.ToString(CultureInfo.InvariantCulture),
+                Csv(s.Reason)));
+        }
+    }
+
+    /// <summary>JSON has no infinities: a non-finite score is null.</summary>
+    private static void Number(Utf8JsonWriter writer, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            writer.WriteNumber(name, value);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    /// <summary>RFC 4180: quote a field holding a comma, quote or line break, doubling its quotes.</summary>
+    private static string Csv(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}
