@@ -16,7 +16,14 @@ public static class GradientAugmenter
 
     private const string GradientPrefix = "sisom_grad/";
 
-    public static AugmentedGraph Augment(ModelProto source, string inputName, string logitsName, IReadOnlyList<LayerChoice> layers)
+    /// <summary>Output name of the raw gradient ∂L/∂o_j when asked for (verification only).</summary>
+    internal const string GradientOutputPrefix = "sisom_gradient_";
+
+    public static AugmentedGraph Augment(ModelProto source, string inputName, string logitsName, IReadOnlyList<LayerChoice> layers) =>
+        Augment(source, inputName, logitsName, layers, exposeGradients: false);
+
+    /// <param name="exposeGradients">Also output each ∂L/∂o_j in full (<c>sisom_gradient_j</c>), for finite-difference checks.</param>
+    internal static AugmentedGraph Augment(ModelProto source, string inputName, string logitsName, IReadOnlyList<LayerChoice> layers, bool exposeGradients)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(layers);
@@ -74,7 +81,8 @@ public static class GradientAugmenter
             throw new InvalidDataException($"Layer tensor '{layer.Tensor}' does not lead to the logits '{logitsName}', so L has no gradient there.");
         }
 
-        List<NodeProto> path = graph.Node.Where(n => n.Output.Any(relevant.Contains)).ToList();
+        // The nodes strictly after the chosen layers: a chosen tensor's own producer is not differentiated.
+        List<NodeProto> path = graph.Node.Where(n => n.Output.Any(relevant.Contains) && BackwardPass.DataInputs(n).Any(relevant.Contains)).ToList();
         NodeProto? unsupported = path.FirstOrDefault(n => !BackwardPass.SupportedOps.Contains(n.OpType) || (n.Domain.Length > 0 && n.Domain != "ai.onnx"));
         if (unsupported is not null)
         {
@@ -124,6 +132,12 @@ public static class GradientAugmenter
                 },
             });
             states.Add(new LayerStateOutput(name, layer.Alpha) { Tensor = layer.Tensor });
+            if (exposeGradients)
+            {
+                string exposed = GradientOutputPrefix + j.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                graph.Node.Add(new NodeProto { OpType = "Identity", Name = exposed + "/node", Input = { gradient }, Output = { exposed } });
+                graph.Output.Add(new ValueInfoProto { Name = exposed, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+            }
         }
 
         return new AugmentedGraph(model, states);
