@@ -92,7 +92,7 @@ public sealed class EmbeddingPipeline
                 if (batch.Count > 0)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    _extractor.Run(slot.Inputs, batch.Count, batch.Features, _extractor.ClassCount is null ? default : batch.Logits);
+                    _extractor.Run(slot.Inputs, batch.Count, batch.Features, _extractor.ClassCount is null ? default : batch.Logits, slot.LayerStateBuffers);
                     inferTicks += Stopwatch.GetTimestamp() - t0;
                     embedded += batch.Count;
                 }
@@ -164,8 +164,11 @@ public sealed class EmbeddingPipeline
         {
             Inputs = new float[capacity * extractor.InputLength];
             Results = new DecodeResult[capacity];
-            Batch = new EmbeddedBatch(capacity, extractor.FeatureDimension, extractor.ClassCount ?? 0);
+            Batch = new EmbeddedBatch(capacity, extractor.FeatureDimension, extractor.ClassCount ?? 0, extractor.StateLayers);
+            LayerStateBuffers = Batch.LayerStates.Select(a => (Memory<float>)a).ToArray();
         }
+
+        public Memory<float>[] LayerStateBuffers { get; }
 
         public List<SourceImage> Items { get; } = [];
 
