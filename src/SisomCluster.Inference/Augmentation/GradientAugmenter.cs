@@ -14,7 +14,8 @@ public static class GradientAugmenter
     /// <summary>Output name of layer state j: <c>sisom_state_0</c>, <c>sisom_state_1</c>, …</summary>
     public const string StatePrefix = "sisom_state_";
 
-    private const string GradientPrefix = "sisom_grad/";
+    /// <summary>Every tensor and node the backward pass adds is named under this prefix.</summary>
+    internal const string GradientPrefix = "sisom_grad/";
 
     /// <summary>Output name of the raw gradient ∂L/∂o_j when asked for (verification only).</summary>
     internal const string GradientOutputPrefix = "sisom_gradient_";

@@ -51,6 +51,20 @@ public sealed class GradientAugmenterGoldenTests
         }
     }
 
+    [Fact]
+    public void Final_linear_layer_of_an_augmented_model_is_still_the_classifier()
+    {
+        // The backward pass ends in a Gemm with the classifier's own W; W and b must still come from the forward one.
+        MultilayerGolden golden = MultilayerGolden.Instance;
+        ModelProto original = Load(golden.ModelPath);
+        AugmentedGraph augmented = GradientAugmenter.Augment(original, golden.InputName, golden.LogitsName, [new LayerChoice(golden.Layers[0].Tensor, 1)]);
+        var expected = OnnxGraph.FindFinalLinearLayer(original)!.Value;
+        var actual = OnnxGraph.FindFinalLinearLayer(augmented.Model)!.Value;
+        Assert.Equal(expected.Weights, actual.Weights);
+        Assert.Equal(expected.Bias, actual.Bias);
+        Assert.Equal((10, 32), (actual.ClassCount, actual.FeatureDimension));
+    }
+
     internal static ModelProto Load(string path) => OnnxGraph.Parse(File.ReadAllBytes(path), path);
 
     /// <summary>Runs the golden inputs (all, or one item) through a model and returns the named outputs, flattened.</summary>
