@@ -36,6 +36,9 @@ public static class ModelCut
         graph.Node.Clear();
         graph.Node.AddRange(keep);
         graph.Input.Clear();
+
+        // IR 3 requires every initializer to be a graph input too; from IR 4 on they stand alone.
+        model.IrVersion = Math.Max(model.IrVersion, 4);
         var dims = new TensorShapeProto();
         dims.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
         foreach (long d in shape.Skip(1))
