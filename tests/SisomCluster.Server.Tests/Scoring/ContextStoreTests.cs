@@ -95,6 +95,29 @@ public sealed class ContextStoreTests(DatabaseFixture database) : IClassFixture<
     }
 
     [Fact]
+    public void Builder_joins_layer_states_in_item_order_and_needs_them_for_every_item()
+    {
+        var random = new Random(10);
+        StateLayer[] layers = [new("layer3", 1000, 2)];
+        var labeled = Enumerable.Range(0, 30).Select(i => new ContextBuilder.LabeledFeatures(
+            $"ref-{29 - i:D2}",
+            i % 2,
+            Enumerable.Range(0, 4).Select(_ => (float)random.NextDouble() + (i % 2)).ToArray(),
+            [i / 30f, 1 - (i / 30f)])).ToList();
+        (ScoringContext built, IReadOnlyList<string> ids, _) = ContextBuilder.Build(labeled, 2, null, new ScoringContextOptions { Alpha = 10 }, layers);
+        Assert.Equal(layers, built.Layers);
+        for (int r = 0; r < ids.Count; r++)
+        {
+            float[] expected = labeled.Single(l => l.ItemId == ids[r]).LayerStates!;
+            Assert.Equal(expected, built.Reference.States.Row(r)[4..].ToArray());
+        }
+
+        labeled[3] = labeled[3] with { LayerStates = null };
+        var e = Assert.Throws<ArgumentException>(() => ContextBuilder.Build(labeled, 2, null, new ScoringContextOptions { Alpha = 10 }, layers));
+        Assert.Contains(labeled[3].ItemId, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Building_without_labels_is_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => ContextBuilder.Build([], 3, null, new ScoringContextOptions()));
