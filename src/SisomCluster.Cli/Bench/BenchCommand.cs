@@ -77,7 +77,7 @@ internal static class BenchCommand
                 if (parse.GetValue(json) is { } path)
                 {
                     using AtomicFile file = AtomicFile.Create(path);
-                    JsonSerializer.Serialize(file.Stream, new { model = package.Manifest.Name, version = package.Version, result = r, r.BackwardMsPerImage, r.BackwardOverForward }, Json);
+                    JsonSerializer.Serialize(file.Stream, new { model = package.Manifest.Name, version = package.Version, result = r }, Json);
                     file.Commit();
                     output.WriteLine($"wrote {path}");
                 }
