@@ -20,6 +20,7 @@ internal static class BenchCommand
             CreateInference(),
             CreateCluster(rescore: false),
             CreateCluster(rescore: true),
+            CreateAugment(),
         };
 
     private static Command CreateCluster(bool rescore)
@@ -128,6 +129,81 @@ internal static class BenchCommand
 
     private static string Format(double? value, string format, string suffix = "") =>
         value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) + suffix : "-";
+
+    /// <summary>The ResNet-18 stage outputs SISOM's reference configuration uses (layer1, layer2, layer3), with its CIFAR-10 α.</summary>
+    private const string DefaultResNetLayers = "ReLU283_Output_0:0.001,ReLU315_Output_0:0.001,ReLU347_Output_0:1000";
+
+    private static Command CreateAugment()
+    {
+        var model = Offline.ModelOptions.Model();
+        var cache = Offline.ModelOptions.Cache();
+        var layers = new Option<string>("--layers") { Description = "Comma-separated TENSOR:ALPHA layers to augment (default: ResNet-18 layer1, layer2, layer3).", DefaultValueFactory = _ => DefaultResNetLayers };
+        var batch = new Option<int>("--batch-size") { Description = "Images per inference batch.", DefaultValueFactory = _ => 8 };
+        var images = new Option<int>("--images") { Description = "Fashion-MNIST images per round (a backbone's head is fitted on their labels).", DefaultValueFactory = _ => 64 };
+        var rounds = new Option<int>("--rounds") { Description = "Measured rounds, plain and augmented interleaved.", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads; 0 = its default.", DefaultValueFactory = _ => 0 };
+        var json = new Option<string?>("--json") { Description = "Also write the result as JSON to this file.", HelpName = "FILE" };
+        var command = new Command(
+            "augment",
+            "Inference ms/image of a classifier and of its augmented model (sisom model augment), on CPU: what the backward pass costs relative to the forward." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom bench augment --batch-size 8 --images 64 --rounds 3")
+        {
+            model, cache, layers, batch, images, rounds, threads, json,
+        };
+        command.SetAction(parse =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            int batchSize = parse.GetValue(batch);
+            int count = parse.GetValue(images);
+            int roundCount = parse.GetValue(rounds);
+            if (batchSize < 1 || count < 1 || roundCount < 1)
+            {
+                throw new UsageException("--batch-size, --images and --rounds must be >= 1.");
+            }
+
+            List<Inference.Augmentation.LayerChoice> choices;
+            try
+            {
+                choices = parse.GetRequiredValue(layers).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Inference.Augmentation.LayerChoice.Parse).ToList();
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
+
+            var package = Offline.ModelOptions.Load(parse.GetRequiredValue(model), parse.GetRequiredValue(cache));
+            string work = Directory.CreateTempSubdirectory("sisom-bench-augment-").FullName;
+            try
+            {
+                output.WriteLine($"model {package.Manifest.Name} {package.Version[..12]}, batch {batchSize}, {count} images x {roundCount} rounds, {Environment.ProcessorCount} cores, CPU");
+                AugmentBenchmarkResult r = AugmentBenchmark.Run(package, choices, batchSize, count, roundCount, parse.GetValue(threads), work, line => output.WriteLine($"  {line}"));
+                output.WriteLine();
+                output.WriteLine($"{"id",-12} {"plain ms/img",13} {"augmented ms/img",17} {"backward ms/img",16} {"backward/forward",17}");
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Id,-12} {r.PlainMsPerImage,13:F2} {r.AugmentedMsPerImage,17:F2} {r.BackwardMsPerImage,16:F2} {r.BackwardOverForward,17:F2}"));
+                output.WriteLine($"layers: {string.Join(", ", r.Layers)}");
+                if (parse.GetValue(json) is { } path)
+                {
+                    using AtomicFile file = AtomicFile.Create(path);
+                    JsonSerializer.Serialize(file.Stream, new { model = package.Manifest.Name, version = package.Version, result = r }, Json);
+                    file.Commit();
+                    output.WriteLine($"wrote {path}");
+                }
+            }
+            catch (NotSupportedException e)
+            {
+                throw new UsageException(e.Message, e);
+            }
+            finally
+            {
+                Directory.Delete(work, recursive: true);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
 
     private static Command CreateInference()
     {

@@ -15,12 +15,14 @@ internal static class ModelCommand
             + "  sisom model inspect classifier.onnx --write")
         {
             CreateInspect(),
+            ModelAugmentCommand.Create(),
         };
 
     private static Command CreateInspect()
     {
         var file = new Argument<string>("FILE") { Description = "An .onnx model." };
         var write = new Option<bool>("--write") { Description = "Write the proposed manifest to NAME.manifest.json beside the model (never overwrites)." };
+        var tensors = new Option<bool>("--tensors") { Description = "Also list every node output (op and tensor name): the layer tensors `model augment --layer` can take." };
         var command = new Command(
             "inspect",
             "Print a model's inputs, outputs, opset and final linear layer, and propose a manifest (JSON on stdout)." + Environment.NewLine
@@ -28,7 +30,7 @@ internal static class ModelCommand
             + "Example:" + Environment.NewLine
             + "  sisom model inspect resnet50.onnx > resnet50.manifest.json")
         {
-            file, write,
+            file, write, tensors,
         };
         command.SetAction(parse =>
         {
@@ -50,6 +52,14 @@ internal static class ModelCommand
             foreach (ValueInfoProto o in model.Graph.Output)
             {
                 error.WriteLine($"  output {o.Name} {OnnxGraph.DescribeShape(o)}");
+            }
+
+            if (parse.GetValue(tensors))
+            {
+                foreach (NodeProto node in model.Graph.Node)
+                {
+                    error.WriteLine($"  tensor {string.Join(", ", node.Output)} ({node.OpType})");
+                }
             }
 
             var final = OnnxGraph.FindFinalLinearLayer(model);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SisomCluster.Inference.Augmentation;
 using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Files;
 using SisomCluster.Inference.Models;
@@ -20,6 +21,7 @@ internal sealed class OfflineEmbedCommand : Command
     private readonly Option<string> _out = new("--out") { Description = "Features of the images that decoded, N x D float32 .npy, in the order of --ids.", HelpName = "emb.npy", Required = true };
     private readonly Option<string> _ids = new("--ids") { Description = "One item id per line, the row order of --out.", HelpName = "ids.txt", Required = true };
     private readonly Option<string?> _logitsOut = new("--logits-out") { Description = "Also write the logits (N x K .npy) when the model has a classifier.", HelpName = "logits.npy" };
+    private readonly Option<string?> _statesOut = new("--states-out") { Description = "Also write the layer states of an augmented model (N x sum C_j .npy, and NAME.layers.json beside it).", HelpName = "states.npy" };
     private readonly Option<int> _batchSize = new("--batch-size") { Description = "Images per inference batch.", DefaultValueFactory = _ => 32 };
     private readonly Option<int> _decodeThreads = new("--decode-threads") { Description = "Parallel decoders; 0 = one per core.", DefaultValueFactory = _ => 0 };
     private readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime intra-op threads; 0 = its default.", DefaultValueFactory = _ => 0 };
@@ -33,6 +35,7 @@ internal sealed class OfflineEmbedCommand : Command
         Options.Add(_out);
         Options.Add(_ids);
         Options.Add(_logitsOut);
+        Options.Add(_statesOut);
         Options.Add(_batchSize);
         Options.Add(_decodeThreads);
         Options.Add(_threads);
@@ -64,6 +67,12 @@ internal sealed class OfflineEmbedCommand : Command
             throw new UsageException($"--logits-out: model {model.Manifest.Name} has no classifier (no logits output).");
         }
 
+        string? statesPath = parse.GetValue(_statesOut);
+        if (statesPath is not null && model.Manifest.Outputs.LayerStates.Count == 0)
+        {
+            throw new UsageException($"--states-out: model {model.Manifest.Name} outputs no layer states (make one with `sisom model augment`).");
+        }
+
         using FeatureExtractor extractor = ModelOptions.CreateExtractor(model, new ExtractorOptions { Provider = parse.GetValue(_provider), IntraOpThreads = parse.GetValue(_threads) });
         if (extractor.FallbackReason is { } reason)
         {
@@ -72,6 +81,9 @@ internal sealed class OfflineEmbedCommand : Command
 
         using var features = new NpyRowWriter(parse.GetRequiredValue(_out), extractor.FeatureDimension);
         using NpyRowWriter? logits = logitsPath is null ? null : new NpyRowWriter(logitsPath, extractor.ClassCount!.Value);
+        int stateWidth = extractor.StateLayers.Sum(l => l.Width);
+        using NpyRowWriter? states = statesPath is null ? null : new NpyRowWriter(statesPath, stateWidth);
+        float[] stateRow = new float[stateWidth];
         using AtomicFile ids = AtomicFile.Create(parse.GetRequiredValue(_ids));
         var idWriter = new StreamWriter(ids.Stream, leaveOpen: true);
         var progress = ProgressLine.For(stderr);
@@ -85,6 +97,12 @@ internal sealed class OfflineEmbedCommand : Command
             {
                 features.Append(batch.Features.AsSpan(0, batch.Count * batch.FeatureDimension));
                 logits?.Append(batch.Logits.AsSpan(0, batch.Count * batch.ClassCount));
+                for (int i = 0; states is not null && i < batch.Count; i++)
+                {
+                    batch.CopyLayerStateRow(i, stateRow);
+                    states.Append(stateRow);
+                }
+
                 for (int i = 0; i < batch.Count; i++)
                 {
                     idWriter.WriteLine(batch.Ids[i]);
@@ -110,6 +128,12 @@ internal sealed class OfflineEmbedCommand : Command
         idWriter.Dispose();
         features.Commit();
         logits?.Commit();
+        if (states is not null)
+        {
+            states.Commit();
+            LayerStatesFile.WriteLayers(statesPath!, extractor.StateLayers);
+        }
+
         ids.Commit();
         stdout.WriteLine(string.Create(
             CultureInfo.InvariantCulture,

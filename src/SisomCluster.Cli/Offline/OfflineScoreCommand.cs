@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using SisomCluster.Core;
 using SisomCluster.Core.Scoring;
+using SisomCluster.Core.States;
+using SisomCluster.Inference.Augmentation;
 using SisomCluster.Inference.Files;
 
 namespace SisomCluster.Cli.Offline;
@@ -18,6 +20,8 @@ internal sealed class OfflineScoreCommand : Command
     private readonly Option<string> _headBias = FileOption("--head-bias", "b.npy", "Final linear layer bias b, K values .npy.", required: false);
     private readonly Option<string> _head = FileOption("--head", "head.json|model.onnx", "A head fitted by `sisom offline fit-head` (head.json), or a classifier .onnx whose final Gemm/MatMul gives W and b; instead of --head-weights/--head-bias.", required: false);
     private readonly Option<string> _queries = FileOption("--queries", "q.npy", "Query features h to score, M x D .npy.", required: true);
+    private readonly Option<string> _referenceStates = FileOption("--reference-states", "ref_states.npy", "Layer states of the reference rows from an augmented model (offline embed --states-out); z = concat(s_pen, layer states). With --query-states.", required: false);
+    private readonly Option<string> _queryStates = FileOption("--query-states", "q_states.npy", "Layer states of the query rows, from the same layers as --reference-states.", required: false);
     private readonly Option<string> _out = FileOption("--out", "scores.csv", "CSV file to write, one row per query (written atomically).", required: true);
     private readonly Option<string> _statsOut = FileOption("--stats-out", "stats.json", "Optional JSON file with alpha, the alpha grid, ID statistics and thresholds.", required: false);
 
@@ -85,6 +89,15 @@ internal sealed class OfflineScoreCommand : Command
             }
         });
         Options.Add(_queries);
+        Options.Add(_referenceStates);
+        Options.Add(_queryStates);
+        Validators.Add(result =>
+        {
+            if ((result.GetResult(_referenceStates) is null) != (result.GetResult(_queryStates) is null))
+            {
+                result.AddError("--reference-states and --query-states go together (multi-layer SISOM needs both).");
+            }
+        });
         Options.Add(_alpha);
         Options.Add(_sisomeWeight);
         Options.Add(_quantile);
@@ -126,8 +139,15 @@ internal sealed class OfflineScoreCommand : Command
             NeighbourRank = parseResult.GetValue(_neighbourRank),
             Precision = Precisions[parseResult.GetRequiredValue(_precision)],
         };
-        ScoringContext context = ScoringContext.Build(inputs.Head, inputs.ReferenceFeatures, inputs.ReferenceLabels, options);
-        SisomScoreBatch batch = new SisomScorer(context).Score(inputs.QueryFeatures);
+        LayerStates? referenceStates = ReadStates(parseResult.GetValue(_referenceStates), "--reference-states", inputs.ReferenceFeatures.Rows);
+        LayerStates? queryStates = ReadStates(parseResult.GetValue(_queryStates), "--query-states", inputs.QueryFeatures.Rows);
+        if (referenceStates is not null && !LayerStates.SameLayers(referenceStates.Layers, queryStates!.Layers))
+        {
+            throw new UsageException("--reference-states and --query-states come from different layers (names, alpha or widths differ).");
+        }
+
+        ScoringContext context = ScoringContext.Build(inputs.Head, inputs.ReferenceFeatures, inputs.ReferenceLabels, options, referenceStates);
+        SisomScoreBatch batch = new SisomScorer(context).Score(inputs.QueryFeatures, default, queryStates);
 
         ScoreCsv.Write(csv.Stream, batch);
         if (stats is not null)
@@ -147,6 +167,22 @@ internal sealed class OfflineScoreCommand : Command
             $"flagged OOD at q = {context.Quantile:R}: sisom {batch.OodSisom.Count(f => f)}/{n}, sisome {batch.OodSisome.Count(f => f)}/{n}"));
         stdout.WriteLine(statsPath is null ? $"wrote {outPath}" : $"wrote {outPath} and {statsPath}");
         return ExitCodes.Success;
+    }
+
+    private static LayerStates? ReadStates(string? path, string optionName, int rows)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"{optionName} {path}: file not found.");
+        }
+
+        LayerStates states = LayerStatesFile.Read(path);
+        return states.Rows == rows ? states : throw new UsageException($"{optionName} {path}: {states.Rows} rows, the features have {rows}.");
     }
 
     private static AtomicFile CreateOutput(string optionName, string path)

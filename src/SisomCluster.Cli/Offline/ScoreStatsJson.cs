@@ -29,6 +29,19 @@ public static class ScoreStatsJson
         json.WriteNumber("neighbour_rank", context.NeighbourRank);
         json.WriteString("precision", context.Precision == ScoringPrecision.Float64 ? "float64" : "float32");
         json.WriteNumber("n_reference", context.Reference.Count);
+
+        // The layers that joined z after s_pen (SISOM.md §3.2): empty for the penultimate layer alone.
+        json.WriteStartArray("layers");
+        foreach (Core.States.StateLayer layer in context.Layers)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", layer.Name);
+            WriteNumber(json, "alpha", layer.Alpha);
+            json.WriteNumber("width", layer.Width);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteStartArray("alpha_grid");
         foreach (AlphaCandidate candidate in context.AlphaGrid)
         {

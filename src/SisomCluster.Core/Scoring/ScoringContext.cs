@@ -20,7 +20,8 @@ public sealed class ScoringContext
         double thresholdSisom,
         double thresholdSisome,
         int neighbourRank,
-        IReadOnlyList<AlphaCandidate> alphaGrid)
+        IReadOnlyList<AlphaCandidate> alphaGrid,
+        IReadOnlyList<StateLayer> layers)
     {
         Head = head;
         Alpha = alpha;
@@ -32,6 +33,7 @@ public sealed class ScoringContext
         ThresholdSisome = thresholdSisome;
         NeighbourRank = neighbourRank;
         AlphaGrid = alphaGrid;
+        Layers = layers;
     }
 
     public LinearHead Head { get; }
@@ -56,14 +58,25 @@ public sealed class ScoringContext
     /// <summary>Precision of states and distances (that of the reference set).</summary>
     public ScoringPrecision Precision => Reference.StateVectors.Precision;
 
+    /// <summary>
+    /// The intermediate layers whose states follow s_pen in z, in order (SISOM.md §3.2–§3.3); empty when SISOM
+    /// runs on s_pen alone. <see cref="Alpha"/> is α_pen; each layer carries its own α.
+    /// </summary>
+    public IReadOnlyList<StateLayer> Layers { get; }
+
+    /// <summary>Length of z: D plus the width of every layer.</summary>
+    public int StateDimension => Head.FeatureDimension + Layers.Sum(l => l.Width);
+
     /// <summary>r_avg at every α tried (one entry when α was fixed).</summary>
     public IReadOnlyList<AlphaCandidate> AlphaGrid { get; }
 
     /// <summary>
     /// Builds the context from labeled reference features: chooses α (or takes the fixed one),
-    /// computes states, margins, leave-one-out ratios, statistics and thresholds on T.
+    /// computes states, margins, leave-one-out ratios, statistics and thresholds on T. With
+    /// <paramref name="referenceLayerStates"/> (from an augmented model), z = concat(s_pen, s_j…) and the search
+    /// tunes α_pen only: the layers' α are fixed where their states were computed.
     /// </summary>
-    public static ScoringContext Build(LinearHead head, FeatureMatrix referenceFeatures, int[] referenceLabels, ScoringContextOptions? options = null)
+    public static ScoringContext Build(LinearHead head, FeatureMatrix referenceFeatures, int[] referenceLabels, ScoringContextOptions? options = null, LayerStates? referenceLayerStates = null)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(referenceFeatures);
@@ -85,6 +98,11 @@ public sealed class ScoringContext
             throw new ArgumentException($"reference labels have {referenceLabels.Length} entries for {referenceFeatures.Rows} reference items.", nameof(referenceLabels));
         }
 
+        if (referenceLayerStates is not null && referenceLayerStates.Rows != referenceFeatures.Rows)
+        {
+            throw new ArgumentException($"reference layer states have {referenceLayerStates.Rows} rows for {referenceFeatures.Rows} reference items.", nameof(referenceLayerStates));
+        }
+
         referenceFeatures.EnsureFinite("reference features");
         Guard.Labels(referenceLabels, head.ClassCount, "reference labels");
 
@@ -98,7 +116,7 @@ public sealed class ScoringContext
             string? reason = null;
             try
             {
-                evaluated = Evaluate(head, referenceFeatures, referenceLabels, alpha, options);
+                evaluated = Evaluate(head, referenceFeatures, referenceLabels, alpha, options, referenceLayerStates);
             }
             catch (ArgumentException e) when (grid.Length > 1)
             {
@@ -139,7 +157,8 @@ public sealed class ScoringContext
             Thresholds.NearestRank(looSisom, options.Quantile),
             Thresholds.NearestRank(looSisome, options.Quantile),
             options.NeighbourRank,
-            candidates);
+            candidates,
+            referenceLayerStates?.Layers ?? []);
     }
 
     /// <summary>
@@ -156,15 +175,19 @@ public sealed class ScoringContext
         double thresholdSisom,
         double thresholdSisome,
         int neighbourRank = 1,
-        IReadOnlyList<AlphaCandidate>? alphaGrid = null)
+        IReadOnlyList<AlphaCandidate>? alphaGrid = null,
+        IReadOnlyList<StateLayer>? layers = null)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(statistics);
         NeuronStates.ValidateAlpha(alpha);
-        if (reference.Dimension != head.FeatureDimension || reference.ClassCount != head.ClassCount)
+        layers ??= [];
+        LayerStates.Validate(layers);
+        int stateDimension = head.FeatureDimension + layers.Sum(l => l.Width);
+        if (reference.Dimension != stateDimension || reference.ClassCount != head.ClassCount)
         {
-            throw new ArgumentException($"The reference set (D = {reference.Dimension}, K = {reference.ClassCount}) does not match the head (D = {head.FeatureDimension}, K = {head.ClassCount}).", nameof(reference));
+            throw new ArgumentException($"The reference set (state length {reference.Dimension}, K = {reference.ClassCount}) does not match the head and layers (D = {head.FeatureDimension} + layer widths = {stateDimension}, K = {head.ClassCount}).", nameof(reference));
         }
 
         if (!(statistics.SdR > 0) || !(statistics.SdE > 0))
@@ -183,7 +206,7 @@ public sealed class ScoringContext
             throw new ArgumentException($"neighbour_rank must be 1 or 2, got {neighbourRank}.", nameof(neighbourRank));
         }
 
-        return new ScoringContext(head, alpha, reference, statistics, sisomeWeight, quantile, thresholdSisom, thresholdSisome, neighbourRank, alphaGrid ?? [new AlphaCandidate(alpha, statistics.RAvg, true)]);
+        return new ScoringContext(head, alpha, reference, statistics, sisomeWeight, quantile, thresholdSisom, thresholdSisome, neighbourRank, alphaGrid ?? [new AlphaCandidate(alpha, statistics.RAvg, true)], layers);
     }
 
     /// <summary>Leave-one-out ratios of the reference items themselves, class = true label (SISOM.md §6).</summary>
@@ -199,9 +222,10 @@ public sealed class ScoringContext
         return DistanceRatios.Compute(reference, reference.StateVectors, reference.Labels, self, neighbourRank: 1, options);
     }
 
-    private static Evaluated Evaluate(LinearHead head, FeatureMatrix features, int[] labels, double alpha, ScoringContextOptions options)
+    private static Evaluated Evaluate(LinearHead head, FeatureMatrix features, int[] labels, double alpha, ScoringContextOptions options, LayerStates? layerStates)
     {
-        (StateMatrix states, FeatureMatrix logits) = NeuronStates.Compute(head, features, alpha, options.Precision, options.Search.MaxDegreeOfParallelism);
+        (StateMatrix penultimate, FeatureMatrix logits) = NeuronStates.Compute(head, features, alpha, options.Precision, options.Search.MaxDegreeOfParallelism);
+        StateMatrix states = NeuronStates.Concatenate(penultimate, layerStates);
         var reference = new ReferenceSet(states, labels, head.ClassCount, margins: null, options.Search);
         DistanceRatios loo = LeaveOneOutRatios(reference, options.Search);
         var energy = new double[labels.Length];

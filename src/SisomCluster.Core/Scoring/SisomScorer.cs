@@ -19,9 +19,9 @@ public sealed class SisomScorer
     /// <summary>
     /// Scores the rows of <paramref name="features"/> (penultimate features h). When an item is itself a
     /// reference item, pass its index in <paramref name="memberIndex"/> (−1 otherwise) so it is left out
-    /// by identity.
+    /// by identity. A context with layers needs the items' <paramref name="layerStates"/> for the same layers.
     /// </summary>
-    public SisomScoreBatch Score(FeatureMatrix features, ReadOnlySpan<int> memberIndex = default)
+    public SisomScoreBatch Score(FeatureMatrix features, ReadOnlySpan<int> memberIndex = default, LayerStates? layerStates = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ScoringContext c = _context;
@@ -30,7 +30,18 @@ public sealed class SisomScorer
             throw new ArgumentException($"query features have D = {features.Columns}, the scoring context expects D = {c.Head.FeatureDimension}.", nameof(features));
         }
 
-        (StateMatrix states, FeatureMatrix logits) = NeuronStates.Compute(c.Head, features, c.Alpha, c.Reference.StateVectors.Precision, _search.MaxDegreeOfParallelism);
+        if (c.Layers.Count > 0 && (layerStates is null || !LayerStates.SameLayers(layerStates.Layers, c.Layers)))
+        {
+            throw new ArgumentException($"The scoring context combines layers {Describe(c.Layers)}; the items' layer states are {(layerStates is null ? "missing" : Describe(layerStates.Layers))}.", nameof(layerStates));
+        }
+
+        if (c.Layers.Count == 0 && layerStates is { Layers.Count: > 0 })
+        {
+            throw new ArgumentException($"The scoring context uses the penultimate layer only; the items carry layer states {Describe(layerStates.Layers)}.", nameof(layerStates));
+        }
+
+        (StateMatrix penultimate, FeatureMatrix logits) = NeuronStates.Compute(c.Head, features, c.Alpha, c.Reference.StateVectors.Precision, _search.MaxDegreeOfParallelism);
+        StateMatrix states = NeuronStates.Concatenate(penultimate, layerStates);
         int n = features.Rows;
         var predicted = new int[n];
         var energy = new double[n];
@@ -56,6 +67,9 @@ public sealed class SisomScorer
 
         return new SisomScoreBatch(states.Values, logits, predicted, ratios, energy, sisom, sisome, oodSisom, oodSisome);
     }
+
+    private static string Describe(IReadOnlyList<StateLayer> layers) =>
+        "[" + string.Join(", ", layers.Select(l => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{l.Name} (alpha {l.Alpha}, {l.Width})"))) + "]";
 
     /// <summary>Index of the largest value; the lowest index on ties.</summary>
     public static int ArgMax(ReadOnlySpan<float> values)

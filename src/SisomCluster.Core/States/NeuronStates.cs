@@ -52,6 +52,48 @@ public static class NeuronStates
         return (new StateMatrix(states, precise), logits);
     }
 
+    /// <summary>
+    /// z = concat(s_pen, s_j for each layer, in order) (SISOM.md §3.3): no normalisation. Float64 states stay
+    /// float64 (the layer states widen exactly).
+    /// </summary>
+    public static StateMatrix Concatenate(StateMatrix penultimate, LayerStates? layers)
+    {
+        ArgumentNullException.ThrowIfNull(penultimate);
+        if (layers is null || layers.Layers.Count == 0)
+        {
+            return penultimate;
+        }
+
+        if (layers.Rows != penultimate.Rows)
+        {
+            throw new ArgumentException($"layer states have {layers.Rows} rows for {penultimate.Rows} items.", nameof(layers));
+        }
+
+        int d = penultimate.Columns;
+        int s = layers.Width;
+        int width = d + s;
+        var values = FeatureMatrix.Zeros(penultimate.Rows, width);
+        double[]? precise = penultimate.PreciseValues is null ? null : new double[values.Data.Length];
+        for (int i = 0; i < penultimate.Rows; i++)
+        {
+            Span<float> row = values.RowSpan(i);
+            penultimate.Values.Row(i).CopyTo(row);
+            layers.Values.Row(i).CopyTo(row[d..]);
+            if (precise is not null)
+            {
+                Span<double> preciseRow = precise.AsSpan(i * width, width);
+                penultimate.PreciseValues.AsSpan(i * d, d).CopyTo(preciseRow);
+                ReadOnlySpan<float> layerRow = layers.Values.Row(i);
+                for (int j = 0; j < s; j++)
+                {
+                    preciseRow[d + j] = layerRow[j];
+                }
+            }
+        }
+
+        return new StateMatrix(values, precise);
+    }
+
     /// <summary>One item. <paramref name="scratch"/> holds at least <see cref="ScratchLength"/> doubles.</summary>
     internal static void ComputeRow(LinearHead head, ReadOnlySpan<float> h, double alpha, Span<float> state, Span<double> preciseState, Span<float> logitsOut, Span<double> scratch)
     {

@@ -95,7 +95,7 @@ public sealed class EmbeddingPipeline
                 if (batch.Count > 0)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    _extractor.Run(slot.Inputs, batch.Count, batch.Features, _extractor.ClassCount is null ? default : batch.Logits);
+                    _extractor.Run(slot.Inputs, batch.Count, batch.Features, _extractor.ClassCount is null ? default : batch.Logits, slot.LayerStateBuffers);
                     long t1 = Stopwatch.GetTimestamp();
                     inferTicks += t1 - t0;
                     inferWindow = inferWindow.Include(t0, t1);
@@ -173,8 +173,11 @@ public sealed class EmbeddingPipeline
         {
             Inputs = new float[capacity * extractor.InputLength];
             Results = new DecodeResult[capacity];
-            Batch = new EmbeddedBatch(capacity, extractor.FeatureDimension, extractor.ClassCount ?? 0);
+            Batch = new EmbeddedBatch(capacity, extractor.FeatureDimension, extractor.ClassCount ?? 0, extractor.StateLayers);
+            LayerStateBuffers = Batch.LayerStates.Select(a => (Memory<float>)a).ToArray();
         }
+
+        public Memory<float>[] LayerStateBuffers { get; }
 
         public List<SourceImage> Items { get; } = [];
 

@@ -79,6 +79,13 @@ public sealed class FeatureExtractor : IDisposable
     public IReadOnlyList<int> LayerStateLengths => _outputLengths.Skip(Model.Manifest.Outputs.Logits is null ? 1 : 2).ToArray();
 
     /// <summary>
+    /// The layer states this model outputs, as Core records them: the layer tensor's name (the output's when the
+    /// manifest does not say), α and width; empty for a plain model.
+    /// </summary>
+    public IReadOnlyList<Core.States.StateLayer> StateLayers =>
+        Model.Manifest.Outputs.LayerStates.Zip(LayerStateLengths, (l, width) => new Core.States.StateLayer(l.Tensor ?? l.Name, l.Alpha, width)).ToArray();
+
+    /// <summary>
     /// Runs <paramref name="count"/> items whose inputs fill the start of <paramref name="inputs"/>
     /// (count × InputLength). Writes count × D features, count × K logits when the model has them,
     /// and each layer state's values when asked for.

@@ -87,6 +87,12 @@ public static class OnnxGraph
         for (int n = model.Graph.Node.Count - 1; n >= 0; n--)
         {
             NodeProto node = model.Graph.Node[n];
+            if (node.Output.Any(o => o.StartsWith(Augmentation.GradientAugmenter.GradientPrefix, StringComparison.Ordinal)))
+            {
+                // The backward pass of an augmented model multiplies by the same W; it is not the classifier.
+                continue;
+            }
+
             if (node.OpType == "Gemm" && node.Input.Count >= 2 && initializers.TryGetValue(node.Input[1], out TensorProto? w) && w.Dims.Count == 2)
             {
                 bool transB = node.Attribute.Any(a => a.Name == "transB" && a.I == 1);

@@ -12,13 +12,16 @@ namespace SisomCluster.Server.Aggregator;
 /// </summary>
 public static class ContextBuilder
 {
-    public sealed record LabeledFeatures(string ItemId, int Label, float[] Features);
+    /// <param name="LayerStates">The item's layer states (Σ C_j) when the model is augmented (SISOM.md §3.2); null otherwise.</param>
+    public sealed record LabeledFeatures(string ItemId, int Label, float[] Features, float[]? LayerStates = null);
 
+    /// <param name="layers">The model's layer states, in order; empty or null for the penultimate layer alone.</param>
     public static (ScoringContext Context, IReadOnlyList<string> ReferenceIds, FittedHead? Fitted) Build(
         IReadOnlyList<LabeledFeatures> labeled,
         int classCount,
         LinearHead? modelHead,
-        ScoringContextOptions options)
+        ScoringContextOptions options,
+        IReadOnlyList<StateLayer>? layers = null)
     {
         ArgumentNullException.ThrowIfNull(labeled);
         if (labeled.Count == 0)
@@ -44,7 +47,29 @@ public static class ContextBuilder
         int[] labels = ordered.Select(l => l.Label).ToArray();
         FittedHead? fitted = null;
         LinearHead head = modelHead ?? (fitted = LogisticRegressionFitter.Fit(features, labels, classCount)).Head;
-        ScoringContext context = ScoringContext.Build(head, features, labels, options);
+        ScoringContext context = ScoringContext.Build(head, features, labels, options, ReferenceLayerStates(ordered, layers));
         return (context, ordered.Select(l => l.ItemId).ToArray(), fitted);
+    }
+
+    private static LayerStates? ReferenceLayerStates(LabeledFeatures[] ordered, IReadOnlyList<StateLayer>? layers)
+    {
+        if (layers is null || layers.Count == 0)
+        {
+            return null;
+        }
+
+        int width = layers.Sum(l => l.Width);
+        var data = new float[ordered.Length * width];
+        for (int i = 0; i < ordered.Length; i++)
+        {
+            if (ordered[i].LayerStates is not { } states || states.Length != width)
+            {
+                throw new ArgumentException($"Labeled item '{ordered[i].ItemId}' has no layer states of width {width}: a multi-layer model needs the labeled items' images, not stored embeddings.", nameof(ordered));
+            }
+
+            states.CopyTo(data, i * width);
+        }
+
+        return new LayerStates(layers, new FeatureMatrix(data, ordered.Length, width));
     }
 }

@@ -120,7 +120,9 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, WorkerRunt
                 {
                     for (int i = 0; i < batch.Count; i++)
                     {
-                        labeled.Add(new(batch.Ids[i], labels[batch.Ids[i]], batch.FeatureRow(i).ToArray()));
+                        float[]? states = batch.LayerStateWidth == 0 ? null : new float[batch.LayerStateWidth];
+                        batch.CopyLayerStateRow(i, states);
+                        labeled.Add(new(batch.Ids[i], labels[batch.Ids[i]], batch.FeatureRow(i).ToArray(), states));
                     }
 
                     return ValueTask.CompletedTask;
@@ -130,7 +132,7 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, WorkerRunt
 
         int classes = Math.Max(2, labels.Count == 0 ? 0 : labels.Values.Max() + 1);
         LinearHead? head = model?.Model.Manifest.Outputs.Logits is null ? null : ModelPackage.ReadFinalLinearLayer(model.Model.ModelPath);
-        (ScoringContext built, IReadOnlyList<string> ids, _) = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, new ScoringContextOptions { Quantile = run.Quantile });
+        (ScoringContext built, IReadOnlyList<string> ids, _) = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, new ScoringContextOptions { Quantile = run.Quantile }, model?.StateLayers);
         return await new ContextStore(db).SaveAsync(built, poolId, modelVersion, ids, token).ConfigureAwait(false);
     }
 

@@ -18,6 +18,8 @@ namespace SisomCluster.Server.Scoring;
 /// </summary>
 public sealed class ContextStore(SisomDbContext db)
 {
+    private static readonly JsonSerializerOptions LayersJson = new(JsonSerializerDefaults.Web);
+
     public async Task<Guid> SaveAsync(ScoringContext context, Guid poolId, string modelVersion, IReadOnlyList<string> referenceIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -48,6 +50,7 @@ public sealed class ContextStore(SisomDbContext db)
             StateDimension = reference.Dimension,
             HeadWeights = context.Head.Weights,
             HeadBias = context.Head.Bias,
+            Layers = JsonSerializer.Serialize(context.Layers.Select(l => new StoredLayer(l.Name, l.Alpha, l.Width)), LayersJson),
             AlphaGrid = JsonSerializer.Serialize(context.AlphaGrid.Select(a => new { alpha = a.Alpha, r_avg = double.IsFinite(a.RAvg) ? a.RAvg : (double?)null, eligible = a.Eligible })),
             CreatedAt = DateTimeOffset.UtcNow,
         };
@@ -90,7 +93,11 @@ public sealed class ContextStore(SisomDbContext db)
         var head = new LinearHead(stored.HeadWeights!, stored.HeadBias!, stored.ClassCount, stored.HeadWeights!.Length / stored.ClassCount);
         var reference = new ReferenceSet(new FeatureMatrix(states, references.Count, s), labels, stored.ClassCount, margins);
         var statistics = new IdStatistics(stored.RAvg, stored.SdR, stored.MuE, stored.SdE, references.Count, references.Count);
-        ScoringContext context = ScoringContext.FromParts(head, stored.Alpha, reference, statistics, stored.SisomeWeight, stored.Quantile, stored.ThresholdSisom, stored.ThresholdSisome, stored.NeighbourRank);
+        StateLayer[] layers = (JsonSerializer.Deserialize<StoredLayer[]>(stored.Layers, LayersJson) ?? []).Select(l => new StateLayer(l.Name, l.Alpha, l.Width)).ToArray();
+        ScoringContext context = ScoringContext.FromParts(head, stored.Alpha, reference, statistics, stored.SisomeWeight, stored.Quantile, stored.ThresholdSisom, stored.ThresholdSisome, stored.NeighbourRank, layers: layers);
         return new WorkerContext(contextId, context, references.Select(r => r.ItemId).ToArray());
     }
+
+    /// <summary>One entry of the <c>layers</c> JSON column: a layer whose states follow s_pen in z, with its α and width.</summary>
+    private sealed record StoredLayer(string Name, double Alpha, int Width);
 }

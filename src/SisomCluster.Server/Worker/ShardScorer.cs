@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SisomCluster.Core;
 using SisomCluster.Core.Baselines;
 using SisomCluster.Core.Scoring;
+using SisomCluster.Core.States;
 using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Inference.Sources;
@@ -35,6 +36,7 @@ public sealed class ShardScorer
         var stages = new StageTimings();
         var scorer = new SisomScorer(context.Scoring);
         int dimension = context.Scoring.Head.FeatureDimension;
+        IReadOnlyList<StateLayer> layers = context.Scoring.Layers;
 
         IEnumerable<SourceImage> Images()
         {
@@ -43,6 +45,11 @@ public sealed class ShardScorer
                 if (item.ErrorCode is { } code)
                 {
                     failed.Add(new FailedItem(item.Id, code, item.Error ?? string.Empty));
+                }
+                else if (item.Embedding is not null && layers.Count > 0)
+                {
+                    // A stored embedding is h alone; the context's z also needs the item's layer states (SISOM.md §3.2).
+                    failed.Add(new FailedItem(item.Id, "no_layer_states", "the scoring context combines layer states, which a stored embedding does not carry"));
                 }
                 else if (item.Embedding is not null)
                 {
@@ -73,6 +80,11 @@ public sealed class ShardScorer
                 throw new InvalidOperationException($"The model gives D = {_extractor.FeatureDimension}, the scoring context expects D = {dimension}.");
             }
 
+            if (layers.Count > 0 && !LayerStates.SameLayers(_extractor.StateLayers, layers))
+            {
+                throw new InvalidOperationException($"The scoring context combines layers {string.Join(", ", layers.Select(l => l.Name))}; model {_extractor.Model.Manifest.Name} outputs {(_extractor.StateLayers.Count == 0 ? "none" : string.Join(", ", _extractor.StateLayers.Select(l => l.Name)))} (or with other alpha).");
+            }
+
             PipelineStatistics statistics = await new EmbeddingPipeline(_extractor, _pipeline).RunAsync(
                 Images(),
                 (batch, _) =>
@@ -82,7 +94,8 @@ public sealed class ShardScorer
                     {
                         long scoreStart = Stopwatch.GetTimestamp();
                         var features = new FeatureMatrix(batch.Features.AsSpan(0, batch.Count * dimension).ToArray(), batch.Count, dimension);
-                        Collect(scorer.Score(features), features, batch.Ids.AsSpan(0, batch.Count), context, keepEmbeddings, scored);
+                        LayerStates? states = layers.Count > 0 ? batch.ToLayerStates() : null;
+                        Collect(scorer.Score(features, default, states), features, batch.Ids.AsSpan(0, batch.Count), context, keepEmbeddings, scored);
                         stages.Add("score", scoreStart, Stopwatch.GetTimestamp());
                     }
 
