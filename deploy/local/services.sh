@@ -85,6 +85,8 @@ REQUIRED_PKGS=(
   rabbitmq-server
   dataset-fashion-mnist
   python3-sklearn
+  chromium          # the dashboard test drives headless Chromium
+  chromium-driver   # through its chromedriver (Selenium; no driver download)
 )
 
 # ---------------------------------------------------------------- helpers ---

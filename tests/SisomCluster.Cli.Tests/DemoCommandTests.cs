@@ -22,7 +22,8 @@ public sealed class DemoCommandTests(DatabaseFixture database) : IClassFixture<D
         Assert.True(demo.ExitCode == 0, demo.ToString());
         Assert.Contains("scored 126 of 126 items", demo.Stdout, StringComparison.Ordinal);
         Assert.Contains("selection: 12 items for labeling", demo.Stdout, StringComparison.Ordinal);
-        Assert.Matches(@"dashboard: http://127\.0\.0\.1:\d+/", demo.Stdout);
+        Assert.Matches(@"dashboard: http://127\.0\.0\.1:\d+/#key=sisom_\w+_\S+", demo.Stdout);
+        Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM api_keys WHERE scopes = ARRAY['read'] AND revoked_at IS NULL"));
         string sisom = demo.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("SISOM ", StringComparison.Ordinal));
         double auroc = double.Parse(sisom.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
         Assert.InRange(auroc, 0.6, 1.0);

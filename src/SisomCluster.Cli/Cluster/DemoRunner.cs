@@ -37,6 +37,14 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
         string rabbit = options.RabbitMq ?? Setting(env, "ConnectionStrings__RabbitMq");
         Step("migrate");
         await MigrationRunner.MigrateAsync(database, cancellationToken).ConfigureAwait(false);
+        string dashboardKey;
+        await using (NpgsqlDataSource keys = SisomDataSource.Create(database))
+        await using (var db = new SisomDbContext(SisomDbContext.CreateOptions(keys)))
+        {
+            // A read-only key for the dashboard link (revoke it with sisom apikey revoke when done).
+            dashboardKey = (await new Data.Access.ApiKeyStore(db, TimeProvider.System).CreateAsync(
+                "demo-dashboard-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture), [Data.Access.ApiScopes.Read], cancellationToken).ConfigureAwait(false)).Secret;
+        }
 
         string work = Path.GetFullPath(options.WorkDirectory ?? (checkout is null ? Path.Combine(Path.GetTempPath(), "sisom-demo") : Path.Combine(checkout, ".local", "demo")));
         string poolName = "fashion-demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
@@ -93,7 +101,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
 
             await SummaryAsync(dataSource, run, pool, cancellationToken).ConfigureAwait(false);
             output.WriteLine();
-            output.WriteLine($"dashboard: {servers[0].Url?.TrimEnd('/')}/   (REST API under /api/v1, OpenAPI at /openapi/v1.json)");
+            output.WriteLine($"dashboard: {servers[0].Url?.TrimEnd('/')}/#key={dashboardKey}   (REST API under /api/v1, OpenAPI at /openapi/v1.json)");
+            output.WriteLine("  the key in the link is a read-only API key created for this demo (sisom apikey revoke to remove it)");
             if (!options.ExitAfterSummary)
             {
                 output.WriteLine("serving; Ctrl+C stops the servers");

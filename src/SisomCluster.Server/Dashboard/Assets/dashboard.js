@@ -18,6 +18,13 @@
     return response.json();
   }
 
+  async function image(path) {
+    const key = sessionStorage.getItem("sisom-key");
+    const response = await fetch(path, { headers: key ? { Authorization: "Bearer " + key } : {} });
+    if (!response.ok) { throw new Error(path + ": HTTP " + response.status); }
+    return URL.createObjectURL(await response.blob());
+  }
+
   document.getElementById("key-form").addEventListener("submit", e => {
     e.preventDefault();
     sessionStorage.setItem("sisom-key", document.getElementById("key").value);
@@ -118,8 +125,9 @@
       tile.dataset.testid = "tile";
       const img = document.createElement("img");
       img.alt = item.item_id;
-      img.loading = "lazy";
-      img.src = `/dashboard/data/runs/${encodeURIComponent(id)}/thumbnail?item=${encodeURIComponent(item.item_id)}`;
+      // An <img> cannot send the API key: the thumbnail is fetched with it and shown from a blob.
+      image(`/dashboard/data/runs/${encodeURIComponent(id)}/thumbnail?item=${encodeURIComponent(item.item_id)}`)
+        .then(url => { img.src = url; }, () => { img.alt = item.item_id + " (no thumbnail)"; });
       tile.appendChild(img);
       const caption = document.createElement("div");
       caption.textContent = `#${item.rank} ${item.item_id} · SISOM ${fmt(item.score)} · class ${run.class_names[item.predicted] ?? item.predicted}`;
