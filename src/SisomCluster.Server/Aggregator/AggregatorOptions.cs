@@ -14,6 +14,16 @@ public sealed class AggregatorOptions
     /// <summary>Leave items flagged OOD out of the selection (SISOM.md §8.3 step 1).</summary>
     public bool ExcludeOod { get; set; } = true;
 
+    /// <summary>
+    /// SISOM-native diversity (SISOM.md §8.3 step 4) over the top factor·B candidates; 0 = off. Needs runs that store
+    /// embeddings (z is recomputed from h for the candidates); otherwise the plain top-B is used and a warning logged.
+    /// </summary>
+    [Range(0, 100)]
+    public double DiversityFactor { get; set; }
+
+    /// <summary>Class-balanced selection: at most ⌈B/K⌉ items per predicted class (SISOM.md §8.3 step 3).</summary>
+    public bool BalancedQuotas { get; set; }
+
     /// <summary>How often running runs are checked for completion without waiting for a shard event.</summary>
     [Range(1, 3600)]
     public int SweepSeconds { get; set; } = 15;

@@ -3,13 +3,18 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SisomCluster.Contracts;
+using SisomCluster.Core;
 using SisomCluster.Core.Evaluation;
+using SisomCluster.Core.Scoring;
+using SisomCluster.Core.States;
 using SisomCluster.Core.Selection;
 using SisomCluster.Data;
 using SisomCluster.Data.Monitoring;
 using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
+using SisomCluster.Server.Scoring;
 using SisomCluster.Server.Telemetry;
+using SisomCluster.Server.Worker;
 
 namespace SisomCluster.Server.Aggregator;
 
@@ -19,7 +24,7 @@ namespace SisomCluster.Server.Aggregator;
 /// running → finalizing → completed transitions and every row written happen in one transaction, so duplicate
 /// events finalise once and a crash leaves the run running for the next try.
 /// </summary>
-public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource, IOptions<AggregatorOptions> options, TimeProvider time, SisomMetrics metrics)
+public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource, IOptions<AggregatorOptions> options, TimeProvider time, SisomMetrics metrics, ILogger<RunFinalizer> logger)
 {
     public async Task TryFinalizeAsync(Guid runId, IPublishEndpoint bus, CancellationToken token)
     {
@@ -44,7 +49,7 @@ public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource,
         DateTimeOffset now = time.GetUtcNow();
         int referenceCount = await db.ReferenceItems.CountAsync(r => r.ContextId == context.Id, token).ConfigureAwait(false);
 
-        IReadOnlyList<SelectedItem> selected = await SelectAsync(run, token).ConfigureAwait(false);
+        IReadOnlyList<SelectedItem> selected = await SelectAsync(run, context.Id, token).ConfigureAwait(false);
         db.Selections.AddRange(selected.Select(s => new Selection { RunId = runId, Rank = s.Rank, ItemId = s.Id, Score = s.Score, OriginalScore = s.OriginalScore, Predicted = s.Predicted, Reason = s.Reason.ToString().ToLowerInvariant(), CreatedAt = now }));
         db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisom", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisom, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
         db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisome", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisome, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
@@ -68,11 +73,25 @@ public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource,
             token).ConfigureAwait(false);
     }
 
-    /// <summary>SQL narrows the pool to the top factor·B unlabeled (and, by default, in-distribution) candidates; Core orders and takes B (SISOM.md §8.3).</summary>
-    private async Task<IReadOnlyList<SelectedItem>> SelectAsync(Run run, CancellationToken token)
+    /// <summary>
+    /// SQL narrows the pool to the top factor·B unlabeled (and, by default, in-distribution) candidates; Core orders and takes B
+    /// (SISOM.md §8.3), with class-balanced quotas and SISOM-native diversity when configured. Diversity needs z(x): it is
+    /// recomputed from the stored embeddings h of the candidates only (so the run must store embeddings).
+    /// </summary>
+    private async Task<IReadOnlyList<SelectedItem>> SelectAsync(Run run, Guid contextId, CancellationToken token)
     {
+        AggregatorOptions o = options.Value;
+        WorkerContext? context = o.DiversityFactor > 0 || o.BalancedQuotas
+            ? await new ContextStore(db).LoadAsync(contextId, token).ConfigureAwait(false)
+            : null;
+        bool diverse = o.DiversityFactor > 0 && run.StoreEmbeddings && context!.Scoring.Layers.Count == 0;
+        if (o.DiversityFactor > 0 && !diverse)
+        {
+            LogNoDiversity(run.Id);
+        }
+
         const string Sql = """
-            SELECT s.item_id, s.sisom, s.predicted, s.ood_sisom
+            SELECT s.item_id, s.sisom, s.predicted, s.ood_sisom, s.d_in, s.d_out, s.energy, CASE WHEN $5 THEN s.embedding END
             FROM item_scores s
             LEFT JOIN labels l ON l.pool_id = $2 AND l.item_id = s.item_id
             WHERE s.run_id = $1 AND l.item_id IS NULL AND ($3 = false OR s.ood_sisom = false)
@@ -80,18 +99,51 @@ public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource,
             LIMIT $4
             """;
         var candidates = new List<SelectionCandidate>();
-        await using NpgsqlCommand command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.PoolId });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = options.Value.ExcludeOod });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = run.Budget * options.Value.CandidateFactor });
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
-        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        var embeddings = new List<float[]>();
+        await using (NpgsqlCommand command = dataSource.CreateCommand(Sql))
         {
-            candidates.Add(new SelectionCandidate(reader.GetString(0), reader.GetDouble(1), reader.GetInt32(2), reader.GetBoolean(3)));
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.PoolId });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = o.ExcludeOod });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = run.Budget * Math.Max(o.CandidateFactor, (int)Math.Ceiling(o.DiversityFactor) + 1) });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = diverse });
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                candidates.Add(new SelectionCandidate(reader.GetString(0), reader.GetDouble(1), reader.GetInt32(2), reader.GetBoolean(3))
+                {
+                    DIn = reader.GetDouble(4),
+                    DOut = reader.IsDBNull(5) ? double.NaN : reader.GetDouble(5),
+                    Energy = reader.GetDouble(6),
+                });
+                if (diverse)
+                {
+                    embeddings.Add(reader.GetFieldValue<Pgvector.Vector>(7).ToArray());
+                }
+            }
         }
 
-        return ActiveLearningSelector.Select(candidates, new SelectionOptions { Budget = run.Budget, ExcludeOod = options.Value.ExcludeOod });
+        if (diverse && candidates.Count > 0)
+        {
+            // z(x) = σ(α·h⊙g) for the candidates only (factor·B rows), with the context's head and α.
+            ScoringContext scoring = context!.Scoring;
+            int d = embeddings[0].Length;
+            var features = new FeatureMatrix(embeddings.SelectMany(e => e).ToArray(), embeddings.Count, d);
+            StateMatrix states = NeuronStates.Compute(scoring.Head, features, scoring.Alpha, scoring.Precision).States;
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                candidates[i] = candidates[i] with { State = states.Values.Row(i).ToArray() };
+            }
+        }
+
+        var selection = new SelectionOptions
+        {
+            Budget = run.Budget,
+            ExcludeOod = o.ExcludeOod,
+            ClassQuotas = o.BalancedQuotas ? SelectionOptions.BalancedQuotas(run.Budget, context!.Scoring.Head.ClassCount) : null,
+            DiversityFactor = diverse ? o.DiversityFactor : null,
+        };
+        return ActiveLearningSelector.Select(candidates, selection, diverse ? context!.Scoring : null);
     }
 
     /// <summary>OOD rate per source and per hour of capture (or scoring) time, with Wilson 95 % intervals (SISOM.md §8.2).</summary>
@@ -131,4 +183,7 @@ public sealed class RunFinalizer(SisomDbContext db, NpgsqlDataSource dataSource,
 
         return points;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: diversity needs stored embeddings of a penultimate-only context (start the run with embeddings stored); plain top-B used")]
+    private partial void LogNoDiversity(Guid runId);
 }

@@ -106,4 +106,79 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         Assert.True(idRate < 0.15, $"ID items flagged at {idRate.ToString("P1", CultureInfo.InvariantCulture)}");
         Assert.True(oodRate > 3 * idRate, $"OOD items flagged at {oodRate.ToString("P1", CultureInfo.InvariantCulture)}, ID at {idRate.ToString("P1", CultureInfo.InvariantCulture)}");
     }
+
+    [Fact]
+    public async Task Diversity_in_the_finaliser_never_selects_two_copies_of_one_embedding()
+    {
+        // Every unlabeled vector appears three times under different ids: the plain top-B takes the copies together
+        // (equal scores, adjacent ids); SISOM-native diversity (SISOM.md §8.3 step 4) drops a chosen item's duplicates.
+        const int D = 16;
+        var random = new Random(5);
+        var rows = new List<float[]>();
+        var ids = new List<string>();
+        var labels = new List<string>();
+        for (int i = 0; i < 150; i++)
+        {
+            int c = i % 3;
+            rows.Add(Enumerable.Range(0, D).Select(d => (float)((random.NextDouble() * 0.6) + (d % 4 == c ? 2.0 : 0.0))).ToArray());
+            ids.Add($"ref-{i:D4}");
+            labels.Add($"ref-{i:D4},{c}");
+        }
+
+        for (int i = 0; i < 200; i++)
+        {
+            int c = i % 3;
+            float[] v = Enumerable.Range(0, D).Select(d => (float)((random.NextDouble() * 1.2) + (d % 4 == c ? 1.6 : 0.0))).ToArray();
+            for (int copy = 0; copy < 3; copy++)
+            {
+                rows.Add(v);
+                ids.Add($"dup-{i:D4}-{copy}");
+            }
+        }
+
+        string npy = Path.Combine(_directory, "dup.npy");
+        NpyFile.Write(npy, new NpyArray(rows.SelectMany(r => r).ToArray(), rows.Count, D));
+        File.WriteAllLines(Path.Combine(_directory, "dup.ids.txt"), ids);
+        Guid poolId = Guid.NewGuid();
+        await using (SisomDbContext db = database.CreateDbContext())
+        {
+            db.Pools.Add(new Pool { Id = poolId, Name = "duplicates", SourceKind = "embeddings", SourceUri = npy, CreatedAt = DateTimeOffset.UtcNow, ItemCount = rows.Count });
+            await db.SaveChangesAsync();
+        }
+
+        await new ItemRegistry(database.DataSource).AddItemsAsync(poolId, ids.Select(id => new ItemRow(id)));
+        await new LabelImporter(database.DataSource).ImportAsync(poolId, new StringReader(string.Join('\n', labels)), null);
+
+        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration["ConnectionStrings:Sisom"] = database.ConnectionString;
+        builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
+        builder.Configuration["Server:QueuePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
+        builder.Configuration["Aggregator:DiversityFactor"] = "3";
+        builder.AddSisomServer(ServerRoles.All);
+        await using WebApplication app = builder.Build();
+        app.MapSisomServer(ServerRoles.All);
+        await app.StartAsync();
+
+        Guid runId;
+        using (IServiceScope scope = app.Services.CreateScope())
+        {
+            runId = await scope.ServiceProvider.GetRequiredService<RunLauncher>().CreateAsync(new RunRequest("duplicates", "resnet18", Budget: 30, StoreEmbeddings: true), CancellationToken.None);
+        }
+
+        RunState state = RunState.Pending;
+        DateTime deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline && state != RunState.Completed)
+        {
+            await Task.Delay(250);
+            await using SisomDbContext db = database.CreateDbContext();
+            state = await db.Runs.Where(r => r.Id == runId).Select(r => r.State).SingleAsync();
+        }
+
+        await app.StopAsync();
+        Assert.Equal(RunState.Completed, state);
+        Assert.Equal(30, await database.CountAsync("SELECT count(*) FROM selections WHERE run_id = $1", runId));
+        Assert.Equal(30, await database.CountAsync("SELECT count(DISTINCT substr(item_id, 1, 8)) FROM selections WHERE run_id = $1", runId));
+        Assert.True(await database.CountAsync("SELECT count(*) FROM selections WHERE run_id = $1 AND reason = 'diversity'", runId) > 0);
+    }
 }
