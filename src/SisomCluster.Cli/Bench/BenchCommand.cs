@@ -21,7 +21,114 @@ internal static class BenchCommand
             CreateCluster(rescore: false),
             CreateCluster(rescore: true),
             CreateAugment(),
+            CreateCopy(),
+            CreateSuite(),
         };
+
+    private static Command CreateCopy()
+    {
+        Option<string?> connection = Cluster.DatabaseOption.Create();
+        var rows = new Option<int>("--rows") { Description = "item_scores rows per measurement.", DefaultValueFactory = _ => 100_000 };
+        var dimensions = new Option<string>("--dimensions") { Description = "Comma-separated embedding dimensions (0 = no embedding column).", DefaultValueFactory = _ => "0,512" };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
+        var command = new Command(
+            "copy",
+            "Result rows/s of the worker's commit (binary COPY -> temp table -> INSERT ON CONFLICT, shard done, one transaction) against EF Core SaveChanges of the same rows, in a schema of its own." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom bench copy --rows 100000 --dimensions 0,512")
+        {
+            connection, rows, dimensions, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            IReadOnlyList<CopyBenchmarkResult> results = await CopyBenchmark.RunAsync(
+                Cluster.DatabaseOption.Resolve(parse, connection),
+                Positive(parse.GetValue(rows), "--rows"),
+                ParseList(parse.GetRequiredValue(dimensions), "--dimensions", allowZero: true),
+                line => output.WriteLine($"  running {line}"),
+                cancellationToken).ConfigureAwait(false);
+            output.WriteLine();
+            output.WriteLine($"{"id",-32} {"COPY rows/s",12} {"EF rows/s",10} {"speed-up",9}");
+            foreach (CopyBenchmarkResult r in results)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Id,-32} {r.CopyRowsPerSecond,12:F0} {r.EfRowsPerSecond,10:F0} {r.SpeedUp,8:F1}x"));
+            }
+
+            WriteJson(parse.GetValue(json), new { results = results.Select(r => new { r.Id, r.Rows, r.Dimension, r.CopyRowsPerSecond, r.EfRowsPerSecond, r.SpeedUp }) }, output);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateSuite()
+    {
+        Option<string?> connection = Cluster.DatabaseOption.Create();
+        var rabbit = new Option<string?>("--rabbitmq") { Description = "RabbitMQ URI; default: ConnectionStrings__RabbitMq. Without it the cluster figures are skipped.", HelpName = "URI" };
+        var server = new Option<string?>("--server") { Description = "sisom-server.dll; default: the one built beside this CLI.", HelpName = "PATH" };
+        var cache = Offline.ModelOptions.Cache();
+        var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file.", HelpName = "FILE" };
+        var local = new Option<bool>("--no-services") { Description = "Only the figures that need no database or broker (kernel, decode, inference, pipeline)." };
+        var command = new Command(
+            "suite",
+            "Every benchmark at a size that runs in minutes, each against its baseline in the same run: core kernel, decode, inference, pipeline, COPY commit, cluster images/s, re-scoring. One table, one JSON with stable ids." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom bench suite --json bench.json")
+        {
+            connection, rabbit, server, cache, json, local,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            bool services = !parse.GetValue(local);
+            string? database = !services ? null : parse.GetValue(connection) is { Length: > 0 } c ? c : Environment.GetEnvironmentVariable(Cluster.DatabaseOption.Variable) is { Length: > 0 } e ? e : null;
+            string? broker = !services ? null : parse.GetValue(rabbit) is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } re ? re : null;
+            string directory = Directory.CreateTempSubdirectory("sisom-bench-suite-").FullName;
+            try
+            {
+                var settings = new BenchSuiteSettings
+                {
+                    ModelCache = parse.GetRequiredValue(cache),
+                    WorkDirectory = directory,
+                    Connection = database,
+                    RabbitMq = broker,
+                    ServerPath = broker is null ? null : parse.GetValue(server) ?? Cluster.ServerProcess.DefaultServerPath(),
+                };
+                output.WriteLine($"{Environment.ProcessorCount} cores; {(database is null ? "no database" : "database set")}; {(broker is null ? "no RabbitMQ" : "RabbitMQ set")}");
+                IReadOnlyList<BenchFigure> figures = await new BenchSuite(settings, line => output.WriteLine($"  {line}")).RunAsync(cancellationToken).ConfigureAwait(false);
+                output.WriteLine();
+                output.WriteLine($"{"id",-58} {"value",12} {"unit",-9} {"vs baseline",11}  baseline");
+                foreach (BenchFigure f in figures)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{f.Id,-58} {f.Value,12:G5} {f.Unit,-9} {(f.Ratio is { } ratio ? ratio.ToString("F2", CultureInfo.InvariantCulture) + "x" : "-"),11}  {f.Baseline}{(f.BaselineValue is { } b ? " = " + b.ToString("G5", CultureInfo.InvariantCulture) : "")}"));
+                }
+
+                WriteJson(parse.GetValue(json), new { machine = MachinePeak.Detect(), figures = figures.Select(f => new { f.Id, f.Value, f.Unit, f.Baseline, f.BaselineValue, f.Ratio, f.Note }) }, output);
+            }
+            finally
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void WriteJson(string? path, object value, TextWriter output)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        using AtomicFile file = AtomicFile.Create(path);
+        JsonSerializer.Serialize(file.Stream, value, Json);
+        file.Commit();
+        output.WriteLine($"wrote {path}");
+    }
 
     private static Command CreateCluster(bool rescore)
     {
@@ -322,15 +429,15 @@ internal static class BenchCommand
         return command;
     }
 
-    private static int[] ParseList(string value, string option)
+    private static int[] ParseList(string value, string option, bool allowZero = false)
     {
         string[] parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var numbers = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
-            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out numbers[i]) || numbers[i] < 1)
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out numbers[i]) || numbers[i] < (allowZero ? 0 : 1))
             {
-                throw new UsageException($"{option} must be a comma-separated list of positive integers, got '{value}'.");
+                throw new UsageException($"{option} must be a comma-separated list of {(allowZero ? "non-negative" : "positive")} integers, got '{value}'.");
             }
         }
 
