@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using SisomCluster.Cli.Offline;
 using SisomCluster.Core;
+using SisomCluster.Core.States;
+using SisomCluster.Inference.Augmentation;
 using SisomCluster.Inference.Datasets;
 using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Files;
@@ -40,15 +42,26 @@ internal sealed class EmbeddingCache : IDisposable
 
     public double EmbedSeconds { get; private set; }
 
-    public FeatureMatrix Features(GreyImageSet images)
+    /// <summary>The model's output layer states (SISOM.md §3.2): true for an augmented model.</summary>
+    public bool HasLayerStates => _model.Manifest.Outputs.LayerStates.Count > 0;
+
+    public FeatureMatrix Features(GreyImageSet images) => Embed(images).Features;
+
+    /// <summary>
+    /// Features and, for an augmented model, the layer states (stored beside as <c>NAME-FINGERPRINT.states.npy</c>
+    /// with its <c>.states.layers.json</c>; the model version already covers the layers and their α).
+    /// </summary>
+    public (FeatureMatrix Features, LayerStates? States) Embed(GreyImageSet images)
     {
         string path = Path.Combine(Directory, $"{images.Name}-{images.Fingerprint()[..16]}.npy");
-        if (File.Exists(path))
+        string statesPath = Path.ChangeExtension(path, ".states.npy");
+        if (File.Exists(path) && (!HasLayerStates || (File.Exists(statesPath) && File.Exists(LayerStatesFile.LayersPath(statesPath)))))
         {
             NpyArray cached = NpyFile.Read(path);
-            if (cached.Rank == 2 && cached.Shape[0] == images.Count)
+            LayerStates? cachedStates = HasLayerStates ? LayerStatesFile.Read(statesPath) : null;
+            if (cached.Rank == 2 && cached.Shape[0] == images.Count && (cachedStates is null || cachedStates.Rows == images.Count))
             {
-                return new FeatureMatrix(cached.ToSingle(), cached.Shape[0], cached.Shape[1]);
+                return (new FeatureMatrix(cached.ToSingle(), cached.Shape[0], cached.Shape[1]), cachedStates);
             }
 
             _log.WriteLine($"note: {path} does not hold {images.Count} rows; embedding again");
@@ -58,6 +71,8 @@ internal sealed class EmbeddingCache : IDisposable
         FeatureExtractor extractor = _extractor ??= ModelOptions.CreateExtractor(_model, _extractorOptions);
         var clock = Stopwatch.StartNew();
         var features = new float[images.Count * extractor.FeatureDimension];
+        int stateWidth = extractor.StateLayers.Sum(l => l.Width);
+        var states = new float[images.Count * stateWidth];
         int row = 0;
         var failures = new List<string>();
         var pipeline = new EmbeddingPipeline(extractor, new PipelineOptions { BatchSize = _batchSize });
@@ -67,6 +82,11 @@ internal sealed class EmbeddingCache : IDisposable
             {
                 failures.AddRange(batch.Failures.Select(f => $"{f.Id}: {f.Code}"));
                 batch.Features.AsSpan(0, batch.Count * batch.FeatureDimension).CopyTo(features.AsSpan(row * extractor.FeatureDimension));
+                for (int i = 0; i < batch.Count && stateWidth > 0; i++)
+                {
+                    batch.CopyLayerStateRow(i, states.AsSpan((row + i) * stateWidth, stateWidth));
+                }
+
                 row += batch.Count;
                 return ValueTask.CompletedTask;
             }).GetAwaiter().GetResult();
@@ -81,11 +101,24 @@ internal sealed class EmbeddingCache : IDisposable
             file.Commit();
         }
 
+        LayerStates? layerStates = null;
+        if (stateWidth > 0)
+        {
+            layerStates = new LayerStates(extractor.StateLayers, new FeatureMatrix(states, images.Count, stateWidth));
+            using (AtomicFile file = AtomicFile.Create(statesPath))
+            {
+                NpyFile.Write(file.Stream, new NpyArray(states, images.Count, stateWidth));
+                file.Commit();
+            }
+
+            LayerStatesFile.WriteLayers(statesPath, extractor.StateLayers);
+        }
+
         double seconds = clock.Elapsed.TotalSeconds;
         Embedded += images.Count;
         EmbedSeconds += seconds;
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedded {images.Name}: {images.Count} images in {seconds:F1} s ({images.Count / seconds:F1} images/s) -> {path}"));
-        return new FeatureMatrix(features, images.Count, extractor.FeatureDimension);
+        return (new FeatureMatrix(features, images.Count, extractor.FeatureDimension), layerStates);
     }
 
     public void Dispose() => _extractor?.Dispose();

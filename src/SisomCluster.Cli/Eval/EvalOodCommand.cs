@@ -3,7 +3,10 @@ using System.Diagnostics;
 using System.Globalization;
 using SisomCluster.Core;
 using SisomCluster.Core.Evaluation;
+using SisomCluster.Core.States;
+using SisomCluster.Inference.Augmentation;
 using SisomCluster.Inference.Datasets;
+using SisomCluster.Inference.Models;
 
 namespace SisomCluster.Cli.Eval;
 
@@ -23,6 +26,7 @@ internal sealed class EvalOodCommand : Command
     private readonly Option<int> _farCount = new("--far-count") { Description = "Images in each far-OOD set.", DefaultValueFactory = _ => 300 };
     private readonly Option<string> _digits = new("--digits") { Description = "scikit-learn's digits.csv.gz (Debian python3-sklearn).", HelpName = "FILE", DefaultValueFactory = _ => SklearnDigits.DefaultPath };
     private readonly Option<int> _knnK = new("--knn-k") { Description = "k of the KNN baseline.", DefaultValueFactory = _ => 50 };
+    private readonly Option<string?> _layers = new("--layers") { Description = "Also multi-layer SISOM/SISOMe: layer tensors and their alpha, TENSOR:ALPHA,... (sisom model augment's --layer); needs a --model with logits. The augmented model is built once into the cache.", HelpName = "TENSOR:ALPHA,..." };
 
     public EvalOodCommand()
         : base("ood", Describe())
@@ -32,6 +36,7 @@ internal sealed class EvalOodCommand : Command
         Options.Add(_farCount);
         Options.Add(_digits);
         Options.Add(_knnK);
+        Options.Add(_layers);
         SetAction(Execute);
     }
 
@@ -66,50 +71,131 @@ internal sealed class EvalOodCommand : Command
             throw new UsageException($"--far-count {farCount}: only {splits.UnusedTest.Length} test images are left to invert.");
         }
 
-        using EmbeddingCache cache = _shared.OpenCache(parse, stderr);
-        FeatureMatrix train = cache.Features(splits.Train);
-        FeatureMatrix test = cache.Features(splits.Test);
-        var fixedFar = new Dictionary<string, FeatureMatrix>
+        ModelPackage model = _shared.LoadModel(parse);
+        LinearHead? modelHead = model.Manifest.Outputs.Logits is null ? null : ModelPackage.ReadFinalLinearLayer(model.ModelPath);
+        IReadOnlyList<LayerChoice> layers = ParseLayers(parse.GetValue(_layers));
+        if (layers.Count > 0)
         {
-            ["digits"] = cache.Features(digits),
-            ["blank"] = cache.Features(SyntheticOodImages.Blank(farCount)),
-            ["inverted"] = cache.Features(SyntheticOodImages.Inverted(GreyImageSet.From("fmnist-test-extra", splits.TestData, splits.UnusedTest[..farCount]))),
+            if (modelHead is null)
+            {
+                throw new UsageException($"--layers: model {model.Manifest.Name} has no logits, so its layers have no gradient; give a classifier (or augment a backbone with its head first: sisom model augment --head) .");
+            }
+
+            model = Augmented(model, layers, parse.GetRequiredValue(_shared.Cache), stderr);
+        }
+
+        using EmbeddingCache cache = _shared.OpenCache(parse, stderr, model);
+        (FeatureMatrix train, LayerStates? trainStates) = cache.Embed(splits.Train);
+        (FeatureMatrix test, LayerStates? testStates) = cache.Embed(splits.Test);
+        var fixedFar = new Dictionary<string, (FeatureMatrix Features, LayerStates? States)>
+        {
+            ["digits"] = cache.Embed(digits),
+            ["blank"] = cache.Embed(SyntheticOodImages.Blank(farCount)),
+            ["inverted"] = cache.Embed(SyntheticOodImages.Inverted(GreyImageSet.From("fmnist-test-extra", splits.TestData, splits.UnusedTest[..farCount]))),
         };
 
         int[] idTestRows = Rows(splits.Test.Labels, l => l < IdClasses);
+        int[] nearRows = Rows(splits.Test.Labels, l => l >= IdClasses);
         FeatureMatrix idTest = Select(test, idTestRows);
         int[] idTestLabels = idTestRows.Select(i => splits.Test.Labels[i]).ToArray();
-        FeatureMatrix near = Select(test, Rows(splits.Test.Labels, l => l >= IdClasses));
+        FeatureMatrix near = Select(test, nearRows);
         string[] reportSets = ["near", "far", .. FarSets];
         var results = new List<OodBenchmarkResult>();
         for (int seed = 0; seed < seeds; seed++)
         {
             int[] labeledRows = LabeledSubset(splits.Train.Labels, labeledPerClass, seed);
-            FeatureMatrix noise = cache.Features(SyntheticOodImages.Noise(farCount, seed));
+            (FeatureMatrix noise, LayerStates? noiseStates) = cache.Embed(SyntheticOodImages.Noise(farCount, seed));
+            OodLayerStates? states = trainStates is null ? null : new OodLayerStates(
+                Select(trainStates, labeledRows),
+                Select(testStates!, idTestRows),
+                new Dictionary<string, LayerStates>
+                {
+                    ["near"] = Select(testStates!, nearRows),
+                    ["digits"] = fixedFar["digits"].States!,
+                    ["noise"] = noiseStates!,
+                    ["blank"] = fixedFar["blank"].States!,
+                    ["inverted"] = fixedFar["inverted"].States!,
+                });
             OodBenchmarkResult result = OodBenchmark.Run(
                 Select(train, labeledRows),
                 labeledRows.Select(i => splits.Train.Labels[i]).ToArray(),
                 IdClasses,
                 idTest,
                 idTestLabels,
-                [new("near", near), new("digits", fixedFar["digits"]), new("noise", noise), new("blank", fixedFar["blank"]), new("inverted", fixedFar["inverted"])],
-                new OodBenchmarkOptions { KnnK = parse.GetValue(_knnK) });
+                [new("near", near), new("digits", fixedFar["digits"].Features), new("noise", noise), new("blank", fixedFar["blank"].Features), new("inverted", fixedFar["inverted"].Features)],
+                new OodBenchmarkOptions { KnnK = parse.GetValue(_knnK), FixedHead = modelHead },
+                states);
             results.Add(result);
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed {seed}: head accuracy {result.IdAccuracy:F3} on {idTestRows.Length} ID test items, alpha {result.Alpha:G}, SISOM near AUROC {result.Metrics(OodMethod.Sisom, "near").Auroc:F3}, far AUROC {result.Metrics(OodMethod.Sisom, FarSets).Auroc:F3}"));
+            string multi = states is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; multi-layer near {result.Metrics(OodMethod.SisomMultiLayer, "near").Auroc:F3}, far {result.Metrics(OodMethod.SisomMultiLayer, FarSets).Auroc:F3}");
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed {seed}: head accuracy {result.IdAccuracy:F3} on {idTestRows.Length} ID test items, alpha {result.Alpha:G}, SISOM near AUROC {result.Metrics(OodMethod.Sisom, "near").Auroc:F3}, far AUROC {result.Metrics(OodMethod.Sisom, FarSets).Auroc:F3}{multi}"));
         }
 
         string outDirectory = parse.GetRequiredValue(_shared.Out);
         Directory.CreateDirectory(outDirectory);
+        string modelArgument = parse.GetRequiredValue(_shared.Model);
+        string prefix = string.Equals(modelArgument, DefaultModels.ResNet18Name, StringComparison.OrdinalIgnoreCase) && layers.Count == 0
+            ? "ood"
+            : "ood-" + (string.Equals(modelArgument, DefaultModels.ResNet18Name, StringComparison.OrdinalIgnoreCase) ? "resnet18" : Path.GetFileNameWithoutExtension(modelArgument)) + (layers.Count > 0 ? "-multilayer" : string.Empty);
         var sizes = new OodSizes(labeledPerClass * IdClasses, idTestRows.Length, near.Rows, farCount, splits.Train.Count);
-        OodReport report = OodReport.Build(results, reportSets, EvalOptions.CommandLine(parse), sizes, cache, clock.Elapsed.TotalSeconds);
-        File.WriteAllText(Path.Combine(outDirectory, "ood.md"), report.Markdown());
-        File.WriteAllText(Path.Combine(outDirectory, "ood.json"), report.Json());
-        File.WriteAllText(Path.Combine(outDirectory, "ood-roc-near.svg"), Roc(results[0], "Near-OOD (Fashion-MNIST classes 6–9) vs ID, seed 0", ["near"]));
-        File.WriteAllText(Path.Combine(outDirectory, "ood-roc-far.svg"), Roc(results[0], "Far-OOD (digits, noise, blank, inverted) vs ID, seed 0", FarSets));
+        var setup = new OodSetup(
+            modelHead is null ? null : $"the model's own final layer ({modelHead.ClassCount} classes, not refitted)",
+            layers.Count == 0 ? null : string.Join(", ", layers.Select(l => string.Create(CultureInfo.InvariantCulture, $"`{l.Tensor}` (α {l.Alpha:G})"))),
+            prefix);
+        OodReport report = OodReport.Build(results, reportSets, EvalOptions.CommandLine(parse), sizes, cache, clock.Elapsed.TotalSeconds, setup);
+        File.WriteAllText(Path.Combine(outDirectory, prefix + ".md"), report.Markdown());
+        File.WriteAllText(Path.Combine(outDirectory, prefix + ".json"), report.Json());
+        File.WriteAllText(Path.Combine(outDirectory, prefix + "-roc-near.svg"), Roc(results[0], "Near-OOD (Fashion-MNIST classes 6–9) vs ID, seed 0", ["near"]));
+        File.WriteAllText(Path.Combine(outDirectory, prefix + "-roc-far.svg"), Roc(results[0], "Far-OOD (digits, noise, blank, inverted) vs ID, seed 0", FarSets));
         stdout.Write(report.Summary());
-        stdout.WriteLine($"wrote ood.md, ood.json, ood-roc-near.svg, ood-roc-far.svg to {outDirectory}");
+        stdout.WriteLine($"wrote {prefix}.md, {prefix}.json, {prefix}-roc-near.svg, {prefix}-roc-far.svg to {outDirectory}");
         return ExitCodes.Success;
     }
+
+    internal static IReadOnlyList<LayerChoice> ParseLayers(string? spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec))
+        {
+            return [];
+        }
+
+        try
+        {
+            return spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(LayerChoice.Parse).ToArray();
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--layers: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The model augmented with <paramref name="layers"/>, built once under CACHE/augmented/ keyed by the model
+    /// version and the layer spec; its own version (graph and manifest, α included) keys the embedding cache.
+    /// </summary>
+    private static ModelPackage Augmented(ModelPackage model, IReadOnlyList<LayerChoice> layers, string cacheDirectory, TextWriter log)
+    {
+        string spec = string.Join(',', layers.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Tensor}:{l.Alpha:R}")));
+        string key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(spec)))[..16];
+        string path = Path.Combine(cacheDirectory, "augmented", $"{model.Version[..16]}-{key}", Path.GetFileName(model.ModelPath));
+        if (File.Exists(path) && File.Exists(ModelPackage.ManifestPathFor(path)))
+        {
+            return ModelPackage.Load(path);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            ModelPackage augmented = ModelAugmentation.Augment(model, layers, path);
+            log.WriteLine($"augmented {model.Manifest.Name} with {spec} -> {path}");
+            return augmented;
+        }
+        catch (NotSupportedException e)
+        {
+            throw new UsageException($"--layers: {e.Message}", e);
+        }
+    }
+
+    internal static LayerStates Select(LayerStates source, int[] rows) => new(source.Layers, Select(source.Values, rows));
 
     /// <summary>labeledPerClass random training rows of each ID class; the seed picks which.</summary>
     internal static int[] LabeledSubset(int[] labels, int perClass, int seed)
@@ -143,7 +229,7 @@ internal sealed class EvalOodCommand : Command
     private static string Roc(OodBenchmarkResult result, string title, string[] sets)
     {
         var plot = new SvgLinePlot { Title = title, XLabel = "false positive rate (ID flagged)", YLabel = "true positive rate (OOD flagged)", XRange = (0, 1), YRange = (0, 1), Diagonal = true };
-        foreach (OodMethod method in Enum.GetValues<OodMethod>())
+        foreach (OodMethod method in result.Methods)
         {
             RocCurve roc = result.Roc(method, sets).Thin(300);
             plot.Add(string.Create(CultureInfo.InvariantCulture, $"{OodReport.Name(method)} ({roc.Area():F3})"), roc.FalsePositiveRate, roc.TruePositiveRate);
@@ -157,5 +243,6 @@ internal sealed class EvalOodCommand : Command
         + "SISOM, SISOMe, MSP, MaxLogit, Energy, KNN; AUROC, FPR@95, AUPR, mean ± std over seeds." + Environment.NewLine
         + Environment.NewLine
         + "Example:" + Environment.NewLine
-        + "  sisom eval ood --out docs/results";
+        + "  sisom eval ood --out docs/results" + Environment.NewLine
+        + "  sisom eval ood --model small_cnn.onnx --layers /n/Relu_2_output_0:10,/n/Relu_3_output_0:100 --out docs/results";
 }

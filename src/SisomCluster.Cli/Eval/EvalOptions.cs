@@ -2,6 +2,7 @@ using System.CommandLine;
 using SisomCluster.Cli.Offline;
 using SisomCluster.Inference.Datasets;
 using SisomCluster.Inference.Extraction;
+using SisomCluster.Inference.Models;
 
 namespace SisomCluster.Cli.Eval;
 
@@ -22,7 +23,7 @@ internal sealed class EvalOptions
 
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per inference batch.", DefaultValueFactory = _ => 32 };
 
-    public Option<string> Model { get; } = WithDescription(ModelOptions.Model(), "'resnet18' (default) or an .onnx with NAME.manifest.json. Only the penultimate features are used; a head is fitted on the labeled ID items.");
+    public Option<string> Model { get; } = WithDescription(ModelOptions.Model(), "'resnet18' (default) or an .onnx with NAME.manifest.json. A backbone gets a head fitted on the labeled ID items; a classifier (manifest with logits) keeps its own final layer as the head.");
 
     public Option<string> ModelCache { get; } = ModelOptions.Cache();
 
@@ -50,13 +51,17 @@ internal sealed class EvalOptions
         Positive(parse, BatchSize);
     }
 
-    public EmbeddingCache OpenCache(ParseResult parse, TextWriter log) =>
+    public EmbeddingCache OpenCache(ParseResult parse, TextWriter log) => OpenCache(parse, log, LoadModel(parse));
+
+    public EmbeddingCache OpenCache(ParseResult parse, TextWriter log, ModelPackage model) =>
         new(
             parse.GetRequiredValue(Cache),
-            ModelOptions.Load(parse.GetRequiredValue(Model), parse.GetRequiredValue(ModelCache)),
+            model,
             new ExtractorOptions { Provider = parse.GetValue(Provider) },
             parse.GetValue(BatchSize),
             log);
+
+    public ModelPackage LoadModel(ParseResult parse) => ModelOptions.Load(parse.GetRequiredValue(Model), parse.GetRequiredValue(ModelCache));
 
     /// <summary>The command as typed (for the header of every table it writes).</summary>
     public static string CommandLine(ParseResult parse) =>

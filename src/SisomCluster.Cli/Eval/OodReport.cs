@@ -20,9 +20,13 @@ internal sealed class OodReport
     private readonly int _embedded;
     private readonly double _embedSeconds;
     private readonly double _seconds;
+    private readonly OodSetup _setup;
+    private readonly IReadOnlyList<OodMethod> _methods;
 
-    private OodReport(Dictionary<string, Dictionary<OodMethod, OodMetrics[]>> metrics, IReadOnlyList<OodBenchmarkResult> results, string[] sets, string command, OodSizes sizes, int embedded, double embedSeconds, double seconds)
+    private OodReport(Dictionary<string, Dictionary<OodMethod, OodMetrics[]>> metrics, IReadOnlyList<OodBenchmarkResult> results, string[] sets, string command, OodSizes sizes, int embedded, double embedSeconds, double seconds, OodSetup setup)
     {
+        _setup = setup;
+        _methods = results[0].Methods;
         _metrics = metrics;
         _results = results;
         _sets = sets;
@@ -34,16 +38,17 @@ internal sealed class OodReport
     }
 
     /// <summary>"far" is the union of the far sets; every other name is one OOD set.</summary>
-    public static OodReport Build(IReadOnlyList<OodBenchmarkResult> results, string[] sets, string command, OodSizes sizes, EmbeddingCache cache, double seconds)
+    public static OodReport Build(IReadOnlyList<OodBenchmarkResult> results, string[] sets, string command, OodSizes sizes, EmbeddingCache cache, double seconds, OodSetup? setup = null)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(results.Count);
         var metrics = new Dictionary<string, Dictionary<OodMethod, OodMetrics[]>>();
         foreach (string set in sets)
         {
             string[] members = set == "far" ? EvalOodCommand.FarSets : [set];
-            metrics[set] = Enum.GetValues<OodMethod>().ToDictionary(m => m, m => results.Select(r => r.Metrics(m, members)).ToArray());
+            metrics[set] = results[0].Methods.ToDictionary(m => m, m => results.Select(r => r.Metrics(m, members)).ToArray());
         }
 
-        return new OodReport(metrics, results, sets, command, sizes, cache.Embedded, cache.EmbedSeconds, seconds);
+        return new OodReport(metrics, results, sets, command, sizes, cache.Embedded, cache.EmbedSeconds, seconds, setup ?? new OodSetup(null, null, "ood"));
     }
 
     public static string Name(OodMethod method) => method switch
@@ -54,6 +59,8 @@ internal sealed class OodReport
         OodMethod.MaxLogit => "MaxLogit",
         OodMethod.Energy => "Energy",
         OodMethod.Knn => "KNN",
+        OodMethod.SisomMultiLayer => "SISOM (multi-layer)",
+        OodMethod.SisomeMultiLayer => "SISOMe (multi-layer)",
         _ => method.ToString(),
     };
 
@@ -68,10 +75,17 @@ internal sealed class OodReport
         md.AppendLine();
         md.AppendLine(Invariant($"{OodMetrics.Convention}. AUROC and AUPR: higher is better; FPR@95 (ID items flagged when 95 % of OOD items are): lower is better. Mean ± sample std over {_results.Count} seeds (the seed picks the labeled subset and the noise images)."));
         md.AppendLine();
-        md.AppendLine(Invariant($"Data: frozen backbone, logistic-regression head fitted on {_sizes.Labeled} labeled ID training images ({_sizes.Labeled / EvalOodCommand.IdClasses} per class of classes 0–5, drawn from the first {_sizes.TrainImages / 10} training images per class); that labeled set is also SISOM's reference set and KNN's bank (k = 50 unless --knn-k). ID test: {_sizes.IdTest} test images of classes 0–5. Near-OOD: {_sizes.Near} test images of classes 6–9 (shirt, sneaker, bag, ankle boot). Far-OOD: {_sizes.FarEach} images each of scikit-learn digits (8×8 upscaled to 24×24 on a 28×28 black canvas), uniform noise, blank (uniform grey levels 0–255) and inverted Fashion-MNIST test images; \"far\" is their union."));
+        string head = _setup.ModelHead is null ? "logistic-regression head fitted on" : $"head: {_setup.ModelHead}; reference set:";
+        md.AppendLine(Invariant($"Data: frozen backbone, {head} {_sizes.Labeled} labeled ID training images ({_sizes.Labeled / EvalOodCommand.IdClasses} per class of classes 0–5, drawn from the first {_sizes.TrainImages / 10} training images per class); that labeled set is also SISOM's reference set and KNN's bank (k = 50 unless --knn-k). ID test: {_sizes.IdTest} test images of classes 0–5. Near-OOD: {_sizes.Near} test images of classes 6–9 (shirt, sneaker, bag, ankle boot). Far-OOD: {_sizes.FarEach} images each of scikit-learn digits (8×8 upscaled to 24×24 on a 28×28 black canvas), uniform noise, blank (uniform grey levels 0–255) and inverted Fashion-MNIST test images; \"far\" is their union."));
         md.AppendLine();
         md.AppendLine(Invariant($"Head accuracy on the ID test set: {MeanStd.Of(_results.Select(r => r.IdAccuracy).ToArray()).Format()}. SISOM α (auto, minimal r_avg): {string.Join(", ", _results.Select(r => r.Alpha.ToString("G", CultureInfo.InvariantCulture)))}; SISOMe weight w = min(r_avg, 1): {string.Join(", ", _results.Select(r => r.SisomeWeight.ToString("F3", CultureInfo.InvariantCulture)))}."));
         md.AppendLine();
+        if (_setup.Layers is not null)
+        {
+            md.AppendLine(Invariant($"Multi-layer rows: z = concat(s_pen, s_1, …) with the layer states of the augmented model (`sisom model augment`), layers {_setup.Layers}; same features, head, reference set, seeds and splits as the penultimate rows. α_pen of the multi-layer context (auto): {string.Join(", ", _results.Select(r => r.MultiLayerAlpha?.ToString("G", CultureInfo.InvariantCulture)))}; SISOMe weight: {string.Join(", ", _results.Select(r => r.MultiLayerSisomeWeight?.ToString("F3", CultureInfo.InvariantCulture)))}."));
+            md.AppendLine();
+        }
+
         md.AppendLine(Invariant($"Time: {_seconds:F0} s in all; {_embedded} images embedded in this run ({_embedSeconds:F0} s), the rest read from the embedding cache."));
         md.AppendLine();
         foreach (string set in new[] { "near", "far" })
@@ -80,7 +94,7 @@ internal sealed class OodReport
             md.AppendLine();
             md.AppendLine("| method | AUROC ↑ | FPR@95 ↓ | AUPR-In ↑ | AUPR-Out ↑ |");
             md.AppendLine("|---|---|---|---|---|");
-            foreach (OodMethod method in Enum.GetValues<OodMethod>())
+            foreach (OodMethod method in _methods)
             {
                 md.AppendLine($"| {Name(method)} | {string.Join(" | ", MetricNames.Select(m => Cell(set, method, m)))} |");
             }
@@ -94,7 +108,7 @@ internal sealed class OodReport
             md.AppendLine();
             md.AppendLine($"| method | {string.Join(" | ", EvalOodCommand.FarSets)} |");
             md.AppendLine($"|---|{string.Concat(EvalOodCommand.FarSets.Select(_ => "---|"))}");
-            foreach (OodMethod method in Enum.GetValues<OodMethod>())
+            foreach (OodMethod method in _methods)
             {
                 md.AppendLine($"| {Name(method)} | {string.Join(" | ", EvalOodCommand.FarSets.Select(s => Cell(s, method, metric)))} |");
             }
@@ -102,7 +116,7 @@ internal sealed class OodReport
             md.AppendLine();
         }
 
-        md.AppendLine("Bold: the best mean in the column. ROC curves of seed 0: `ood-roc-near.svg`, `ood-roc-far.svg`; every value per seed: `ood.json`.");
+        md.AppendLine($"Bold: the best mean in the column. ROC curves of seed 0: `{_setup.Prefix}-roc-near.svg`, `{_setup.Prefix}-roc-far.svg`; every value per seed: `{_setup.Prefix}.json`.");
         return md.ToString();
     }
 
@@ -117,10 +131,13 @@ internal sealed class OodReport
             ["id_accuracy"] = _results.Select(r => r.IdAccuracy).ToArray(),
             ["alpha"] = _results.Select(r => r.Alpha).ToArray(),
             ["sisome_weight"] = _results.Select(r => r.SisomeWeight).ToArray(),
+            ["model_head"] = _setup.ModelHead ?? "fitted",
+            ["layers"] = _setup.Layers ?? string.Empty,
+            ["multilayer_alpha"] = _results.Select(r => r.MultiLayerAlpha).ToArray(),
             ["seconds"] = _seconds,
             ["metrics"] = _sets.ToDictionary(
                 s => s,
-                s => Enum.GetValues<OodMethod>().ToDictionary(
+                s => _methods.ToDictionary(
                     Name,
                     m => MetricNames.ToDictionary(
                         metric => metric,
@@ -137,10 +154,10 @@ internal sealed class OodReport
     public string Summary()
     {
         var text = new StringBuilder();
-        text.AppendLine("method     near AUROC        far AUROC         near FPR@95       far FPR@95");
-        foreach (OodMethod method in Enum.GetValues<OodMethod>())
+        text.AppendLine("method               near AUROC        far AUROC         near FPR@95       far FPR@95");
+        foreach (OodMethod method in _methods)
         {
-            text.AppendLine($"{Name(method),-10} {Stat("near", method, "auroc").Format(),-17} {Stat("far", method, "auroc").Format(),-17} {Stat("near", method, "fpr95").Format(),-17} {Stat("far", method, "fpr95").Format()}");
+            text.AppendLine($"{Name(method),-20} {Stat("near", method, "auroc").Format(),-17} {Stat("far", method, "auroc").Format(),-17} {Stat("near", method, "fpr95").Format(),-17} {Stat("far", method, "fpr95").Format()}");
         }
 
         return text.ToString();
@@ -150,7 +167,7 @@ internal sealed class OodReport
     {
         MeanStd stat = Stat(set, method, metric);
         bool lowerIsBetter = metric == "fpr95";
-        double best = Enum.GetValues<OodMethod>().Select(m => Stat(set, m, metric).Mean).Aggregate(lowerIsBetter ? Math.Min : Math.Max);
+        double best = _methods.Select(m => Stat(set, m, metric).Mean).Aggregate(lowerIsBetter ? Math.Min : Math.Max);
         return stat.Mean == best ? $"**{stat.Format()}**" : stat.Format();
     }
 

@@ -1,13 +1,17 @@
 using SisomCluster.Core.Baselines;
 using SisomCluster.Core.Heads;
 using SisomCluster.Core.Scoring;
+using SisomCluster.Core.States;
 
 namespace SisomCluster.Core.Evaluation;
 
 /// <summary>
 /// One OOD-detection comparison on frozen features: fit the head on the labeled ID items, build the SISOM
 /// context with the labeled items as reference set T (SISOM.md §4), and score the ID test set and every OOD
-/// set with SISOM, SISOMe, MSP, MaxLogit, Energy and KNN (k-th distance to the labeled set).
+/// set with SISOM, SISOMe, MSP, MaxLogit, Energy and KNN (k-th distance to the labeled set). With
+/// <see cref="OodBenchmarkOptions.FixedHead"/> the classifier's own head is used instead of a fitted one; with
+/// <see cref="OodLayerStates"/> a second context on the multi-layer z adds SISOM and SISOMe (multi-layer), on the
+/// same features, head and reference set.
 /// </summary>
 public static class OodBenchmark
 {
@@ -18,7 +22,8 @@ public static class OodBenchmark
         FeatureMatrix idTest,
         int[] idTestLabels,
         IReadOnlyList<KeyValuePair<string, FeatureMatrix>> oodSets,
-        OodBenchmarkOptions? options = null)
+        OodBenchmarkOptions? options = null,
+        OodLayerStates? layerStates = null)
     {
         ArgumentNullException.ThrowIfNull(labeled);
         ArgumentNullException.ThrowIfNull(labels);
@@ -31,29 +36,39 @@ public static class OodBenchmark
             throw new ArgumentException("The OOD benchmark needs at least one OOD set.", nameof(oodSets));
         }
 
-        FittedHead fitted = LogisticRegressionFitter.Fit(labeled, labels, classCount, options.Head);
-        ScoringContext context = ScoringContext.Build(fitted.Head, labeled, labels, options.Scoring);
+        LinearHead head = options.FixedHead ?? LogisticRegressionFitter.Fit(labeled, labels, classCount, options.Head).Head;
+        ScoringContext context = ScoringContext.Build(head, labeled, labels, options.Scoring);
         var scorer = new SisomScorer(context, options.Scoring.Search);
         var knn = new KnnScorer(labeled, options.KnnK, options.Scoring.Search);
+        ScoringContext? multi = layerStates is null ? null : ScoringContext.Build(head, labeled, labels, options.Scoring, layerStates.Labeled);
+        SisomScorer? multiScorer = multi is null ? null : new SisomScorer(multi, options.Scoring.Search);
 
         var ood = new Dictionary<string, IReadOnlyDictionary<OodMethod, double[]>>(StringComparer.Ordinal);
         foreach ((string name, FeatureMatrix features) in oodSets)
         {
-            if (!ood.TryAdd(name, Score(scorer, knn, features)))
+            LayerStates? states = null;
+            if (layerStates is not null && !layerStates.Ood.TryGetValue(name, out states))
+            {
+                throw new ArgumentException($"No layer states for the OOD set '{name}'.", nameof(layerStates));
+            }
+
+            if (!ood.TryAdd(name, Score(scorer, knn, features, multiScorer, states)))
             {
                 throw new ArgumentException($"The OOD set name '{name}' appears twice.", nameof(oodSets));
             }
         }
 
         return new OodBenchmarkResult(
-            HeadEvaluation.Accuracy(fitted.Head, idTest, idTestLabels),
+            HeadEvaluation.Accuracy(head, idTest, idTestLabels),
             context.Alpha,
             context.SisomeWeight,
-            Score(scorer, knn, idTest),
-            ood);
+            Score(scorer, knn, idTest, multiScorer, layerStates?.IdTest),
+            ood,
+            multi?.Alpha,
+            multi?.SisomeWeight);
     }
 
-    private static Dictionary<OodMethod, double[]> Score(SisomScorer scorer, KnnScorer knn, FeatureMatrix features)
+    private static Dictionary<OodMethod, double[]> Score(SisomScorer scorer, KnnScorer knn, FeatureMatrix features, SisomScorer? multiScorer, LayerStates? states)
     {
         SisomScoreBatch batch = scorer.Score(features);
         int n = batch.Count;
@@ -68,14 +83,27 @@ public static class OodBenchmark
             energy[i] = b.Energy;
         }
 
-        return new Dictionary<OodMethod, double[]>
+        var scores = new Dictionary<OodMethod, double[]>
         {
             [OodMethod.Sisom] = batch.Sisom,
             [OodMethod.Sisome] = batch.Sisome,
-            [OodMethod.Msp] = msp,
-            [OodMethod.MaxLogit] = maxLogit,
-            [OodMethod.Energy] = energy,
-            [OodMethod.Knn] = knn.KthDistance(features),
         };
+        if (multiScorer is not null)
+        {
+            if (states is null || states.Rows != features.Rows)
+            {
+                throw new ArgumentException($"{features.Rows} items need as many rows of layer states, got {states?.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.", nameof(states));
+            }
+
+            SisomScoreBatch multi = multiScorer.Score(features, layerStates: states);
+            scores[OodMethod.SisomMultiLayer] = multi.Sisom;
+            scores[OodMethod.SisomeMultiLayer] = multi.Sisome;
+        }
+
+        scores[OodMethod.Msp] = msp;
+        scores[OodMethod.MaxLogit] = maxLogit;
+        scores[OodMethod.Energy] = energy;
+        scores[OodMethod.Knn] = knn.KthDistance(features);
+        return scores;
     }
 }

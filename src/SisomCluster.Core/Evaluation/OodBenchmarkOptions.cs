@@ -1,6 +1,7 @@
 using SisomCluster.Core.Baselines;
 using SisomCluster.Core.Heads;
 using SisomCluster.Core.Scoring;
+using SisomCluster.Core.States;
 
 namespace SisomCluster.Core.Evaluation;
 
@@ -8,6 +9,9 @@ namespace SisomCluster.Core.Evaluation;
 public sealed record OodBenchmarkOptions
 {
     public LogisticRegressionOptions Head { get; init; } = LogisticRegressionOptions.Default;
+
+    /// <summary>A classifier's own head (W, b of its final layer), used as is; null fits a head on the labeled items.</summary>
+    public LinearHead? FixedHead { get; init; }
 
     public ScoringContextOptions Scoring { get; init; } = new();
 

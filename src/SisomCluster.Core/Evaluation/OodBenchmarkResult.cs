@@ -11,8 +11,13 @@ public sealed class OodBenchmarkResult
         double alpha,
         double sisomeWeight,
         IReadOnlyDictionary<OodMethod, double[]> idScores,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<OodMethod, double[]>> oodScores)
+        IReadOnlyDictionary<string, IReadOnlyDictionary<OodMethod, double[]>> oodScores,
+        double? multiLayerAlpha = null,
+        double? multiLayerSisomeWeight = null)
     {
+        MultiLayerAlpha = multiLayerAlpha;
+        MultiLayerSisomeWeight = multiLayerSisomeWeight;
+        Methods = Enum.GetValues<OodMethod>().Where(idScores.ContainsKey).ToArray();
         IdAccuracy = idAccuracy;
         Alpha = alpha;
         SisomeWeight = sisomeWeight;
@@ -27,6 +32,14 @@ public sealed class OodBenchmarkResult
     public double Alpha { get; }
 
     public double SisomeWeight { get; }
+
+    /// <summary>α_pen of the multi-layer context (the layers' α are fixed in the model); null without layer states.</summary>
+    public double? MultiLayerAlpha { get; }
+
+    public double? MultiLayerSisomeWeight { get; }
+
+    /// <summary>The methods scored, in <see cref="OodMethod"/> order (the multi-layer ones only with layer states).</summary>
+    public IReadOnlyList<OodMethod> Methods { get; }
 
     public IReadOnlyDictionary<OodMethod, double[]> IdScores { get; }
 

@@ -9,4 +9,10 @@ public enum OodMethod
     MaxLogit,
     Energy,
     Knn,
+
+    /// <summary>SISOM on z = concat(s_pen, s_1, …): the augmented model's layer states joined to the penultimate ones (SISOM.md §3.2).</summary>
+    SisomMultiLayer,
+
+    /// <summary>SISOMe on the multi-layer z.</summary>
+    SisomeMultiLayer,
 }
