@@ -47,7 +47,7 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
         using var browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
         browser.Navigate().GoToUrl($"{url}/?run={runId}#key={Key}");
 
-        IReadOnlyCollection<IWebElement> points = WaitFor(browser, By.CssSelector("[data-testid=ood-point]"));
+        IReadOnlyCollection<IWebElement> points = await WaitForAsync(browser, By.CssSelector("[data-testid=ood-point]"));
         long expectedHours = await database.CountAsync("SELECT count(*) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'hour'", runId);
         Assert.True(expectedHours > 1, "the sidecars spread the pool over several hours");
         Assert.Equal(expectedHours, points.Count);
@@ -57,7 +57,7 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
         Assert.Contains("completed", browser.FindElement(By.CssSelector("[data-testid=runs] tbody")).Text, StringComparison.Ordinal);
 
         // Every tile's thumbnail was served and decoded by the browser.
-        IReadOnlyCollection<IWebElement> tiles = WaitFor(browser, By.CssSelector("[data-testid=gallery] img"));
+        IReadOnlyCollection<IWebElement> tiles = await WaitForAsync(browser, By.CssSelector("[data-testid=gallery] img"));
         Assert.Equal(8, tiles.Count);
         await WaitUntilAsync(() => tiles.All(t => Convert.ToInt64(((IJavaScriptExecutor)browser).ExecuteScript("return arguments[0].naturalWidth", t), System.Globalization.CultureInfo.InvariantCulture) == 112));
 
@@ -68,7 +68,7 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
         Assert.True(new FileInfo(screenshot).Length > 10_000);
     }
 
-    private static IReadOnlyCollection<IWebElement> WaitFor(ChromeDriver browser, By by)
+    private static async Task<IReadOnlyCollection<IWebElement>> WaitForAsync(ChromeDriver browser, By by)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
@@ -79,7 +79,7 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
                 return found;
             }
 
-            Thread.Sleep(200);
+            await Task.Delay(200);
         }
 
         throw new TimeoutException($"{by} never appeared; status: {browser.FindElement(By.Id("status")).Text}");
