@@ -18,7 +18,6 @@ public static class CliApplication
             OfflineCommand.Create(),
             Bench.BenchCommand.Create(),
             Model.ModelCommand.Create(),
-            Cluster.MigrateCommand.Create(),
             Cluster.PoolCommand.Create(),
             Cluster.LabelsCommand.Create(),
             Cluster.RunCommand.Create(),
@@ -28,6 +27,8 @@ public static class CliApplication
             Cluster.SelectCommand.Create(),
             Cluster.ThresholdsCommand.Create(),
             Cluster.DriftCommand.Create(),
+            Cluster.ItemCommand.Create(),
+            Cluster.LoginCommand.Create(),
             Cluster.ServicesCommand.CreateUp(),
             Cluster.ServicesCommand.CreateDown(),
         };
@@ -75,6 +76,7 @@ public static class CliApplication
         e switch
         {
             UsageException or InvalidDataException => e.Message,
+            Contracts.Http.SisomApiException => e.Message,
 
             // Core reports bad input as ArgumentException (Guard); the "(Parameter 'x')" suffix names a C# parameter, not an option.
             ArgumentException a when a.ParamName is { } p && a.Message.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal) => a.Message[..^$" (Parameter '{p}')".Length],

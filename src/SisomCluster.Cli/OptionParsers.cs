@@ -42,6 +42,19 @@ public static class OptionParsers
             return 0;
         };
 
+    public static Func<ArgumentResult, int> Integer(string optionName, Func<int, bool> isValid, string expectation) =>
+        result =>
+        {
+            string token = SingleToken(result);
+            if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && isValid(value))
+            {
+                return value;
+            }
+
+            result.AddError($"{optionName} must be {expectation}, got '{token}'.");
+            return 0;
+        };
+
     /// <summary>One of <paramref name="choices"/> (case-insensitive) mapped to its value.</summary>
     public static Func<ArgumentResult, T> Choice<T>(string optionName, IReadOnlyDictionary<string, T> choices)
     {

@@ -1,8 +1,15 @@
 using SisomCluster.Server.Hosting;
 
+if (AdminCommands.Handles(args))
+{
+    IConfiguration configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args.SkipWhile(a => !a.StartsWith("--ConnectionStrings", StringComparison.OrdinalIgnoreCase)).ToArray()).Build();
+    return await AdminCommands.RunAsync(args, configuration, Console.Out, Console.Error);
+}
+
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 ServerRoles roles = ServerRolesParser.Parse(builder.Configuration["roles"]);
 builder.AddSisomServer(roles);
 WebApplication app = builder.Build();
 app.MapSisomServer(roles);
 await app.RunAsync();
+return 0;

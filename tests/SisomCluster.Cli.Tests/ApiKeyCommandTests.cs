@@ -5,13 +5,15 @@ using Xunit;
 
 namespace SisomCluster.Cli.Tests;
 
-/// <summary><c>sisom apikey create|revoke</c> against the real PostgreSQL (a schema of their own).</summary>
-public sealed class ApiKeyCommandTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+/// <summary><c>sisom apikey create|list|revoke</c> through the API (admin scope).</summary>
+public sealed class ApiKeyCommandTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>
 {
+    private readonly DatabaseFixture database = server.Database;
+
     [Fact]
     public async Task Create_prints_the_secret_once_stores_its_hash_and_revoke_ends_it()
     {
-        CliResult create = CliResult.Run("apikey", "create", "--name", "ci", "--scopes", "read,write", "--connection", database.ConnectionString);
+        CliResult create = server.Run(server.AdminKey, "apikey", "create", "--name", "ci", "--scopes", "read,write");
         Assert.True(create.ExitCode == 0, create.ToString());
         string secret = create.Stdout.Trim();
         Assert.StartsWith(ApiKeySecret.Scheme, secret, StringComparison.Ordinal);
@@ -25,7 +27,7 @@ public sealed class ApiKeyCommandTests(DatabaseFixture database) : IClassFixture
             Assert.NotNull(await new ApiKeyStore(db, TimeProvider.System).AuthenticateAsync(secret));
         }
 
-        CliResult revoke = CliResult.Run("apikey", "revoke", ApiKeySecret.PrefixOf(secret), "--connection", database.ConnectionString);
+        CliResult revoke = server.Run(server.AdminKey, "apikey", "revoke", ApiKeySecret.PrefixOf(secret));
         Assert.True(revoke.ExitCode == 0, revoke.ToString());
         Assert.Contains("revoked API key", revoke.Stdout, StringComparison.Ordinal);
         await using (SisomDbContext db = database.CreateDbContext())
@@ -35,24 +37,44 @@ public sealed class ApiKeyCommandTests(DatabaseFixture database) : IClassFixture
     }
 
     [Theory]
-    [InlineData("--scopes", "read,root", "--scopes: unknown scope 'root'")]
-    [InlineData("--scopes", "", "--scopes: give at least one of read, write, admin")]
-    [InlineData("--name", " ", "--name: give 1 to 200 characters")]
+    [InlineData("--scopes", "read,root", "scopes: unknown scope 'root'")]
+    [InlineData("--scopes", "", "scopes: give at least one of read, write, admin")]
+    [InlineData("--name", " ", "name: give 1 to 200 characters")]
     public void Create_refuses_bad_options_with_one_line_and_exit_2(string option, string value, string message)
     {
         string[] args = option == "--name"
-            ? ["apikey", "create", "--name", value, "--connection", database.ConnectionString]
-            : ["apikey", "create", "--name", "x", option, value, "--connection", database.ConnectionString];
-        CliResult result = CliResult.Run(args);
+            ? ["apikey", "create", "--name", value]
+            : ["apikey", "create", "--name", "x", option, value];
+        CliResult result = server.Run(server.AdminKey, args);
         Assert.Equal(2, result.ExitCode);
         Assert.Single(result.StderrLines);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
+    public void Only_an_admin_key_manages_keys()
+    {
+        foreach (string key in new[] { server.ReadKey, server.WriteKey })
+        {
+            CliResult refused = server.Run(key, "apikey", "create", "--name", "escalate", "--scope", "admin");
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("HTTP 403", refused.Stderr, StringComparison.Ordinal);
+        }
+
+        CliResult anonymous = CliResult.Run("apikey", "list", "--server", server.Url, "--api-key", "sisom_00000000_not-a-key");
+        Assert.Equal(2, anonymous.ExitCode);
+        Assert.Contains("HTTP 401", anonymous.Stderr, StringComparison.Ordinal);
+
+        CliResult list = server.Run(server.AdminKey, "apikey", "list", "--format", "tsv");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("\tcli-reader\tread\t", list.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.ReadKey, list.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Revoking_an_unknown_key_is_a_usage_error()
     {
-        CliResult result = CliResult.Run("apikey", "revoke", "sisom_00000000", "--connection", database.ConnectionString);
+        CliResult result = server.Run(server.AdminKey, "apikey", "revoke", "sisom_00000000");
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: sisom_00000000: no API key has this id or prefix.", Assert.Single(result.StderrLines));
     }
@@ -62,6 +84,6 @@ public sealed class ApiKeyCommandTests(DatabaseFixture database) : IClassFixture
     {
         CliResult help = CliResult.Run("apikey", "create", "--help");
         Assert.Equal(0, help.ExitCode);
-        Assert.Contains("sisom apikey create --name dashboard --scopes read", help.Stdout, StringComparison.Ordinal);
+        Assert.Contains("sisom apikey create --name dashboard --scope read", help.Stdout, StringComparison.Ordinal);
     }
 }

@@ -9,9 +9,11 @@ using Xunit;
 
 namespace SisomCluster.Cli.Tests;
 
-/// <summary>select, thresholds and drift read what the aggregator stored for a run (rows written here as the finaliser writes them).</summary>
-public sealed class ReportCommandTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IDisposable
+/// <summary>select, thresholds and drift read, through the API, what the aggregator stored for a run (rows written here as the finaliser writes them).</summary>
+public sealed class ReportCommandTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>, IDisposable
 {
+    private readonly DatabaseFixture database = server.Database;
+
     private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
@@ -20,7 +22,7 @@ public sealed class ReportCommandTests(DatabaseFixture database) : IClassFixture
     public async Task Select_prints_the_stored_selection_in_rank_order_as_csv_or_json()
     {
         Guid runId = await CompletedRunAsync();
-        CliResult csv = Cli("select", "--run", runId.ToString());
+        CliResult csv = Cli("select", runId.ToString());
         Assert.True(csv.ExitCode == 0, csv.ToString());
         Assert.Equal(
             [
@@ -31,7 +33,7 @@ public sealed class ReportCommandTests(DatabaseFixture database) : IClassFixture
             ],
             csv.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
-        CliResult json = Cli("select", "--run", runId.ToString(), "--format", "json", "--out", _directory.File("selection.json"));
+        CliResult json = Cli("select", runId.ToString(), "--format", "json", "--out", _directory.File("selection.json"));
         Assert.True(json.ExitCode == 0, json.ToString());
         Assert.Contains("wrote 3 selected items", json.Stdout, StringComparison.Ordinal);
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(_directory.File("selection.json")));
@@ -45,7 +47,7 @@ public sealed class ReportCommandTests(DatabaseFixture database) : IClassFixture
     public async Task Thresholds_and_drift_print_tsv_when_not_on_a_terminal_and_tables_when_asked()
     {
         Guid runId = await CompletedRunAsync();
-        CliResult thresholds = Cli("thresholds", "--run", runId.ToString());
+        CliResult thresholds = Cli("thresholds", runId.ToString());
         Assert.True(thresholds.ExitCode == 0, thresholds.ToString());
         string[] lines = thresholds.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("score\tq\tn\tthreshold\tmodel\treference\tcreated", lines[0]);
@@ -53,7 +55,7 @@ public sealed class ReportCommandTests(DatabaseFixture database) : IClassFixture
         Assert.StartsWith("sisome\t0.95\t150\t-3.5\t", lines[2], StringComparison.Ordinal);
         Assert.Equal(3, lines.Length);
 
-        CliResult drift = Cli("drift", "--run", runId.ToString(), "--kind", "source");
+        CliResult drift = Cli("drift", runId.ToString(), "--kind", "source");
         Assert.True(drift.ExitCode == 0, drift.ToString());
         Assert.Equal(
             [
@@ -63,7 +65,7 @@ public sealed class ReportCommandTests(DatabaseFixture database) : IClassFixture
             ],
             drift.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
-        CliResult both = Cli("drift", "--run", runId.ToString(), "--format", "table");
+        CliResult both = Cli("drift", runId.ToString(), "--format", "table");
         Assert.True(both.ExitCode == 0, both.ToString());
         string[] table = both.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^kind\s+bucket\s+scored\s+flagged\s+rate\s+lower\s+upper\s+drift$", table[0]);
@@ -77,23 +79,24 @@ public sealed class ReportCommandTests(DatabaseFixture database) : IClassFixture
     public async Task Reports_of_an_unknown_or_unfinished_run_are_one_line_errors()
     {
         Guid unknown = Guid.NewGuid();
-        CliResult missing = Cli("thresholds", "--run", unknown.ToString());
+        CliResult missing = Cli("thresholds", unknown.ToString());
         Assert.Equal(2, missing.ExitCode);
-        Assert.Equal([$"error: no run {unknown}."], missing.StderrLines);
+        Assert.Equal([$"error: no run {unknown} (sisom run list shows the runs)."], missing.StderrLines);
 
         Guid running = await Seed.RunAsync(database, await Seed.PoolAsync(database));
-        CliResult early = Cli("select", "--run", running.ToString());
+        CliResult early = Cli("select", running.ToString());
         Assert.Equal(2, early.ExitCode);
-        Assert.Equal([$"error: run {running} is pending: its selection is written when it completes (follow it with: sisom run watch {running})."], early.StderrLines);
+        Assert.Equal([$"error: run {running} is pending: its selection is written when it completes (follow it with: sisom run watch {running.ToString()[..8]})."], early.StderrLines);
 
-        CliResult badKind = Cli("drift", "--run", running.ToString(), "--kind", "day");
+        CliResult badKind = Cli("drift", running.ToString(), "--kind", "day");
         Assert.Equal(2, badKind.ExitCode);
         Assert.Contains("--kind", badKind.Stderr, StringComparison.Ordinal);
-        Assert.Equal(2, Cli("select", "--run", "not-a-guid").ExitCode);
+        Assert.Equal(2, Cli("select", "not-a-guid").ExitCode);
+        Assert.Equal(2, Cli("select", "3f2c").ExitCode);
         Assert.Equal(2, Cli("select").ExitCode);
     }
 
-    private CliResult Cli(params string[] args) => CliResult.Run([.. args, "--connection", database.ConnectionString]);
+    private CliResult Cli(params string[] args) => server.Run(server.ReadKey, args);
 
     private async Task<Guid> CompletedRunAsync()
     {

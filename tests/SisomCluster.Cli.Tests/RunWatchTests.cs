@@ -6,9 +6,11 @@ using Xunit;
 
 namespace SisomCluster.Cli.Tests;
 
-/// <summary>run watch follows the runs and shards tables until the run ends, and its exit code says how it ended.</summary>
-public sealed class RunWatchTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+/// <summary>run watch follows a run through the API until it ends, and its exit code says how it ended.</summary>
+public sealed class RunWatchTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>
 {
+    private readonly DatabaseFixture database = server.Database;
+
     [Fact]
     public async Task Watch_logs_each_change_and_exits_0_when_the_run_completes()
     {
@@ -49,11 +51,11 @@ public sealed class RunWatchTests(DatabaseFixture database) : IClassFixture<Data
         Guid unknown = Guid.NewGuid();
         CliResult missing = Watch(unknown);
         Assert.Equal(2, missing.ExitCode);
-        Assert.Equal([$"error: no run {unknown}."], missing.StderrLines);
-        Assert.Equal(2, CliResult.Run("run", "watch", runId.ToString(), "--interval", "0", "--connection", database.ConnectionString).ExitCode);
+        Assert.Equal([$"error: no run {unknown} (sisom run list shows the runs)."], missing.StderrLines);
+        Assert.Equal(2, server.Run(server.ReadKey, "run", "watch", runId.ToString(), "--interval", "0").ExitCode);
     }
 
-    private CliResult Watch(Guid runId) => CliResult.Run("run", "watch", runId.ToString(), "--interval", "0.1", "--connection", database.ConnectionString);
+    private CliResult Watch(Guid runId) => server.Run(server.ReadKey, "run", "watch", runId.ToString(), "--interval", "0.1");
 
     private async Task SetAsync(Guid runId, RunState state, int doneShards)
     {

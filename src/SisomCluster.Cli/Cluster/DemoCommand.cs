@@ -18,20 +18,22 @@ internal static class DemoCommand
         var exit = new Option<bool>("--exit") { Description = "Stop the servers after the summary instead of serving the dashboard until Ctrl+C." };
         var noServices = new Option<bool>("--no-services") { Description = "Do not run deploy/local/services.sh up; use ConnectionStrings__Sisom and ConnectionStrings__RabbitMq as set." };
         var work = new Option<string?>("--work-dir") { Description = "Where the pool and the server logs go; default: .local/demo in the checkout (or a temporary folder).", HelpName = "DIR" };
-        var server = new Option<string?>("--server") { Description = "sisom-server.dll; default: the one built beside this CLI.", HelpName = "PATH" };
+        var server = new Option<string?>("--server-dll") { Description = "sisom-server.dll; default: the one built beside this CLI.", HelpName = "PATH" };
         var cache = Offline.ModelOptions.Cache();
-        Option<string?> connection = DatabaseOption.Create();
+        var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string for the servers the demo starts; default: from services.sh, else ConnectionStrings__Sisom.", HelpName = "CONNECTION" };
+        var noLogin = new Option<bool>("--no-login") { Description = "Do not write the demo's server and API key to the sisom config file." };
         var rabbit = new Option<string?>("--rabbitmq") { Description = "RabbitMQ URI; default: from services.sh, else ConnectionStrings__RabbitMq.", HelpName = "URI" };
         var command = new Command(
             "demo",
-            "The whole system on Fashion-MNIST: starts the local services if missing, migrates, writes a pool of tar shards (classes 0-5 in-distribution with a labeled subset, 6-9 near-OOD, noise/blank far-OOD), "
-            + "runs coordinator + aggregator + api and N workers, imports the labels, scores the pool, and prints the selection summary, the OOD AUROC against the ground truth and the dashboard URL." + Environment.NewLine
+            "The whole system on Fashion-MNIST: starts the local services if missing, migrates (sisom-server migrate), writes a pool of tar shards (classes 0-5 in-distribution with a labeled subset, 6-9 near-OOD, noise/blank far-OOD), "
+            + "runs coordinator + aggregator + api and N workers, imports the labels, scores the pool, and prints the selection summary, the OOD AUROC against the ground truth and the dashboard URL. "
+            + "Everything after the migration goes through the REST API; the server and a write key are saved to the config file (~/.config/sisom/config.json), so sisom run list works in another terminal." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
             + "  ./sisom demo" + Environment.NewLine
             + "  ./sisom demo --in-distribution 300 --near-ood 100 --far-ood 20 --labeled 100 --workers 1 --exit")
         {
-            inDistribution, near, far, labeled, tars, workers, budget, port, exit, noServices, work, server, cache, connection, rabbit,
+            inDistribution, near, far, labeled, tars, workers, budget, port, exit, noServices, noLogin, work, server, cache, connection, rabbit,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,6 +59,7 @@ internal static class DemoCommand
                 ModelCache = parse.GetRequiredValue(cache),
                 Connection = parse.GetValue(connection),
                 RabbitMq = parse.GetValue(rabbit),
+                WriteLogin = !parse.GetValue(noLogin),
             };
             if (options.Pool.Labeled > options.Pool.InDistribution)
             {

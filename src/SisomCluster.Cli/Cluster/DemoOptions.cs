@@ -26,4 +26,7 @@ internal sealed record DemoOptions
     public string? Connection { get; init; }
 
     public string? RabbitMq { get; init; }
+
+    /// <summary>Write the server and a write key to the CLI's config file (sisom login's), so later commands find the demo's cluster.</summary>
+    public bool WriteLogin { get; init; } = true;
 }

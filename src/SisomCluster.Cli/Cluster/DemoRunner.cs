@@ -1,17 +1,14 @@
 using System.Globalization;
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
+using SisomCluster.Contracts.Http;
 using SisomCluster.Core.Evaluation;
-using SisomCluster.Data;
-using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Datasets;
 
 namespace SisomCluster.Cli.Cluster;
 
 /// <summary>
-/// <c>sisom demo</c>, step by step: local services, migration, a Fashion-MNIST pool with ground truth, the servers
+/// <c>sisom demo</c>, step by step: local services, migration and keys (sisom-server, where the database is), a Fashion-MNIST pool with ground truth, the servers
 /// (coordinator + aggregator + api in one process, N workers), labels, one run watched to completion, then a summary
-/// computed from what the cluster stored: the selection, OOD AUROC per score against the ground truth, the dashboard URL.
+/// read back through the REST API: the selection, OOD AUROC per score against the ground truth, the dashboard URL.
 /// </summary>
 internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWriter error)
 {
@@ -35,26 +32,25 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
 
         string database = options.Connection ?? Setting(env, "ConnectionStrings__Sisom");
         string rabbit = options.RabbitMq ?? Setting(env, "ConnectionStrings__RabbitMq");
-        Step("migrate");
-        await MigrationRunner.MigrateAsync(database, cancellationToken).ConfigureAwait(false);
-        string dashboardKey;
-        await using (NpgsqlDataSource keys = SisomDataSource.Create(database))
-        await using (var db = new SisomDbContext(SisomDbContext.CreateOptions(keys)))
-        {
-            // A read-only key for the dashboard link (revoke it with sisom apikey revoke when done).
-            dashboardKey = (await new Data.Access.ApiKeyStore(db, TimeProvider.System).CreateAsync(
-                "demo-dashboard-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture), [Data.Access.ApiScopes.Read], cancellationToken).ConfigureAwait(false)).Secret;
-        }
+        string serverPath = options.ServerPath ?? ServerProcess.DefaultServerPath();
+        var admin = new Dictionary<string, string> { ["ConnectionStrings__Sisom"] = database };
+
+        // The only steps that touch the database directly, as an operator would: the schema and the first keys.
+        Step("migrate: sisom-server migrate");
+        output.Write(await ServerProcess.RunAdminAsync(serverPath, ["migrate"], admin, cancellationToken).ConfigureAwait(false));
+        string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        string writeKey = (await ServerProcess.RunAdminAsync(serverPath, ["apikey", "create", "--name", "demo-" + stamp, "--scope", "write"], admin, cancellationToken).ConfigureAwait(false)).Trim();
+
+        // A read-only key for the dashboard link (revoke it with sisom apikey revoke when done).
+        string dashboardKey = (await ServerProcess.RunAdminAsync(serverPath, ["apikey", "create", "--name", "demo-dashboard-" + stamp, "--scope", "read"], admin, cancellationToken).ConfigureAwait(false)).Trim();
 
         string work = Path.GetFullPath(options.WorkDirectory ?? (checkout is null ? Path.Combine(Path.GetTempPath(), "sisom-demo") : Path.Combine(checkout, ".local", "demo")));
-        string poolName = "fashion-demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        string poolName = "fashion-demo-" + stamp;
         FashionMnistPoolSpec spec = options.Pool;
         Step($"pool {poolName}: {spec.InDistribution} in-distribution (classes 0-5, {spec.Labeled} labeled), {spec.NearOod} near-OOD (classes 6-9), {spec.FarOod} far-OOD (noise, blank) as {spec.Tars} tar shards");
         FashionMnistPool pool = FashionMnistPool.Write(Path.Combine(work, poolName), spec);
         string labels = Path.Combine(work, poolName + "-labels.csv");
         await File.WriteAllLinesAsync(labels, pool.LabelLines(), cancellationToken).ConfigureAwait(false);
-        Invoke("pool", "add", poolName, pool.Directory, "--kind", "tar", "--connection", database);
-        Invoke("labels", "import", labels, "--pool", poolName, "--connection", database, "--class-names", string.Join(',', FashionMnist.ClassNames));
 
         string logs = Path.Combine(work, "logs", poolName);
         int threads = Math.Max(1, Environment.ProcessorCount / options.Workers);
@@ -69,7 +65,6 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
-        string serverPath = options.ServerPath ?? ServerProcess.DefaultServerPath();
         Step($"servers: coordinator,aggregator,api on http://127.0.0.1:{options.Port} and {options.Workers} worker(s); logs in {logs}");
         var servers = new List<ServerProcess>();
         try
@@ -78,19 +73,18 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
             servers.Add(await ServerProcess.StartAsync(serverPath, "coordinator,aggregator,api", main, logs, TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false));
             servers.AddRange(await Task.WhenAll(Enumerable.Range(0, options.Workers)
                 .Select(_ => ServerProcess.StartAsync(serverPath, "worker", settings, logs, TimeSpan.FromMinutes(2), cancellationToken))).ConfigureAwait(false));
+            string url = servers[0].Url!.TrimEnd('/');
 
-            await using NpgsqlDataSource dataSource = SisomDataSource.Create(database);
-            Guid runId;
-            await using (var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource)))
+            // From here on the demo is a client of the REST API, as any user is.
+            Invoke("pool", "add", poolName, pool.Directory, "--kind", "tar", "--server", url, "--api-key", writeKey);
+            Invoke("labels", "import", labels, "--pool", poolName, "--class-names", string.Join(',', FashionMnist.ClassNames), "--server", url, "--api-key", writeKey);
+            using var client = new SisomApiClient(new Uri(url), writeKey);
+            RunResponse started = await client.StartRunAsync(new StartRunRequest(poolName, StartRunRequest.DefaultModel, options.Budget, 0.95, StoreEmbeddings: true, ShardSize: 4096), cancellationToken).ConfigureAwait(false);
+            Step($"run {started.Id}: embedding the labeled items, fitting the head, scoring the pool");
+            RunResponse run = await WatchAsync(client, started.Id, cancellationToken).ConfigureAwait(false);
+            if (run.State != RunStates.Completed)
             {
-                runId = await RunRequests.CreateAsync(db, poolName, "resnet18", options.Budget, quantile: 0.95, storeEmbeddings: true, shardSize: 4096, maxAttempts: 3, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-            }
-
-            Step($"run {runId}: embedding the labeled items, fitting the head, scoring the pool");
-            Run run = await WatchAsync(dataSource, runId, cancellationToken).ConfigureAwait(false);
-            if (run.State != RunState.Completed)
-            {
-                error.WriteLine($"run {runId} {run.State.ToString().ToLowerInvariant()}: {run.Error}");
+                error.WriteLine($"run {run.Id} {run.State}: {run.Error}");
                 foreach (ServerProcess s in servers)
                 {
                     error.WriteLine($"== {s.LogPath}\n{s.Tail()}");
@@ -99,10 +93,17 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
                 return ExitCodes.Failure;
             }
 
-            await SummaryAsync(dataSource, run, pool, cancellationToken).ConfigureAwait(false);
+            await SummaryAsync(client, run, pool, cancellationToken).ConfigureAwait(false);
             output.WriteLine();
-            output.WriteLine($"dashboard: {servers[0].Url?.TrimEnd('/')}/#key={dashboardKey}   (REST API under /api/v1, OpenAPI at /openapi/v1.json)");
+            output.WriteLine($"dashboard: {url}/#key={dashboardKey}   (REST API under /api/v1, OpenAPI at /openapi/v1.json)");
             output.WriteLine("  the key in the link is a read-only API key created for this demo (sisom apikey revoke to remove it)");
+            if (options.WriteLogin)
+            {
+                string path = CliConfig.DefaultPath();
+                new CliConfig(url, writeKey).Save(path);
+                output.WriteLine($"CLI: wrote {path} (server {url}, a write key), so in another terminal: ./sisom run list; ./sisom select {run.Id.ToString()[..RunIds.MinPrefixLength]} --format csv");
+            }
+
             if (!options.ExitAfterSummary)
             {
                 output.WriteLine("serving; Ctrl+C stops the servers");
@@ -127,19 +128,18 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
         }
     }
 
-    private async Task<Run> WatchAsync(NpgsqlDataSource dataSource, Guid runId, CancellationToken cancellationToken)
+    private async Task<RunResponse> WatchAsync(SisomApiClient client, Guid runId, CancellationToken cancellationToken)
     {
         var progress = ProgressLine.For(error);
         string last = "";
         while (true)
         {
             await Task.Delay(500, cancellationToken).ConfigureAwait(false);
-            await using var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource));
-            Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
-            RunProgress p = await RunProgress.LoadAsync(db, runId, cancellationToken).ConfigureAwait(false);
-            string line = run.State == RunState.Pending
+            RunResponse run = await client.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+            RunProgressResponse p = run.Progress ?? new RunProgressResponse(0, 0, 0, 0, 0, 0, 0, 0, 0);
+            string line = run.State == RunStates.Pending
                 ? "preparing the scoring context"
-                : string.Create(CultureInfo.InvariantCulture, $"{run.State.ToString().ToLowerInvariant()}: {p.ItemsScored + p.ItemsFailed}/{p.Items} items, shards {p.DoneShards} done, {p.LeasedShards} running, {p.PendingShards} pending, {p.FailedShards} failed");
+                : string.Create(CultureInfo.InvariantCulture, $"{run.State}: {p.ItemsScored + p.ItemsFailed}/{p.Items} items, shards {p.DoneShards} done, {p.LeasedShards} running, {p.PendingShards} pending, {p.FailedShards} failed");
             progress.Update(line);
             if (line != last && !ReferenceEquals(error, Console.Error) | Console.IsErrorRedirected)
             {
@@ -147,7 +147,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
             }
 
             last = line;
-            if (run.State is RunState.Completed or RunState.Failed or RunState.Cancelled)
+            if (run.IsFinished)
             {
                 progress.Clear();
                 return run;
@@ -155,32 +155,22 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
         }
     }
 
-    private async Task SummaryAsync(NpgsqlDataSource dataSource, Run run, FashionMnistPool pool, CancellationToken cancellationToken)
+    private async Task SummaryAsync(SisomApiClient client, RunResponse run, FashionMnistPool pool, CancellationToken cancellationToken)
     {
         Dictionary<string, FashionMnistPoolItem> truth = pool.Items.ToDictionary(i => i.Id, StringComparer.Ordinal);
         var scored = new List<StoredScore>();
-        await using (NpgsqlCommand command = dataSource.CreateCommand("SELECT item_id, sisom, sisome, msp, energy, ood_sisom FROM item_scores WHERE run_id = $1"))
+        await foreach (ScoredItemResponse s in client.ScoresAsync(run.Id, cancellationToken).ConfigureAwait(false))
         {
-            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (truth.TryGetValue(s.ItemId, out FashionMnistPoolItem? item))
             {
-                if (truth.TryGetValue(reader.GetString(0), out FashionMnistPoolItem? item))
-                {
-                    scored.Add(new StoredScore(item, reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetBoolean(5)));
-                }
+                scored.Add(new StoredScore(item, s.Scores.Sisom, s.Scores.Sisome, s.Scores.Msp, s.Scores.Energy, s.Scores.Flags.OodSisom));
             }
         }
 
         var selected = new List<(string Id, int Predicted)>();
-        await using (NpgsqlCommand command = dataSource.CreateCommand("SELECT item_id, predicted FROM selections WHERE run_id = $1 ORDER BY rank"))
+        await foreach (SelectionResponse s in client.SelectionAsync(run.Id, cancellationToken).ConfigureAwait(false))
         {
-            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                selected.Add((reader.GetString(0), reader.GetInt32(1)));
-            }
+            selected.Add((s.ItemId, s.Predicted));
         }
 
         output.WriteLine();

@@ -1,18 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
-using SisomCluster.Data;
-using SisomCluster.Data.Monitoring;
-using SisomCluster.Data.Runs;
+using SisomCluster.Contracts.Http;
+using SisomCluster.Core.Evaluation;
 
 namespace SisomCluster.Cli.Cluster;
 
-/// <summary><c>sisom drift --run RUN</c>: a completed run's OOD rate per source or per hour, and which buckets drift.</summary>
+/// <summary><c>sisom drift RUN</c>: a completed run's OOD rate per source or per hour, and which buckets drift.</summary>
 internal static class DriftCommand
 {
     public static Command Create()
     {
-        Option<string?> connection = DatabaseOption.Create();
-        Option<Guid> run = RunReference.Create();
+        Argument<string> run = RunReference.Create();
         var kind = new Option<string>("--kind") { Description = "source or hour; default: both.", CustomParser = OptionParsers.Choice("--kind", TableFormatOption.Names("source", "hour")) };
         Option<string> format = TableFormatOption.Create();
         var command = new Command(
@@ -21,23 +19,21 @@ internal static class DriftCommand
             + "A bucket drifts when the rate expected of in-distribution data, 1 - q, lies outside that interval." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom drift --run 3f2c... --kind source")
+            + "  sisom drift 3f2c9a1b --kind source")
         {
-            run, kind, format, connection,
+            run, kind, format,
         };
+        ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var dataSource = SisomDataSource.Create(DatabaseOption.Resolve(parse, connection));
-            await using var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource));
-            Guid id = parse.GetValue(run);
-            Run found = await RunReference.RequireCompletedAsync(db, id, "its drift points are", cancellationToken).ConfigureAwait(false);
-            DriftBucketKind? bucketKind = parse.GetValue(kind) switch
+            using SisomApiClient client = connection.Client(parse);
+            RunResponse found = await RunReference.ResolveCompletedAsync(client, parse, run, "its drift points are", cancellationToken).ConfigureAwait(false);
+            var points = new List<DriftPointResponse>();
+            await foreach (DriftPointResponse p in client.DriftAsync(found.Id, parse.GetValue(kind), cancellationToken).ConfigureAwait(false))
             {
-                "source" => DriftBucketKind.Source,
-                "hour" => DriftBucketKind.Hour,
-                _ => null,
-            };
-            IReadOnlyList<DriftPoint> points = await RunReports.DriftAsync(db, id, bucketKind, cancellationToken).ConfigureAwait(false);
+                points.Add(p);
+            }
+
             TextWriter output = parse.InvocationConfiguration.Output;
             bool aligned = TableFormatOption.Aligned(parse, format, output);
             var table = new TextTable(
@@ -50,17 +46,17 @@ internal static class DriftCommand
                 new TableColumn("upper", AlignRight: true),
                 new TableColumn("drift"));
             string Rate(double value) => aligned ? Percent(value) : value.ToString("R", CultureInfo.InvariantCulture);
-            foreach (DriftPoint p in points)
+            foreach (DriftPointResponse p in points)
             {
                 table.AddRow(
-                    p.BucketKind.ToString().ToLowerInvariant(),
+                    p.Kind,
                     p.Bucket,
                     p.Scored.ToString(CultureInfo.InvariantCulture),
                     p.Flagged.ToString(CultureInfo.InvariantCulture),
                     Rate(p.Rate),
                     Rate(p.Lower),
                     Rate(p.Upper),
-                    RunReports.IsDrift(p, found.Quantile) ? "yes" : "no");
+                    WilsonInterval.IsDrift(p.Scored, p.Lower, p.Upper, found.Quantile) ? "yes" : "no");
             }
 
             table.Write(output, aligned);

@@ -1,12 +1,10 @@
 using System.CommandLine;
-using Microsoft.EntityFrameworkCore;
-using SisomCluster.Data;
-using SisomCluster.Data.Pools;
-using SisomCluster.Inference.Pools;
+using System.Globalization;
+using SisomCluster.Contracts.Http;
 
 namespace SisomCluster.Cli.Cluster;
 
-/// <summary><c>sisom pool add</c>: registers a pool source and its items (ids, uris, source, capture time).</summary>
+/// <summary><c>sisom pool add|list</c>: the server registers a pool from a source it can read, and lists pools.</summary>
 internal static class PoolCommand
 {
     public static Command Create() =>
@@ -16,64 +14,88 @@ internal static class PoolCommand
             + "  sisom pool add crawl-2026-11 /data/crawl/shards/")
         {
             CreateAdd(),
+            CreateList(),
         };
 
     private static Command CreateAdd()
     {
-        Option<string?> connection = DatabaseOption.Create();
         var name = new Argument<string>("NAME") { Description = "A unique pool name." };
-        var source = new Argument<string>("SOURCE") { Description = "A directory of images, a folder of WebDataset .tar shards (or one .tar), a CSV/JSONL manifest (id,uri[,source,captured_at]), or an embeddings .npy with its ids file." };
-        var kind = new Option<PoolSourceKind?>("--kind") { Description = "The source kind; default: detected from SOURCE." };
+        var source = new Argument<string>("SOURCE")
+        {
+            Description = "Where the items are, as the server and its workers read it: a directory of images, a folder of WebDataset .tar shards (or one .tar), "
+                + "a CSV/JSONL manifest (id,uri[,source,captured_at]), or an embeddings .npy with its ids file. A relative path is made absolute here (for a server on this machine).",
+        };
+        var kind = new Option<string?>("--kind")
+        {
+            Description = "directory, tar, manifest or embeddings; default: detected by the server from SOURCE.",
+            CustomParser = OptionParsers.Choice<string?>("--kind", TableFormatOption.Names("directory", "tar", "manifest", "embeddings").ToDictionary(p => p.Key, p => (string?)p.Value)),
+        };
         var command = new Command(
             "add",
-            "Register a pool and list its items; duplicate ids are reported, not added twice." + Environment.NewLine
+            "Register a pool: the server lists its items; duplicate ids are reported, not added twice." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
             + "  sisom pool add fashion pool/ --kind directory")
         {
-            name, source, kind, connection,
+            name, source, kind,
         };
+        ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            TextWriter output = parse.InvocationConfiguration.Output;
+            string given = parse.GetRequiredValue(source);
+            string uri = given.Contains("://", StringComparison.Ordinal) ? given : Path.GetFullPath(given);
+            using SisomApiClient client = connection.Client(parse);
+            PoolRegisteredResponse added = await client.RegisterPoolAsync(new RegisterPoolRequest(parse.GetRequiredValue(name), uri, parse.GetValue(kind)), cancellationToken).ConfigureAwait(false);
             TextWriter error = parse.InvocationConfiguration.Error;
-            string uri = Path.GetFullPath(parse.GetRequiredValue(source));
-            if (!File.Exists(uri) && !Directory.Exists(uri))
+            foreach (string warning in added.Warnings)
             {
-                throw new UsageException($"SOURCE {uri}: no such file or directory.");
+                error.WriteLine(warning);
             }
 
-            IPoolSource pool = parse.GetValue(kind) is { } k ? PoolSources.Open(k, uri) : PoolSources.Open(uri);
-            PoolListing listing = pool.List(shardSize: 4096, line => error.WriteLine(line));
-            foreach (PoolDuplicate duplicate in listing.Duplicates)
+            if (added.WarningCount > added.Warnings.Count)
             {
-                error.WriteLine($"duplicate id {duplicate.Id} at {duplicate.Location}: kept the first");
+                error.WriteLine($"... and {added.WarningCount - added.Warnings.Count} more warning(s)");
             }
 
-            await using var dataSource = SisomDataSource.Create(DatabaseOption.Resolve(parse, connection));
-            await using var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource));
-            string poolName = parse.GetRequiredValue(name);
-            if (await db.Pools.AnyAsync(p => p.Name == poolName, cancellationToken).ConfigureAwait(false))
+            PoolResponse pool = added.Pool;
+            parse.InvocationConfiguration.Output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"pool {pool.Name} ({pool.Id}): {pool.ItemCount} items from a {pool.SourceKind} source in {added.Shards} shard(s); {added.Duplicates} duplicate(s) skipped"));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateList()
+    {
+        Option<string> format = TableFormatOption.Create();
+        var command = new Command(
+            "list",
+            "List the pools: source, items and labels." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom pool list --format tsv")
+        {
+            format,
+        };
+        ApiConnection connection = ApiConnection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using SisomApiClient client = connection.Client(parse);
+            TextWriter output = parse.InvocationConfiguration.Output;
+            bool aligned = TableFormatOption.Aligned(parse, format, output);
+            var table = new TextTable(
+                new TableColumn("pool"),
+                new TableColumn("kind"),
+                new TableColumn("items", AlignRight: true),
+                new TableColumn("labeled", AlignRight: true),
+                new TableColumn("source"));
+            await foreach (PoolResponse p in client.ListPoolsAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw new UsageException($"a pool named '{poolName}' exists already.");
+                table.AddRow(p.Name, p.SourceKind, p.ItemCount.ToString(CultureInfo.InvariantCulture), p.Labeled.ToString(CultureInfo.InvariantCulture), p.SourceUri);
             }
 
-            var entity = new Pool
-            {
-                Id = Guid.NewGuid(),
-                Name = poolName,
-                SourceKind = pool.Kind.ToString().ToLowerInvariant(),
-                SourceUri = pool.Uri,
-                CreatedAt = DateTimeOffset.UtcNow,
-                ItemCount = listing.Items.Count,
-            };
-            db.Pools.Add(entity);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            ItemAddResult added = await new ItemRegistry(dataSource).AddItemsAsync(
-                entity.Id,
-                listing.Items.Select(i => new ItemRow(i.Id, i.Uri, i.Source, i.CapturedAt)),
-                cancellationToken).ConfigureAwait(false);
-            output.WriteLine($"pool {poolName} ({entity.Id}): {added.Added} items from a {entity.SourceKind} source in {listing.Shards.Count} shard(s); {listing.Duplicates.Count + added.Duplicates} duplicate(s) skipped");
+            table.Write(output, aligned);
             return ExitCodes.Success;
         });
         return command;

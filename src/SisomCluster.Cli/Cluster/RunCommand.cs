@@ -1,12 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.EntityFrameworkCore;
-using SisomCluster.Data;
-using SisomCluster.Data.Runs;
+using SisomCluster.Contracts.Http;
 
 namespace SisomCluster.Cli.Cluster;
 
-/// <summary><c>sisom run start|status|watch</c>: request a run (a pending row the coordinator launches) and follow it.</summary>
+/// <summary><c>sisom run start|list|status|watch|cancel</c>: runs through the API (a coordinator launches them).</summary>
 internal static class RunCommand
 {
     public static Command Create() =>
@@ -16,44 +14,103 @@ internal static class RunCommand
             + "  sisom run start --pool fashion --budget 100")
         {
             CreateStart(),
+            CreateList(),
             CreateStatus(),
             CreateWatch(),
+            CreateCancel(),
         };
 
     private static Command CreateStart()
     {
-        Option<string?> connection = DatabaseOption.Create();
         var pool = new Option<string>("--pool") { Description = "The pool to score.", Required = true };
         var budget = new Option<int>("--budget") { Description = "B, the number of items to select for labeling.", DefaultValueFactory = _ => 100 };
-        var model = new Option<string>("--model") { Description = "'resnet18' or an .onnx path the workers can read.", DefaultValueFactory = _ => "resnet18" };
-        var quantile = new Option<double>("--quantile") { Description = "Target ID true-positive rate q of the OOD thresholds.", DefaultValueFactory = _ => 0.95 };
-        var shardSize = new Option<int>("--shard-size") { Description = "Items per shard (a tar file is always one shard).", DefaultValueFactory = _ => 4096 };
+        var model = new Option<string>("--model") { Description = "'resnet18' or an .onnx path the workers can read.", DefaultValueFactory = _ => StartRunRequest.DefaultModel };
+        var quantile = new Option<double>("--quantile") { Description = "Target ID true-positive rate q of the OOD thresholds.", DefaultValueFactory = _ => StartRunRequest.DefaultQuantile };
+        var shardSize = new Option<int?>("--shard-size") { Description = "Items per shard (a tar file is always one shard); default: the coordinator's (Coordinator__ShardSize)." };
         var embeddings = new Option<bool>("--store-embeddings") { Description = "Keep each item's features for re-scoring and similar-item search." };
         var command = new Command(
             "start",
-            "Request a run; a coordinator launches it." + Environment.NewLine
+            "Request a run; a coordinator launches it. Prints the run id." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
             + "  sisom run start --pool fashion --budget 50")
         {
-            pool, budget, model, quantile, shardSize, embeddings, connection,
+            pool, budget, model, quantile, shardSize, embeddings,
         };
+        ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var dataSource = SisomDataSource.Create(DatabaseOption.Resolve(parse, connection));
-            await using var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource));
-            Guid id = await RunRequests.CreateAsync(
-                db,
-                parse.GetRequiredValue(pool),
-                parse.GetRequiredValue(model),
-                parse.GetValue(budget),
-                parse.GetValue(quantile),
-                parse.GetValue(embeddings),
-                parse.GetValue(shardSize),
-                maxAttempts: 3,
-                DateTimeOffset.UtcNow,
+            using SisomApiClient client = connection.Client(parse);
+            RunResponse run = await client.StartRunAsync(
+                new StartRunRequest(parse.GetRequiredValue(pool), parse.GetValue(model), parse.GetValue(budget), parse.GetValue(quantile), parse.GetValue(embeddings), parse.GetValue(shardSize)),
                 cancellationToken).ConfigureAwait(false);
-            parse.InvocationConfiguration.Output.WriteLine(id.ToString());
+            parse.InvocationConfiguration.Output.WriteLine(run.Id.ToString());
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateList()
+    {
+        var pool = new Option<string?>("--pool") { Description = "Only this pool's runs." };
+        var state = new Option<string?>("--state") { Description = "Only runs in this state: pending, running, completed, failed, cancelled." };
+        var limit = new Option<int>("--limit")
+        {
+            Description = "At most this many runs (newest first).",
+            DefaultValueFactory = _ => 20,
+            CustomParser = OptionParsers.Integer("--limit", v => v is >= 1 and <= 100_000, "an integer in 1..100000"),
+        };
+        Option<string> format = TableFormatOption.Create();
+        var command = new Command(
+            "list",
+            "List runs, newest first, with their progress: the id's first 8 digits are enough for every other run command." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom run list --limit 5")
+        {
+            pool, state, limit, format,
+        };
+        ApiConnection connection = ApiConnection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using SisomApiClient client = connection.Client(parse);
+            TextWriter output = parse.InvocationConfiguration.Output;
+            bool aligned = TableFormatOption.Aligned(parse, format, output);
+            var table = new TextTable(
+                new TableColumn("run"),
+                new TableColumn("pool"),
+                new TableColumn("state"),
+                new TableColumn("shards", AlignRight: true),
+                new TableColumn("items", AlignRight: true),
+                new TableColumn("errors", AlignRight: true),
+                new TableColumn("budget", AlignRight: true),
+                new TableColumn("created"));
+            int wanted = parse.GetValue(limit);
+            int listed = 0;
+            string? token = null;
+            do
+            {
+                Page<RunResponse> page = await client.ListRunsAsync(parse.GetValue(pool), parse.GetValue(state), pageSize: Math.Min(wanted - listed, SisomApiClient.MaxPageSize), pageToken: token, cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (RunResponse r in page.Items)
+                {
+                    RunProgressResponse? p = r.Progress;
+                    table.AddRow(
+                        aligned ? r.Id.ToString()[..RunIds.MinPrefixLength] : r.Id.ToString(),
+                        r.Pool ?? r.PoolId.ToString(),
+                        r.State,
+                        p is null ? "" : string.Create(CultureInfo.InvariantCulture, $"{p.DoneShards + p.FailedShards}/{p.TotalShards}"),
+                        p is null ? "" : string.Create(CultureInfo.InvariantCulture, $"{p.ItemsScored}/{p.Items}"),
+                        p is null ? "" : (p.ItemsFailed + p.ItemsInFailedShards).ToString(CultureInfo.InvariantCulture),
+                        r.Budget.ToString(CultureInfo.InvariantCulture),
+                        r.CreatedAt.UtcDateTime.ToString(aligned ? "yyyy-MM-dd HH:mm" : "O", CultureInfo.InvariantCulture));
+                    listed++;
+                }
+
+                token = page.NextPageToken;
+            }
+            while (token is not null && listed < wanted);
+
+            table.Write(output, aligned);
             return ExitCodes.Success;
         });
         return command;
@@ -61,26 +118,46 @@ internal static class RunCommand
 
     private static Command CreateStatus()
     {
-        Option<string?> connection = DatabaseOption.Create();
-        var run = new Argument<Guid>("RUN") { Description = "The run id printed by run start." };
+        Argument<string> run = RunReference.Create();
         var command = new Command(
             "status",
-            "Print a run's state and progress, from the shards table." + Environment.NewLine
+            "Print a run's state and progress." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom run status 3f2c...")
+            + "  sisom run status 3f2c9a1b")
         {
-            run, connection,
+            run,
         };
+        ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var dataSource = SisomDataSource.Create(DatabaseOption.Resolve(parse, connection));
-            await using var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource));
-            Guid id = parse.GetRequiredValue(run);
-            Run? found = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false)
-                ?? throw new UsageException($"no run {id}.");
-            RunProgress p = await RunProgress.LoadAsync(db, id, cancellationToken).ConfigureAwait(false);
-            parse.InvocationConfiguration.Output.WriteLine(Describe(found, p));
+            using SisomApiClient client = connection.Client(parse);
+            RunResponse found = await RunReference.ResolveAsync(client, parse, run, cancellationToken).ConfigureAwait(false);
+            parse.InvocationConfiguration.Output.WriteLine(Describe(found));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateCancel()
+    {
+        Argument<string> run = RunReference.Create();
+        var command = new Command(
+            "cancel",
+            "Cancel a pending or running run: its unfinished shards fail; scores already committed stay." + Environment.NewLine
+            + Environment.NewLine
+            + "Example:" + Environment.NewLine
+            + "  sisom run cancel 3f2c9a1b")
+        {
+            run,
+        };
+        ApiConnection connection = ApiConnection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using SisomApiClient client = connection.Client(parse);
+            RunResponse found = await RunReference.ResolveAsync(client, parse, run, cancellationToken).ConfigureAwait(false);
+            RunResponse cancelled = await client.CancelRunAsync(found.Id, cancellationToken).ConfigureAwait(false);
+            parse.InvocationConfiguration.Output.WriteLine(Describe(cancelled));
             return ExitCodes.Success;
         });
         return command;
@@ -88,11 +165,10 @@ internal static class RunCommand
 
     private static Command CreateWatch()
     {
-        Option<string?> connection = DatabaseOption.Create();
-        var run = new Argument<Guid>("RUN") { Description = "The run id printed by run start." };
+        Argument<string> run = RunReference.Create();
         var interval = new Option<double>("--interval")
         {
-            Description = "Seconds between two looks at the shards table.",
+            Description = "Seconds between two looks at the run.",
             DefaultValueFactory = _ => 1.0,
             CustomParser = OptionParsers.Number("--interval", v => v is > 0 and <= 3600, "a number of seconds in (0, 3600]"),
         };
@@ -104,48 +180,44 @@ internal static class RunCommand
             + "Example:" + Environment.NewLine
             + "  sisom run watch $(sisom run start --pool fashion --budget 50)")
         {
-            run, interval, connection,
+            run, interval,
         };
+        ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var dataSource = SisomDataSource.Create(DatabaseOption.Resolve(parse, connection));
-            Guid id = parse.GetRequiredValue(run);
+            using SisomApiClient client = connection.Client(parse);
             TimeSpan every = TimeSpan.FromSeconds(parse.GetValue(interval));
             TextWriter output = parse.InvocationConfiguration.Output;
             bool terminal = Terminal.IsTerminal(output);
             string? previous = null;
             int width = 0;
-            Run found;
+            RunResponse found;
             try
             {
+                found = await RunReference.ResolveAsync(client, parse, run, cancellationToken).ConfigureAwait(false);
                 while (true)
                 {
-                    await using (var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource)))
+                    string line = Describe(found);
+                    if (terminal)
                     {
-                        found = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false)
-                            ?? throw new UsageException($"no run {id}.");
-                        RunProgress p = await RunProgress.LoadAsync(db, id, cancellationToken).ConfigureAwait(false);
-                        string line = Describe(found, p);
-                        if (terminal)
-                        {
-                            string bar = ProgressBar.Render(p.DoneShards + p.FailedShards, p.TotalShards) + " " + line;
-                            output.Write("\r" + bar.PadRight(width));
-                            width = bar.Length;
-                        }
-                        else if (line != previous)
-                        {
-                            output.WriteLine(line);
-                        }
-
-                        previous = line;
+                        RunProgressResponse? p = found.Progress;
+                        string bar = ProgressBar.Render(p is null ? 0 : p.DoneShards + p.FailedShards, p?.TotalShards ?? 0) + " " + line;
+                        output.Write("\r" + bar.PadRight(width));
+                        width = bar.Length;
+                    }
+                    else if (line != previous)
+                    {
+                        output.WriteLine(line);
                     }
 
-                    if (found.State is RunState.Completed or RunState.Failed or RunState.Cancelled)
+                    previous = line;
+                    if (found.IsFinished)
                     {
                         break;
                     }
 
                     await Task.Delay(every, cancellationToken).ConfigureAwait(false);
+                    found = await client.GetRunAsync(found.Id, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -163,20 +235,23 @@ internal static class RunCommand
                 output.WriteLine();
             }
 
-            if (found.State == RunState.Completed)
+            if (found.State == RunStates.Completed)
             {
                 return ExitCodes.Success;
             }
 
-            parse.InvocationConfiguration.Error.WriteLine($"error: run {id} {(found.State == RunState.Failed ? "failed" : "was cancelled")}{(found.Error is { } e ? $": {e}" : string.Empty)}");
+            parse.InvocationConfiguration.Error.WriteLine($"error: run {found.Id} {(found.State == RunStates.Failed ? "failed" : "was cancelled")}{(found.Error is { } e ? $": {e}" : string.Empty)}");
             return ExitCodes.RunNotCompleted;
         });
         return command;
     }
 
     /// <summary>One line: state, shards by state, items — what run status prints and run watch logs.</summary>
-    private static string Describe(Run run, RunProgress p) =>
-        string.Create(
+    internal static string Describe(RunResponse run)
+    {
+        RunProgressResponse p = run.Progress ?? new RunProgressResponse(0, 0, 0, 0, 0, 0, 0, 0, 0);
+        return string.Create(
             CultureInfo.InvariantCulture,
-            $"run {run.Id}: {run.State.ToString().ToLowerInvariant()}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
+            $"run {run.Id}: {run.State}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
+    }
 }

@@ -1,32 +1,48 @@
 using System.CommandLine;
-using Microsoft.EntityFrameworkCore;
-using SisomCluster.Data;
-using SisomCluster.Data.Runs;
+using SisomCluster.Contracts.Http;
 
 namespace SisomCluster.Cli.Cluster;
 
-/// <summary>The <c>--run RUN</c> option of the report commands, and the lookup that turns an unknown id into a one-line error.</summary>
+/// <summary>
+/// The RUN argument of every run command (always positional): a run id or a unique prefix of at least 8 hex digits, as
+/// <c>sisom run list</c> and the dashboard show it.
+/// </summary>
 internal static class RunReference
 {
-    public static Option<Guid> Create() =>
-        new("--run")
-        {
-            Description = "The run id (printed by run start).",
-            HelpName = "RUN",
-            Required = true,
-        };
+    public static Argument<string> Create() =>
+        new("RUN") { Description = $"The run: its id (printed by run start) or a unique prefix of at least {RunIds.MinPrefixLength} hex digits (as run list shows)." };
 
-    public static async Task<Run> RequireAsync(SisomDbContext db, Guid runId, CancellationToken cancellationToken) =>
-        await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false)
-        ?? throw new UsageException($"no run {runId}.");
+    public static async Task<RunResponse> ResolveAsync(SisomApiClient client, ParseResult parse, Argument<string> run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(parse);
+        string text = parse.GetRequiredValue(run);
+        try
+        {
+            RunIds.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
+        }
+
+        try
+        {
+            return await client.ResolveRunAsync(text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SisomApiException e) when (e.Status == 404)
+        {
+            throw new UsageException($"no run {text} (sisom run list shows the runs).");
+        }
+    }
 
     /// <summary>The reports are written when a run completes: before that, say so rather than print nothing.</summary>
     /// <param name="what">The subject of the message, with its verb: "its selection is".</param>
-    public static async Task<Run> RequireCompletedAsync(SisomDbContext db, Guid runId, string what, CancellationToken cancellationToken)
+    public static async Task<RunResponse> ResolveCompletedAsync(SisomApiClient client, ParseResult parse, Argument<string> run, string what, CancellationToken cancellationToken)
     {
-        Run run = await RequireAsync(db, runId, cancellationToken).ConfigureAwait(false);
-        return run.State == RunState.Completed
-            ? run
-            : throw new UsageException($"run {runId} is {run.State.ToString().ToLowerInvariant()}: {what} written when it completes (follow it with: sisom run watch {runId}).");
+        RunResponse found = await ResolveAsync(client, parse, run, cancellationToken).ConfigureAwait(false);
+        return found.State == RunStates.Completed
+            ? found
+            : throw new UsageException($"run {found.Id} is {found.State}: {what} written when it completes (follow it with: sisom run watch {found.Id.ToString()[..RunIds.MinPrefixLength]}).");
     }
 }

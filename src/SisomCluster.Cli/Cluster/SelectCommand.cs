@@ -3,20 +3,17 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SisomCluster.Cli.Offline;
-using SisomCluster.Data;
-using SisomCluster.Data.Monitoring;
-using SisomCluster.Data.Results;
+using SisomCluster.Contracts.Http;
 using SisomCluster.Inference.Files;
 
 namespace SisomCluster.Cli.Cluster;
 
-/// <summary><c>sisom select --run RUN</c>: a completed run's stored selection for labeling, as CSV or JSON.</summary>
+/// <summary><c>sisom select RUN</c>: a completed run's stored selection for labeling, as CSV or JSON.</summary>
 internal static class SelectCommand
 {
     public static Command Create()
     {
-        Option<string?> connection = DatabaseOption.Create();
-        Option<Guid> run = RunReference.Create();
+        Argument<string> run = RunReference.Create();
         var format = new Option<string>("--format") { Description = "csv or json.", DefaultValueFactory = _ => "csv", CustomParser = OptionParsers.Choice("--format", TableFormatOption.Names("csv", "json")) };
         var output = new Option<FileInfo?>("--out") { Description = "Write to this file (replaced atomically) instead of standard output.", HelpName = "FILE" };
         var command = new Command(
@@ -24,17 +21,21 @@ internal static class SelectCommand
             "Print a completed run's selection for labeling, in rank order (1 = label first): rank, item id, score, score before diversity/balance adjustments, predicted class, reason." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom select --run 3f2c... --format csv --out to-label.csv")
+            + "  sisom select 3f2c9a1b --format csv --out to-label.csv")
         {
-            run, format, output, connection,
+            run, format, output,
         };
+        ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var dataSource = SisomDataSource.Create(DatabaseOption.Resolve(parse, connection));
-            await using var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource));
-            Guid id = parse.GetValue(run);
-            await RunReference.RequireCompletedAsync(db, id, "its selection is", cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<Selection> selection = await RunReports.SelectionAsync(db, id, cancellationToken).ConfigureAwait(false);
+            using SisomApiClient client = connection.Client(parse);
+            RunResponse found = await RunReference.ResolveCompletedAsync(client, parse, run, "its selection is", cancellationToken).ConfigureAwait(false);
+            var selection = new List<SelectionResponse>();
+            await foreach (SelectionResponse s in client.SelectionAsync(found.Id, cancellationToken).ConfigureAwait(false))
+            {
+                selection.Add(s);
+            }
+
             bool json = parse.GetValue(format) == "json";
             if (parse.GetValue(output) is { } file)
             {
@@ -55,13 +56,13 @@ internal static class SelectCommand
         return command;
     }
 
-    private static void Write(Stream stream, IReadOnlyList<Selection> selection, bool json)
+    private static void Write(Stream stream, IReadOnlyList<SelectionResponse> selection, bool json)
     {
         if (json)
         {
             using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             writer.WriteStartArray();
-            foreach (Selection s in selection)
+            foreach (SelectionResponse s in selection)
             {
                 writer.WriteStartObject();
                 writer.WriteNumber("rank", s.Rank);
@@ -81,7 +82,7 @@ internal static class SelectCommand
 
         using var text = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true) { NewLine = "\n" };
         text.WriteLine("rank,item_id,score,original_score,predicted,reason");
-        foreach (Selection s in selection)
+        foreach (SelectionResponse s in selection)
         {
             text.WriteLine(string.Join(
                 ',',

@@ -54,7 +54,7 @@ public sealed class ServerProcess : IAsyncDisposable
             }
         }
 
-        throw new UsageException("sisom-server.dll not found beside this CLI or in its checkout: build the solution (dotnet build -c Release) or pass --server PATH.");
+        throw new UsageException("sisom-server.dll not found beside this CLI or in its checkout: build the solution (dotnet build -c Release) or pass --server-dll PATH.");
     }
 
     public static async Task<ServerProcess> StartAsync(
@@ -93,6 +93,32 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>Runs one administration command of the server (<c>sisom-server migrate</c>, <c>apikey create</c>) to its end.</summary>
+    /// <returns>Its standard output; a failure is an exception carrying its standard error.</returns>
+    public static async Task<string> RunAdminAsync(string serverPath, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(settings);
+        var start = new ProcessStartInfo("dotnet", [serverPath, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach ((string key, string value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        Task<string> output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        Task<string> error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return process.ExitCode == 0
+            ? await output.ConfigureAwait(false)
+            : throw new UsageException($"sisom-server {string.Join(' ', args)} exited with code {process.ExitCode}: {(await error.ConfigureAwait(false)).Trim()}");
     }
 
     /// <summary>The last lines of the log.</summary>

@@ -1,34 +1,31 @@
 using System.CommandLine;
 using System.Globalization;
-using SisomCluster.Data;
-using SisomCluster.Data.Monitoring;
+using SisomCluster.Contracts.Http;
 
 namespace SisomCluster.Cli.Cluster;
 
-/// <summary><c>sisom thresholds --run RUN</c>: the OOD thresholds a run was flagged with, and the versions they came from.</summary>
+/// <summary><c>sisom thresholds RUN</c>: the OOD thresholds a run was flagged with, and the versions they came from.</summary>
 internal static class ThresholdsCommand
 {
     public static Command Create()
     {
-        Option<string?> connection = DatabaseOption.Create();
-        Option<Guid> run = RunReference.Create();
+        Argument<string> run = RunReference.Create();
         Option<string> format = TableFormatOption.Create();
         var command = new Command(
             "thresholds",
             "Print the OOD thresholds of a completed run: per score kind, the q-quantile of the in-distribution scores, over n reference items, with the model and reference-set versions." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom thresholds --run 3f2c...")
+            + "  sisom thresholds 3f2c9a1b")
         {
-            run, format, connection,
+            run, format,
         };
+        ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var dataSource = SisomDataSource.Create(DatabaseOption.Resolve(parse, connection));
-            await using var db = new SisomDbContext(SisomDbContext.CreateOptions(dataSource));
-            Guid id = parse.GetValue(run);
-            await RunReference.RequireCompletedAsync(db, id, "its thresholds are", cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<Threshold> thresholds = await RunReports.ThresholdsAsync(db, id, cancellationToken).ConfigureAwait(false);
+            using SisomApiClient client = connection.Client(parse);
+            RunResponse found = await RunReference.ResolveCompletedAsync(client, parse, run, "its thresholds are", cancellationToken).ConfigureAwait(false);
+            List<ThresholdResponse> thresholds = await client.ThresholdsAsync(found.Id, cancellationToken).ConfigureAwait(false);
             TextWriter output = parse.InvocationConfiguration.Output;
             bool aligned = TableFormatOption.Aligned(parse, format, output);
             var table = new TextTable(
@@ -39,7 +36,7 @@ internal static class ThresholdsCommand
                 new TableColumn("model"),
                 new TableColumn("reference"),
                 new TableColumn("created"));
-            foreach (Threshold t in thresholds)
+            foreach (ThresholdResponse t in thresholds)
             {
                 table.AddRow(
                     t.ScoreKind,

@@ -31,4 +31,14 @@ public readonly record struct WilsonInterval(double Rate, double Lower, double U
         double half = z * Math.Sqrt((p * (1 - p) / n) + (z2 / (4 * n * n))) / denominator;
         return new WilsonInterval(p, Math.Max(0, centre - half), Math.Min(1, centre + half));
     }
+
+    /// <summary>
+    /// Drift (SISOM.md §8.2): a bucket of <paramref name="scored"/> items drifts when the OOD rate expected of
+    /// in-distribution data, 1 − q, lies outside its interval [<paramref name="lower"/>, <paramref name="upper"/>].
+    /// </summary>
+    public static bool IsDrift(long scored, double lower, double upper, double quantile)
+    {
+        double expected = 1 - quantile;
+        return scored > 0 && (expected < lower || expected > upper);
+    }
 }

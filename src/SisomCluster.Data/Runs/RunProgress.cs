@@ -51,4 +51,40 @@ public sealed record RunProgress(
             groups.Sum(g => g.Failed),
             groups.Where(g => g.State == ShardState.Failed).Sum(g => g.Items));
     }
+
+    /// <summary>The progress of several runs in one query (a page of a run list).</summary>
+    public static async Task<Dictionary<Guid, RunProgress>> LoadManyAsync(SisomDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(runIds);
+        var groups = await db.Shards
+            .Where(s => runIds.Contains(s.RunId))
+            .GroupBy(s => new { s.RunId, s.State })
+            .Select(g => new
+            {
+                g.Key.RunId,
+                g.Key.State,
+                Shards = g.Count(),
+                Items = g.Sum(s => (long)s.ItemCount),
+                Scored = g.Sum(s => (long)s.Scored),
+                Failed = g.Sum(s => (long)s.Failed),
+            })
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return runIds.Distinct().ToDictionary(id => id, id =>
+        {
+            var mine = groups.Where(g => g.RunId == id).ToList();
+            int Shards(ShardState state) => mine.FirstOrDefault(g => g.State == state)?.Shards ?? 0;
+            return new RunProgress(
+                id,
+                Shards(ShardState.Pending),
+                Shards(ShardState.Leased),
+                Shards(ShardState.Done),
+                Shards(ShardState.Failed),
+                mine.Sum(g => g.Items),
+                mine.Sum(g => g.Scored),
+                mine.Sum(g => g.Failed),
+                mine.Where(g => g.State == ShardState.Failed).Sum(g => g.Items));
+        });
+    }
 }

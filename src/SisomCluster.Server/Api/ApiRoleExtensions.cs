@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using SisomCluster.Contracts.Http;
 using SisomCluster.Data.Access;
 using SisomCluster.Server.Api.Auth;
 using SisomCluster.Server.Api.Items;
@@ -48,13 +47,8 @@ public static class ApiRoleExtensions
 
         // Binding failures (malformed JSON, page_size=abc) throw in every environment, so the handler can say what failed.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-
-            // d_in is +∞ when the predicted class has no reference: written as "Infinity" rather than failing the response.
-            o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
-        });
+        // One definition of the wire format for the server and its clients (SisomCluster.Contracts.Http).
+        services.Configure<JsonOptions>(o => SisomJson.Configure(o.SerializerOptions));
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

@@ -1,3 +1,4 @@
+using SisomCluster.Contracts.Http;
 using Npgsql;
 using Pgvector;
 

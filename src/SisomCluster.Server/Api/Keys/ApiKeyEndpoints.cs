@@ -1,3 +1,4 @@
+using SisomCluster.Contracts.Http;
 using SisomCluster.Data.Access;
 
 namespace SisomCluster.Server.Api.Keys;
@@ -14,7 +15,7 @@ internal static class ApiKeyEndpoints
     }
 
     private static async Task<IResult> ListAsync(ApiKeyStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await store.ListAsync(cancellationToken).ConfigureAwait(false)).Select(ApiKeyResponse.From).ToList());
+        TypedResults.Ok((await store.ListAsync(cancellationToken).ConfigureAwait(false)).Select(ApiKeyMapping.ToResponse).ToList());
 
     private static async Task<IResult> CreateAsync(CreateApiKeyRequest body, ApiKeyStore store, HttpContext http, CancellationToken cancellationToken)
     {
@@ -26,7 +27,7 @@ internal static class ApiKeyEndpoints
         try
         {
             CreatedApiKey created = await store.CreateAsync(body.Name ?? "", body.Scopes, cancellationToken).ConfigureAwait(false);
-            return TypedResults.Created($"{http.Request.PathBase}/api/v1/api-keys/{created.Key.Id}", new CreatedApiKeyResponse(ApiKeyResponse.From(created.Key), created.Secret));
+            return TypedResults.Created($"{http.Request.PathBase}/api/v1/api-keys/{created.Key.Id}", new CreatedApiKeyResponse(ApiKeyMapping.ToResponse(created.Key), created.Secret));
         }
         catch (ArgumentException e)
         {
@@ -38,6 +39,6 @@ internal static class ApiKeyEndpoints
     private static async Task<IResult> RevokeAsync(string idOrPrefix, ApiKeyStore store, CancellationToken cancellationToken)
     {
         ApiKey? key = await store.RevokeAsync(idOrPrefix, cancellationToken).ConfigureAwait(false);
-        return key is null ? ApiProblems.NotFound($"No API key with id or prefix '{idOrPrefix}'.") : TypedResults.Ok(ApiKeyResponse.From(key));
+        return key is null ? ApiProblems.NotFound($"No API key with id or prefix '{idOrPrefix}'.") : TypedResults.Ok(ApiKeyMapping.ToResponse(key));
     }
 }

@@ -1,6 +1,8 @@
 using System.Buffers.Text;
 using System.Text;
 
+using SisomCluster.Contracts.Http;
+
 namespace SisomCluster.Server.Api.Paging;
 
 /// <summary>

@@ -1,14 +1,19 @@
+using SisomCluster.Contracts.Http;
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Labels;
+using SisomCluster.Data.Pools;
+using SisomCluster.Inference.Pools;
+using Npgsql;
 using SisomCluster.Server.Api.Paging;
 
 namespace SisomCluster.Server.Api.Pools;
 
-/// <summary><c>/api/v1/pools</c>: list and read pools, import labels (the <c>sisom labels import</c> of the API).</summary>
+/// <summary><c>/api/v1/pools</c>: register, list and read pools, import labels (the <c>sisom labels import</c> of the API).</summary>
 internal static class PoolEndpoints
 {
     /// <summary>Problems listed in a label import's 400 answer (the count says how many there were).</summary>
@@ -18,6 +23,8 @@ internal static class PoolEndpoints
     {
         RouteGroupBuilder pools = api.MapGroup("/pools").WithTags("pools");
         pools.MapGet("/", ListAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Pools by name, paged.");
+        pools.MapPost("/", RegisterAsync).RequireAuthorization(ApiScopes.Write)
+            .WithSummary("Register a pool: the server lists its source (a path it can read) and records its items; duplicate ids are kept once.");
         pools.MapGet("/{pool}", GetAsync).RequireAuthorization(ApiScopes.Read).WithSummary("One pool with its item and label counts.");
         pools.MapPost("/{pool}/labels", ImportLabelsAsync).RequireAuthorization(ApiScopes.Write)
             .Accepts<string>("text/csv")
@@ -45,6 +52,108 @@ internal static class PoolEndpoints
         List<PoolResponse> rows = await Project(db, query.OrderBy(p => p.Name).Take(page.Size + 1)).ToListAsync(cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(page.ToPage(rows, p => p.Name));
     }
+
+    private static async Task<IResult> RegisterAsync(RegisterPoolRequest body, SisomDbContext db, NpgsqlDataSource dataSource, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (body is null)
+        {
+            return ApiProblems.BadRequest("body", "send a JSON object with name and source.");
+        }
+
+        if (body.Validate() is { } invalid)
+        {
+            return TypedResults.Problem(title: "Invalid request", detail: invalid, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        PoolSourceKind? kind = null;
+        if (!string.IsNullOrEmpty(body.Kind))
+        {
+            if (!Enum.TryParse(body.Kind, ignoreCase: true, out PoolSourceKind parsed) || int.TryParse(body.Kind, CultureInfo.InvariantCulture, out _))
+            {
+                return ApiProblems.BadRequest("kind", $"unknown source kind '{body.Kind}'; use {string.Join(", ", Enum.GetNames<PoolSourceKind>().Select(n => n.ToLowerInvariant()))}, or leave it out to detect it.");
+            }
+
+            kind = parsed;
+        }
+
+        // The source is read by the server and its workers, never by the client: a path on their file system.
+        string source = body.Source!.Trim();
+        if (!Path.IsPathFullyQualified(source))
+        {
+            return ApiProblems.BadRequest("source", $"give an absolute path as the server sees it, not '{source}'.");
+        }
+
+        if (!File.Exists(source) && !Directory.Exists(source) && !TarPoolSourcePattern(source))
+        {
+            return ApiProblems.BadRequest("source", $"the server finds no file or directory '{source}'.");
+        }
+
+        string name = body.Name!.Trim();
+        if (await db.Pools.AnyAsync(p => p.Name == name, cancellationToken).ConfigureAwait(false))
+        {
+            return ApiProblems.Conflict($"A pool named '{name}' exists already.");
+        }
+
+        var warnings = new List<string>();
+        int warningCount = 0;
+        IPoolSource pool;
+        PoolListing listing;
+        try
+        {
+            pool = kind is { } k ? PoolSources.Open(k, source) : PoolSources.Open(source);
+            listing = await Task.Run(
+                () => pool.List(shardSize: 4096, line =>
+                {
+                    warningCount++;
+                    if (warnings.Count < ListedProblems)
+                    {
+                        warnings.Add(line);
+                    }
+                }),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return ApiProblems.BadRequest("source", e.Message);
+        }
+
+        var entity = new Data.Pools.Pool
+        {
+            Id = Guid.NewGuid(),
+            Name = name,
+            SourceKind = pool.Kind.ToString().ToLowerInvariant(),
+            SourceUri = pool.Uri,
+            CreatedAt = time.GetUtcNow(),
+
+            // The registry counts what it adds (item_count = item_count + added, under the pool's row lock).
+            ItemCount = 0,
+        };
+        db.Pools.Add(entity);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return ApiProblems.Conflict($"A pool named '{name}' exists already.");
+        }
+
+        ItemAddResult added = await new ItemRegistry(dataSource).AddItemsAsync(
+            entity.Id,
+            listing.Items.Select(i => new ItemRow(i.Id, i.Uri, i.Source, i.CapturedAt)),
+            cancellationToken).ConfigureAwait(false);
+        var response = new PoolRegisteredResponse(
+            new PoolResponse(entity.Id, entity.Name, entity.SourceKind, entity.SourceUri, (int)added.Added, 0, entity.CreatedAt),
+            listing.Shards.Count,
+            listing.Duplicates.Count + (int)added.Duplicates,
+            warningCount,
+            warnings);
+        return TypedResults.Created($"{http.Request.PathBase}/api/v1/pools/{Uri.EscapeDataString(name)}", response);
+    }
+
+    /// <summary>A tar pool may be named by a wildcard (dir/shard-*.tar): its folder must exist.</summary>
+    private static bool TarPoolSourcePattern(string source) =>
+        Path.GetFileName(source).AsSpan().IndexOfAny('*', '?') >= 0 && Directory.Exists(Path.GetDirectoryName(source));
 
     private static async Task<IResult> GetAsync(string pool, SisomDbContext db, CancellationToken cancellationToken)
     {

@@ -1,9 +1,12 @@
+using SisomCluster.Contracts.Http;
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Monitoring;
+using SisomCluster.Data.Results;
+using SisomCluster.Server.Api.Items;
 using SisomCluster.Server.Api.Paging;
 
 namespace SisomCluster.Server.Api.Results;
@@ -16,6 +19,7 @@ internal static class ResultEndpoints
         RouteGroupBuilder runs = api.MapGroup("/runs/{runId:guid}").WithTags("results");
         runs.MapGet("/selection", SelectionAsync).RequireAuthorization(ApiScopes.Read).WithSummary("The items selected for labeling, by rank, paged.");
         runs.MapGet("/thresholds", ThresholdsAsync).RequireAuthorization(ApiScopes.Read).WithSummary("The run's OOD thresholds (one per score kind).");
+        runs.MapGet("/scores", ScoresAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Every scored item of the run with its scores, by item id, paged.");
         runs.MapGet("/drift", DriftAsync).RequireAuthorization(ApiScopes.Read).WithSummary("OOD rate per hour or source with the expected band, paged.");
     }
 
@@ -49,6 +53,35 @@ internal static class ResultEndpoints
             .Select(s => new SelectionResponse(s.Rank, s.ItemId, s.Score, s.OriginalScore, s.Predicted, s.Reason))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(page.ToPage(rows, s => s.Rank.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private static async Task<IResult> ScoresAsync(
+        Guid runId,
+        SisomDbContext db,
+        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "page_token")] string? pageToken,
+        CancellationToken cancellationToken)
+    {
+        if (!PageRequest.TryParse(pageSize, pageToken, out PageRequest page, out IResult? problem))
+        {
+            return problem!;
+        }
+
+        if (!await db.Runs.AnyAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false))
+        {
+            return ApiProblems.NotFound($"No run {runId}.");
+        }
+
+        // Keyset on the primary key (run_id, item_id): the comparison and the order are both PostgreSQL's, in the same collation.
+        IQueryable<ItemScore> query = db.ItemScores.AsNoTracking().Where(s => s.RunId == runId);
+        if (page.After is { } after)
+        {
+            query = query.Where(s => string.Compare(s.ItemId, after) > 0);
+        }
+
+        List<ItemScore> rows = await query.OrderBy(s => s.ItemId).Take(page.Size + 1).Select(ItemScoreMapping.WithoutEmbedding).ToListAsync(cancellationToken).ConfigureAwait(false);
+        List<ScoredItemResponse> items = [.. rows.Select(s => new ScoredItemResponse(s.ItemId, ItemScoreMapping.ToResponse(s)))];
+        return TypedResults.Ok(page.ToPage(items, s => s.ItemId));
     }
 
     private static async Task<IResult> ThresholdsAsync(Guid runId, SisomDbContext db, CancellationToken cancellationToken)

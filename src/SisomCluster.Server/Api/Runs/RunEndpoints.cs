@@ -1,3 +1,4 @@
+using SisomCluster.Contracts.Http;
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -12,12 +13,10 @@ namespace SisomCluster.Server.Api.Runs;
 /// <summary><c>/api/v1/runs</c>: start (a pending row the coordinator launches), status with shard progress, cancel.</summary>
 internal static class RunEndpoints
 {
-    public const int MaxModelLength = 1024;
-
     public static void Map(RouteGroupBuilder api)
     {
         RouteGroupBuilder runs = api.MapGroup("/runs").WithTags("runs");
-        runs.MapGet("/", ListAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Runs, newest first, paged; filter by pool and state.");
+        runs.MapGet("/", ListAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Runs with their progress, newest first, paged; filter by pool, state and id prefix.");
         runs.MapPost("/", StartAsync).RequireAuthorization(ApiScopes.Write).WithSummary("Start a run: the coordinator launches it.");
         runs.MapGet("/{runId:guid}", GetAsync).RequireAuthorization(ApiScopes.Read).WithSummary("A run's state and shard progress.");
         runs.MapPost("/{runId:guid}/cancel", CancelAsync).RequireAuthorization(ApiScopes.Write).WithSummary("Cancel a pending or running run; scores already committed stay.");
@@ -27,6 +26,7 @@ internal static class RunEndpoints
         SisomDbContext db,
         [FromQuery] string? pool,
         [FromQuery] string? state,
+        [FromQuery(Name = "id_prefix")] string? idPrefix,
         [FromQuery(Name = "page_size")] string? pageSize,
         [FromQuery(Name = "page_token")] string? pageToken,
         CancellationToken cancellationToken)
@@ -58,6 +58,18 @@ internal static class RunEndpoints
             query = query.Where(r => db.Pools.Any(p => p.Id == r.PoolId && p.Name == pool));
         }
 
+        if (!string.IsNullOrEmpty(idPrefix))
+        {
+            string prefix = idPrefix.Trim().ToLowerInvariant();
+            if (!RunIds.IsCanonicalPrefix(prefix))
+            {
+                return ApiProblems.BadRequest("id_prefix", "give the first hex digits of a run id (dashes where the id has them).");
+            }
+
+            // A Guid's text is lower-case 8-4-4-4-12 in PostgreSQL as in .NET; the prefix holds only hex digits and dashes.
+            query = query.Where(r => EF.Functions.Like(r.Id.ToString(), prefix + "%"));
+        }
+
         if (!string.IsNullOrEmpty(state))
         {
             if (!Enum.TryParse(state, ignoreCase: true, out RunState wanted) || int.TryParse(state, CultureInfo.InvariantCulture, out _))
@@ -70,7 +82,8 @@ internal static class RunEndpoints
 
         List<Run> rows = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(page.Size + 1).ToListAsync(cancellationToken).ConfigureAwait(false);
         Dictionary<Guid, string> names = await PoolNamesAsync(db, rows, cancellationToken).ConfigureAwait(false);
-        List<RunResponse> items = [.. rows.Select(r => RunResponse.From(r, names.GetValueOrDefault(r.PoolId), null))];
+        Dictionary<Guid, RunProgress> progress = await RunProgress.LoadManyAsync(db, [.. rows.Select(r => r.Id)], cancellationToken).ConfigureAwait(false);
+        List<RunResponse> items = [.. rows.Select(r => RunMapping.ToResponse(r, names.GetValueOrDefault(r.PoolId), progress[r.Id]))];
         return TypedResults.Ok(page.ToPage(items, r => $"{r.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{r.Id}"));
     }
 
@@ -127,7 +140,7 @@ internal static class RunEndpoints
 
         string? pool = await db.Pools.Where(p => p.Id == run.PoolId).Select(p => p.Name).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         RunProgress progress = await RunProgress.LoadAsync(db, runId, cancellationToken).ConfigureAwait(false);
-        return RunResponse.From(run, pool, progress);
+        return RunMapping.ToResponse(run, pool, progress);
     }
 
     private static async Task<Dictionary<Guid, string>> PoolNamesAsync(SisomDbContext db, List<Run> runs, CancellationToken cancellationToken)

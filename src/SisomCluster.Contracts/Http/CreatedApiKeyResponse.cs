@@ -1,4 +1,4 @@
-namespace SisomCluster.Server.Api.Keys;
+namespace SisomCluster.Contracts.Http;
 
 /// <param name="Secret">Send as <c>Authorization: Bearer &lt;secret&gt;</c>; it is not stored and cannot be shown again.</param>
-internal sealed record CreatedApiKeyResponse(ApiKeyResponse Key, string Secret);
+public sealed record CreatedApiKeyResponse(ApiKeyResponse Key, string Secret);

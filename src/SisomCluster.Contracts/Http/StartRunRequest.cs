@@ -1,21 +1,25 @@
-namespace SisomCluster.Server.Api.Runs;
+namespace SisomCluster.Contracts.Http;
 
 /// <summary>The body of <c>POST /api/v1/runs</c>; every field nullable so that a missing one is named in the 400.</summary>
-internal sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize)
+public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize)
 {
     public const string DefaultModel = "resnet18";
 
     public const double DefaultQuantile = 0.95;
+
+    public const int MaxModelLength = 1024;
+
+    public const int MaxShardSize = 10_000_000;
 
     public const int MaxBudget = 10_000_000;
 
     /// <returns>"field: problem", or null when the request is valid.</returns>
     public string? Validate() =>
         string.IsNullOrWhiteSpace(Pool) ? "pool: required."
-        : Model is not null && (Model.Length == 0 || Model.Length > RunEndpoints.MaxModelLength) ? $"model: give 'resnet18' or an .onnx path the workers can read (at most {RunEndpoints.MaxModelLength} characters)."
+        : Model is not null && (Model.Length == 0 || Model.Length > MaxModelLength) ? $"model: give 'resnet18' or an .onnx path the workers can read (at most {MaxModelLength} characters)."
         : Budget is null ? "budget: required (the number of items to select for labeling)."
         : Budget is < 1 or > MaxBudget ? $"budget: must be between 1 and {MaxBudget}, got {Budget}."
         : Quantile is { } q && !(q > 0 && q <= 1) ? $"quantile: must lie in (0, 1], got {q}."
-        : ShardSize is < 1 or > 10_000_000 ? $"shard_size: must be between 1 and 10000000, got {ShardSize}."
+        : ShardSize is < 1 or > MaxShardSize ? $"shard_size: must be between 1 and {MaxShardSize}, got {ShardSize}."
         : null;
 }

@@ -1,4 +1,4 @@
-namespace SisomCluster.Server.Api.Results;
+namespace SisomCluster.Contracts.Http;
 
-internal sealed record ThresholdResponse(
+public sealed record ThresholdResponse(
     string ScoreKind, double Quantile, int N, double Value, Guid ContextId, string ModelVersion, string ReferenceVersion, DateTimeOffset CreatedAt);

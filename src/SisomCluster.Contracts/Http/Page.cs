@@ -1,4 +1,4 @@
-namespace SisomCluster.Server.Api.Paging;
+namespace SisomCluster.Contracts.Http;
 
 /// <summary>One page of a list: pass <see cref="NextPageToken"/> as <c>page_token</c> for the next; null on the last page.</summary>
-internal sealed record Page<T>(IReadOnlyList<T> Items, string? NextPageToken);
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextPageToken);

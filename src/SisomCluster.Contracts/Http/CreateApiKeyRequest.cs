@@ -1,0 +1,3 @@
+namespace SisomCluster.Contracts.Http;
+
+public sealed record CreateApiKeyRequest(string? Name, IReadOnlyList<string>? Scopes);

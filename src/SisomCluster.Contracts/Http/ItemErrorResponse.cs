@@ -1,0 +1,3 @@
+namespace SisomCluster.Contracts.Http;
+
+public sealed record ItemErrorResponse(string Reason, string Detail, DateTimeOffset At);

@@ -1,0 +1,25 @@
+namespace SisomCluster.Contracts.Http;
+
+/// <param name="State">pending, running, completed, failed or cancelled.</param>
+/// <param name="Progress">Shard and item counts; present in lists and single reads alike.</param>
+public sealed record RunResponse(
+    Guid Id,
+    Guid PoolId,
+    string? Pool,
+    string Model,
+    string ModelVersion,
+    string State,
+    int Budget,
+    double Quantile,
+    bool StoreEmbeddings,
+    int ShardSize,
+    int MaxAttempts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    string? Error,
+    RunProgressResponse? Progress)
+{
+    /// <summary>Whether the run has ended: nothing about it changes any more.</summary>
+    public bool IsFinished => State is RunStates.Completed or RunStates.Failed or RunStates.Cancelled;
+}

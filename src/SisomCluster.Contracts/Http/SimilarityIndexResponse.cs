@@ -1,0 +1,3 @@
+namespace SisomCluster.Contracts.Http;
+
+public sealed record SimilarityIndexResponse(string Index, int Dimensions, string VectorType, bool Created);

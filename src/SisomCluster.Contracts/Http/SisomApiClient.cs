@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace SisomCluster.Contracts.Http;
+
+/// <summary>
+/// A typed client of <c>/api/v1</c>, the one front door: what the <c>sisom</c> CLI (and any .NET program) uses to reach
+/// a cluster. Every failure is a <see cref="SisomApiException"/> carrying the HTTP status and the server's problem text.
+/// </summary>
+public sealed class SisomApiClient : IDisposable
+{
+    public const string RoutePrefix = "api/v1/";
+
+    /// <summary>The largest page the API serves; lists are read in pages of this size.</summary>
+    public const int MaxPageSize = 1000;
+
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+
+    /// <param name="server">The server's root, e.g. http://127.0.0.1:8080 (a path prefix of a reverse proxy is kept).</param>
+    /// <param name="apiKey">Sent as <c>Authorization: Bearer</c>; null sends none.</param>
+    public SisomApiClient(Uri server, string? apiKey, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        if (!server.IsAbsoluteUri || (server.Scheme != Uri.UriSchemeHttp && server.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"server: give an http:// or https:// URL, not '{server}'.", nameof(server));
+        }
+
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _ownsHttp = true;
+        _http.BaseAddress = new Uri(server.AbsoluteUri.EndsWith('/') ? server.AbsoluteUri : server.AbsoluteUri + "/");
+        _http.Timeout = TimeSpan.FromMinutes(10);
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+    }
+
+    public Uri Server => _http.BaseAddress!;
+
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    // ---- pools and labels
+
+    public Task<PoolRegisteredResponse> RegisterPoolAsync(RegisterPoolRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<PoolRegisteredResponse>(HttpMethod.Post, "pools", JsonContent.Create(request, options: SisomJson.Options), cancellationToken);
+
+    public Task<PoolResponse> GetPoolAsync(string pool, CancellationToken cancellationToken = default) =>
+        SendAsync<PoolResponse>(HttpMethod.Get, "pools/" + Segment(pool), null, cancellationToken);
+
+    public IAsyncEnumerable<PoolResponse> ListPoolsAsync(CancellationToken cancellationToken = default) =>
+        AllPagesAsync<PoolResponse>("pools", cancellationToken);
+
+    /// <param name="csv">id,label lines (header optional), sent as text/csv.</param>
+    public Task<LabelImportResponse> ImportLabelsAsync(string pool, Stream csv, IReadOnlyList<string>? classNames = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        string path = "pools/" + Segment(pool) + "/labels" + (classNames is { Count: > 0 } ? "?class_names=" + Uri.EscapeDataString(string.Join(',', classNames)) : "");
+        var content = new StreamContent(csv);
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv") { CharSet = "utf-8" };
+        return SendAsync<LabelImportResponse>(HttpMethod.Post, path, content, cancellationToken);
+    }
+
+    // ---- runs
+
+    public Task<RunResponse> StartRunAsync(StartRunRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<RunResponse>(HttpMethod.Post, "runs", JsonContent.Create(request, options: SisomJson.Options), cancellationToken);
+
+    public Task<RunResponse> GetRunAsync(Guid run, CancellationToken cancellationToken = default) =>
+        SendAsync<RunResponse>(HttpMethod.Get, $"runs/{run:D}", null, cancellationToken);
+
+    public Task<RunResponse> CancelRunAsync(Guid run, CancellationToken cancellationToken = default) =>
+        SendAsync<RunResponse>(HttpMethod.Post, $"runs/{run:D}/cancel", null, cancellationToken);
+
+    /// <summary>One page of runs, newest first.</summary>
+    /// <param name="idPrefix">Only runs whose id starts with these hex digits.</param>
+    public Task<Page<RunResponse>> ListRunsAsync(
+        string? pool = null, string? state = null, string? idPrefix = null, int? pageSize = null, string? pageToken = null, CancellationToken cancellationToken = default) =>
+        SendAsync<Page<RunResponse>>(HttpMethod.Get, "runs" + Query(("pool", pool), ("state", state), ("id_prefix", idPrefix), ("page_size", pageSize?.ToString(CultureInfo.InvariantCulture)), ("page_token", pageToken)), null, cancellationToken);
+
+    /// <summary>A run by its id or a unique prefix of it (at least <see cref="RunIds.MinPrefixLength"/> hex digits, as the dashboard shows).</summary>
+    public async Task<RunResponse> ResolveRunAsync(string idOrPrefix, CancellationToken cancellationToken = default)
+    {
+        RunReference reference = RunIds.Parse(idOrPrefix);
+        if (reference.Id is { } id)
+        {
+            return await GetRunAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+
+        Page<RunResponse> page = await ListRunsAsync(idPrefix: reference.Prefix, pageSize: 2, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return page.Items.Count switch
+        {
+            0 => throw new SisomApiException((int)HttpStatusCode.NotFound, $"no run id starts with {reference.Prefix}.", null),
+            1 => page.Items[0],
+            _ => throw new SisomApiException((int)HttpStatusCode.Conflict, $"several runs start with {reference.Prefix} ({page.Items[0].Id}, {page.Items[1].Id}…): give more digits.", null),
+        };
+    }
+
+    // ---- results
+
+    public IAsyncEnumerable<SelectionResponse> SelectionAsync(Guid run, CancellationToken cancellationToken = default) =>
+        AllPagesAsync<SelectionResponse>($"runs/{run:D}/selection", cancellationToken);
+
+    public Task<List<ThresholdResponse>> ThresholdsAsync(Guid run, CancellationToken cancellationToken = default) =>
+        SendAsync<List<ThresholdResponse>>(HttpMethod.Get, $"runs/{run:D}/thresholds", null, cancellationToken);
+
+    /// <param name="kind">hour, source, or null for both.</param>
+    public IAsyncEnumerable<DriftPointResponse> DriftAsync(Guid run, string? kind = null, CancellationToken cancellationToken = default) =>
+        AllPagesAsync<DriftPointResponse>($"runs/{run:D}/drift" + Query(("kind", kind)), cancellationToken);
+
+    /// <summary>Every scored item of a run with its scores, in item-id order.</summary>
+    public IAsyncEnumerable<ScoredItemResponse> ScoresAsync(Guid run, CancellationToken cancellationToken = default) =>
+        AllPagesAsync<ScoredItemResponse>($"runs/{run:D}/scores", cancellationToken);
+
+    // ---- items
+
+    public Task<ItemDetailResponse> ItemAsync(Guid run, string itemId, CancellationToken cancellationToken = default) =>
+        SendAsync<ItemDetailResponse>(HttpMethod.Get, $"runs/{run:D}/items/{ItemPath(itemId)}", null, cancellationToken);
+
+    public Task<SimilarItemsResponse> SimilarAsync(Guid run, string itemId, int k = 10, CancellationToken cancellationToken = default) =>
+        SendAsync<SimilarItemsResponse>(HttpMethod.Get, $"runs/{run:D}/similar/{ItemPath(itemId)}?k={k.ToString(CultureInfo.InvariantCulture)}", null, cancellationToken);
+
+    public Task<SimilarityIndexResponse> CreateSimilarityIndexAsync(Guid run, CancellationToken cancellationToken = default) =>
+        SendAsync<SimilarityIndexResponse>(HttpMethod.Post, $"runs/{run:D}/similarity-index", null, cancellationToken);
+
+    // ---- API keys (admin)
+
+    public Task<List<ApiKeyResponse>> ListApiKeysAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<List<ApiKeyResponse>>(HttpMethod.Get, "api-keys", null, cancellationToken);
+
+    public Task<CreatedApiKeyResponse> CreateApiKeyAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<CreatedApiKeyResponse>(HttpMethod.Post, "api-keys", JsonContent.Create(request, options: SisomJson.Options), cancellationToken);
+
+    public Task<ApiKeyResponse> RevokeApiKeyAsync(string idOrPrefix, CancellationToken cancellationToken = default) =>
+        SendAsync<ApiKeyResponse>(HttpMethod.Delete, "api-keys/" + Segment(idOrPrefix), null, cancellationToken);
+
+    // ---- plumbing
+
+    /// <summary>An item id as path segments: each segment escaped, its slashes kept (the routes end in a catch-all).</summary>
+    public static string ItemPath(string itemId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(itemId);
+        return string.Join('/', itemId.Split('/').Select(Uri.EscapeDataString));
+    }
+
+    private static string Segment(string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        return Uri.EscapeDataString(value);
+    }
+
+    private static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var builder = new StringBuilder();
+        foreach ((string name, string? value) in parameters)
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                builder.Append(builder.Length == 0 ? '?' : '&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private async IAsyncEnumerable<T> AllPagesAsync<T>(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? token = null;
+        char join = path.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        do
+        {
+            string url = $"{path}{join}page_size={MaxPageSize.ToString(CultureInfo.InvariantCulture)}" + (token is null ? "" : "&page_token=" + Uri.EscapeDataString(token));
+            Page<T> page = await SendAsync<Page<T>>(HttpMethod.Get, url, null, cancellationToken).ConfigureAwait(false);
+            foreach (T item in page.Items)
+            {
+                yield return item;
+            }
+
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, RoutePrefix + path) { Content = content };
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new SisomApiException($"cannot reach the SisomCluster API at {_http.BaseAddress}: {e.Message}", e);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SisomApiException($"the SisomCluster API at {_http.BaseAddress} did not answer within {_http.Timeout.TotalSeconds:F0} s.", e);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ErrorAsync(method, path, response, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                return await response.Content.ReadFromJsonAsync<T>(SisomJson.Options, cancellationToken).ConfigureAwait(false)
+                    ?? throw new SisomApiException((int)response.StatusCode, $"{method} /{RoutePrefix}{path}: the server sent an empty answer.", null);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new SisomApiException($"{method} /{RoutePrefix}{path}: the answer is not the JSON this client expects (is {_http.BaseAddress} a SisomCluster API?): {e.Message}", e);
+            }
+        }
+    }
+
+    private static async Task<SisomApiException> ErrorAsync(HttpMethod method, string path, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        int status = (int)response.StatusCode;
+        ProblemResponse? problem = null;
+        if (response.Content.Headers.ContentType?.MediaType is { } type && type.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                problem = await response.Content.ReadFromJsonAsync<ProblemResponse>(SisomJson.Options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                problem = null;
+            }
+        }
+
+        string what = problem?.Detail ?? problem?.Title ?? response.ReasonPhrase ?? "error";
+        string hint = status switch
+        {
+            401 => " (pass --api-key, set SISOM_API_KEY or run sisom login)",
+            403 => " (the API key lacks the scope this needs)",
+            _ => "",
+        };
+        return new SisomApiException(status, $"{what.TrimEnd('.')}{hint} [HTTP {status} from {method} /{RoutePrefix}{path.Split('?')[0]}]", problem);
+    }
+}

@@ -1,4 +1,0 @@
-namespace SisomCluster.Server.Api.Items;
-
-/// <param name="Indexed">Whether the run has a valid HNSW index (approximate search); false: exact search by a scan.</param>
-internal sealed record SimilarItemsResponse(string ItemId, int Dimensions, bool Indexed, IReadOnlyList<SimilarItemResponse> Neighbours);

@@ -1,3 +1,0 @@
-namespace SisomCluster.Server.Api.Keys;
-
-internal sealed record CreateApiKeyRequest(string? Name, IReadOnlyList<string>? Scopes);
