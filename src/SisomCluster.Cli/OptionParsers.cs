@@ -10,14 +10,18 @@ namespace SisomCluster.Cli;
 /// </summary>
 public static class OptionParsers
 {
-    /// <summary>"auto" → null; otherwise a number for which <paramref name="isValid"/> holds.</summary>
+    /// <summary>
+    /// "auto" → <see cref="Auto"/> (NaN); otherwise a number for which <paramref name="isValid"/> holds. Read the value
+    /// with <see cref="AutoOrValue"/>. (A custom parser of a <c>double?</c> option that returns null makes
+    /// System.CommandLine convert the token itself, which threw InvalidCastException for an explicit "auto".)
+    /// </summary>
     public static Func<ArgumentResult, double?> AutoOrNumber(string optionName, Func<double, bool> isValid, string expectation) =>
         result =>
         {
             string token = SingleToken(result);
             if (string.Equals(token, "auto", StringComparison.OrdinalIgnoreCase))
             {
-                return null;
+                return Auto;
             }
 
             if (TryParseNumber(token, out double value) && isValid(value))
@@ -26,8 +30,14 @@ public static class OptionParsers
             }
 
             result.AddError($"{optionName} must be 'auto' or {expectation}, got '{token}'.");
-            return null;
+            return Auto;
         };
+
+    /// <summary>The value of an "auto or a number" option that says auto.</summary>
+    public const double Auto = double.NaN;
+
+    /// <summary>null for auto (given or not), else the number.</summary>
+    public static double? AutoOrValue(double? value) => value is { } v && !double.IsNaN(v) ? v : null;
 
     public static Func<ArgumentResult, double> Number(string optionName, Func<double, bool> isValid, string expectation) =>
         result =>

@@ -35,6 +35,22 @@ public sealed class OfflineScoreOptionTests
     }
 
     [Fact]
+    public void Auto_given_explicitly_is_the_default()
+    {
+        using var directory = new TempDirectory();
+        var files = new ScoreFiles(directory, GoldenCase.All[1]);
+        CliResult implicitAuto = CliResult.Run(files.Args(["--precision", "float64"]));
+        Assert.True(implicitAuto.ExitCode == 0, implicitAuto.ToString());
+        string expected = File.ReadAllText(files.Out);
+
+        CliResult explicitAuto = CliResult.Run(files.Args(["--precision", "float64", "--alpha", "auto", "--sisome-weight", "AUTO"]));
+
+        Assert.True(explicitAuto.ExitCode == 0, explicitAuto.ToString());
+        Assert.Equal(expected, File.ReadAllText(files.Out));
+        Assert.Contains("(auto)", explicitAuto.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Fixed_sisome_weight_quantile_and_neighbour_rank_reach_the_context()
     {
         using var directory = new TempDirectory();

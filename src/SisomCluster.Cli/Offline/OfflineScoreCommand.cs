@@ -130,11 +130,11 @@ internal sealed class OfflineScoreCommand : Command
         using AtomicFile csv = CreateOutput("--out", outPath);
         using AtomicFile? stats = statsPath is null ? null : CreateOutput("--stats-out", statsPath);
 
-        double? alpha = parseResult.GetValue(_alpha);
+        double? alpha = OptionParsers.AutoOrValue(parseResult.GetValue(_alpha));
         var options = new ScoringContextOptions
         {
             Alpha = alpha,
-            SisomeWeight = parseResult.GetValue(_sisomeWeight),
+            SisomeWeight = OptionParsers.AutoOrValue(parseResult.GetValue(_sisomeWeight)),
             Quantile = parseResult.GetValue(_quantile),
             NeighbourRank = parseResult.GetValue(_neighbourRank),
             Precision = Precisions[parseResult.GetRequiredValue(_precision)],
