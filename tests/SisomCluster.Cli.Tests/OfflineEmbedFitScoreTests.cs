@@ -69,6 +69,19 @@ public sealed class OfflineEmbedFitScoreTests : IDisposable
     }
 
     [Fact]
+    public void Embed_of_a_folder_without_images_exits_2_and_writes_nothing()
+    {
+        string empty = Directory.CreateDirectory(_directory.File("no-images")).FullName;
+        File.WriteAllText(Path.Combine(empty, "README.txt"), "not an image");
+        string cache = Path.Combine(Path.GetTempPath(), "sisom-cli-tests-models");
+        CliResult result = CliResult.Run("offline", "embed", "--images", empty, "--out", _directory.File("e.npy"), "--ids", _directory.File("i.txt"), "--model-cache", cache, "--provider", "cpu");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("no images found", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(_directory.File("e.npy")));
+        Assert.False(File.Exists(_directory.File("i.txt")));
+    }
+
+    [Fact]
     public void Embed_with_provider_cuda_on_the_cpu_build_is_a_one_line_error()
     {
         string pool = Directory.CreateDirectory(_directory.File("one")).FullName;

@@ -126,6 +126,14 @@ internal sealed class OfflineEmbedCommand : Command
         }
 
         idWriter.Dispose();
+        if (stats.Embedded == 0)
+        {
+            // Nothing is written: an empty features file would only fail later, further from the cause.
+            throw new UsageException(stats.Items == 0
+                ? $"--images {images}: no images found (a directory of image files, or a WebDataset .tar)."
+                : $"--images {images}: none of the {stats.Items} images could be decoded (see the reasons above).");
+        }
+
         features.Commit();
         logits?.Commit();
         if (states is not null)
