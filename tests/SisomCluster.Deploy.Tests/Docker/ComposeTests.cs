@@ -41,10 +41,12 @@ public sealed class ComposeTests
     }
 
     [Fact]
-    public void The_migration_runs_sisom_migrate_once_postgres_is_healthy()
+    public void The_migration_runs_sisom_server_migrate_once_postgres_is_healthy()
     {
         JsonElement migrate = Services.GetProperty("migrate");
-        Assert.Equal(["/app/sisom"], Manifest.Strings(migrate, "entrypoint"));
+
+        // The image's own entry point, /app/sisom-server: only the server touches the database.
+        Assert.False(migrate.TryGetProperty("entrypoint", out _));
         Assert.Equal(["migrate"], Manifest.Strings(migrate, "command"));
         Assert.Equal("no", migrate.GetProperty("restart").GetString());
         Assert.Equal("service_healthy", migrate.GetProperty("depends_on").GetProperty("postgres").GetProperty("condition").GetString());

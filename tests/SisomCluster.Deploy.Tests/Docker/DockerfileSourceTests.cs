@@ -73,9 +73,9 @@ public sealed class DockerfileSourceTests
     }
 
     [Fact]
-    public void The_migration_command_is_the_cli_assembly() =>
-        // compose.yaml, deploy/k8s/migrate and the chart's hook Job run /app/sisom migrate.
-        Assert.Equal("sisom", AssemblyName("src/SisomCluster.Cli/SisomCluster.Cli.csproj"));
+    public void The_migration_command_is_the_server_assembly() =>
+        // compose.yaml, deploy/k8s/migrate and the chart's hook Job run /app/sisom-server migrate.
+        Assert.Equal("sisom-server", AssemblyName("src/SisomCluster.Server/SisomCluster.Server.csproj"));
 
     private static string AssemblyName(string project) =>
         XDocument.Load(RepositoryPaths.Of(project)).Descendants("AssemblyName").Single().Value;

@@ -111,11 +111,11 @@ public sealed class KustomizeTests
     }
 
     [Fact]
-    public void The_migration_job_runs_sisom_migrate_with_the_database_only()
+    public void The_migration_job_runs_sisom_server_migrate_with_the_database_only()
     {
         IReadOnlyList<JsonElement> objects = DeployTools.ValidObjects(DeployTools.Kustomize("migrate"));
         JsonElement container = Manifest.Container(Manifest.Single(objects, "Job", "sisom-migrate"));
-        Assert.Equal(["/app/sisom", "migrate"], Manifest.Strings(container, "command"));
+        Assert.Equal(["/app/sisom-server", "migrate"], Manifest.Strings(container, "command"));
         Assert.Equal(["ConnectionStrings__Sisom"], Manifest.EnvNames(container));
     }
 }
