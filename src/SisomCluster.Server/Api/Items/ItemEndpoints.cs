@@ -33,8 +33,17 @@ internal static class ItemEndpoints
             .WithSummary("Build the run's HNSW index over its stored embeddings (idempotent; waits for the build).");
     }
 
+    /// <summary>
+    /// The item id of a catch-all route value: Kestrel decodes every escape of the path except <c>%2F</c>, so an id sent
+    /// with its slashes escaped (<c>a%2Fb</c>) arrives with them still escaped. (An id holding the literal text "%2F" is
+    /// therefore not addressable; no pool kind makes such ids.)
+    /// </summary>
+    internal static string ItemIdFromRoute(string routeValue) =>
+        routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
     private static async Task<IResult> DetailAsync(Guid runId, string itemId, SisomDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
+        itemId = ItemIdFromRoute(itemId);
         Run? run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
         if (run is null)
         {
@@ -71,6 +80,7 @@ internal static class ItemEndpoints
 
     private static async Task<IResult> ThumbnailAsync(string pool, string itemId, [FromQuery] string? size, SisomDbContext db, CancellationToken cancellationToken)
     {
+        itemId = ItemIdFromRoute(itemId);
         if (!ApiQuery.TryInt(size, "size", 16, ThumbnailReader.MaxSize, ThumbnailReader.DefaultSize, out int edge, out IResult? problem))
         {
             return problem!;
@@ -97,6 +107,7 @@ internal static class ItemEndpoints
 
     private static async Task<IResult> SimilarAsync(Guid runId, string itemId, [FromQuery] string? k, SisomDbContext db, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
+        itemId = ItemIdFromRoute(itemId);
         if (!ApiQuery.TryInt(k, "k", 1, MaxNeighbours, 10, out int count, out IResult? problem))
         {
             return problem!;
