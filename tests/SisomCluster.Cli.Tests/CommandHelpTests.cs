@@ -28,7 +28,7 @@ public sealed class CommandHelpTests
     public void The_tree_holds_every_documented_command()
     {
         var paths = AllPaths().ToHashSet(StringComparer.Ordinal);
-        foreach (string expected in new[] { "up", "down", "migrate", "pool add", "labels import", "run start", "run status", "run watch", "select", "thresholds", "drift", "offline score", "bench" })
+        foreach (string expected in new[] { "up", "down", "migrate", "pool add", "labels import", "run start", "run status", "run watch", "select", "thresholds", "drift", "offline score", "demo" })
         {
             Assert.Contains(expected, paths);
         }
