@@ -13,7 +13,7 @@ internal static class BenchServiceCommands
 {
     public static Command CreateCopy()
     {
-        Option<string?> connection = DatabaseOption.Create();
+        Option<string?> connection = ConnectionOption.Create();
         var rows = new Option<int>("--rows") { Description = "item_scores rows per measurement.", DefaultValueFactory = _ => 100_000 };
         var dimensions = new Option<string>("--dimensions") { Description = "Comma-separated embedding dimensions (0 = no embedding column).", DefaultValueFactory = _ => "0,512" };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
@@ -30,7 +30,7 @@ internal static class BenchServiceCommands
         {
             TextWriter output = parse.InvocationConfiguration.Output;
             IReadOnlyList<CopyBenchmarkResult> results = await CopyBenchmark.RunAsync(
-                DatabaseOption.Resolve(parse, connection),
+                ConnectionOption.Resolve(parse, connection),
                 Positive(parse.GetValue(rows), "--rows"),
                 BenchCommand.ParseList(parse.GetRequiredValue(dimensions), "--dimensions", allowZero: true),
                 line => output.WriteLine($"  running {line}"),
@@ -50,7 +50,7 @@ internal static class BenchServiceCommands
 
     public static Command CreateSuite()
     {
-        Option<string?> connection = DatabaseOption.Create();
+        Option<string?> connection = ConnectionOption.Create();
         var rabbit = new Option<string?>("--rabbitmq") { Description = "RabbitMQ URI; default: ConnectionStrings__RabbitMq. Without it the cluster figures are skipped.", HelpName = "URI" };
         var server = new Option<string?>("--server") { Description = "sisom-server.dll; default: the one built beside this CLI.", HelpName = "PATH" };
         var cache = ModelOptions.Cache();
@@ -69,7 +69,7 @@ internal static class BenchServiceCommands
         {
             TextWriter output = parse.InvocationConfiguration.Output;
             bool services = !parse.GetValue(local);
-            string? database = !services ? null : parse.GetValue(connection) is { Length: > 0 } c ? c : Environment.GetEnvironmentVariable(DatabaseOption.Variable) is { Length: > 0 } e ? e : null;
+            string? database = !services ? null : ConnectionOption.Find(parse, connection);
             string? broker = !services ? null : parse.GetValue(rabbit) is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } re ? re : null;
             string directory = Directory.CreateTempSubdirectory("sisom-bench-suite-").FullName;
             try
@@ -118,7 +118,7 @@ internal static class BenchServiceCommands
 
     public static Command CreateCluster(bool rescore)
     {
-        Option<string?> connection = DatabaseOption.Create();
+        Option<string?> connection = ConnectionOption.Create();
         var rabbit = new Option<string?>("--rabbitmq") { Description = "RabbitMQ URI; default: the ConnectionStrings__RabbitMq environment variable.", HelpName = "URI" };
         var server = new Option<string?>("--server") { Description = "sisom-server.dll; default: the one built beside this CLI.", HelpName = "PATH" };
         var cache = ModelOptions.Cache();
@@ -158,7 +158,7 @@ internal static class BenchServiceCommands
             string directory = given is null ? Directory.CreateTempSubdirectory("sisom-bench-").FullName : Directory.CreateDirectory(given).FullName;
             var settings = new ClusterBenchmarkSettings
             {
-                Connection = DatabaseOption.Resolve(parse, connection),
+                Connection = ConnectionOption.Resolve(parse, connection),
                 RabbitMq = parse.GetValue(rabbit) is { Length: > 0 } uri ? uri
                     : Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") is { Length: > 0 } fromEnvironment ? fromEnvironment
                     : throw new UsageException("no RabbitMQ: pass --rabbitmq or set ConnectionStrings__RabbitMq (export $(deploy/local/services.sh env))."),

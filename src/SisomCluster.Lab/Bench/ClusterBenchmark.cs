@@ -88,8 +88,7 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
         await using BenchDatabase database = await BenchDatabase.CreateAsync(settings.Connection, cancellationToken).ConfigureAwait(false);
         string pool = "bench-" + Guid.NewGuid().ToString("N")[..8];
         var register = Stopwatch.StartNew();
-        Invoke("pool", "add", pool, source, "--connection", database.ConnectionString);
-        Invoke("labels", "import", labelsCsv, "--pool", pool, "--connection", database.ConnectionString);
+        await BenchPool.RegisterAsync(database, pool, source, labelsCsv, cancellationToken).ConfigureAwait(false);
         progress(string.Create(CultureInfo.InvariantCulture, $"  pool registered and labels imported in {register.Elapsed.TotalSeconds:F1} s"));
 
         int cores = Environment.ProcessorCount;
