@@ -12,17 +12,18 @@ public static class CliApplication
     public static RootCommand CreateRootCommand() =>
         new("sisom: SISOM scoring for active learning and out-of-distribution detection (SisomCluster)." + Environment.NewLine
             + Environment.NewLine
+            + "The evaluations (eval) and benchmarks (bench) are in sisom-lab, the research harness: from a checkout," + Environment.NewLine
+            + "./sisom eval ... and ./sisom bench ... run it." + Environment.NewLine
+            + Environment.NewLine
             + "Example:" + Environment.NewLine
             + "  sisom offline score --help")
         {
             OfflineCommand.Create(),
-            Bench.BenchCommand.Create(),
             Model.ModelCommand.Create(),
             Cluster.PoolCommand.Create(),
             Cluster.LabelsCommand.Create(),
             Cluster.RunCommand.Create(),
             Cluster.DemoCommand.Create(),
-            Eval.EvalCommand.Create(),
             Cluster.ApiKeyCommand.Create(),
             Cluster.SelectCommand.Create(),
             Cluster.ThresholdsCommand.Create(),
@@ -33,12 +34,16 @@ public static class CliApplication
             Cluster.ServicesCommand.CreateDown(),
         };
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(CreateRootCommand(), args, stdout, stderr);
+
+    /// <summary>Runs <paramref name="root"/> with <c>sisom</c>'s exit codes and error reporting (also <c>sisom-lab</c>'s tree).</summary>
+    internal static int Run(RootCommand root, string[] args, TextWriter stdout, TextWriter stderr)
     {
+        ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        ParseResult parseResult = CreateRootCommand().Parse(args);
+        ParseResult parseResult = root.Parse(args);
 
         // System.CommandLine reports parse errors with exit code 1; here 1 means "bug", so report them
         // ourselves as usage errors (2), one line each. --help and --version clear parse errors and run normally.

@@ -19,6 +19,24 @@ public sealed class EvaluationTests
     }
 
     [Fact]
+    public void Metrics_match_hand_computed_values_with_a_tie()
+    {
+        OodMetrics m = OodMetrics.Compute([0.1, 0.4, 0.35, 0.8, 0.9, 0.4, 0.7], [false, false, false, false, true, true, true]);
+
+        // Pairs won by OOD: 0.9 → 4, 0.7 → 3, 0.4 → 2 + ½ (tie) = 9.5 of 12.
+        Tolerance.Close(9.5 / 12, m.Auroc, "auroc");
+
+        // t = 0.4 still flags 3/3 OOD; ID with score ≥ 0.4: 0.4 and 0.8.
+        Assert.Equal(0.5, m.Fpr95);
+
+        // OOD positive, descending: 1/3·1 + 1/3·2/3 + 1/3·3/5 = 34/45.
+        Tolerance.Close(34.0 / 45, m.AuprOut, "aupr-out");
+
+        // ID positive, ascending: ¼·1 + ¼·1 + ¼·3/4 + ¼·4/6.
+        Tolerance.Close(0.25 + 0.25 + 0.1875 + (0.25 * 4 / 6), m.AuprIn, "aupr-in");
+    }
+
+    [Fact]
     public void Wilson_interval_matches_the_textbook_value()
     {
         WilsonInterval w = WilsonInterval.Compute(5, 10);

@@ -72,6 +72,22 @@ public sealed class DockerfileSourceTests
         Assert.Contains(dockerfile.Instructions, i => i.Keyword == "EXPOSE" && i.Arguments == "8080");
     }
 
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void The_image_neither_publishes_nor_receives_the_research_harness(string file)
+    {
+        const string lab = "src/SisomCluster.Lab/SisomCluster.Lab.csproj";
+        Assert.True(File.Exists(RepositoryPaths.Of(lab)), lab + " does not exist: update this test");
+        foreach ((int _, string[] words) in Dockerfile.Load(RepositoryPaths.Of(file)).DotnetCommands("publish"))
+        {
+            Assert.DoesNotContain(lab, ProjectClosure(words[2]));
+        }
+
+        // COPY src/ src/ would bring its sources along: the build context leaves them out.
+        string[] ignored = [.. File.ReadAllLines(RepositoryPaths.Of(".dockerignore")).Select(l => l.Trim())];
+        Assert.Contains("src/SisomCluster.Lab/", ignored);
+    }
+
     [Fact]
     public void The_migration_command_is_the_server_assembly() =>
         // compose.yaml, deploy/k8s/migrate and the chart's hook Job run /app/sisom-server migrate.

@@ -1,0 +1,33 @@
+namespace SisomCluster.Lab.Bench;
+
+/// <summary>What <see cref="ClusterBenchmark"/> runs and where.</summary>
+public sealed record ClusterBenchmarkSettings
+{
+    /// <summary>PostgreSQL; each cluster figure migrates a schema of its own and drops it.</summary>
+    public required string Connection { get; init; }
+
+    public required string RabbitMq { get; init; }
+
+    public required string ServerPath { get; init; }
+
+    public required string ModelCache { get; init; }
+
+    /// <summary>Where pools, baseline files and server logs go.</summary>
+    public required string WorkDirectory { get; init; }
+
+    public IReadOnlyList<int> Workers { get; init; } = [1, 2];
+
+    public int Images { get; init; } = 2000;
+
+    public int Labeled { get; init; } = 300;
+
+    public int Tars { get; init; } = 8;
+
+    public int Embeddings { get; init; } = 1_000_000;
+
+    public int References { get; init; } = 10_000;
+
+    public int Dimension { get; init; } = 512;
+
+    public TimeSpan RunTimeout { get; init; } = TimeSpan.FromMinutes(60);
+}

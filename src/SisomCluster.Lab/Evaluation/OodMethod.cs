@@ -1,0 +1,18 @@
+namespace SisomCluster.Lab.Evaluation;
+
+/// <summary>The OOD scores compared by <see cref="OodBenchmark"/> (SISOM.md §7), each oriented higher = more OOD.</summary>
+public enum OodMethod
+{
+    Sisom,
+    Sisome,
+    Msp,
+    MaxLogit,
+    Energy,
+    Knn,
+
+    /// <summary>SISOM on z = concat(s_pen, s_1, …): the augmented model's layer states joined to the penultimate ones (SISOM.md §3.2).</summary>
+    SisomMultiLayer,
+
+    /// <summary>SISOMe on the multi-layer z.</summary>
+    SisomeMultiLayer,
+}

@@ -1,0 +1,3 @@
+using SisomCluster.Lab;
+
+return LabApplication.Run(args, Console.Out, Console.Error);
