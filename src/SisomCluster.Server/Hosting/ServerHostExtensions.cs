@@ -26,7 +26,7 @@ public static class ServerHostExtensions
             ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (ConnectionStrings__RabbitMq).");
         builder.Services.AddHealthChecks();
         builder.Services.AddSisomData(database);
-        builder.AddSisomTelemetry(roles);
+        builder.AddSisomTelemetry(roles.ToString());
         if (roles.HasFlag(ServerRoles.Api))
         {
             builder.AddApiRole();
