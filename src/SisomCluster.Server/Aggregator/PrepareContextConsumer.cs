@@ -9,8 +9,8 @@ using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Models;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Inference.Sources;
-using SisomCluster.Server.Scoring;
 using SisomCluster.Server.Models;
+using SisomCluster.Server.Scoring;
 
 namespace SisomCluster.Server.Aggregator;
 

@@ -8,8 +8,8 @@ using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Pools;
-using SisomCluster.Server.Scoring;
 using SisomCluster.Server.Models;
+using SisomCluster.Server.Scoring;
 using SisomCluster.Server.Telemetry;
 
 namespace SisomCluster.Server.Worker;
