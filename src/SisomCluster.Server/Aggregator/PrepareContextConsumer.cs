@@ -9,8 +9,8 @@ using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Models;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Inference.Sources;
+using SisomCluster.Server.Models;
 using SisomCluster.Server.Scoring;
-using SisomCluster.Server.Worker;
 
 namespace SisomCluster.Server.Aggregator;
 
@@ -23,7 +23,7 @@ namespace SisomCluster.Server.Aggregator;
 /// The labeled items are embedded here, in the aggregator, rather than by a worker shard: they are
 /// 10²–10⁵ items, small beside the pool. At larger label counts this becomes shard 0 for the workers.
 /// </remarks>
-public sealed partial class PrepareContextConsumer(SisomDbContext db, WorkerRuntime runtime, TimeProvider time, ILogger<PrepareContextConsumer> logger) : IConsumer<PrepareContext>
+public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache models, TimeProvider time, ILogger<PrepareContextConsumer> logger) : IConsumer<PrepareContext>
 {
     public async Task Consume(ConsumeContext<PrepareContext> context)
     {
@@ -38,7 +38,7 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, WorkerRunt
         Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, token).ConfigureAwait(false);
         Dictionary<string, int> labels = await db.Labels.AsNoTracking().Where(l => l.PoolId == pool.Id).ToDictionaryAsync(l => l.ItemId, l => l.Label, StringComparer.Ordinal, token).ConfigureAwait(false);
         IPoolSource source = PoolSources.Open(Enum.Parse<PoolSourceKind>(pool.SourceKind, ignoreCase: true), pool.SourceUri);
-        FeatureExtractor? model = source.Kind == PoolSourceKind.Embeddings ? null : runtime.Model(run.ModelName);
+        FeatureExtractor? model = source.Kind == PoolSourceKind.Embeddings ? null : models.Model(run.ModelName);
         string modelVersion = model?.Model.Version ?? "embeddings:" + pool.SourceUri;
         string referenceVersion = ReferenceVersion.Of(labels.Select(l => (l.Key, l.Value)));
 

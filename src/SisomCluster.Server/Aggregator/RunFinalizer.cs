@@ -14,7 +14,6 @@ using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
 using SisomCluster.Server.Scoring;
 using SisomCluster.Server.Telemetry;
-using SisomCluster.Server.Worker;
 
 namespace SisomCluster.Server.Aggregator;
 
@@ -81,7 +80,7 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
     private async Task<IReadOnlyList<SelectedItem>> SelectAsync(Run run, Guid contextId, CancellationToken token)
     {
         AggregatorOptions o = options.Value;
-        WorkerContext? context = o.DiversityFactor > 0 || o.BalancedQuotas
+        LoadedContext? context = o.DiversityFactor > 0 || o.BalancedQuotas
             ? await new ContextStore(db).LoadAsync(contextId, token).ConfigureAwait(false)
             : null;
         bool diverse = o.DiversityFactor > 0 && run.StoreEmbeddings && context!.Scoring.Layers.Count == 0;

@@ -2,17 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace SisomCluster.Server.Coordinator;
 
-/// <summary>Coordinator settings (<c>Coordinator__ShardSize</c>, …).</summary>
+/// <summary>
+/// Coordinator settings (<c>Coordinator__LeaseCheckSeconds</c>). <c>Coordinator__ShardSize</c> and
+/// <c>Coordinator__MaxAttempts</c> are written into each run when it is created: <see cref="Runs.RunOptions"/>.
+/// </summary>
 public sealed class CoordinatorOptions
 {
     public const string SectionName = "Coordinator";
-
-    /// <summary>Items per shard for directory, manifest and embedding pools (a tar file is always one shard).</summary>
-    [Range(1, 10_000_000)]
-    public int ShardSize { get; set; } = 4096;
-
-    [Range(1, 100)]
-    public int MaxAttempts { get; set; } = 3;
 
     /// <summary>How often expired leases are looked for.</summary>
     [Range(1, 3600)]

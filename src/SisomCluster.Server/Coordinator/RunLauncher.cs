@@ -1,6 +1,5 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using SisomCluster.Contracts;
 using SisomCluster.Data;
 using SisomCluster.Data.Runs;
@@ -9,20 +8,13 @@ using SisomCluster.Inference.Pools;
 namespace SisomCluster.Server.Coordinator;
 
 /// <summary>
-/// Starts runs (ARCHITECTURE.md §3). <see cref="CreateAsync"/> only writes a pending run — what the CLI and
-/// the API do, without a bus. The coordinator's <see cref="LaunchNextAsync"/> claims a pending run that has
-/// no shards yet (row lock, SKIP LOCKED, so several coordinators never launch one run twice), lists the
-/// pool source once, writes one <c>shards</c> row per shard and asks the aggregator for the scoring
-/// context; the shards are published when it is ready.
+/// Launches runs (ARCHITECTURE.md §3): runs are requested by writing a pending row (<see cref="Runs.RunCreator"/>,
+/// the API); <see cref="LaunchNextAsync"/> claims a pending run that has no shards yet (row lock, SKIP LOCKED, so
+/// several coordinators never launch one run twice), lists the pool source once, writes one <c>shards</c> row per
+/// shard and asks the aggregator for the scoring context; the shards are published when it is ready.
 /// </summary>
-public sealed class RunLauncher(SisomDbContext db, IOptions<CoordinatorOptions> options, TimeProvider time)
+public sealed class RunLauncher(SisomDbContext db)
 {
-    public Task<Guid> CreateAsync(RunRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), cancellationToken);
-    }
-
     /// <summary>Launches one pending run, if any; returns its id.</summary>
     public async Task<Guid?> LaunchNextAsync(IPublishEndpoint bus, CancellationToken cancellationToken)
     {

@@ -4,12 +4,17 @@ using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Api;
 using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Dashboard;
+using SisomCluster.Server.Models;
+using SisomCluster.Server.Runs;
 using SisomCluster.Server.Telemetry;
 using SisomCluster.Server.Worker;
 
 namespace SisomCluster.Server.Hosting;
 
-/// <summary>Registers the roles a process plays, the database and the bus (one bus, consumers by role).</summary>
+/// <summary>
+/// Registers the database, telemetry, the bus and only the roles this process plays (one bus, consumers by role):
+/// each role's services and consumers come from its own <c>Add…Role</c> method.
+/// </summary>
 public static class ServerHostExtensions
 {
     public static IHostApplicationBuilder AddSisomServer(this IHostApplicationBuilder builder, ServerRoles roles)
@@ -19,32 +24,16 @@ public static class ServerHostExtensions
             ?? throw new InvalidOperationException("ConnectionStrings:Sisom is not set (ConnectionStrings__Sisom; export $(deploy/local/services.sh env)).");
         string rabbit = builder.Configuration.GetConnectionString("RabbitMq")
             ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (ConnectionStrings__RabbitMq).");
-        builder.Services.AddSingleton(new ServerRoleSet(roles));
         builder.Services.AddHealthChecks();
         builder.Services.AddSisomData(database);
-        builder.AddSisomTelemetry(roles);
-        builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<CoordinatorOptions>().BindConfiguration(CoordinatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<AggregatorOptions>().BindConfiguration(AggregatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<WorkerRuntime>();
-        builder.Services.AddScoped<RunLauncher>();
-        builder.Services.AddScoped<RunFinalizer>();
-        builder.Services.AddScoped<ShardPublisher>();
-        if (roles.HasFlag(ServerRoles.Coordinator))
-        {
-            builder.Services.AddHostedService<LeaseMonitor>();
-            builder.Services.AddHostedService<PendingRunLauncher>();
-        }
-
-        if (roles.HasFlag(ServerRoles.Aggregator))
-        {
-            builder.Services.AddHostedService<RunSweeper>();
-        }
-
+        builder.AddSisomTelemetry(roles.ToString());
         if (roles.HasFlag(ServerRoles.Api))
         {
             builder.AddApiRole();
-            builder.Services.AddSingleton<ThumbnailCache>();
+            builder.AddDashboard();
+
+            // POST /api/v1/runs writes a pending run; the coordinator, wherever it runs, launches it.
+            builder.AddRunCreation();
         }
 
         string prefix = builder.Configuration["Server:QueuePrefix"] ?? "sisom";
@@ -54,20 +43,21 @@ public static class ServerHostExtensions
             // No calls home: the cluster runs where nothing outside may be reached.
             bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, includeNamespace: false));
+
+            // Each role registers its services and its consumers; a process gets only the roles it plays.
             if (roles.HasFlag(ServerRoles.Coordinator))
             {
-                bus.AddConsumer<ContextReadyConsumer>();
+                builder.AddCoordinatorRole(bus);
             }
 
             if (roles.HasFlag(ServerRoles.Worker))
             {
-                bus.AddConsumer<ScoreShardConsumer, ScoreShardConsumerDefinition>();
+                builder.AddWorkerRole(bus);
             }
 
             if (roles.HasFlag(ServerRoles.Aggregator))
             {
-                bus.AddConsumer<PrepareContextConsumer>();
-                bus.AddConsumer<RunProgressConsumer>();
+                builder.AddAggregatorRole(bus);
             }
 
             bus.UsingRabbitMq((context, cfg) =>

@@ -6,7 +6,6 @@ using SisomCluster.Core.Reference;
 using SisomCluster.Core.Scoring;
 using SisomCluster.Core.States;
 using SisomCluster.Data;
-using SisomCluster.Server.Worker;
 using StoredContext = SisomCluster.Data.Scoring.ScoringContext;
 using StoredReference = SisomCluster.Data.Scoring.ReferenceItem;
 
@@ -71,7 +70,7 @@ public sealed class ContextStore(SisomDbContext db)
         return stored.Id;
     }
 
-    public async Task<WorkerContext> LoadAsync(Guid contextId, CancellationToken cancellationToken)
+    public async Task<LoadedContext> LoadAsync(Guid contextId, CancellationToken cancellationToken)
     {
         StoredContext stored = await db.ScoringContexts.AsNoTracking().SingleOrDefaultAsync(c => c.Id == contextId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Scoring context {contextId} does not exist.");
@@ -95,7 +94,7 @@ public sealed class ContextStore(SisomDbContext db)
         var statistics = new IdStatistics(stored.RAvg, stored.SdR, stored.MuE, stored.SdE, references.Count, references.Count);
         StateLayer[] layers = (JsonSerializer.Deserialize<StoredLayer[]>(stored.Layers, LayersJson) ?? []).Select(l => new StateLayer(l.Name, l.Alpha, l.Width)).ToArray();
         ScoringContext context = ScoringContext.FromParts(head, stored.Alpha, reference, statistics, stored.SisomeWeight, stored.Quantile, stored.ThresholdSisom, stored.ThresholdSisome, stored.NeighbourRank, layers: layers);
-        return new WorkerContext(contextId, context, references.Select(r => r.ItemId).ToArray());
+        return new LoadedContext(contextId, context, references.Select(r => r.ItemId).ToArray());
     }
 
     /// <summary>One entry of the <c>layers</c> JSON column: a layer whose states follow s_pen in z, with its α and width.</summary>

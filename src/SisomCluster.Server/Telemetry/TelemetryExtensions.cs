@@ -4,7 +4,6 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using SisomCluster.Server.Hosting;
 
 namespace SisomCluster.Server.Telemetry;
 
@@ -19,7 +18,8 @@ public static class TelemetryExtensions
 
     public const string MetricsPath = "/metrics";
 
-    public static IHostApplicationBuilder AddSisomTelemetry(this IHostApplicationBuilder builder, ServerRoles roles)
+    /// <param name="roles">The process's roles, as the <c>sisom.roles</c> resource attribute shows them.</param>
+    public static IHostApplicationBuilder AddSisomTelemetry(this IHostApplicationBuilder builder, string roles)
     {
         ArgumentNullException.ThrowIfNull(builder);
         bool otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]);
@@ -28,7 +28,7 @@ public static class TelemetryExtensions
         IOpenTelemetryBuilder telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource
                 .AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "sisom-server", serviceInstanceId: Environment.MachineName)
-                .AddAttributes([new KeyValuePair<string, object>("sisom.roles", roles.ToString())]))
+                .AddAttributes([new KeyValuePair<string, object>("sisom.roles", roles)]))
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(SisomTelemetry.MeterName, SisomTelemetry.MassTransitName).AddNpgsqlInstrumentation().AddPrometheusExporter();

@@ -8,6 +8,7 @@ using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Pools;
+using SisomCluster.Server.Models;
 using SisomCluster.Server.Scoring;
 using SisomCluster.Server.Telemetry;
 
@@ -24,6 +25,7 @@ public sealed partial class ScoreShardConsumer(
     ShardLeases leases,
     ShardResultWriter writer,
     WorkerRuntime runtime,
+    ModelCache models,
     IOptions<WorkerOptions> options,
     TimeProvider time,
     SisomMetrics metrics,
@@ -58,10 +60,10 @@ public sealed partial class ScoreShardConsumer(
         {
             Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == message.RunId, work.Token).ConfigureAwait(false);
             Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, work.Token).ConfigureAwait(false);
-            WorkerContext scoring = await runtime.ContextAsync(run.ContextId ?? throw new InvalidOperationException($"Run {run.Id} has no scoring context."), id => new ContextStore(db).LoadAsync(id, CancellationToken.None)).ConfigureAwait(false);
+            LoadedContext scoring = await runtime.ContextAsync(run.ContextId ?? throw new InvalidOperationException($"Run {run.Id} has no scoring context."), id => new ContextStore(db).LoadAsync(id, CancellationToken.None)).ConfigureAwait(false);
             ShardDescriptor descriptor = ShardDescriptor.FromJson(lease.Descriptor);
             IPoolSource source = PoolSources.Open(Enum.Parse<PoolSourceKind>(pool.SourceKind, ignoreCase: true), pool.SourceUri);
-            FeatureExtractor? model = descriptor.Kind == PoolSourceKind.Embeddings ? null : runtime.Model(run.ModelName);
+            FeatureExtractor? model = descriptor.Kind == PoolSourceKind.Embeddings ? null : models.Model(run.ModelName);
             var scorer = new ShardScorer(model, new PipelineOptions { BatchSize = options.Value.BatchSize, DecodeThreads = options.Value.DecodeThreads });
             ShardScores scores = await scorer.ScoreAsync(source.Read(descriptor), scoring, run.StoreEmbeddings, work.Token).ConfigureAwait(false);
 

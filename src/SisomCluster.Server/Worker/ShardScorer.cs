@@ -6,6 +6,7 @@ using SisomCluster.Core.States;
 using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Inference.Sources;
+using SisomCluster.Server.Scoring;
 
 namespace SisomCluster.Server.Worker;
 
@@ -26,7 +27,7 @@ public sealed class ShardScorer
         _pipeline = pipeline ?? new PipelineOptions();
     }
 
-    public async Task<ShardScores> ScoreAsync(IEnumerable<PoolItem> items, WorkerContext context, bool keepEmbeddings, CancellationToken cancellationToken)
+    public async Task<ShardScores> ScoreAsync(IEnumerable<PoolItem> items, LoadedContext context, bool keepEmbeddings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(context);
@@ -135,7 +136,7 @@ public sealed class ShardScorer
         return new ShardScores(scored, failed) { Stages = stages };
     }
 
-    private static void Collect(SisomScoreBatch batch, FeatureMatrix features, ReadOnlySpan<string> ids, WorkerContext context, bool keepEmbeddings, List<ScoredItem> output)
+    private static void Collect(SisomScoreBatch batch, FeatureMatrix features, ReadOnlySpan<string> ids, LoadedContext context, bool keepEmbeddings, List<ScoredItem> output)
     {
         for (int i = 0; i < batch.Count; i++)
         {

@@ -1,9 +1,11 @@
 using System.ComponentModel.DataAnnotations;
-using SisomCluster.Inference.Extraction;
 
 namespace SisomCluster.Server.Worker;
 
-/// <summary>Worker settings (<c>Worker__BatchSize</c> and so on from the environment or Helm values).</summary>
+/// <summary>
+/// Worker settings (<c>Worker__BatchSize</c> and so on from the environment or Helm values). The model settings in the
+/// same section (<c>Worker__Provider</c>, <c>Worker__IntraOpThreads</c>, <c>Worker__ModelCache</c>) are <see cref="Models.ModelOptions"/>.
+/// </summary>
 public sealed class WorkerOptions
 {
     public const string SectionName = "Worker";
@@ -22,17 +24,9 @@ public sealed class WorkerOptions
     [Range(0, 256)]
     public int DecodeThreads { get; set; }
 
-    [Range(0, 256)]
-    public int IntraOpThreads { get; set; }
-
-    public ExecutionProvider Provider { get; set; } = ExecutionProvider.Auto;
-
     /// <summary>How long a lease lasts without a heartbeat; heartbeats come every third of it.</summary>
     [Range(2, 86_400)]
     public int LeaseSeconds { get; set; } = 60;
-
-    /// <summary>Where models are prepared (the default ResNet-18's dynamic-batch copy).</summary>
-    public string ModelCache { get; set; } = Path.Combine(Path.GetTempPath(), "sisom-models");
 
     /// <summary>This worker's name in leases; default: host name and process id.</summary>
     public string? WorkerId { get; set; }

@@ -2,6 +2,8 @@ using System.Reflection;
 using MassTransit;
 using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Coordinator;
+using SisomCluster.Server.Models;
+using SisomCluster.Server.Runs;
 using SisomCluster.Server.Worker;
 
 namespace SisomCluster.Deploy.Tests.Infrastructure;
@@ -24,8 +26,10 @@ public static class ServerSettings
     public static IReadOnlyList<string> Options { get; } =
     [
         QueuePrefix,
+        .. OptionsOf(typeof(RunOptions), RunOptions.SectionName),
         .. OptionsOf(typeof(CoordinatorOptions), CoordinatorOptions.SectionName),
         .. OptionsOf(typeof(WorkerOptions), WorkerOptions.SectionName),
+        .. OptionsOf(typeof(ModelOptions), ModelOptions.SectionName),
         .. OptionsOf(typeof(AggregatorOptions), AggregatorOptions.SectionName),
     ];
 

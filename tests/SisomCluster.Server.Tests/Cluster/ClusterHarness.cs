@@ -8,7 +8,7 @@ using SisomCluster.Data.Runs;
 using SisomCluster.Data.Tests.Infrastructure;
 using SisomCluster.Inference.Datasets;
 using SisomCluster.Inference.Pools;
-using SisomCluster.Server.Coordinator;
+using SisomCluster.Server.Runs;
 
 namespace SisomCluster.Server.Tests.Cluster;
 
@@ -134,7 +134,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     public async Task<Guid> StartRunAsync(int budget)
     {
         await using SisomDbContext db = Database.CreateDbContext();
-        return await new RunLauncher(db, Options.Create(new CoordinatorOptions()), TimeProvider.System).CreateAsync(new RunRequest(PoolName, "resnet18", budget), CancellationToken.None);
+        return await new RunCreator(db, Options.Create(new RunOptions()), TimeProvider.System).CreateAsync(new RunRequest(PoolName, "resnet18", budget), CancellationToken.None);
     }
 
     public async Task<RunState> WaitForRunAsync(Guid runId, TimeSpan timeout, Func<RunProgress, Task>? onProgress = null)

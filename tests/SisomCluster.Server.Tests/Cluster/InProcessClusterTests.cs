@@ -9,8 +9,8 @@ using SisomCluster.Data.Pools;
 using SisomCluster.Data.Runs;
 using SisomCluster.Data.Tests.Infrastructure;
 using SisomCluster.Inference.Npy;
-using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Hosting;
+using SisomCluster.Server.Runs;
 using Xunit;
 
 namespace SisomCluster.Server.Tests.Cluster;
@@ -72,7 +72,7 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         Guid runId;
         using (IServiceScope scope = app.Services.CreateScope())
         {
-            runId = await scope.ServiceProvider.GetRequiredService<RunLauncher>().CreateAsync(new RunRequest("embeddings", "resnet18", Budget: 25), CancellationToken.None);
+            runId = await scope.ServiceProvider.GetRequiredService<RunCreator>().CreateAsync(new RunRequest("embeddings", "resnet18", Budget: 25), CancellationToken.None);
         }
 
         RunState state = RunState.Pending;
@@ -163,7 +163,7 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         Guid runId;
         using (IServiceScope scope = app.Services.CreateScope())
         {
-            runId = await scope.ServiceProvider.GetRequiredService<RunLauncher>().CreateAsync(new RunRequest("duplicates", "resnet18", Budget: 30, StoreEmbeddings: true), CancellationToken.None);
+            runId = await scope.ServiceProvider.GetRequiredService<RunCreator>().CreateAsync(new RunRequest("duplicates", "resnet18", Budget: 30, StoreEmbeddings: true), CancellationToken.None);
         }
 
         RunState state = RunState.Pending;

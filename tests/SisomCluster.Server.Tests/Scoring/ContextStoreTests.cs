@@ -4,7 +4,6 @@ using SisomCluster.Core.States;
 using SisomCluster.Data.Tests.Infrastructure;
 using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Scoring;
-using SisomCluster.Server.Worker;
 using Xunit;
 
 namespace SisomCluster.Server.Tests.Scoring;
@@ -32,7 +31,7 @@ public sealed class ContextStoreTests(DatabaseFixture database) : IClassFixture<
             contextId = await new ContextStore(db).SaveAsync(built, poolId, "model-v1", ids, CancellationToken.None);
         }
 
-        WorkerContext loaded;
+        LoadedContext loaded;
         await using (var db = database.CreateDbContext())
         {
             loaded = await new ContextStore(db).LoadAsync(contextId, CancellationToken.None);
@@ -72,7 +71,7 @@ public sealed class ContextStoreTests(DatabaseFixture database) : IClassFixture<
             contextId = await new ContextStore(db).SaveAsync(built, poolId, "model-ml", ids, CancellationToken.None);
         }
 
-        WorkerContext loaded;
+        LoadedContext loaded;
         await using (var db = database.CreateDbContext())
         {
             loaded = await new ContextStore(db).LoadAsync(contextId, CancellationToken.None);

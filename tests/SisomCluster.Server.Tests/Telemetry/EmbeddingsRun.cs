@@ -10,8 +10,8 @@ using SisomCluster.Data.Pools;
 using SisomCluster.Data.Runs;
 using SisomCluster.Data.Tests.Infrastructure;
 using SisomCluster.Inference.Npy;
-using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Hosting;
+using SisomCluster.Server.Runs;
 
 namespace SisomCluster.Server.Tests.Telemetry;
 
@@ -81,7 +81,7 @@ public sealed class EmbeddingsRun : IAsyncDisposable
         Guid runId;
         using (IServiceScope scope = app.Services.CreateScope())
         {
-            runId = await scope.ServiceProvider.GetRequiredService<RunLauncher>().CreateAsync(new RunRequest(poolName, "resnet18", Budget: 10), CancellationToken.None);
+            runId = await scope.ServiceProvider.GetRequiredService<RunCreator>().CreateAsync(new RunRequest(poolName, "resnet18", Budget: 10), CancellationToken.None);
         }
 
         var run = new EmbeddingsRun(app, directory, runId, address);

@@ -7,6 +7,7 @@ using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Models;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Inference.Sources;
+using SisomCluster.Server.Scoring;
 using SisomCluster.Server.Worker;
 using Xunit;
 
@@ -32,7 +33,7 @@ public sealed class MultiLayerShardScorerTests : IDisposable
         int[] labels = Enumerable.Range(0, 50).Select(i => (int)data.Labels[i]).ToArray();
         LinearHead head = ModelPackage.ReadFinalLinearLayer(augmented.ModelPath);
         ScoringContext scoring = ScoringContext.Build(head, referenceFeatures, labels, new ScoringContextOptions { Alpha = 100 }, referenceStates);
-        var context = new WorkerContext(Guid.NewGuid(), scoring, Enumerable.Range(0, 50).Select(i => $"ref-{i:D2}").ToArray());
+        var context = new LoadedContext(Guid.NewGuid(), scoring, Enumerable.Range(0, 50).Select(i => $"ref-{i:D2}").ToArray());
 
         int[] query = Enumerable.Range(50, 30).ToArray();
         var items = query.Select(i => new PoolItem { Id = $"q-{i}", Bytes = data.EncodePng(i) }).ToList();

@@ -6,6 +6,7 @@ using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Models;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Inference.Sources;
+using SisomCluster.Server.Scoring;
 using SisomCluster.Server.Worker;
 using Xunit;
 
@@ -35,7 +36,7 @@ public sealed class ShardScorerTests : IDisposable
         FeatureMatrix referenceFeatures = await EmbedAsync(data, labeled);
         int[] labels = labeled.Select(i => (int)data.Labels[i]).ToArray();
         var head = LogisticRegressionFitter.Fit(referenceFeatures, labels, 6).Head;
-        var context = new WorkerContext(Guid.NewGuid(), ScoringContext.Build(head, referenceFeatures, labels), labeled.Select(i => $"ref-{i}").ToArray());
+        var context = new LoadedContext(Guid.NewGuid(), ScoringContext.Build(head, referenceFeatures, labels), labeled.Select(i => $"ref-{i}").ToArray());
 
         int[] query = Enumerable.Range(60, 24).ToArray();
         var items = query.Select(i => new PoolItem { Id = $"q-{i}", Bytes = data.EncodePng(i) }).ToList();

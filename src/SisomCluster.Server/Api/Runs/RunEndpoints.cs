@@ -6,7 +6,7 @@ using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Runs;
 using SisomCluster.Server.Api.Paging;
-using SisomCluster.Server.Coordinator;
+using SisomCluster.Server.Runs;
 
 namespace SisomCluster.Server.Api.Runs;
 
@@ -87,7 +87,7 @@ internal static class RunEndpoints
         return TypedResults.Ok(page.ToPage(items, r => $"{r.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{r.Id}"));
     }
 
-    private static async Task<IResult> StartAsync(StartRunRequest body, RunLauncher launcher, SisomDbContext db, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> StartAsync(StartRunRequest body, RunCreator creator, SisomDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         if (body is null)
         {
@@ -105,7 +105,7 @@ internal static class RunEndpoints
             return ApiProblems.BadRequest("pool", $"no pool named '{body.Pool}'.");
         }
 
-        Guid id = await launcher.CreateAsync(
+        Guid id = await creator.CreateAsync(
             new RunRequest(body.Pool!, body.Model ?? StartRunRequest.DefaultModel, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, body.StoreEmbeddings ?? false, body.ShardSize),
             cancellationToken).ConfigureAwait(false);
         RunResponse run = (await LoadAsync(db, id, cancellationToken).ConfigureAwait(false))!;
