@@ -48,13 +48,7 @@ public static class ApiRoleExtensions
 
         // Binding failures (malformed JSON, page_size=abc) throw in every environment, so the handler can say what failed.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-
-            // d_in is +∞ when the predicted class has no reference: written as "Infinity" rather than failing the response.
-            o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
-        });
+        services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -101,5 +95,14 @@ public static class ApiRoleExtensions
         ItemEndpoints.Map(api);
         ApiKeyEndpoints.Map(api);
         return app;
+    }
+
+    /// <summary>How the API writes JSON: snake_case names (the <c>item_scores</c> columns for scores), named infinities.</summary>
+    internal static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+
+        // d_in is +∞ when the predicted class has no reference: written as "Infinity" rather than failing the response.
+        options.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
     }
 }

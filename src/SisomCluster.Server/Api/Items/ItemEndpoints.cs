@@ -40,34 +40,12 @@ internal static class ItemEndpoints
             return ApiProblems.NotFound($"No run {runId}.");
         }
 
-        ItemScore? score = await db.ItemScores.AsNoTracking().Where(s => s.RunId == runId && s.ItemId == itemId)
-            .Select(s => new ItemScore
-            {
-                ItemId = s.ItemId,
-                RunId = s.RunId,
-                ContextId = s.ContextId,
-                ShardId = s.ShardId,
-                Predicted = s.Predicted,
-                NearestReference = s.NearestReference,
-                DIn = s.DIn,
-                DOut = s.DOut,
-                Ratio = s.Ratio,
-                Energy = s.Energy,
-                Sisom = s.Sisom,
-                Sisome = s.Sisome,
-                Msp = s.Msp,
-                MaxLogit = s.MaxLogit,
-                Entropy = s.Entropy,
-                Margin = s.Margin,
-                OodSisom = s.OodSisom,
-                OodSisome = s.OodSisome,
-                NoReference = s.NoReference,
-                ScoredAt = s.ScoredAt,
-            })
+        ItemScoresResponse? scores = await db.ItemScores.AsNoTracking().Where(s => s.RunId == runId && s.ItemId == itemId)
+            .Select(ItemScoreMapping.ToResponse)
             .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         ItemError? error = await db.ItemErrors.AsNoTracking().SingleOrDefaultAsync(e => e.RunId == runId && e.ItemId == itemId, cancellationToken).ConfigureAwait(false);
         Item? item = await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.PoolId == run.PoolId && i.ItemId == itemId, cancellationToken).ConfigureAwait(false);
-        if (score is null && error is null && item is null)
+        if (scores is null && error is null && item is null)
         {
             return ApiProblems.NotFound($"Run {runId} has no item '{itemId}'.");
         }
@@ -85,7 +63,7 @@ internal static class ItemEndpoints
             item?.CapturedAt,
             label,
             rank,
-            score is null ? null : ItemScoresResponse.From(score),
+            scores,
             error is null ? null : new ItemErrorResponse(error.Reason, error.Detail, error.At),
             thumbnail));
     }

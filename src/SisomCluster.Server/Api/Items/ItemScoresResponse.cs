@@ -1,8 +1,10 @@
-using SisomCluster.Data.Results;
-
 namespace SisomCluster.Server.Api.Items;
 
-/// <summary>The item's SISOM result (names as in SISOM.md). <c>d_in</c> is "Infinity" when the predicted class has no reference.</summary>
+/// <summary>
+/// The item's SISOM result (names as in SISOM.md). <c>d_in</c> is "Infinity" when the predicted class has no reference.
+/// Filled from the stored row by <see cref="ItemScoreMapping"/>; its JSON fields are the <c>item_scores</c> columns
+/// (a test holds them to it).
+/// </summary>
 internal sealed record ItemScoresResponse(
     Guid ContextId,
     int Predicted,
@@ -18,9 +20,4 @@ internal sealed record ItemScoresResponse(
     double Entropy,
     double Margin,
     ItemFlagsResponse Flags,
-    DateTimeOffset ScoredAt)
-{
-    public static ItemScoresResponse From(ItemScore s) => new(
-        s.ContextId, s.Predicted, s.NearestReference, s.DIn, s.DOut, s.Ratio, s.Energy, s.Sisom, s.Sisome, s.Msp, s.MaxLogit, s.Entropy, s.Margin,
-        new ItemFlagsResponse(s.OodSisom, s.OodSisome, s.NoReference), s.ScoredAt);
-}
+    DateTimeOffset ScoredAt);

@@ -1,0 +1,32 @@
+using System.Linq.Expressions;
+using SisomCluster.Data.Results;
+
+namespace SisomCluster.Server.Api.Items;
+
+/// <summary>
+/// The one mapping from a stored <see cref="ItemScore"/> to <see cref="ItemScoresResponse"/>. An expression, so that a
+/// query can project with it (reading the score columns only, not the embedding) and code can still call it.
+/// </summary>
+internal static class ItemScoreMapping
+{
+    public static Expression<Func<ItemScore, ItemScoresResponse>> ToResponse { get; } = s => new ItemScoresResponse(
+        s.ContextId,
+        s.Predicted,
+        s.NearestReference,
+        s.DIn,
+        s.DOut,
+        s.Ratio,
+        s.Energy,
+        s.Sisom,
+        s.Sisome,
+        s.Msp,
+        s.MaxLogit,
+        s.Entropy,
+        s.Margin,
+        new ItemFlagsResponse(s.OodSisom, s.OodSisome, s.NoReference),
+        s.ScoredAt);
+
+    private static readonly Func<ItemScore, ItemScoresResponse> Compiled = ToResponse.Compile();
+
+    public static ItemScoresResponse From(ItemScore score) => Compiled(score);
+}
