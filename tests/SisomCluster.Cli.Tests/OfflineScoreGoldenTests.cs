@@ -39,7 +39,7 @@ public sealed class OfflineScoreGoldenTests
         double[] energy = g.ExpectedDoubles("energy");
         double[] sisom = g.ExpectedDoubles("sisom");
         double[] sisome = g.ExpectedDoubles("sisome");
-        double[][] logits = g.ExpectedRows("query_logits");
+        double[][] logits = [.. g.Expected.GetProperty("query_logits").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray())];
         for (int i = 0; i < g.QueryCount; i++)
         {
             Assert.Equal(i, csv.Int(i, "index"));
