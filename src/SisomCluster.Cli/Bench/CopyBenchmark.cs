@@ -110,7 +110,7 @@ public static class CopyBenchmark
                     Ratio: r,
                     Sisom: r,
                     Sisome: r,
-                    Baselines: new LogitBaselines(Msp: -r, MaxLogit: -r, Energy: -r, Entropy: r, Margin: r),
+                    Baselines: LogitBaselines.Compute([(float)r, (float)(1 - r), 0.5f]),
                     OodSisom: r > 0.95,
                     OodSisome: r > 0.95,
                     NoReference: false),

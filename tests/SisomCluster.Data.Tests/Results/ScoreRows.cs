@@ -37,12 +37,7 @@ internal static class ScoreRows
                     Ratio: ratio,
                     Sisom: ratio * 0.9,
                     Sisome: ratio * 0.8,
-                    Baselines: new LogitBaselines(
-                        Msp: random.NextDouble(),
-                        MaxLogit: random.NextDouble() * 20,
-                        Energy: -random.NextDouble() * 10,
-                        Entropy: random.NextDouble(),
-                        Margin: random.NextDouble()),
+                    Baselines: LogitBaselines.Compute([(float)(random.NextDouble() * 20), (float)(random.NextDouble() * 20), (float)(random.NextDouble() * 20)]),
                     OodSisom: ratio > 1.8,
                     OodSisome: ratio > 1.7,
                     NoReference: false),

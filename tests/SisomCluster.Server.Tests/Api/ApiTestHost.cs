@@ -38,6 +38,9 @@ public sealed class ApiTestHost : IAsyncLifetime
 
     public const int Dimensions = 8;
 
+    /// <summary>The logit baselines every seeded score carries.</summary>
+    public static LogitBaselines Baselines { get; } = LogitBaselines.Compute([4f, 1f, 0.5f]);
+
     private WebApplication? _app;
 
     public DatabaseFixture Database { get; } = new();
@@ -158,7 +161,7 @@ public sealed class ApiTestHost : IAsyncLifetime
                 Ratio: 0.5,
                 Sisom: i / 10.0,
                 Sisome: i / 20.0,
-                Baselines: new LogitBaselines(Msp: 0.9, MaxLogit: 4, Energy: -3, Entropy: 0.3, Margin: 0.2),
+                Baselines: Baselines,
                 OodSisom: i % 4 == 0,
                 OodSisome: false,
                 NoReference: i == 5),
