@@ -5,7 +5,7 @@ using SisomCluster.Data.Access;
 using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Api.Auth;
 using SisomCluster.Server.Coordinator;
-using SisomCluster.Server.Dashboard;
+using SisomCluster.Server.Api.Items;
 using SisomCluster.Server.Hosting;
 using SisomCluster.Server.Models;
 using SisomCluster.Server.Runs;
