@@ -1,8 +1,8 @@
-using SisomCluster.Contracts.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Pgvector;
+using SisomCluster.Contracts.Http;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Pools;

@@ -1,8 +1,8 @@
-using SisomCluster.Contracts.Http;
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using SisomCluster.Contracts.Http;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Monitoring;
