@@ -27,10 +27,6 @@ internal sealed class ThumbnailCache : IDisposable
     private readonly Lock _evicting = new();
     private long _bytes;
     private long _clock;
-    private long _rendered;
-
-    /// <summary>Thumbnails rendered (cache misses that read the item) since start; the tests read it to tell a hit from a miss.</summary>
-    public long Rendered => Interlocked.Read(ref _rendered);
 
     public async Task<ThumbnailResult> GetAsync(Pool pool, Item item, int size, CancellationToken cancellationToken)
     {
@@ -60,7 +56,6 @@ internal sealed class ThumbnailCache : IDisposable
                     return read.Problem is { } problem ? ThumbnailResult.None(problem) : ThumbnailRenderer.Render(read.Bytes, size, item.ItemId, DecodeLimits.Default);
                 },
                 cancellationToken).ConfigureAwait(false);
-            Interlocked.Increment(ref _rendered);
             if (result.Bytes is { } png)
             {
                 Add(key, png);
