@@ -111,6 +111,12 @@ public sealed class SisomApiClient : IDisposable
     public IAsyncEnumerable<DriftPointResponse> DriftAsync(Guid run, string? kind = null, CancellationToken cancellationToken = default) =>
         AllPagesAsync<DriftPointResponse>($"runs/{run:D}/drift" + Query(("kind", kind)), cancellationToken);
 
+    /// <summary>Histograms of a run's scores with their thresholds: one per score, or only <paramref name="score"/>.</summary>
+    /// <param name="score">sisom, sisome, energy, or null for all three.</param>
+    /// <param name="bins">2–500; null for the server's default (40).</param>
+    public Task<List<ScoreHistogramResponse>> HistogramsAsync(Guid run, string? score = null, int? bins = null, CancellationToken cancellationToken = default) =>
+        SendAsync<List<ScoreHistogramResponse>>(HttpMethod.Get, $"runs/{run:D}/histograms" + Query(("score", score), ("bins", bins?.ToString(CultureInfo.InvariantCulture))), null, cancellationToken);
+
     /// <summary>Every scored item of a run with its scores, in item-id order.</summary>
     public IAsyncEnumerable<ScoredItemResponse> ScoresAsync(Guid run, CancellationToken cancellationToken = default) =>
         AllPagesAsync<ScoredItemResponse>($"runs/{run:D}/scores", cancellationToken);

@@ -30,7 +30,6 @@ public static class ServerHostExtensions
         if (roles.HasFlag(ServerRoles.Api))
         {
             builder.AddApiRole();
-            builder.AddDashboard();
 
             // POST /api/v1/runs writes a pending run; the coordinator, wherever it runs, launches it.
             builder.AddRunCreation();
@@ -81,7 +80,7 @@ public static class ServerHostExtensions
         if (roles.HasFlag(ServerRoles.Api))
         {
             app.MapApiRole();
-            app.MapDashboard().RequireAuthorization(Data.Access.ApiScopes.Read);
+            app.MapDashboard();
         }
 
         return app;

@@ -12,7 +12,8 @@ namespace SisomCluster.Server.Tests.Dashboard;
 /// <summary>
 /// The dashboard in headless Chromium (Debian's chromium + chromedriver) on a real run: real server processes, images in
 /// tar shards with drifting capture times. The page must load the run, draw points and bars, show the gallery with
-/// thumbnails; a screenshot is kept in TestResults/dashboard.png.
+/// thumbnails, and read all of it from the public API (no other request than /api/v1 and its own static assets);
+/// a screenshot is kept in TestResults/dashboard.png.
 /// </summary>
 public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputHelper output) : IClassFixture<DatabaseFixture>, IDisposable
 {
@@ -33,11 +34,12 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
         Assert.True(state == RunState.Completed, $"run {state}\n{cluster.Logs()}");
         string url = await cluster.UrlAsync(api, TimeSpan.FromSeconds(30));
 
-        // The page is public; its data needs a key with the read scope.
+        // The page is public; its data is the public API's, which needs a key with the read scope. No private data route is left.
         using (var http = new HttpClient())
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(new Uri(url + "/"))).StatusCode);
-            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri(url + "/dashboard/data/runs"))).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri(url + "/api/v1/runs"))).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(new Uri(url + "/dashboard/data/runs"))).StatusCode);
         }
 
         var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
@@ -60,6 +62,26 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
         IReadOnlyCollection<IWebElement> tiles = await WaitForAsync(browser, By.CssSelector("[data-testid=gallery] img"));
         Assert.Equal(8, tiles.Count);
         await WaitUntilAsync(() => tiles.All(t => Convert.ToInt64(((IJavaScriptExecutor)browser).ExecuteScript("return arguments[0].naturalWidth", t), System.Globalization.CultureInfo.InvariantCulture) == 112));
+
+        // Every request the page made (the browser's resource timing) went to the public API or fetched a static asset of
+        // the page; and it did read runs, histograms, drift, selection and thumbnails from the API.
+        object? entries = ((IJavaScriptExecutor)browser).ExecuteScript("return performance.getEntriesByType('resource').map(e => e.name)");
+        List<Uri> requested = [.. Assert.IsAssignableFrom<IReadOnlyCollection<object>>(entries).Select(n => new Uri(Assert.IsType<string>(n)))];
+        output.WriteLine(string.Join('\n', requested));
+        Uri origin = new(url);
+        string[] assets = ["/dashboard/dashboard.css", "/dashboard/dashboard.js"];
+        foreach (Uri request in requested.Where(r => r.Scheme is not "blob" and not "data"))
+        {
+            Assert.True(
+                Uri.Compare(request, origin, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0
+                    && (request.AbsolutePath.StartsWith("/api/v1/", StringComparison.Ordinal) || assets.Contains(request.AbsolutePath)),
+                $"the dashboard requested {request}, which is neither the public API nor one of its static assets");
+        }
+
+        foreach (string read in new[] { "/api/v1/runs", $"/api/v1/runs/{runId}/histograms", $"/api/v1/runs/{runId}/drift", $"/api/v1/runs/{runId}/selection", $"/api/v1/pools/{cluster.PoolName}/thumbnails/" })
+        {
+            Assert.Contains(requested, r => r.AbsolutePath.StartsWith(read, StringComparison.Ordinal));
+        }
 
         string screenshot = Path.Combine(RepositoryRoot(), "TestResults", "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);

@@ -26,7 +26,7 @@ internal static class ItemEndpoints
             .WithSummary("An item's scores and flags in a run, its nearest reference, label and selection rank.");
         items.MapGet("/pools/{pool}/thumbnails/{**itemId}", ThumbnailAsync).RequireAuthorization(ApiScopes.Read)
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
-            .WithSummary("A PNG thumbnail of a pool item (longest side ?size=, 16–512, default 128).");
+            .WithSummary("A PNG thumbnail of a pool item (longest side ?size=, 16–512, default 128), under the workers' decode limits; cached per shard.");
         items.MapGet("/runs/{runId:guid}/similar/{**itemId}", SimilarAsync).RequireAuthorization(ApiScopes.Read)
             .WithSummary("The k items of the run nearest to this one by cosine distance of stored embeddings.");
         items.MapPost("/runs/{runId:guid}/similarity-index", CreateIndexAsync).RequireAuthorization(ApiScopes.Write)
@@ -78,7 +78,7 @@ internal static class ItemEndpoints
             thumbnail));
     }
 
-    private static async Task<IResult> ThumbnailAsync(string pool, string itemId, [FromQuery] string? size, SisomDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> ThumbnailAsync(string pool, string itemId, [FromQuery] string? size, SisomDbContext db, ThumbnailCache thumbnails, CancellationToken cancellationToken)
     {
         itemId = ItemIdFromRoute(itemId);
         if (!ApiQuery.TryInt(size, "size", 16, ThumbnailReader.MaxSize, ThumbnailReader.DefaultSize, out int edge, out IResult? problem))
@@ -98,8 +98,7 @@ internal static class ItemEndpoints
             return ApiProblems.NotFound($"Pool '{pool}' has no item '{itemId}'.");
         }
 
-        // Decoding is CPU work on a thread-pool thread; a thumbnail is small and the tar read stops at the item.
-        ThumbnailResult result = await Task.Run(() => ThumbnailReader.Read(found, item, edge), cancellationToken).ConfigureAwait(false);
+        ThumbnailResult result = await thumbnails.GetAsync(found, item, edge, cancellationToken).ConfigureAwait(false);
         return result.Bytes is { } png
             ? TypedResults.File(png, "image/png")
             : TypedResults.Problem(title: "No thumbnail", detail: result.Problem, statusCode: StatusCodes.Status422UnprocessableEntity);

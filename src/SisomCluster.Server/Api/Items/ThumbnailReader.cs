@@ -1,11 +1,10 @@
 using SisomCluster.Data.Pools;
 using SisomCluster.Inference.Pools;
-using SkiaSharp;
 
 namespace SisomCluster.Server.Api.Items;
 
 /// <summary>
-/// A small PNG of one pool item. The bytes are read the way a worker reads them (the pool source, from the item's stored
+/// One pool item's bytes, for its thumbnail. The bytes are read the way a worker reads them (the pool source, from the item's stored
 /// uri), never from a path in the request: the request names an item id, the <c>items</c> row says where it lives, and a
 /// uri outside the pool's own directory (directory and tar pools) is refused.
 /// </summary>
@@ -15,28 +14,29 @@ internal static class ThumbnailReader
 
     public const int MaxSize = 512;
 
-    /// <summary>Images with more pixels are not decoded (a decompression bomb is a small file).</summary>
-    public const long MaxPixels = 100_000_000;
-
-    /// <returns>The PNG, or a one-line reason (<see cref="ThumbnailResult.Problem"/>) why there is none.</returns>
-    public static ThumbnailResult Read(Pool pool, Item item, int size)
+    /// <summary>
+    /// The bytes of one pool item, read as a worker reads them. This is the only place the api role reads item bytes;
+    /// <see cref="ThumbnailCache"/> calls it and renders with <see cref="ThumbnailRenderer"/>.
+    /// </summary>
+    /// <returns>The bytes, or a one-line reason (<see cref="ItemBytes.Problem"/>) why there are none.</returns>
+    public static ItemBytes ReadItemBytes(Pool pool, Item item)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(item);
         if (!Enum.TryParse(pool.SourceKind, ignoreCase: true, out PoolSourceKind kind) || kind == PoolSourceKind.Embeddings)
         {
-            return ThumbnailResult.None($"pool '{pool.Name}' holds {pool.SourceKind}, not images.");
+            return ItemBytes.None($"pool '{pool.Name}' holds {pool.SourceKind}, not images.");
         }
 
         if (string.IsNullOrEmpty(item.Uri))
         {
-            return ThumbnailResult.None($"item '{item.ItemId}' has no stored uri.");
+            return ItemBytes.None($"item '{item.ItemId}' has no stored uri.");
         }
 
         ShardDescriptor? one = Describe(kind, pool, item);
         if (one is null)
         {
-            return ThumbnailResult.None($"item '{item.ItemId}' lies outside pool '{pool.Name}'.");
+            return ItemBytes.None($"item '{item.ItemId}' lies outside pool '{pool.Name}'.");
         }
 
         PoolItem? read;
@@ -46,15 +46,24 @@ internal static class ThumbnailReader
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            return ThumbnailResult.None($"item '{item.ItemId}' cannot be read: {e.Message}");
+            return ItemBytes.None($"item '{item.ItemId}' cannot be read: {e.Message}");
         }
 
         if (read is null || read.ErrorCode is not null)
         {
-            return ThumbnailResult.None($"item '{item.ItemId}' cannot be read: {read?.Error ?? "not in its container"}");
+            return ItemBytes.None($"item '{item.ItemId}' cannot be read: {read?.Error ?? "not in its container"}");
         }
 
-        return Render(read.Bytes, size, item.ItemId);
+        return new ItemBytes(read.Bytes, null);
+    }
+
+    /// <summary>The container an item is read from (a tar pool's tar: the part of the uri before <c>#</c>; otherwise the item's own file).</summary>
+    public static string ShardOf(Item item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        string uri = item.Uri ?? "";
+        int hash = uri.LastIndexOf('#');
+        return hash > 0 ? uri[..hash] : uri;
     }
 
     private static ShardDescriptor? Describe(PoolSourceKind kind, Pool pool, Item item)
@@ -95,34 +104,5 @@ internal static class ThumbnailReader
 
         string root = Directory.Exists(pool) ? pool : Path.GetDirectoryName(pool) ?? pool;
         return full.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-    }
-
-    private static ThumbnailResult Render(ReadOnlyMemory<byte> bytes, int size, string itemId)
-    {
-        using SKData data = SKData.CreateCopy(bytes.Span);
-        using SKCodec? codec = SKCodec.Create(data);
-        if (codec is null)
-        {
-            return ThumbnailResult.None($"item '{itemId}' is not a decodable image.");
-        }
-
-        SKImageInfo info = codec.Info;
-        if ((long)info.Width * info.Height > MaxPixels)
-        {
-            return ThumbnailResult.None($"item '{itemId}' is {info.Width}x{info.Height}, over {MaxPixels} pixels.");
-        }
-
-        using SKBitmap? full = SKBitmap.Decode(codec, info.WithColorType(SKColorType.Rgba8888).WithAlphaType(SKAlphaType.Premul));
-        if (full is null)
-        {
-            return ThumbnailResult.None($"item '{itemId}' could not be decoded.");
-        }
-
-        double scale = Math.Min(1.0, (double)size / Math.Max(full.Width, full.Height));
-        var target = new SKImageInfo(Math.Max(1, (int)Math.Round(full.Width * scale)), Math.Max(1, (int)Math.Round(full.Height * scale)), SKColorType.Rgba8888, SKAlphaType.Premul);
-        using SKBitmap small = full.Resize(target, new SKSamplingOptions(SKCubicResampler.Mitchell)) ?? throw new InvalidOperationException("SkiaSharp could not resize.");
-        using SKImage image = SKImage.FromBitmap(small);
-        using SKData png = image.Encode(SKEncodedImageFormat.Png, 100);
-        return ThumbnailResult.Png(png.ToArray());
     }
 }

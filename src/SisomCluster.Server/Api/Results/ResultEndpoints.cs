@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using SisomCluster.Contracts.Http;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
@@ -11,7 +12,7 @@ using SisomCluster.Server.Api.Paging;
 
 namespace SisomCluster.Server.Api.Results;
 
-/// <summary>What a finished run wrote: the global selection, the OOD thresholds, the drift series.</summary>
+/// <summary>What a finished run wrote: the global selection, the OOD thresholds, the drift series; and its score histograms.</summary>
 internal static class ResultEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -21,6 +22,8 @@ internal static class ResultEndpoints
         runs.MapGet("/thresholds", ThresholdsAsync).RequireAuthorization(ApiScopes.Read).WithSummary("The run's OOD thresholds (one per score kind).");
         runs.MapGet("/scores", ScoresAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Every scored item of the run with its scores, by item id, paged.");
         runs.MapGet("/drift", DriftAsync).RequireAuthorization(ApiScopes.Read).WithSummary("OOD rate per hour or source with the expected band, paged.");
+        runs.MapGet("/histograms", HistogramsAsync).RequireAuthorization(ApiScopes.Read)
+            .WithSummary("Equal-width histograms of the run's scores (?score=sisom|sisome|energy, all three without; ?bins=, 2–500, default 40) with their thresholds.");
     }
 
     private static async Task<IResult> SelectionAsync(
@@ -96,6 +99,54 @@ internal static class ResultEndpoints
             .Select(t => new ThresholdResponse(t.ScoreKind, t.Quantile, t.N, t.Value, t.ContextId, t.ModelVersion, t.ReferenceVersion, t.CreatedAt))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(rows);
+    }
+
+    private static async Task<IResult> HistogramsAsync(
+        Guid runId,
+        SisomDbContext db,
+        NpgsqlDataSource dataSource,
+        [FromQuery] string? score,
+        [FromQuery] string? bins,
+        CancellationToken cancellationToken)
+    {
+        if (!ApiQuery.TryInt(bins, "bins", 2, ScoreHistograms.MaxBins, ScoreHistograms.DefaultBins, out int count, out IResult? problem))
+        {
+            return problem!;
+        }
+
+        string[] scores = [.. ScoreHistograms.Columns.Keys];
+        if (!string.IsNullOrEmpty(score))
+        {
+            string wanted = score.ToLowerInvariant();
+            if (!ScoreHistograms.Columns.ContainsKey(wanted))
+            {
+                return ApiProblems.BadRequest("score", $"unknown score '{(score.Length > 40 ? score[..40] + "…" : score)}'; use {string.Join(", ", scores)}.");
+            }
+
+            scores = [wanted];
+        }
+
+        if (!await db.Runs.AnyAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false))
+        {
+            return ApiProblems.NotFound($"No run {runId}.");
+        }
+
+        // A run has one threshold per score kind; should a context change have left several, the newest is the one drawn.
+        Dictionary<string, double> thresholds = (await db.Thresholds.AsNoTracking()
+            .Where(t => t.RunId == runId)
+            .OrderBy(t => t.CreatedAt).ThenBy(t => t.Id)
+            .Select(t => new { t.ScoreKind, t.Value })
+            .ToListAsync(cancellationToken).ConfigureAwait(false))
+            .GroupBy(t => t.ScoreKind, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+        var histograms = new List<ScoreHistogramResponse>(scores.Length);
+        foreach (string name in scores)
+        {
+            double? threshold = thresholds.TryGetValue(name, out double t) ? t : null;
+            histograms.Add(await ScoreHistograms.LoadAsync(dataSource, runId, name, count, threshold, cancellationToken).ConfigureAwait(false));
+        }
+
+        return TypedResults.Ok(histograms);
     }
 
     private static async Task<IResult> DriftAsync(

@@ -1,5 +1,5 @@
 // SisomCluster dashboard: plain JavaScript and SVG, served by the api role; no build step, no external files.
-// It reads the run list and one run's summary from /dashboard/data (with the API key, when the server wants one).
+// It reads only the public API under /api/v1, with the API key as a Bearer header: the dashboard sees what any client sees.
 (() => {
   "use strict";
   const svgNs = "http://www.w3.org/2000/svg";
@@ -16,6 +16,20 @@
     }
     if (!response.ok) { throw new Error(path + ": HTTP " + response.status); }
     return response.json();
+  }
+
+  const api = path => get("/api/v1/" + path);
+
+  // Every item of a paged list, following next_page_token.
+  async function all(path) {
+    const items = [];
+    let token = null;
+    do {
+      const page = await api(path + (path.includes("?") ? "&" : "?") + "page_size=1000" + (token ? "&page_token=" + encodeURIComponent(token) : ""));
+      items.push(...page.items);
+      token = page.next_page_token;
+    } while (token);
+    return items;
   }
 
   async function image(path) {
@@ -49,6 +63,7 @@
   function histogram(svg, h) {
     svg.replaceChildren();
     const w = 360, hgt = 200, left = 34, bottom = 22, top = 8, right = 8;
+    if (h.min === null) { text(svg, w / 2, hgt / 2, "no finite scores", "middle"); return; }
     const max = Math.max(1, ...h.counts);
     const binW = (w - left - right) / h.counts.length;
     el("line", { x1: left, y1: hgt - bottom, x2: w - right, y2: hgt - bottom, class: "axis" }, svg);
@@ -104,14 +119,16 @@
   function cell(row, value) { const td = document.createElement("td"); td.textContent = value; row.appendChild(td); return td; }
 
   async function showRun(id) {
-    const run = await get("/dashboard/data/runs/" + encodeURIComponent(id));
+    const run = "runs/" + encodeURIComponent(id);
+    const [summary, histograms, hourly, sourceRates, selection] = await Promise.all([
+      api(run), api(run + "/histograms"), all(run + "/drift?kind=hour"), all(run + "/drift?kind=source"), all(run + "/selection")]);
     document.getElementById("run").hidden = false;
     document.getElementById("run-id").textContent = id;
-    for (const h of run.histograms) { histogram(document.getElementById("hist-" + h.score), h); }
-    oodRate(document.getElementById("ood-rate"), run.hourly, run.quantile);
+    for (const h of histograms) { histogram(document.getElementById("hist-" + h.score), h); }
+    oodRate(document.getElementById("ood-rate"), hourly, summary.quantile);
     const sources = document.querySelector("#sources tbody");
     sources.replaceChildren();
-    for (const s of run.sources) {
+    for (const s of sourceRates) {
       const row = document.createElement("tr");
       cell(row, s.bucket); cell(row, s.scored); cell(row, s.flagged);
       cell(row, (100 * s.rate).toFixed(1) + " %"); cell(row, `${(100 * s.lower).toFixed(1)} – ${(100 * s.upper).toFixed(1)} %`);
@@ -119,28 +136,31 @@
     }
     const gallery = document.getElementById("gallery");
     gallery.replaceChildren();
-    for (const item of run.selection) {
+    const pool = encodeURIComponent(summary.pool);
+    for (const item of selection) {
       const tile = document.createElement("div");
       tile.className = "tile";
       tile.dataset.testid = "tile";
       const img = document.createElement("img");
       img.alt = item.item_id;
-      // An <img> cannot send the API key: the thumbnail is fetched with it and shown from a blob.
-      image(`/dashboard/data/runs/${encodeURIComponent(id)}/thumbnail?item=${encodeURIComponent(item.item_id)}`)
+      // The API's thumbnail (item ids may hold slashes: each segment escaped). An <img> cannot send the API key:
+      // the thumbnail is fetched with it and shown from a blob.
+      const itemPath = item.item_id.split("/").map(encodeURIComponent).join("/");
+      image(`/api/v1/pools/${pool}/thumbnails/${itemPath}?size=112`)
         .then(url => { img.src = url; }, () => { img.alt = item.item_id + " (no thumbnail)"; });
       tile.appendChild(img);
       const caption = document.createElement("div");
-      caption.textContent = `#${item.rank} ${item.item_id} · SISOM ${fmt(item.score)} · class ${run.class_names[item.predicted] ?? item.predicted}`;
+      caption.textContent = `#${item.rank} ${item.item_id} · SISOM ${fmt(item.score)} · class ${item.predicted}`;
       tile.appendChild(caption);
       gallery.appendChild(tile);
     }
-    status.textContent = `run ${id.slice(0, 8)}: ${run.state}, ${run.selection.length} selected`;
+    status.textContent = `run ${id.slice(0, 8)}: ${summary.state}, ${selection.length} selected`;
   }
 
   let shown = null;
 
   async function renderRuns() {
-    const runs = await get("/dashboard/data/runs");
+    const runs = (await api("runs?page_size=50")).items;
     const body = document.querySelector("#runs tbody");
     body.replaceChildren();
     for (const r of runs) {
@@ -148,8 +168,10 @@
       row.dataset.run = r.id;
       cell(row, r.id.slice(0, 8)); cell(row, r.pool); cell(row, r.state);
       const bar = cell(row, "");
-      bar.innerHTML = `<span class="bar"><span style="width:${r.items ? (100 * (r.scored + r.failed) / r.items).toFixed(1) : 0}%"></span></span>`;
-      cell(row, `${r.scored}/${r.items}`); cell(row, r.failed); cell(row, new Date(r.created_at).toLocaleString());
+      const p = r.progress || { items: 0, items_scored: 0, items_failed: 0, items_in_failed_shards: 0 };
+      const failed = p.items_failed + p.items_in_failed_shards;
+      bar.innerHTML = `<span class="bar"><span style="width:${p.items ? (100 * (p.items_scored + failed) / p.items).toFixed(1) : 0}%"></span></span>`;
+      cell(row, `${p.items_scored}/${p.items}`); cell(row, failed); cell(row, new Date(r.created_at).toLocaleString());
       if (r.id === shown) { row.classList.add("selected"); }
       row.addEventListener("click", () => { for (const other of body.children) { other.classList.remove("selected"); } row.classList.add("selected"); shown = r.id; showRun(r.id).catch(fail); });
       body.appendChild(row);

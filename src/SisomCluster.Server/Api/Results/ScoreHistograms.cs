@@ -1,0 +1,53 @@
+using Npgsql;
+using SisomCluster.Contracts.Http;
+
+namespace SisomCluster.Server.Api.Results;
+
+/// <summary>
+/// Score histograms computed in PostgreSQL (<c>width_bucket</c>): the scores never leave the database as rows, so a run
+/// of millions of items costs one aggregate per score. Non-finite scores (an item with no reference has an infinite
+/// d_in, and scores built from it) are left out, since they have no bin.
+/// </summary>
+internal static class ScoreHistograms
+{
+    public const int DefaultBins = 40;
+
+    public const int MaxBins = 500;
+
+    /// <summary>The scores a histogram may be drawn for, and their columns (a fixed list: column names are never taken from input).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Columns = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["sisom"] = "sisom",
+        ["sisome"] = "sisome",
+        ["energy"] = "energy",
+    };
+
+    public static async Task<ScoreHistogramResponse> LoadAsync(NpgsqlDataSource dataSource, Guid runId, string score, int bins, double? threshold, CancellationToken cancellationToken)
+    {
+        string column = Columns[score];
+
+        // width_bucket puts the maximum into bin bins + 1; it is folded into the last bin. A constant score has no width: bin 1.
+        string sql = $"""
+            WITH s AS (SELECT {column} AS v FROM item_scores WHERE run_id = $1 AND {column} > '-Infinity'::float8 AND {column} < 'Infinity'::float8),
+                 r AS (SELECT min(v) AS lo, max(v) AS hi FROM s)
+            SELECT r.lo, r.hi, CASE WHEN r.hi > r.lo THEN least(width_bucket(s.v, r.lo, r.hi, $2), $2) ELSE 1 END AS bin, count(*)
+            FROM s, r
+            GROUP BY r.lo, r.hi, bin ORDER BY bin
+            """;
+        var counts = new long[bins];
+        double? lo = null;
+        double? hi = null;
+        await using NpgsqlCommand command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = bins });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            lo = reader.GetDouble(0);
+            hi = reader.GetDouble(1);
+            counts[reader.GetInt32(2) - 1] = reader.GetInt64(3);
+        }
+
+        return new ScoreHistogramResponse(score, lo, hi, counts, threshold);
+    }
+}
