@@ -44,8 +44,8 @@ public sealed class ThumbnailCache(IServiceScopeFactory scopes) : IDisposable
             var source = await db.Runs.AsNoTracking().Where(r => r.Id == runId)
                 .Join(db.Pools, r => r.PoolId, p => p.Id, (r, p) => new { p.SourceKind, p.SourceUri })
                 .SingleAsync(cancellationToken).ConfigureAwait(false);
-            PoolSourceKind kind = Enum.Parse<PoolSourceKind>(source.SourceKind, ignoreCase: true);
-            if (kind == PoolSourceKind.Embeddings)
+            IPoolSource pool = PoolSources.Open(source.SourceKind, source.SourceUri);
+            if (!pool.HoldsImages)
             {
                 return null;
             }
@@ -58,7 +58,7 @@ public sealed class ThumbnailCache(IServiceScopeFactory scopes) : IDisposable
                 _cache.Clear();
             }
 
-            foreach (PoolItem item in PoolSources.Open(kind, source.SourceUri).Read(ShardDescriptor.FromJson(descriptor)))
+            await foreach (PoolItem item in pool.ReadAsync(descriptor, cancellationToken).ConfigureAwait(false))
             {
                 if (item.ErrorCode is null && wanted.Contains(item.Id) && Thumbnail(item.Bytes) is { } png)
                 {

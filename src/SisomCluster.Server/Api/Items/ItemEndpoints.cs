@@ -99,7 +99,7 @@ internal static class ItemEndpoints
         }
 
         // Decoding is CPU work on a thread-pool thread; a thumbnail is small and the tar read stops at the item.
-        ThumbnailResult result = await Task.Run(() => ThumbnailReader.Read(found, item, edge), cancellationToken).ConfigureAwait(false);
+        ThumbnailResult result = await Task.Run(() => ThumbnailReader.ReadAsync(found, item, edge, cancellationToken), cancellationToken).ConfigureAwait(false);
         return result.Bytes is { } png
             ? TypedResults.File(png, "image/png")
             : TypedResults.Problem(title: "No thumbnail", detail: result.Problem, statusCode: StatusCodes.Status422UnprocessableEntity);

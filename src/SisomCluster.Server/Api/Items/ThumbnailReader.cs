@@ -19,11 +19,12 @@ internal static class ThumbnailReader
     public const long MaxPixels = 100_000_000;
 
     /// <returns>The PNG, or a one-line reason (<see cref="ThumbnailResult.Problem"/>) why there is none.</returns>
-    public static ThumbnailResult Read(Pool pool, Item item, int size)
+    public static async Task<ThumbnailResult> ReadAsync(Pool pool, Item item, int size, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(item);
-        if (!Enum.TryParse(pool.SourceKind, ignoreCase: true, out PoolSourceKind kind) || kind == PoolSourceKind.Embeddings)
+        IPoolSource? source = PoolSources.IsKind(pool.SourceKind) ? PoolSources.Open(pool.SourceKind, pool.SourceUri) : null;
+        if (source is not { HoldsImages: true })
         {
             return ThumbnailResult.None($"pool '{pool.Name}' holds {pool.SourceKind}, not images.");
         }
@@ -33,68 +34,28 @@ internal static class ThumbnailReader
             return ThumbnailResult.None($"item '{item.ItemId}' has no stored uri.");
         }
 
-        ShardDescriptor? one = Describe(kind, pool, item);
-        if (one is null)
-        {
-            return ThumbnailResult.None($"item '{item.ItemId}' lies outside pool '{pool.Name}'.");
-        }
-
-        PoolItem? read;
+        // The source reads this one item's bytes and refuses a uri outside its pool (ReadOneAsync).
+        PoolItem read;
         try
         {
-            read = PoolSources.Open(kind, pool.SourceUri).Read(one).FirstOrDefault(i => i.Id == item.ItemId);
+            read = await source.ReadOneAsync(item.ItemId, item.Uri, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             return ThumbnailResult.None($"item '{item.ItemId}' cannot be read: {e.Message}");
         }
 
-        if (read is null || read.ErrorCode is not null)
+        if (read.ErrorCode == PoolItem.OutsideCode)
         {
-            return ThumbnailResult.None($"item '{item.ItemId}' cannot be read: {read?.Error ?? "not in its container"}");
+            return ThumbnailResult.None($"item '{item.ItemId}' lies outside pool '{pool.Name}'.");
+        }
+
+        if (read.ErrorCode is not null)
+        {
+            return ThumbnailResult.None($"item '{item.ItemId}' cannot be read: {read.Error}");
         }
 
         return Render(read.Bytes, size, item.ItemId);
-    }
-
-    private static ShardDescriptor? Describe(PoolSourceKind kind, Pool pool, Item item)
-    {
-        string uri = item.Uri!;
-        if (kind == PoolSourceKind.Tar)
-        {
-            int hash = uri.LastIndexOf('#');
-            if (hash <= 0)
-            {
-                return null;
-            }
-
-            string tar = uri[..hash];
-            return Inside(pool.SourceUri, tar) && tar.EndsWith(".tar", StringComparison.OrdinalIgnoreCase)
-                ? new ShardDescriptor { Kind = kind, Index = 0, ItemCount = 1, FilePath = tar }
-                : null;
-        }
-
-        if (kind == PoolSourceKind.Directory && !Inside(pool.SourceUri, uri))
-        {
-            return null;
-        }
-
-        // A manifest pool is what its manifest lists, wherever the files lie; the uri still comes only from the items row.
-        return new ShardDescriptor { Kind = kind, Index = 0, ItemCount = 1, Items = [new PoolItemInfo(item.ItemId, uri)] };
-    }
-
-    /// <summary>Whether <paramref name="path"/> is the pool's file or lies under its directory (the pattern's directory for <c>dir/*.tar</c>).</summary>
-    private static bool Inside(string poolUri, string path)
-    {
-        string full = Path.GetFullPath(path);
-        string pool = Path.GetFullPath(poolUri);
-        if (string.Equals(full, pool, StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        string root = Directory.Exists(pool) ? pool : Path.GetDirectoryName(pool) ?? pool;
-        return full.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 
     private static ThumbnailResult Render(ReadOnlyMemory<byte> bytes, int size, string itemId)
