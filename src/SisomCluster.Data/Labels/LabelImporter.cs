@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
+using SisomCluster.Core.Text;
 
 namespace SisomCluster.Data.Labels;
 
@@ -84,30 +85,36 @@ public sealed class LabelImporter
         }
 
         var labels = new Dictionary<string, ParsedLabel>(StringComparer.Ordinal);
-        var fields = new List<string>(2);
+        var reader = new CsvReader(csv);
         bool firstContentLine = true;
-        int lineNumber = 0;
-        while (await csv.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (true)
         {
-            lineNumber++;
-            if (lineNumber == 1)
+            CsvRecord? record;
+            try
             {
-                line = line.TrimStart('\uFEFF');
+                record = await reader.ReadRecordAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (FormatException e)
+            {
+                // Broken quoting leaves no way to find where the next record starts: report it and stop reading.
+                problems.Add(new LabelImportProblem(LineOf(e.Message), LabelProblemKind.Malformed, $"malformed line ({e.Message})"));
+                break;
             }
 
-            if (string.IsNullOrWhiteSpace(line))
+            if (record is null)
+            {
+                break;
+            }
+
+            int lineNumber = record.Line;
+            if (record.Fields.All(string.IsNullOrWhiteSpace) && record.Fields.Count == 1)
             {
                 continue;
             }
 
             bool headerCandidate = firstContentLine;
             firstContentLine = false;
-            if (!CsvFields.TrySplit(line, fields, out string? error))
-            {
-                problems.Add(new LabelImportProblem(lineNumber, LabelProblemKind.Malformed, $"malformed line ({error})"));
-                continue;
-            }
-
+            List<string> fields = [.. record.Fields.Select(f => f.Trim())];
             if (headerCandidate && IsHeader(fields))
             {
                 continue;
@@ -151,6 +158,15 @@ public sealed class LabelImporter
         }
 
         return labels;
+    }
+
+    /// <summary>The line a <see cref="CsvReader"/> error names (its messages start <c>line N:</c>).</summary>
+    private static int LineOf(string message)
+    {
+        const string Prefix = "line ";
+        int colon = message.IndexOf(':', StringComparison.Ordinal);
+        return message.StartsWith(Prefix, StringComparison.Ordinal) && colon > Prefix.Length
+            && int.TryParse(message.AsSpan(Prefix.Length, colon - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int line) ? line : 0;
     }
 
     private static bool IsHeader(List<string> fields) =>
