@@ -12,8 +12,10 @@ namespace SisomCluster.Core.Text;
 /// It lives in Core because it is pure text over a <see cref="TextReader"/> (no files, no I/O of its own) and both the
 /// Inference manifests and the Data label importer need it; neither of those may reference the other. Input is bounded:
 /// a field over <see cref="MaxFieldLength"/> characters or a record over <see cref="MaxFields"/> fields is a
-/// <see cref="FormatException"/> naming the line, so a stray quote cannot swallow a whole file into memory. After a
-/// <see cref="FormatException"/> the reader is spent (where the next record starts is unknown).
+/// <see cref="CsvFormatException"/> naming the line, so a stray quote cannot swallow a whole file into memory. After a
+/// <see cref="CsvFormatException"/> the bad record is dropped and reading resumes at the next line; with
+/// <see cref="QuotedLineBreaks"/> off (files of one record per line, such as label files) an unclosed quote is an error
+/// of its own line only, so every bad line is reported instead of the first swallowing the rest.
 /// </para>
 /// </summary>
 public sealed class CsvReader
@@ -39,22 +41,27 @@ public sealed class CsvReader
     private bool _quoteSeen;
     private bool _afterQuote;
     private bool _skipLineFeed;
+    private bool _skipToLineEnd;
 
-    public CsvReader(TextReader reader, int maxFieldLength = DefaultMaxFieldLength, int maxFields = DefaultMaxFields)
+    public CsvReader(TextReader reader, bool quotedLineBreaks = true, int maxFieldLength = DefaultMaxFieldLength, int maxFields = DefaultMaxFields)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFieldLength, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFields, 1);
         _reader = reader;
+        QuotedLineBreaks = quotedLineBreaks;
         MaxFieldLength = maxFieldLength;
         MaxFields = maxFields;
     }
+
+    /// <summary>Whether a quoted field may span lines (RFC 4180); when not, a line break ends every record.</summary>
+    public bool QuotedLineBreaks { get; }
 
     public int MaxFieldLength { get; }
 
     public int MaxFields { get; }
 
-    /// <summary>The next record, or null at the end. Broken quoting or a limit exceeded throws <see cref="FormatException"/>.</summary>
+    /// <summary>The next record, or null at the end. Broken quoting or a limit exceeded throws <see cref="CsvFormatException"/>.</summary>
     public CsvRecord? ReadRecord()
     {
         while (true)
@@ -127,6 +134,24 @@ public sealed class CsvReader
                 }
             }
 
+            if (_skipToLineEnd)
+            {
+                // The rest of a line whose record failed.
+                if (c is '\n' or '\r')
+                {
+                    _skipToLineEnd = false;
+                    _skipLineFeed = c == '\r';
+                    _line++;
+                }
+
+                if (c >= 0)
+                {
+                    continue;
+                }
+
+                _skipToLineEnd = false;
+            }
+
             if (!_inRecord)
             {
                 if (c < 0)
@@ -169,7 +194,11 @@ public sealed class CsvReader
             }
             else if (c < 0)
             {
-                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"line {_recordLine}: a quoted field is not closed before the end of the file"));
+                throw Fail(c, "a quoted field is not closed before the end of the file");
+            }
+            else if (!QuotedLineBreaks && c is '\n' or '\r')
+            {
+                throw Fail(c, "a quoted field is not closed on its line");
             }
             else if (c == '"')
             {
@@ -191,7 +220,7 @@ public sealed class CsvReader
             _afterQuote = false;
             if (_fields.Count > MaxFields)
             {
-                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"line {_recordLine}: more than {MaxFields} fields"));
+                throw Fail(c, string.Create(CultureInfo.InvariantCulture, $"more than {MaxFields} fields"));
             }
 
             if (c == ',')
@@ -211,7 +240,7 @@ public sealed class CsvReader
                 return false;
             }
 
-            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"line {_line}: unexpected '{(char)c}' after a closing quote (a quote inside a field is written \"\")"));
+            throw Fail(c, $"unexpected '{(char)c}' after a closing quote (a quote inside a field is written \"\")");
         }
 
         if (c == '"' && IsBlank(_field))
@@ -230,10 +259,33 @@ public sealed class CsvReader
     {
         if (_field.Length >= MaxFieldLength)
         {
-            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"line {_recordLine}: a field is longer than {MaxFieldLength} characters (an unclosed quote?)"));
+            throw Fail(0, string.Create(CultureInfo.InvariantCulture, $"a field is longer than {MaxFieldLength} characters (an unclosed quote?)"));
         }
 
         _field.Append(c);
+    }
+
+    /// <summary>Drops the record being read and arranges for reading to resume at the next line; <paramref name="c"/> is the character that failed it.</summary>
+    private CsvFormatException Fail(int c, string reason)
+    {
+        int line = _recordLine;
+        _fields.Clear();
+        _field.Clear();
+        _inRecord = false;
+        _quoted = false;
+        _quoteSeen = false;
+        _afterQuote = false;
+        if (c is '\n' or '\r')
+        {
+            _skipLineFeed = c == '\r';
+            _line++;
+        }
+        else if (c >= 0)
+        {
+            _skipToLineEnd = true;
+        }
+
+        return new CsvFormatException(line, reason);
     }
 
     private static bool IsBlank(StringBuilder text)

@@ -85,7 +85,8 @@ public sealed class LabelImporter
         }
 
         var labels = new Dictionary<string, ParsedLabel>(StringComparer.Ordinal);
-        var reader = new CsvReader(csv);
+        // One record per line: an unclosed quote is an error of its line only, and every bad line is reported.
+        var reader = new CsvReader(csv, quotedLineBreaks: false);
         bool firstContentLine = true;
         while (true)
         {
@@ -94,11 +95,11 @@ public sealed class LabelImporter
             {
                 record = await reader.ReadRecordAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (FormatException e)
+            catch (CsvFormatException e)
             {
-                // Broken quoting leaves no way to find where the next record starts: report it and stop reading.
-                problems.Add(new LabelImportProblem(LineOf(e.Message), LabelProblemKind.Malformed, $"malformed line ({e.Message})"));
-                break;
+                // The reader drops the bad line and goes on with the next.
+                problems.Add(new LabelImportProblem(e.Line, LabelProblemKind.Malformed, $"malformed line ({e.Reason})"));
+                continue;
             }
 
             if (record is null)
@@ -107,7 +108,7 @@ public sealed class LabelImporter
             }
 
             int lineNumber = record.Line;
-            if (record.Fields.All(string.IsNullOrWhiteSpace) && record.Fields.Count == 1)
+            if (record.Fields is [var only] && string.IsNullOrWhiteSpace(only))
             {
                 continue;
             }
@@ -158,15 +159,6 @@ public sealed class LabelImporter
         }
 
         return labels;
-    }
-
-    /// <summary>The line a <see cref="CsvReader"/> error names (its messages start <c>line N:</c>).</summary>
-    private static int LineOf(string message)
-    {
-        const string Prefix = "line ";
-        int colon = message.IndexOf(':', StringComparison.Ordinal);
-        return message.StartsWith(Prefix, StringComparison.Ordinal) && colon > Prefix.Length
-            && int.TryParse(message.AsSpan(Prefix.Length, colon - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int line) ? line : 0;
     }
 
     private static bool IsHeader(List<string> fields) =>

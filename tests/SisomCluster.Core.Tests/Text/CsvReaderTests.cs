@@ -45,7 +45,7 @@ public sealed class CsvReaderTests
         var reader = new CsvReader(new StringReader("a,b\nc,\"open\nmore\n"));
         reader.ReadRecord();
 
-        var error = Assert.Throws<FormatException>(() => reader.ReadRecord());
+        var error = Assert.Throws<CsvFormatException>(() => reader.ReadRecord());
 
         Assert.StartsWith("line 2:", error.Message, StringComparison.Ordinal);
     }
@@ -55,7 +55,23 @@ public sealed class CsvReaderTests
     {
         var reader = new CsvReader(new StringReader("\"a\"b,c\n"));
 
-        Assert.Throws<FormatException>(() => reader.ReadRecord());
+        Assert.Throws<CsvFormatException>(() => reader.ReadRecord());
+    }
+
+    [Fact]
+    public void Without_quoted_line_breaks_each_bad_line_is_reported_and_reading_goes_on()
+    {
+        var reader = new CsvReader(new StringReader("a,1\n\"b,2\nc,3\n\"d\"x,4\r\ne,5"), quotedLineBreaks: false);
+
+        AssertRecord(1, ["a", "1"], reader.ReadRecord());
+        var open = Assert.Throws<CsvFormatException>(() => reader.ReadRecord());
+        AssertRecord(3, ["c", "3"], reader.ReadRecord());
+        var after = Assert.Throws<CsvFormatException>(() => reader.ReadRecord());
+        AssertRecord(5, ["e", "5"], reader.ReadRecord());
+        Assert.Null(reader.ReadRecord());
+
+        Assert.Equal((2, "line 2: a quoted field is not closed on its line"), (open.Line, open.Message));
+        Assert.Equal(4, after.Line);
     }
 
     [Fact]
@@ -66,7 +82,7 @@ public sealed class CsvReaderTests
         reader.ReadRecord();
         reader.ReadRecord();
 
-        var error = Assert.Throws<FormatException>(() => reader.ReadRecord());
+        var error = Assert.Throws<CsvFormatException>(() => reader.ReadRecord());
 
         Assert.Equal("line 3: a field is longer than 50 characters (an unclosed quote?)", error.Message);
     }
@@ -77,7 +93,7 @@ public sealed class CsvReaderTests
         var reader = new CsvReader(new StringReader("a,b,c\na,b,c,d\n"), maxFields: 3);
         AssertRecord(1, ["a", "b", "c"], reader.ReadRecord());
 
-        var error = Assert.Throws<FormatException>(() => reader.ReadRecord());
+        var error = Assert.Throws<CsvFormatException>(() => reader.ReadRecord());
 
         Assert.Equal("line 2: more than 3 fields", error.Message);
     }
