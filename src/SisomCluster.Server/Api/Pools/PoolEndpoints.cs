@@ -1,14 +1,14 @@
-using SisomCluster.Contracts.Http;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using SisomCluster.Contracts.Http;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Labels;
 using SisomCluster.Data.Pools;
 using SisomCluster.Inference.Pools;
-using Npgsql;
 using SisomCluster.Server.Api.Paging;
 
 namespace SisomCluster.Server.Api.Pools;
