@@ -8,7 +8,7 @@ namespace SisomCluster.Cli.Tests;
 /// <summary><c>sisom apikey create|list|revoke</c> through the API (admin scope).</summary>
 public sealed class ApiKeyCommandTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>
 {
-    private readonly DatabaseFixture database = server.Database;
+    private readonly DatabaseFixture _database = server.Database;
 
     [Fact]
     public async Task Create_prints_the_secret_once_stores_its_hash_and_revoke_ends_it()
@@ -20,9 +20,9 @@ public sealed class ApiKeyCommandTests(ApiServerFixture server) : IClassFixture<
         Assert.Contains("will not be shown again", create.Stderr, StringComparison.Ordinal);
 
         // Only the hash is stored: the secret's text appears in no column.
-        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM api_keys WHERE name = $1 OR prefix = $1", secret));
-        Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM api_keys WHERE secret_hash = $1 AND scopes = ARRAY['read','write']", ApiKeySecret.Hash(secret)));
-        await using (SisomDbContext db = database.CreateDbContext())
+        Assert.Equal(0, await _database.CountAsync("SELECT count(*) FROM api_keys WHERE name = $1 OR prefix = $1", secret));
+        Assert.Equal(1, await _database.CountAsync("SELECT count(*) FROM api_keys WHERE secret_hash = $1 AND scopes = ARRAY['read','write']", ApiKeySecret.Hash(secret)));
+        await using (SisomDbContext db = _database.CreateDbContext())
         {
             Assert.NotNull(await new ApiKeyStore(db, TimeProvider.System).AuthenticateAsync(secret));
         }
@@ -30,7 +30,7 @@ public sealed class ApiKeyCommandTests(ApiServerFixture server) : IClassFixture<
         CliResult revoke = server.Run(server.AdminKey, "apikey", "revoke", ApiKeySecret.PrefixOf(secret));
         Assert.True(revoke.ExitCode == 0, revoke.ToString());
         Assert.Contains("revoked API key", revoke.Stdout, StringComparison.Ordinal);
-        await using (SisomDbContext db = database.CreateDbContext())
+        await using (SisomDbContext db = _database.CreateDbContext())
         {
             Assert.Null(await new ApiKeyStore(db, TimeProvider.System).AuthenticateAsync(secret));
         }

@@ -27,7 +27,7 @@ public sealed class OfflineScoreGoldenTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Empty(result.Stderr);
         var csv = ScoreCsvFile.Read(files.Out);
-        Assert.Equal("index,predicted,nearest_reference,d_in,d_out,ratio,energy,sisom,sisome,ood_sisom,ood_sisome", csv.Header);
+        Assert.Equal("index,predicted,nearest_reference,d_in,d_out,ratio,energy,sisom,sisome,ood_sisom,ood_sisome,no_reference,msp,max_logit,entropy,margin", csv.Header);
         Assert.Equal(g.QueryCount, csv.Rows.Count);
         int[] predicted = g.Expected.GetProperty("predicted").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         int[] nearest = g.Expected.GetProperty("nearest_reference").EnumerateArray().Select(e => e.GetInt32()).ToArray();
@@ -39,6 +39,7 @@ public sealed class OfflineScoreGoldenTests
         double[] energy = g.ExpectedDoubles("energy");
         double[] sisom = g.ExpectedDoubles("sisom");
         double[] sisome = g.ExpectedDoubles("sisome");
+        double[][] logits = [.. g.Expected.GetProperty("query_logits").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray())];
         for (int i = 0; i < g.QueryCount; i++)
         {
             Assert.Equal(i, csv.Int(i, "index"));
@@ -52,6 +53,16 @@ public sealed class OfflineScoreGoldenTests
             Tolerance.Close(sisome[i], csv.Double(i, "sisome"), $"sisome[{i}]");
             Assert.Equal(oodSisom[i], csv.Bool(i, "ood_sisom"));
             Assert.Equal(oodSisome[i], csv.Bool(i, "ood_sisome"));
+            Assert.Equal(nearest[i] < 0, csv.Bool(i, "no_reference"));
+
+            // SISOM.md §7's baselines, computed here from the golden logits.
+            double max = logits[i].Max();
+            double[] e = logits[i].Select(l => Math.Exp(l - max)).ToArray();
+            double[] p = e.Select(v => v / e.Sum()).OrderDescending().ToArray();
+            Tolerance.Close(1 - p[0], csv.Double(i, "msp"), $"msp[{i}]");
+            Tolerance.Close(-max, csv.Double(i, "max_logit"), $"max_logit[{i}]");
+            Tolerance.Close(-p.Where(v => v > 0).Sum(v => v * Math.Log(v)), csv.Double(i, "entropy"), $"entropy[{i}]");
+            Tolerance.Close(-(p[0] - p[1]), csv.Double(i, "margin"), $"margin[{i}]");
         }
     }
 
@@ -110,6 +121,7 @@ public sealed class OfflineScoreGoldenTests
             Assert.Equal("inf", csv.Field(i, "sisom"));
             Assert.Equal("true", csv.Field(i, "ood_sisom"));
             Assert.Equal("true", csv.Field(i, "ood_sisome"));
+            Assert.Equal("true", csv.Field(i, "no_reference"));
         }
     }
 

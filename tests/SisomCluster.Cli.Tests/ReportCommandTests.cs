@@ -12,7 +12,7 @@ namespace SisomCluster.Cli.Tests;
 /// <summary>select, thresholds and drift read, through the API, what the aggregator stored for a run (rows written here as the finaliser writes them).</summary>
 public sealed class ReportCommandTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>, IDisposable
 {
-    private readonly DatabaseFixture database = server.Database;
+    private readonly DatabaseFixture _database = server.Database;
 
     private readonly TempDirectory _directory = new();
 
@@ -83,7 +83,7 @@ public sealed class ReportCommandTests(ApiServerFixture server) : IClassFixture<
         Assert.Equal(2, missing.ExitCode);
         Assert.Equal([$"error: no run {unknown} (sisom run list shows the runs)."], missing.StderrLines);
 
-        Guid running = await Seed.RunAsync(database, await Seed.PoolAsync(database));
+        Guid running = await Seed.RunAsync(_database, await Seed.PoolAsync(_database));
         CliResult early = Cli("select", running.ToString());
         Assert.Equal(2, early.ExitCode);
         Assert.Equal([$"error: run {running} is pending: its selection is written when it completes (follow it with: sisom run watch {running.ToString()[..8]})."], early.StderrLines);
@@ -100,11 +100,11 @@ public sealed class ReportCommandTests(ApiServerFixture server) : IClassFixture<
 
     private async Task<Guid> CompletedRunAsync()
     {
-        Guid poolId = await Seed.PoolAsync(database);
-        Guid contextId = await Seed.ContextAsync(database, poolId);
-        Guid runId = await Seed.RunAsync(database, poolId);
+        Guid poolId = await Seed.PoolAsync(_database);
+        Guid contextId = await Seed.ContextAsync(_database, poolId);
+        Guid runId = await Seed.RunAsync(_database, poolId);
         DateTimeOffset at = new(2026, 11, 20, 10, 30, 0, TimeSpan.Zero);
-        await using SisomDbContext db = database.CreateDbContext();
+        await using SisomDbContext db = _database.CreateDbContext();
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.State, RunState.Completed).SetProperty(r => r.ContextId, contextId));
 
         // Inserted out of rank order: the command orders.

@@ -9,12 +9,12 @@ namespace SisomCluster.Cli.Tests;
 /// <summary>run watch follows a run through the API until it ends, and its exit code says how it ended.</summary>
 public sealed class RunWatchTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>
 {
-    private readonly DatabaseFixture database = server.Database;
+    private readonly DatabaseFixture _database = server.Database;
 
     [Fact]
     public async Task Watch_logs_each_change_and_exits_0_when_the_run_completes()
     {
-        Guid runId = await Seed.RunAsync(database, await Seed.PoolAsync(database), shards: 2, itemsPerShard: 50);
+        Guid runId = await Seed.RunAsync(_database, await Seed.PoolAsync(_database), shards: 2, itemsPerShard: 50);
         Task<CliResult> watch = Task.Run(() => Watch(runId));
 
         await SetAsync(runId, RunState.Running, doneShards: 0);
@@ -38,8 +38,8 @@ public sealed class RunWatchTests(ApiServerFixture server) : IClassFixture<ApiSe
     [Fact]
     public async Task Watch_of_a_failed_run_exits_3_with_its_error()
     {
-        Guid runId = await Seed.RunAsync(database, await Seed.PoolAsync(database));
-        await using (SisomDbContext db = database.CreateDbContext())
+        Guid runId = await Seed.RunAsync(_database, await Seed.PoolAsync(_database));
+        await using (SisomDbContext db = _database.CreateDbContext())
         {
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.State, RunState.Failed).SetProperty(r => r.Error, "no labels for the pool"));
         }
@@ -59,7 +59,7 @@ public sealed class RunWatchTests(ApiServerFixture server) : IClassFixture<ApiSe
 
     private async Task SetAsync(Guid runId, RunState state, int doneShards)
     {
-        await using SisomDbContext db = database.CreateDbContext();
+        await using SisomDbContext db = _database.CreateDbContext();
         await db.Shards.Where(s => s.RunId == runId && s.ShardId < doneShards)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, ShardState.Done).SetProperty(s => s.Scored, s => s.ItemCount));
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.State, state));

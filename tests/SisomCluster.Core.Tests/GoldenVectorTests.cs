@@ -96,6 +96,47 @@ public sealed class GoldenVectorTests
         Tolerance.AllClose(g.ExpectedDoubles("sisome"), q.Sisome, "sisome");
     }
 
+    /// <summary>
+    /// SISOM.md §7's baselines from the golden query logits, computed here independently of <see cref="LogitBaselines"/>:
+    /// the scorer returns them with the SISOM scores, and its energy is the baselines' energy.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Query_logit_baselines_match_the_golden_logits(int index)
+    {
+        (GoldenCase g, _, SisomScoreBatch q) = Run(index);
+        double[][] logits = g.ExpectedRows("query_logits");
+        double[] energy = g.ExpectedDoubles("energy");
+        Assert.Equal(logits.Length, q.Baselines.Length);
+        for (int i = 0; i < logits.Length; i++)
+        {
+            double max = logits[i].Max();
+            double[] e = logits[i].Select(l => Math.Exp(l - max)).ToArray();
+            double[] p = e.Select(v => v / e.Sum()).OrderDescending().ToArray();
+            LogitBaselines b = q.Baselines[i];
+            Tolerance.Close(1 - p[0], b.Msp, $"msp[{i}]");
+            Tolerance.Close(-max, b.MaxLogit, $"max_logit[{i}]");
+            Tolerance.Close(energy[i], b.Energy, $"energy[{i}]");
+            Tolerance.Close(-p.Where(v => v > 0).Sum(v => v * Math.Log(v)), b.Entropy, $"entropy[{i}]");
+            Tolerance.Close(-(p[0] - p[1]), b.Margin, $"margin[{i}]");
+            Assert.Equal(q.Energy[i], b.Energy);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Each_item_score_is_the_items_entry_of_every_array(int index)
+    {
+        (_, _, SisomScoreBatch q) = Run(index);
+        for (int i = 0; i < q.Count; i++)
+        {
+            SisomItemScore s = q[i];
+            Assert.Equal(
+                (q.Predicted[i], q.Ratios.NearestReference[i], q.Ratios.DIn[i], q.Ratios.DOut[i], q.Ratios.Ratio[i], q.Energy[i], q.Sisom[i], q.Sisome[i], q.Baselines[i], q.OodSisom[i], q.OodSisome[i], q.Ratios.NoReference[i]),
+                (s.Predicted, s.NearestReference, s.DIn, s.DOut, s.Ratio, s.Energy, s.Sisom, s.Sisome, s.Baselines, s.OodSisom, s.OodSisome, s.NoReference));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Thresholds_and_flags_match(int index)

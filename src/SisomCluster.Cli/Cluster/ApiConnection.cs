@@ -31,7 +31,7 @@ internal sealed class ApiConnection
         var connection = new ApiConnection(
             new Option<string?>("--server")
             {
-                Description = $"The SisomCluster API, e.g. http://127.0.0.1:8080; default: ${ServerVariable}, else the config file of sisom login.",
+                Description = $"The SisomCluster API, e.g. http://127.0.0.1:5080 (the demo's; 8080 in the images); default: ${ServerVariable}, else the config file of sisom login.",
                 HelpName = "URL",
             },
             new Option<string?>("--api-key")

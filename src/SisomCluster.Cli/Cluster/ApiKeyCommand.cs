@@ -37,7 +37,7 @@ internal static class ApiKeyCommand
             + Environment.NewLine
             + "Example:" + Environment.NewLine
             + "  sisom apikey create --name dashboard --scope read" + Environment.NewLine
-            + "  curl -H \"Authorization: Bearer $KEY\" http://127.0.0.1:8080/api/v1/runs")
+            + "  curl -H \"Authorization: Bearer $KEY\" http://127.0.0.1:5080/api/v1/runs")
         {
             name, scopes,
         };

@@ -8,7 +8,7 @@ internal static class LoginCommand
 {
     public static Command Create()
     {
-        var server = new Option<string>("--server") { Description = "The SisomCluster API, e.g. http://127.0.0.1:8080.", Required = true, HelpName = "URL" };
+        var server = new Option<string>("--server") { Description = "The SisomCluster API, e.g. http://127.0.0.1:5080.", Required = true, HelpName = "URL" };
         var key = new Option<string?>("--api-key") { Description = $"The API key; default: ${ApiConnection.KeyVariable}; '-' reads it from standard input.", HelpName = "KEY" };
         var command = new Command(
             "login",
@@ -16,7 +16,7 @@ internal static class LoginCommand
             + $"${CliConfig.PathVariable} names another) so that later commands need neither --server nor --api-key." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom login --server http://127.0.0.1:8080 --api-key sisom_1a2b3c4d...")
+            + "  sisom login --server http://127.0.0.1:5080 --api-key sisom_1a2b3c4d...")
         {
             server, key,
         };

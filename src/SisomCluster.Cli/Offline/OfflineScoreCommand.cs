@@ -207,7 +207,7 @@ internal sealed class OfflineScoreCommand : Command
 
     private static string Describe() =>
         "Score query features against a labeled reference set with SISOM and SISOMe (higher = more informative, more likely OOD)." + Environment.NewLine
-        + "Writes one CSV row per query: predicted class, nearest reference, d_in, d_out, ratio, energy, both scores and OOD flags." + Environment.NewLine
+        + "Writes one CSV row per query: predicted class, nearest reference, d_in, d_out, ratio, energy, both scores, OOD and no-reference flags, and the logit baselines msp, max_logit, entropy, margin." + Environment.NewLine
         + Environment.NewLine
         + "Example:" + Environment.NewLine
         + "  sisom offline score --reference ref.npy --reference-labels labels.txt --head-weights W.npy --head-bias b.npy --queries q.npy --out scores.csv --stats-out stats.json";

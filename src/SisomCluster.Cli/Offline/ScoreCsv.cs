@@ -11,7 +11,28 @@ namespace SisomCluster.Cli.Offline;
 /// </summary>
 public static class ScoreCsv
 {
-    public const string Header = "index,predicted,nearest_reference,d_in,d_out,ratio,energy,sisom,sisome,ood_sisom,ood_sisome";
+    // One entry per CSV column, in order: the header and every row come from this list, so they cannot drift apart.
+    private static readonly (string Name, Func<SisomItemScore, string> Format)[] Columns =
+    [
+        ("predicted", s => s.Predicted.ToString(CultureInfo.InvariantCulture)),
+        ("nearest_reference", s => s.NearestReference.ToString(CultureInfo.InvariantCulture)),
+        ("d_in", s => FormatDouble(s.DIn)),
+        ("d_out", s => FormatDouble(s.DOut)),
+        ("ratio", s => FormatDouble(s.Ratio)),
+        ("energy", s => FormatDouble(s.Energy)),
+        ("sisom", s => FormatDouble(s.Sisom)),
+        ("sisome", s => FormatDouble(s.Sisome)),
+        ("ood_sisom", s => FormatFlag(s.OodSisom)),
+        ("ood_sisome", s => FormatFlag(s.OodSisome)),
+        ("no_reference", s => FormatFlag(s.NoReference)),
+        ("msp", s => FormatDouble(s.Baselines.Msp)),
+        ("max_logit", s => FormatDouble(s.Baselines.MaxLogit)),
+        ("entropy", s => FormatDouble(s.Baselines.Entropy)),
+        ("margin", s => FormatDouble(s.Baselines.Margin)),
+    ];
+
+    /// <summary><c>index</c>, then every per-item score of <see cref="SisomItemScore"/>.</summary>
+    public static string Header { get; } = "index," + string.Join(',', Columns.Select(c => c.Name));
 
     public static void Write(Stream stream, SisomScoreBatch batch)
     {
@@ -19,22 +40,16 @@ public static class ScoreCsv
         ArgumentNullException.ThrowIfNull(batch);
         using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" };
         writer.WriteLine(Header);
-        DistanceRatios ratios = batch.Ratios;
-        var line = new StringBuilder(256);
+        var line = new StringBuilder(384);
         for (int i = 0; i < batch.Count; i++)
         {
-            line.Clear()
-                .Append(i.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(batch.Predicted[i].ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(ratios.NearestReference[i].ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(FormatDouble(ratios.DIn[i])).Append(',')
-                .Append(FormatDouble(ratios.DOut[i])).Append(',')
-                .Append(FormatDouble(ratios.Ratio[i])).Append(',')
-                .Append(FormatDouble(batch.Energy[i])).Append(',')
-                .Append(FormatDouble(batch.Sisom[i])).Append(',')
-                .Append(FormatDouble(batch.Sisome[i])).Append(',')
-                .Append(batch.OodSisom[i] ? "true" : "false").Append(',')
-                .Append(batch.OodSisome[i] ? "true" : "false");
+            SisomItemScore score = batch[i];
+            line.Clear().Append(i.ToString(CultureInfo.InvariantCulture));
+            foreach ((string _, Func<SisomItemScore, string> format) in Columns)
+            {
+                line.Append(',').Append(format(score));
+            }
+
             writer.WriteLine(line);
         }
     }
@@ -54,4 +69,6 @@ public static class ScoreCsv
 
         return value.ToString("R", CultureInfo.InvariantCulture);
     }
+
+    private static string FormatFlag(bool value) => value ? "true" : "false";
 }

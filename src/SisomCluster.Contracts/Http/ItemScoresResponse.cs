@@ -1,6 +1,10 @@
 namespace SisomCluster.Contracts.Http;
 
-/// <summary>The item's SISOM result (names as in SISOM.md). <c>d_in</c> is "Infinity" when the predicted class has no reference.</summary>
+/// <summary>
+/// The item's SISOM result (names as in SISOM.md). <c>d_in</c> is "Infinity" when the predicted class has no reference.
+/// Filled from the stored row by the server's one mapping (Server/Api/Items/ItemScoreMapping); its JSON fields are the
+/// <c>item_scores</c> columns (a test holds them to it).
+/// </summary>
 public sealed record ItemScoresResponse(
     Guid ContextId,
     int Predicted,

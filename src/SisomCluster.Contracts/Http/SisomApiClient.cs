@@ -19,7 +19,6 @@ public sealed class SisomApiClient : IDisposable
     public const int MaxPageSize = 1000;
 
     private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
 
     /// <param name="server">The server's root, e.g. http://127.0.0.1:8080 (a path prefix of a reverse proxy is kept).</param>
     /// <param name="apiKey">Sent as <c>Authorization: Bearer</c>; null sends none.</param>
@@ -32,7 +31,6 @@ public sealed class SisomApiClient : IDisposable
         }
 
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-        _ownsHttp = true;
         _http.BaseAddress = new Uri(server.AbsoluteUri.EndsWith('/') ? server.AbsoluteUri : server.AbsoluteUri + "/");
         _http.Timeout = TimeSpan.FromMinutes(10);
         if (!string.IsNullOrEmpty(apiKey))
@@ -43,13 +41,7 @@ public sealed class SisomApiClient : IDisposable
 
     public Uri Server => _http.BaseAddress!;
 
-    public void Dispose()
-    {
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
-    }
+    public void Dispose() => _http.Dispose();
 
     // ---- pools and labels
 

@@ -1,15 +1,18 @@
+using SisomCluster.Core.Baselines;
+
 namespace SisomCluster.Core.Scoring;
 
 /// <summary>Per-item results of <see cref="SisomScorer.Score"/>, one array entry per input row.</summary>
 public sealed class SisomScoreBatch
 {
-    internal SisomScoreBatch(FeatureMatrix states, FeatureMatrix logits, int[] predicted, DistanceRatios ratios, double[] energy, double[] sisom, double[] sisome, bool[] oodSisom, bool[] oodSisome)
+    internal SisomScoreBatch(FeatureMatrix states, FeatureMatrix logits, int[] predicted, DistanceRatios ratios, double[] energy, LogitBaselines[] baselines, double[] sisom, double[] sisome, bool[] oodSisom, bool[] oodSisome)
     {
         States = states;
         Logits = logits;
         Predicted = predicted;
         Ratios = ratios;
         Energy = energy;
+        Baselines = baselines;
         Sisom = sisom;
         Sisome = sisome;
         OodSisom = oodSisom;
@@ -29,7 +32,11 @@ public sealed class SisomScoreBatch
     /// <summary>Nearest reference, d_in, d_out, r and the no_reference flag.</summary>
     public DistanceRatios Ratios { get; }
 
+    /// <summary>E = −logsumexp(l); the same value as <see cref="LogitBaselines.Energy"/> of <see cref="Baselines"/>.</summary>
     public double[] Energy { get; }
+
+    /// <summary>The logit baselines (MSP, MaxLogit, energy, entropy, margin) of each item, SISOM.md §7.</summary>
+    public LogitBaselines[] Baselines { get; }
 
     public double[] Sisom { get; }
 
@@ -39,4 +46,18 @@ public sealed class SisomScoreBatch
     public bool[] OodSisom { get; }
 
     public bool[] OodSisome { get; }
+
+    /// <summary>Every score of item <paramref name="index"/> in one value.</summary>
+    public SisomItemScore this[int index] => new(
+        Predicted[index],
+        Ratios.NearestReference[index],
+        Ratios.DIn[index],
+        Ratios.DOut[index],
+        Ratios.Ratio[index],
+        Sisom[index],
+        Sisome[index],
+        Baselines[index],
+        OodSisom[index],
+        OodSisome[index],
+        Ratios.NoReference[index]);
 }

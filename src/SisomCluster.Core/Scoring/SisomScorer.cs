@@ -1,8 +1,12 @@
+using SisomCluster.Core.Baselines;
 using SisomCluster.Core.States;
 
 namespace SisomCluster.Core.Scoring;
 
-/// <summary>Scores items against a <see cref="ScoringContext"/>: states, prediction, r, energy, SISOM, SISOMe, OOD flags.</summary>
+/// <summary>
+/// Scores items against a <see cref="ScoringContext"/>: states, prediction, r, energy, SISOM, SISOMe, OOD flags and the
+/// logit baselines (MSP, MaxLogit, entropy, margin) of the same forward pass — every per-item score, in one call.
+/// </summary>
 public sealed class SisomScorer
 {
     private readonly ScoringContext _context;
@@ -45,11 +49,15 @@ public sealed class SisomScorer
         int n = features.Rows;
         var predicted = new int[n];
         var energy = new double[n];
+        var baselines = new LogitBaselines[n];
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> l = logits.Row(i);
             predicted[i] = ArgMax(l);
-            energy[i] = ScoreFormulas.Energy(l);
+            baselines[i] = LogitBaselines.Compute(l);
+
+            // −logsumexp(l) of the same doubles as ScoreFormulas.Energy, so bit for bit the same E.
+            energy[i] = baselines[i].Energy;
         }
 
         DistanceRatios ratios = DistanceRatios.Compute(c.Reference, states, predicted, memberIndex, c.NeighbourRank, _search);
@@ -65,7 +73,7 @@ public sealed class SisomScorer
             oodSisome[i] = ratios.NoReference[i] || sisome[i] > c.ThresholdSisome;
         }
 
-        return new SisomScoreBatch(states.Values, logits, predicted, ratios, energy, sisom, sisome, oodSisom, oodSisome);
+        return new SisomScoreBatch(states.Values, logits, predicted, ratios, energy, baselines, sisom, sisome, oodSisom, oodSisome);
     }
 
     private static string Describe(IReadOnlyList<StateLayer> layers) =>

@@ -1,42 +1,22 @@
+using SisomCluster.Core.Scoring;
+
 namespace SisomCluster.Data.Results;
 
-/// <summary>One scored item as the worker hands it to <see cref="ShardResultWriter"/>; run and shard come from the commit call.</summary>
+/// <summary>
+/// One scored item as the worker hands it to <see cref="ShardResultWriter"/>; run and shard come from the commit call.
+/// The scores are Core's result unchanged; <see cref="ItemScoreColumns"/> says which column each one lands in.
+/// </summary>
 public sealed record ItemScoreRow
 {
     public required string ItemId { get; init; }
 
     public required Guid ContextId { get; init; }
 
-    public required int Predicted { get; init; }
+    /// <summary>Every score Core computed for the item (d_out NaN when undefined: stored as NULL).</summary>
+    public required SisomItemScore Score { get; init; }
 
+    /// <summary>The item id of the nearest reference (<see cref="SisomItemScore.NearestReference"/> is its index in the context).</summary>
     public string? NearestReference { get; init; }
-
-    /// <summary>May be <see cref="double.PositiveInfinity"/> (no reference of the predicted class).</summary>
-    public required double DIn { get; init; }
-
-    public double? DOut { get; init; }
-
-    public required double Ratio { get; init; }
-
-    public required double Energy { get; init; }
-
-    public required double Sisom { get; init; }
-
-    public required double Sisome { get; init; }
-
-    public required double Msp { get; init; }
-
-    public required double MaxLogit { get; init; }
-
-    public required double Entropy { get; init; }
-
-    public required double Margin { get; init; }
-
-    public required bool OodSisom { get; init; }
-
-    public required bool OodSisome { get; init; }
-
-    public required bool NoReference { get; init; }
 
     public required DateTimeOffset ScoredAt { get; init; }
 

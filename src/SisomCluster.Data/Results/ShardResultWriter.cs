@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using Pgvector;
 
 namespace SisomCluster.Data.Results;
 
@@ -12,10 +11,6 @@ namespace SisomCluster.Data.Results;
 /// </summary>
 public sealed class ShardResultWriter
 {
-    private const string ScoreColumns =
-        "run_id, item_id, context_id, shard_id, predicted, nearest_reference, d_in, d_out, ratio, energy, sisom, sisome, "
-        + "msp, max_logit, entropy, margin, ood_sisom, ood_sisome, no_reference, scored_at, embedding";
-
     private const string ErrorColumns = "run_id, item_id, shard_id, reason, detail, at";
 
     private readonly NpgsqlDataSource _dataSource;
@@ -106,40 +101,16 @@ public sealed class ShardResultWriter
         NpgsqlConnection connection, Guid runId, int shardId, IReadOnlyList<ItemScoreRow> scores, CancellationToken cancellationToken)
     {
         NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
-            $"COPY item_scores_in ({ScoreColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+            $"COPY item_scores_in ({ItemScoreColumns.List}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
-            for (int i = 0; i < scores.Count; i++)
+            foreach (ItemScoreRow row in scores)
             {
-                ItemScoreRow row = scores[i];
+                var source = new ItemScoreCopyRow(runId, shardId, row);
                 await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(runId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.ItemId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.ContextId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(shardId, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.Predicted, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(importer, row.NearestReference, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.DIn, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(importer, row.DOut, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.Ratio, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.Energy, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.Sisom, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.Sisome, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.Msp, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.MaxLogit, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.Entropy, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.Margin, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.OodSisom, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.OodSisome, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.NoReference, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(row.ScoredAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-                if (row.Embedding is null)
+                foreach (CopyColumn<ItemScoreCopyRow> column in ItemScoreColumns.All)
                 {
-                    await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await importer.WriteAsync(new Vector(row.Embedding), "vector", cancellationToken).ConfigureAwait(false);
+                    await column.WriteAsync(importer, source, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -174,10 +145,10 @@ public sealed class ShardResultWriter
         NpgsqlConnection connection, Guid runId, int shardId, CancellationToken cancellationToken)
     {
         // One statement: the inserted counts go straight into the shard row, so progress sums always match the tables.
-        const string Sql = $"""
+        string sql = $"""
             WITH s AS (
-                INSERT INTO item_scores ({ScoreColumns})
-                SELECT {ScoreColumns} FROM item_scores_in
+                INSERT INTO item_scores ({ItemScoreColumns.List})
+                SELECT {ItemScoreColumns.List} FROM item_scores_in
                 ON CONFLICT (run_id, item_id) DO NOTHING
                 RETURNING 1),
             e AS (
@@ -191,7 +162,7 @@ public sealed class ShardResultWriter
             WHERE run_id = $1 AND shard_id = $2
             RETURNING scored, failed
             """;
-        await using var command = new NpgsqlCommand(Sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
         NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -199,30 +170,6 @@ public sealed class ShardResultWriter
         {
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             return (reader.GetInt32(0), reader.GetInt32(1));
-        }
-    }
-
-    private static async ValueTask WriteNullableAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken cancellationToken)
-    {
-        if (value is null)
-        {
-            await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await importer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async ValueTask WriteNullableAsync(NpgsqlBinaryImporter importer, double? value, CancellationToken cancellationToken)
-    {
-        if (value is { } v)
-        {
-            await importer.WriteAsync(v, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }

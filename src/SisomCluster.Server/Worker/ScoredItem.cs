@@ -1,21 +1,11 @@
+using SisomCluster.Core.Scoring;
+
 namespace SisomCluster.Server.Worker;
 
-/// <summary>One item's results, as they are stored in <c>item_scores</c>.</summary>
+/// <summary>One item's results: Core's scores as they are, plus what only the worker knows (ids, the kept embedding).</summary>
+/// <param name="NearestReference">The item id of the nearest reference; null when the predicted class has none.</param>
 public sealed record ScoredItem(
     string Id,
-    int Predicted,
+    SisomItemScore Score,
     string? NearestReference,
-    double DIn,
-    double? DOut,
-    double Ratio,
-    double Energy,
-    double Sisom,
-    double Sisome,
-    double Msp,
-    double MaxLogit,
-    double Entropy,
-    double Margin,
-    bool OodSisom,
-    bool OodSisome,
-    bool NoReference,
     float[]? Embedding);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SisomCluster.Core;
-using SisomCluster.Core.Baselines;
 using SisomCluster.Core.Scoring;
 using SisomCluster.Core.States;
 using SisomCluster.Inference.Extraction;
@@ -148,26 +147,11 @@ public sealed class ShardScorer
     {
         for (int i = 0; i < batch.Count; i++)
         {
-            LogitBaselines baselines = LogitBaselines.Compute(batch.Logits.Row(i));
-            int nearest = batch.Ratios.NearestReference[i];
-            double dOut = batch.Ratios.DOut[i];
+            SisomItemScore score = batch[i];
             output.Add(new ScoredItem(
                 ids[i],
-                batch.Predicted[i],
-                nearest >= 0 ? context.ReferenceIds[nearest] : null,
-                batch.Ratios.DIn[i],
-                double.IsNaN(dOut) ? null : dOut,
-                batch.Ratios.Ratio[i],
-                batch.Energy[i],
-                batch.Sisom[i],
-                batch.Sisome[i],
-                baselines.Msp,
-                baselines.MaxLogit,
-                baselines.Entropy,
-                baselines.Margin,
-                batch.OodSisom[i],
-                batch.OodSisome[i],
-                batch.Ratios.NoReference[i],
+                score,
+                score.NearestReference >= 0 ? context.ReferenceIds[score.NearestReference] : null,
                 keepEmbeddings ? features.Row(i).ToArray() : null));
         }
     }

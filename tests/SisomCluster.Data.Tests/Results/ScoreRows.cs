@@ -1,3 +1,5 @@
+using SisomCluster.Core.Baselines;
+using SisomCluster.Core.Scoring;
 using SisomCluster.Data.Results;
 
 namespace SisomCluster.Data.Tests.Results;
@@ -27,21 +29,19 @@ internal static class ScoreRows
             {
                 ItemId = $"{prefix}/{i:D7}.jpg",
                 ContextId = contextId,
-                Predicted = i % 10,
+                Score = new SisomItemScore(
+                    Predicted: i % 10,
+                    NearestReference: i % 97,
+                    DIn: random.NextDouble(),
+                    DOut: random.NextDouble(),
+                    Ratio: ratio,
+                    Sisom: ratio * 0.9,
+                    Sisome: ratio * 0.8,
+                    Baselines: LogitBaselines.Compute([(float)(random.NextDouble() * 20), (float)(random.NextDouble() * 20), (float)(random.NextDouble() * 20)]),
+                    OodSisom: ratio > 1.8,
+                    OodSisome: ratio > 1.7,
+                    NoReference: false),
                 NearestReference = $"ref/{i % 97}.png",
-                DIn = random.NextDouble(),
-                DOut = random.NextDouble(),
-                Ratio = ratio,
-                Energy = -random.NextDouble() * 10,
-                Sisom = ratio * 0.9,
-                Sisome = ratio * 0.8,
-                Msp = random.NextDouble(),
-                MaxLogit = random.NextDouble() * 20,
-                Entropy = random.NextDouble(),
-                Margin = random.NextDouble(),
-                OodSisom = ratio > 1.8,
-                OodSisome = ratio > 1.7,
-                NoReference = false,
                 ScoredAt = scoredAt.AddMilliseconds(i),
                 Embedding = embedding,
             });

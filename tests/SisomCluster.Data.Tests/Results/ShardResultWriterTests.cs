@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using SisomCluster.Core.Baselines;
+using SisomCluster.Core.Scoring;
 using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
 using SisomCluster.Data.Tests.Infrastructure;
@@ -95,14 +97,19 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     public async Task Infinity_NaN_and_nulls_round_trip()
     {
         (Guid runId, Guid contextId) = await RunAsync();
-        ItemScoreRow row = ScoreRows.Make(contextId, 1)[0] with
+        ItemScoreRow made = ScoreRows.Make(contextId, 1)[0];
+        ItemScoreRow row = made with
         {
-            DIn = double.PositiveInfinity,
-            DOut = null,
-            Ratio = double.NaN,
-            Energy = double.NegativeInfinity,
+            Score = made.Score with
+            {
+                NearestReference = -1,
+                DIn = double.PositiveInfinity,
+                DOut = double.NaN,
+                Ratio = double.NaN,
+                Baselines = made.Score.Baselines with { Energy = double.NegativeInfinity },
+                NoReference = true,
+            },
             NearestReference = null,
-            NoReference = true,
             Embedding = null,
         };
         ItemScoreRow withEmbedding = ScoreRows.Make(contextId, 1, dimension: 8, prefix: "emb")[0];
@@ -123,8 +130,40 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
 
         ItemScore embedded = await db.ItemScores.SingleAsync(s => s.RunId == runId && s.ItemId == withEmbedding.ItemId);
         Assert.Equal(withEmbedding.Embedding, embedded.Embedding!.ToArray());
-        Assert.Equal(withEmbedding.DOut, embedded.DOut);
+        Assert.Equal(withEmbedding.Score.DOut, embedded.DOut);
         Assert.Equal(withEmbedding.NearestReference, embedded.NearestReference);
+    }
+
+    /// <summary>Distinct values in every score, two rows with opposite flags: a getter wired to the wrong column fails here.</summary>
+    [Fact]
+    public async Task Every_score_lands_in_the_column_of_its_name()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        var score = new SisomItemScore(
+            Predicted: 7,
+            NearestReference: 3,
+            DIn: 1.5,
+            DOut: 2.5,
+            Ratio: 0.6,
+            Sisom: 3.5,
+            Sisome: 4.5,
+            Baselines: new LogitBaselines(Msp: 0.25, MaxLogit: -5.5, Energy: -6.5, Entropy: 0.75, Margin: -0.125),
+            OodSisom: true,
+            OodSisome: false,
+            NoReference: false);
+        ItemScoreRow first = new() { ItemId = "a", ContextId = contextId, Score = score, NearestReference = "ref/3", ScoredAt = At };
+        ItemScoreRow second = first with { ItemId = "b", Score = score with { OodSisom = false, OodSisome = true, NoReference = true } };
+
+        await _writer.CommitAsync(runId, 0, 1, [first, second], []);
+
+        await using SisomDbContext db = _fixture.CreateDbContext();
+        ItemScore a = await db.ItemScores.SingleAsync(s => s.RunId == runId && s.ItemId == "a");
+        Assert.Equal(
+            (contextId, 0, 7, "ref/3", 1.5, (double?)2.5, 0.6, -6.5, 3.5, 4.5, 0.25, -5.5, 0.75, -0.125, At),
+            (a.ContextId, a.ShardId, a.Predicted, a.NearestReference, a.DIn, a.DOut, a.Ratio, a.Energy, a.Sisom, a.Sisome, a.Msp, a.MaxLogit, a.Entropy, a.Margin, a.ScoredAt));
+        Assert.Equal((true, false, false), (a.OodSisom, a.OodSisome, a.NoReference));
+        ItemScore b = await db.ItemScores.SingleAsync(s => s.RunId == runId && s.ItemId == "b");
+        Assert.Equal((false, true, true), (b.OodSisom, b.OodSisome, b.NoReference));
     }
 
     [Fact]

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using SisomCluster.Core.Baselines;
+using SisomCluster.Core.Scoring;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Labels;
@@ -35,6 +37,9 @@ public sealed class ApiTestHost : IAsyncLifetime
     public const int ScoredItems = 30;
 
     public const int Dimensions = 8;
+
+    /// <summary>The logit baselines every seeded score carries.</summary>
+    public static LogitBaselines Baselines { get; } = LogitBaselines.Compute([4f, 1f, 0.5f]);
 
     private WebApplication? _app;
 
@@ -148,21 +153,19 @@ public sealed class ApiTestHost : IAsyncLifetime
         {
             ItemId = ItemId(i),
             ContextId = ContextId,
-            Predicted = i % 3,
+            Score = new SisomItemScore(
+                Predicted: i % 3,
+                NearestReference: 0,
+                DIn: i == 5 ? double.PositiveInfinity : 1.0 + i,
+                DOut: 2.0,
+                Ratio: 0.5,
+                Sisom: i / 10.0,
+                Sisome: i / 20.0,
+                Baselines: Baselines,
+                OodSisom: i % 4 == 0,
+                OodSisome: false,
+                NoReference: i == 5),
             NearestReference = "img-00.png",
-            DIn = i == 5 ? double.PositiveInfinity : 1.0 + i,
-            DOut = 2.0,
-            Ratio = 0.5,
-            Energy = -3,
-            Sisom = i / 10.0,
-            Sisome = i / 20.0,
-            Msp = 0.9,
-            MaxLogit = 4,
-            Entropy = 0.3,
-            Margin = 0.2,
-            OodSisom = i % 4 == 0,
-            OodSisome = false,
-            NoReference = i == 5,
             ScoredAt = at,
             Embedding = Embedding(i),
         })];

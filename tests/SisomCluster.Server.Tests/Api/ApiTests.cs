@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using SisomCluster.Core.Baselines;
 using SisomCluster.Data.Access;
 using SkiaSharp;
 using Xunit;
@@ -327,6 +328,8 @@ public sealed class ApiTests(ApiTestHost host) : IClassFixture<ApiTestHost>
         JsonElement scores = item.GetProperty("scores");
         Assert.Equal("img-00.png", scores.GetProperty("nearest_reference").GetString());
         Assert.True(scores.GetProperty("flags").GetProperty("ood_sisom").GetBoolean());
+        LogitBaselines b = ApiTestHost.Baselines;
+        Assert.Equal((b.Msp, b.MaxLogit, b.Energy, b.Entropy, b.Margin), (scores.GetProperty("msp").GetDouble(), scores.GetProperty("max_logit").GetDouble(), scores.GetProperty("energy").GetDouble(), scores.GetProperty("entropy").GetDouble(), scores.GetProperty("margin").GetDouble()));
         Assert.Equal($"/api/v1/pools/{host.PoolName}/thumbnails/img-00.png", item.GetProperty("thumbnail").GetString());
 
         using HttpResponseMessage selected = await host.GetAsync($"/api/v1/runs/{host.RunId}/items/img-29.png", host.ReadKey);

@@ -45,9 +45,9 @@ public sealed class MultiLayerShardScorerTests : IDisposable
         // The same items scored directly with their layer states give the worker's numbers; without them, other numbers.
         (FeatureMatrix queryFeatures, LayerStates queryStates) = await EmbedAsync(extractor, data, query);
         SisomScoreBatch direct = new SisomScorer(scoring).Score(queryFeatures, default, queryStates);
-        Assert.Equal(direct.Sisom, scores.Scored.Select(s => s.Sisom));
+        Assert.Equal(direct.Sisom, scores.Scored.Select(s => s.Score.Sisom));
         ScoringContext penultimateOnly = ScoringContext.Build(head, referenceFeatures, labels, new ScoringContextOptions { Alpha = 100 });
-        Assert.NotEqual(new SisomScorer(penultimateOnly).Score(queryFeatures).Sisom, scores.Scored.Select(s => s.Sisom));
+        Assert.NotEqual(new SisomScorer(penultimateOnly).Score(queryFeatures).Sisom, scores.Scored.Select(s => s.Score.Sisom));
 
         // A model without those layers cannot serve this context.
         using var plainExtractor = new FeatureExtractor(plain, new ExtractorOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = 1 });

@@ -55,7 +55,7 @@ public sealed class ShardScorerTests : IDisposable
         // Re-scoring from stored embeddings gives the same numbers without running the model.
         var embeddingItems = fromImages.Scored.Select(s => new PoolItem { Id = s.Id, Embedding = s.Embedding }).ToList();
         ShardScores fromEmbeddings = await new ShardScorer(null).ScoreAsync(embeddingItems, context, keepEmbeddings: false, CancellationToken.None);
-        Assert.Equal(fromImages.Scored.Select(s => s.Sisom), fromEmbeddings.Scored.Select(s => s.Sisom));
+        Assert.Equal(fromImages.Scored.Select(s => s.Score.Sisom), fromEmbeddings.Scored.Select(s => s.Score.Sisom));
         Assert.Equal(fromImages.Scored.Select(s => s.NearestReference), fromEmbeddings.Scored.Select(s => s.NearestReference));
         Assert.All(fromEmbeddings.Scored, s => Assert.Null(s.Embedding));
     }

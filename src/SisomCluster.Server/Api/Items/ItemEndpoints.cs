@@ -1,8 +1,8 @@
-using SisomCluster.Contracts.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Pgvector;
+using SisomCluster.Contracts.Http;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Pools;
@@ -50,12 +50,12 @@ internal static class ItemEndpoints
             return ApiProblems.NotFound($"No run {runId}.");
         }
 
-        ItemScore? score = await db.ItemScores.AsNoTracking().Where(s => s.RunId == runId && s.ItemId == itemId)
-            .Select(ItemScoreMapping.WithoutEmbedding)
+        ItemScoresResponse? scores = await db.ItemScores.AsNoTracking().Where(s => s.RunId == runId && s.ItemId == itemId)
+            .Select(ItemScoreMapping.ToResponse)
             .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         ItemError? error = await db.ItemErrors.AsNoTracking().SingleOrDefaultAsync(e => e.RunId == runId && e.ItemId == itemId, cancellationToken).ConfigureAwait(false);
         Item? item = await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.PoolId == run.PoolId && i.ItemId == itemId, cancellationToken).ConfigureAwait(false);
-        if (score is null && error is null && item is null)
+        if (scores is null && error is null && item is null)
         {
             return ApiProblems.NotFound($"Run {runId} has no item '{itemId}'.");
         }
@@ -73,7 +73,7 @@ internal static class ItemEndpoints
             item?.CapturedAt,
             label,
             rank,
-            score is null ? null : ItemScoreMapping.ToResponse(score),
+            scores,
             error is null ? null : new ItemErrorResponse(error.Reason, error.Detail, error.At),
             thumbnail));
     }

@@ -4,35 +4,38 @@ using SisomCluster.Data.Results;
 
 namespace SisomCluster.Server.Api.Items;
 
-/// <summary>The one mapping from a stored score row to the API's scores object.</summary>
+/// <summary>
+/// The one mapping from a stored <see cref="ItemScore"/> to <see cref="ItemScoresResponse"/>. An expression, so that a
+/// query can project with it (reading the score columns only, not the embedding) and code can still call it.
+/// </summary>
 internal static class ItemScoreMapping
 {
-    /// <summary>A score row without its embedding (kilobytes per row that no score reader needs), for EF projections.</summary>
-    public static Expression<Func<ItemScore, ItemScore>> WithoutEmbedding { get; } = s => new ItemScore
-    {
-        ItemId = s.ItemId,
-        RunId = s.RunId,
-        ContextId = s.ContextId,
-        ShardId = s.ShardId,
-        Predicted = s.Predicted,
-        NearestReference = s.NearestReference,
-        DIn = s.DIn,
-        DOut = s.DOut,
-        Ratio = s.Ratio,
-        Energy = s.Energy,
-        Sisom = s.Sisom,
-        Sisome = s.Sisome,
-        Msp = s.Msp,
-        MaxLogit = s.MaxLogit,
-        Entropy = s.Entropy,
-        Margin = s.Margin,
-        OodSisom = s.OodSisom,
-        OodSisome = s.OodSisome,
-        NoReference = s.NoReference,
-        ScoredAt = s.ScoredAt,
-    };
+    public static Expression<Func<ItemScore, ItemScoresResponse>> ToResponse { get; } = s => new ItemScoresResponse(
+        s.ContextId,
+        s.Predicted,
+        s.NearestReference,
+        s.DIn,
+        s.DOut,
+        s.Ratio,
+        s.Energy,
+        s.Sisom,
+        s.Sisome,
+        s.Msp,
+        s.MaxLogit,
+        s.Entropy,
+        s.Margin,
+        new ItemFlagsResponse(s.OodSisom, s.OodSisome, s.NoReference),
+        s.ScoredAt);
 
-    public static ItemScoresResponse ToResponse(ItemScore s) => new(
-        s.ContextId, s.Predicted, s.NearestReference, s.DIn, s.DOut, s.Ratio, s.Energy, s.Sisom, s.Sisome, s.Msp, s.MaxLogit, s.Entropy, s.Margin,
-        new ItemFlagsResponse(s.OodSisom, s.OodSisome, s.NoReference), s.ScoredAt);
+    /// <summary>The same mapping with the item id, for lists (<c>GET /runs/{id}/scores</c>): built from <see cref="ToResponse"/>, not spelled out again.</summary>
+    public static Expression<Func<ItemScore, ScoredItemResponse>> ToScoredItem { get; } = Expression.Lambda<Func<ItemScore, ScoredItemResponse>>(
+        Expression.New(
+            typeof(ScoredItemResponse).GetConstructor([typeof(string), typeof(ItemScoresResponse)])!,
+            Expression.Property(ToResponse.Parameters[0], nameof(ItemScore.ItemId)),
+            ToResponse.Body),
+        ToResponse.Parameters);
+
+    private static readonly Func<ItemScore, ItemScoresResponse> Compiled = ToResponse.Compile();
+
+    public static ItemScoresResponse From(ItemScore score) => Compiled(score);
 }

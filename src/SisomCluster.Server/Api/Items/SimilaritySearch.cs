@@ -1,6 +1,6 @@
-using SisomCluster.Contracts.Http;
 using Npgsql;
 using Pgvector;
+using SisomCluster.Contracts.Http;
 
 namespace SisomCluster.Server.Api.Items;
 

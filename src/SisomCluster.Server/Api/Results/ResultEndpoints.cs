@@ -1,7 +1,7 @@
-using SisomCluster.Contracts.Http;
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using SisomCluster.Contracts.Http;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Monitoring;
@@ -79,8 +79,7 @@ internal static class ResultEndpoints
             query = query.Where(s => string.Compare(s.ItemId, after) > 0);
         }
 
-        List<ItemScore> rows = await query.OrderBy(s => s.ItemId).Take(page.Size + 1).Select(ItemScoreMapping.WithoutEmbedding).ToListAsync(cancellationToken).ConfigureAwait(false);
-        List<ScoredItemResponse> items = [.. rows.Select(s => new ScoredItemResponse(s.ItemId, ItemScoreMapping.ToResponse(s)))];
+        List<ScoredItemResponse> items = await query.OrderBy(s => s.ItemId).Take(page.Size + 1).Select(ItemScoreMapping.ToScoredItem).ToListAsync(cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(page.ToPage(items, s => s.ItemId));
     }
 

@@ -1,0 +1,46 @@
+using NpgsqlTypes;
+using Pgvector;
+
+namespace SisomCluster.Data.Results;
+
+/// <summary>
+/// The <c>item_scores</c> columns that <see cref="ShardResultWriter"/> COPYs, in order, each with its wire type and the
+/// value it takes from Core's <see cref="Core.Scoring.SisomItemScore"/>: the one place a stored score is spelled out for
+/// writing. A new score is one line here, one property on <see cref="ItemScore"/> (and its migration), and one field of
+/// the API response; a test checks that the three agree (ARCHITECTURE.md §6).
+/// </summary>
+public static class ItemScoreColumns
+{
+    internal static readonly CopyColumn<ItemScoreCopyRow>[] All =
+    [
+        CopyColumn<ItemScoreCopyRow>.Of("run_id", NpgsqlDbType.Uuid, r => r.RunId),
+        CopyColumn<ItemScoreCopyRow>.Nullable("item_id", NpgsqlDbType.Text, r => r.Row.ItemId),
+        CopyColumn<ItemScoreCopyRow>.Of("context_id", NpgsqlDbType.Uuid, r => r.Row.ContextId),
+        CopyColumn<ItemScoreCopyRow>.Of("shard_id", NpgsqlDbType.Integer, r => r.ShardId),
+        CopyColumn<ItemScoreCopyRow>.Of("predicted", NpgsqlDbType.Integer, r => r.Row.Score.Predicted),
+        CopyColumn<ItemScoreCopyRow>.Nullable("nearest_reference", NpgsqlDbType.Text, r => r.Row.NearestReference),
+        CopyColumn<ItemScoreCopyRow>.Of("d_in", NpgsqlDbType.Double, r => r.Row.Score.DIn),
+
+        // Core marks an undefined d_out (no reference of the predicted class) as NaN; the column says so with NULL.
+        CopyColumn<ItemScoreCopyRow>.Nullable("d_out", NpgsqlDbType.Double, r => double.IsNaN(r.Row.Score.DOut) ? (double?)null : r.Row.Score.DOut),
+        CopyColumn<ItemScoreCopyRow>.Of("ratio", NpgsqlDbType.Double, r => r.Row.Score.Ratio),
+        CopyColumn<ItemScoreCopyRow>.Of("energy", NpgsqlDbType.Double, r => r.Row.Score.Energy),
+        CopyColumn<ItemScoreCopyRow>.Of("sisom", NpgsqlDbType.Double, r => r.Row.Score.Sisom),
+        CopyColumn<ItemScoreCopyRow>.Of("sisome", NpgsqlDbType.Double, r => r.Row.Score.Sisome),
+        CopyColumn<ItemScoreCopyRow>.Of("msp", NpgsqlDbType.Double, r => r.Row.Score.Baselines.Msp),
+        CopyColumn<ItemScoreCopyRow>.Of("max_logit", NpgsqlDbType.Double, r => r.Row.Score.Baselines.MaxLogit),
+        CopyColumn<ItemScoreCopyRow>.Of("entropy", NpgsqlDbType.Double, r => r.Row.Score.Baselines.Entropy),
+        CopyColumn<ItemScoreCopyRow>.Of("margin", NpgsqlDbType.Double, r => r.Row.Score.Baselines.Margin),
+        CopyColumn<ItemScoreCopyRow>.Of("ood_sisom", NpgsqlDbType.Boolean, r => r.Row.Score.OodSisom),
+        CopyColumn<ItemScoreCopyRow>.Of("ood_sisome", NpgsqlDbType.Boolean, r => r.Row.Score.OodSisome),
+        CopyColumn<ItemScoreCopyRow>.Of("no_reference", NpgsqlDbType.Boolean, r => r.Row.Score.NoReference),
+        CopyColumn<ItemScoreCopyRow>.Of("scored_at", NpgsqlDbType.TimestampTz, r => r.Row.ScoredAt.ToUniversalTime()),
+        CopyColumn<ItemScoreCopyRow>.Nullable("embedding", "vector", r => r.Row.Embedding is { } h ? new Vector(h) : null),
+    ];
+
+    /// <summary>The COPY column names, in order.</summary>
+    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(All.Select(c => c.Name).ToArray());
+
+    /// <summary>The names as an SQL column list.</summary>
+    internal static string List { get; } = string.Join(", ", Names);
+}
