@@ -5,6 +5,7 @@ using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Files;
 using SisomCluster.Inference.Models;
 using SisomCluster.Inference.Npy;
+using SisomCluster.Inference.Pools;
 using SisomCluster.Inference.Sources;
 
 namespace SisomCluster.Cli.Offline;
@@ -88,8 +89,17 @@ internal sealed class OfflineEmbedCommand : Command
         var idWriter = new StreamWriter(ids.Stream, leaveOpen: true);
         var progress = ProgressLine.For(stderr);
         var duplicates = new List<string>();
-        IEnumerable<SourceImage> source = File.Exists(images) ? ImageSources.FromTar(images, duplicates.Add) : ImageSources.FromDirectory(images);
         int skipped = 0;
+        void Unreadable(PoolItem item)
+        {
+            progress.Clear();
+            stderr.WriteLine($"skipped {item.Id}: {item.ErrorCode} ({item.Error})");
+            skipped++;
+        }
+
+        IAsyncEnumerable<SourceImage> source = File.Exists(images)
+            ? ImageSources.FromTarAsync(images, duplicates.Add, Unreadable, cancellationToken)
+            : ImageSources.FromDirectoryAsync(images, Unreadable, cancellationToken);
         var pipeline = new EmbeddingPipeline(extractor, new PipelineOptions { BatchSize = batchSize, DecodeThreads = parse.GetValue(_decodeThreads) });
         PipelineStatistics stats = await pipeline.RunAsync(
             source,

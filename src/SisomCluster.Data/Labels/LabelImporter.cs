@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
+using SisomCluster.Core.Text;
 
 namespace SisomCluster.Data.Labels;
 
@@ -84,30 +85,37 @@ public sealed class LabelImporter
         }
 
         var labels = new Dictionary<string, ParsedLabel>(StringComparer.Ordinal);
-        var fields = new List<string>(2);
+        // One record per line: an unclosed quote is an error of its line only, and every bad line is reported.
+        var reader = new CsvReader(csv, quotedLineBreaks: false);
         bool firstContentLine = true;
-        int lineNumber = 0;
-        while (await csv.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (true)
         {
-            lineNumber++;
-            if (lineNumber == 1)
+            CsvRecord? record;
+            try
             {
-                line = line.TrimStart('\uFEFF');
+                record = await reader.ReadRecordAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CsvFormatException e)
+            {
+                // The reader drops the bad line and goes on with the next.
+                problems.Add(new LabelImportProblem(e.Line, LabelProblemKind.Malformed, $"malformed line ({e.Reason})"));
+                continue;
             }
 
-            if (string.IsNullOrWhiteSpace(line))
+            if (record is null)
+            {
+                break;
+            }
+
+            int lineNumber = record.Line;
+            if (record.Fields is [var only] && string.IsNullOrWhiteSpace(only))
             {
                 continue;
             }
 
             bool headerCandidate = firstContentLine;
             firstContentLine = false;
-            if (!CsvFields.TrySplit(line, fields, out string? error))
-            {
-                problems.Add(new LabelImportProblem(lineNumber, LabelProblemKind.Malformed, $"malformed line ({error})"));
-                continue;
-            }
-
+            List<string> fields = [.. record.Fields.Select(f => f.Trim())];
             if (headerCandidate && IsHeader(fields))
             {
                 continue;

@@ -26,7 +26,18 @@ public sealed class EmbeddingPipeline
         _decoder = new ImageDecoder(extractor.Model.Normalization, _options.Limits);
     }
 
-    public async Task<PipelineStatistics> RunAsync(IEnumerable<SourceImage> source, Func<EmbeddedBatch, CancellationToken, ValueTask> onBatch, CancellationToken cancellationToken = default)
+    /// <summary>Runs over an in-memory or synchronous source (tests, small sets); see the asynchronous overload.</summary>
+    public Task<PipelineStatistics> RunAsync(IEnumerable<SourceImage> source, Func<EmbeddedBatch, CancellationToken, ValueTask> onBatch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return RunAsync(source.ToAsyncEnumerable(), onBatch, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs over a streamed source (a pool shard read by <c>IPoolSource.ReadAsync</c>): items are pulled one batch ahead of
+    /// inference at most, so memory holds the batch slots and never the source.
+    /// </summary>
+    public async Task<PipelineStatistics> RunAsync(IAsyncEnumerable<SourceImage> source, Func<EmbeddedBatch, CancellationToken, ValueTask> onBatch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(onBatch);
@@ -53,14 +64,15 @@ public sealed class EmbeddingPipeline
             {
                 try
                 {
-                    using IEnumerator<SourceImage> e = source.GetEnumerator();
+                    IAsyncEnumerator<SourceImage> e = source.GetAsyncEnumerator(cancellationToken);
+                    await using var disposeSource = e.ConfigureAwait(false);
                     bool more = true;
                     while (more)
                     {
                         Slot slot = await free.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                         long t0 = Stopwatch.GetTimestamp();
                         slot.Items.Clear();
-                        while (slot.Items.Count < _options.BatchSize && (more = e.MoveNext()))
+                        while (slot.Items.Count < _options.BatchSize && (more = await e.MoveNextAsync().ConfigureAwait(false)))
                         {
                             slot.Items.Add(e.Current);
                         }

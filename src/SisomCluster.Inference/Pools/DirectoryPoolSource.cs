@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SisomCluster.Inference.Sources;
 
 namespace SisomCluster.Inference.Pools;
@@ -9,6 +10,9 @@ namespace SisomCluster.Inference.Pools;
 /// </summary>
 public sealed class DirectoryPoolSource : IPoolSource
 {
+    /// <summary>The registered kind name.</summary>
+    public const string KindName = "directory";
+
     private readonly string _root;
 
     public DirectoryPoolSource(string root)
@@ -18,11 +22,16 @@ public sealed class DirectoryPoolSource : IPoolSource
         _root = Path.GetFullPath(root);
     }
 
-    public PoolSourceKind Kind => PoolSourceKind.Directory;
+    public string Kind => KindName;
 
     public string Uri { get; }
 
-    public PoolListing List(int shardSize, Action<string>? report = null)
+    public bool HoldsImages => true;
+
+    /// <summary>Detection: any existing directory (a folder of tars is claimed by the Tar kind, registered before this one).</summary>
+    public static bool Claims(string uri) => Directory.Exists(uri);
+
+    public async IAsyncEnumerable<ListedShard> ListAsync(int shardSize, Action<string>? report = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
         if (!Directory.Exists(_root))
@@ -30,6 +39,7 @@ public sealed class DirectoryPoolSource : IPoolSource
             throw new DirectoryNotFoundException($"{Uri}: no such directory.");
         }
 
+        // Ordinal order needs every path first; paths are small (no bytes are read while listing).
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 };
         var items = Directory.EnumerateFiles(_root, "*", options)
             .Where(f => ImageSources.ImageExtensions.Contains(Path.GetExtension(f)))
@@ -44,8 +54,22 @@ public sealed class DirectoryPoolSource : IPoolSource
         report?.Invoke($"{Uri}: {items.Count} images");
 
         // Paths in one tree are unique, so a directory has no duplicates.
-        return new PoolListing(items, FileItems.Cut(Kind, items, shardSize), []);
+        await foreach (ListedShard shard in FileItems.Cut(Kind, items, [], shardSize, cancellationToken).ConfigureAwait(false))
+        {
+            yield return shard;
+        }
     }
 
-    public IEnumerable<PoolItem> Read(ShardDescriptor shard) => FileItems.Read(Kind, shard);
+    public IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, CancellationToken cancellationToken = default) =>
+        FileItems.Read(Kind, descriptor, cancellationToken);
+
+    /// <summary>Reads the file <paramref name="uri"/> if it lies under the pool's directory.</summary>
+    public Task<PoolItem> ReadOneAsync(string id, string uri, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        return FileItems.Inside(_root, uri)
+            ? FileItems.ReadOneAsync(new PoolItemInfo(id, Path.GetFullPath(uri)), cancellationToken)
+            : Task.FromResult(FileItems.Outside(id, uri));
+    }
 }

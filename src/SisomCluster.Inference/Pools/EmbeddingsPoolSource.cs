@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SisomCluster.Inference.Npy;
 
@@ -24,9 +25,17 @@ public sealed class EmbeddingsPoolSource : IPoolSource
         _idsPath = idsPath is null ? null : Path.GetFullPath(idsPath);
     }
 
-    public PoolSourceKind Kind => PoolSourceKind.Embeddings;
+    /// <summary>The registered kind name.</summary>
+    public const string KindName = "embeddings";
+
+    public string Kind => KindName;
 
     public string Uri { get; }
+
+    public bool HoldsImages => false;
+
+    /// <summary>Detection: an <c>.npy</c> file name.</summary>
+    public static bool Claims(string uri) => Path.GetExtension(uri).Equals(".npy", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The ids file used for <paramref name="npyPath"/> when none is named: <c>x.ids.txt</c> beside <c>x.npy</c>, else <c>ids.txt</c>.</summary>
     public static string FindIdsFile(string npyPath)
@@ -40,23 +49,30 @@ public sealed class EmbeddingsPoolSource : IPoolSource
             : throw new FileNotFoundException($"{npyPath}: no ids file; expected {named} or {plain} (one id per row).", named);
     }
 
-    public PoolListing List(int shardSize, Action<string>? report = null)
+    public async IAsyncEnumerable<ListedShard> ListAsync(int shardSize, Action<string>? report = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
         NpyMatrixHeader header = NpyMatrixHeader.Read(_npyPath);
         string idsPath = _idsPath ?? FindIdsFile(_npyPath);
-        var items = new List<PoolItemInfo>((int)Math.Min(header.Rows, Array.MaxLength));
-        var duplicates = new List<PoolDuplicate>();
         var firstRow = new Dictionary<string, long>(StringComparer.Ordinal);
-        var shards = new List<ShardDescriptor>();
+        var items = new List<PoolItemInfo>(Math.Min(shardSize, 1 << 16));
+        var duplicates = new List<PoolDuplicate>();
         var skipped = new List<long>();
+        int index = 0;
+        int duplicateCount = 0;
         long row = 0;
+        long shardStart = 0;
         long shardOffset = 0;
-        foreach ((string id, long offset) in IdLines.Read(idsPath))
+        await foreach ((string id, long offset) in IdLines.ReadAsync(idsPath, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (row % shardSize == 0)
             {
-                CloseShard(shards, row, shardOffset, skipped, idsPath);
+                if (row > shardStart)
+                {
+                    yield return CloseShard(row);
+                }
+
+                shardStart = row;
                 shardOffset = offset;
             }
 
@@ -73,6 +89,7 @@ public sealed class EmbeddingsPoolSource : IPoolSource
             {
                 duplicates.Add(new PoolDuplicate(id, string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(idsPath)} line {row + 1} (first at line {firstRow[id] + 1})")));
                 skipped.Add(row);
+                duplicateCount++;
             }
 
             row++;
@@ -83,69 +100,62 @@ public sealed class EmbeddingsPoolSource : IPoolSource
             throw new InvalidDataException($"{idsPath} has {row} ids, {Uri} has {header.Rows} rows: there must be exactly one id per row.");
         }
 
-        CloseShard(shards, row, shardOffset, skipped, idsPath);
-        report?.Invoke($"{Uri}: {header.Rows}×{header.Columns} {header.DataType}, {shards.Count} shards, {duplicates.Count} duplicate ids skipped");
-        return new PoolListing(items, shards, duplicates);
-
-        // Ends the shard that runs up to (not including) `end`, if any rows are pending.
-        void CloseShard(List<ShardDescriptor> list, long end, long idsOffset, List<long> skippedRows, string ids)
+        if (row > shardStart)
         {
-            long start = list.Count == 0 ? 0 : list[^1].End!.Value;
-            if (end == start)
-            {
-                return;
-            }
+            yield return CloseShard(row);
+        }
 
-            list.Add(new ShardDescriptor
+        report?.Invoke($"{Uri}: {header.Rows}×{header.Columns} {header.DataType}, {index} shards, {duplicateCount} duplicate ids skipped");
+
+        // Ends the shard [shardStart, end): its descriptor, items and duplicates, and starts the next one empty.
+        ListedShard CloseShard(long end)
+        {
+            string json = new EmbeddingsShard
             {
                 Kind = Kind,
-                Index = list.Count,
-                ItemCount = (int)(end - start - skippedRows.Count),
+                Index = index,
+                ItemCount = (int)(end - shardStart - skipped.Count),
                 FilePath = _npyPath,
-                IdsPath = ids,
-                IdsOffset = idsOffset,
-                Start = start,
+                IdsPath = idsPath,
+                IdsOffset = shardOffset,
+                Start = shardStart,
                 End = end,
-                SkippedRows = skippedRows.Count > 0 ? skippedRows.ToArray() : null,
-            });
-            skippedRows.Clear();
+                SkippedRows = skipped.Count > 0 ? skipped.ToArray() : null,
+            }.ToJson();
+            var shard = new ListedShard(index++, items.Count, json, items.ToArray(), duplicates.ToArray());
+            items.Clear();
+            duplicates.Clear();
+            skipped.Clear();
+            return shard;
         }
     }
 
-    public IEnumerable<PoolItem> Read(ShardDescriptor shard)
+    public async IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(shard);
-        if (shard.Kind != Kind || shard.FilePath is null || shard.IdsPath is null || shard.IdsOffset is null || shard.Start is null || shard.End is null)
-        {
-            throw new ArgumentException($"An {Kind} source cannot read a {shard.Kind} shard.", nameof(shard));
-        }
-
-        NpyMatrixHeader header = NpyMatrixHeader.Read(shard.FilePath);
-        if (shard.Start < 0 || shard.End > header.Rows || shard.Start > shard.End)
-        {
-            throw new InvalidDataException($"{shard.FilePath} has {header.Rows} rows; shard {shard.Index} asks for rows [{shard.Start}, {shard.End}).");
-        }
-
-        return ReadRows(shard, header);
-    }
-
-    private static IEnumerable<PoolItem> ReadRows(ShardDescriptor shard, NpyMatrixHeader header)
-    {
+        EmbeddingsShard shard = ShardDescription.Parse<EmbeddingsShard>(descriptor, Kind);
+        NpyMatrixHeader header = NpyMatrixHeader.Read(shard.FilePath!);
         long start = shard.Start!.Value;
         long end = shard.End!.Value;
+        if (start < 0 || end > header.Rows || start > end)
+        {
+            throw new InvalidDataException($"{shard.FilePath} has {header.Rows} rows; shard {shard.Index} asks for rows [{start}, {end}).");
+        }
+
         var skip = new HashSet<long>(shard.SkippedRows ?? []);
-        using var stream = new FileStream(shard.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-        stream.Position = header.DataOffset + start * header.RowBytes;
-        using IEnumerator<(string Id, long Offset)> ids = IdLines.Read(shard.IdsPath!, shard.IdsOffset!.Value).GetEnumerator();
+        var stream = new FileStream(shard.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using var disposeStream = stream.ConfigureAwait(false);
+        stream.Position = header.DataOffset + (start * header.RowBytes);
+        IAsyncEnumerator<(string Id, long Offset)> ids = IdLines.ReadAsync(shard.IdsPath!, shard.IdsOffset!.Value, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var disposeIds = ids.ConfigureAwait(false);
         var rowBytes = new byte[header.RowBytes];
         for (long row = start; row < end; row++)
         {
-            if (!ids.MoveNext())
+            if (!await ids.MoveNextAsync().ConfigureAwait(false))
             {
                 throw new InvalidDataException($"{shard.IdsPath} ends before row {row}; it changed since the pool was listed.");
             }
 
-            stream.ReadExactly(rowBytes);
+            await stream.ReadExactlyAsync(rowBytes, cancellationToken).ConfigureAwait(false);
             if (skip.Contains(row))
             {
                 continue;
@@ -153,6 +163,32 @@ public sealed class EmbeddingsPoolSource : IPoolSource
 
             yield return new PoolItem { Id = ids.Current.Id, Embedding = ToSingle(rowBytes, header.DataType) };
         }
+    }
+
+    /// <summary>Reads row <c>r</c> of <c>npy#r</c>, where the .npy must be this pool's own file.</summary>
+    public async Task<PoolItem> ReadOneAsync(string id, string uri, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        int hash = uri.LastIndexOf('#');
+        if (hash <= 0 || !long.TryParse(uri.AsSpan(hash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long row)
+            || !string.Equals(Path.GetFullPath(uri[..hash]), _npyPath, StringComparison.Ordinal))
+        {
+            return FileItems.Outside(id, uri);
+        }
+
+        NpyMatrixHeader header = NpyMatrixHeader.Read(_npyPath);
+        if (row >= header.Rows)
+        {
+            return new PoolItem { Id = id, ErrorCode = PoolItem.MissingCode, Error = $"{uri}: the file has {header.Rows} rows" };
+        }
+
+        var stream = new FileStream(_npyPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
+        await using var disposeStream = stream.ConfigureAwait(false);
+        stream.Position = header.DataOffset + (row * header.RowBytes);
+        var rowBytes = new byte[header.RowBytes];
+        await stream.ReadExactlyAsync(rowBytes, cancellationToken).ConfigureAwait(false);
+        return new PoolItem { Id = id, Embedding = ToSingle(rowBytes, header.DataType) };
     }
 
     private static float[] ToSingle(byte[] rowBytes, NpyDataType dataType)

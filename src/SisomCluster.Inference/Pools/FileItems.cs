@@ -1,15 +1,21 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
 namespace SisomCluster.Inference.Pools;
 
 /// <summary>What the Directory and Manifest sources share: items that are plain files, listed in the shard itself.</summary>
 internal static class FileItems
 {
-    /// <summary>Consecutive runs of <paramref name="shardSize"/> items, in listing order.</summary>
-    public static List<ShardDescriptor> Cut(PoolSourceKind kind, IReadOnlyList<PoolItemInfo> items, int shardSize)
+    /// <summary>Consecutive runs of <paramref name="shardSize"/> items, in listing order; duplicates go with the first shard.</summary>
+    public static async IAsyncEnumerable<ListedShard> Cut(
+        string kind, IReadOnlyList<PoolItemInfo> items, IReadOnlyList<PoolDuplicate> duplicates, int shardSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
-        var shards = new List<ShardDescriptor>((items.Count + shardSize - 1) / shardSize);
+        await Task.CompletedTask.ConfigureAwait(false);
+        int index = 0;
         for (int start = 0; start < items.Count; start += shardSize)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(shardSize, items.Count - start);
             var slice = new PoolItemInfo[count];
             for (int i = 0; i < count; i++)
@@ -17,40 +23,65 @@ internal static class FileItems
                 slice[i] = items[start + i];
             }
 
-            shards.Add(new ShardDescriptor { Kind = kind, Index = shards.Count, ItemCount = count, Items = slice });
+            string json = new FileListShard { Kind = kind, Index = index, ItemCount = count, Items = slice }.ToJson();
+            yield return new ListedShard(index, count, json, slice, index == 0 ? duplicates : []);
+            index++;
         }
-
-        return shards;
     }
 
-    public static IEnumerable<PoolItem> Read(PoolSourceKind kind, ShardDescriptor shard)
+    public static async IAsyncEnumerable<PoolItem> Read(string kind, string descriptor, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(shard);
-        if (shard.Kind != kind || shard.Items is null)
+        FileListShard shard = ShardDescription.Parse<FileListShard>(descriptor, kind);
+        foreach (PoolItemInfo info in shard.Items!)
         {
-            throw new ArgumentException($"A {kind} source cannot read a {shard.Kind} shard.", nameof(shard));
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return await ReadOneAsync(info, cancellationToken).ConfigureAwait(false);
         }
-
-        return ReadItems(shard.Items);
     }
 
-    private static IEnumerable<PoolItem> ReadItems(IReadOnlyList<PoolItemInfo> items)
+    /// <summary>Whether <paramref name="path"/> is <paramref name="root"/> itself or lies under it (the folder of a file root).</summary>
+    public static bool Inside(string root, string path)
     {
-        foreach (PoolItemInfo info in items)
+        string full = Path.GetFullPath(path);
+        string pool = Path.GetFullPath(root);
+        if (string.Equals(full, pool, StringComparison.Ordinal))
         {
-            yield return ReadOne(info);
+            return true;
         }
+
+        string folder = Directory.Exists(pool) ? pool : Path.GetDirectoryName(pool) ?? pool;
+        return full.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 
-    private static PoolItem ReadOne(PoolItemInfo info)
+    public static PoolItem Outside(string id, string uri) =>
+        new() { Id = id, ErrorCode = PoolItem.OutsideCode, Error = $"{uri} does not lie in the pool" };
+
+    /// <summary>One file, read whole (after checking its size against <see cref="PoolItem.MaxBytes"/>).</summary>
+    public static async Task<PoolItem> ReadOneAsync(PoolItemInfo info, CancellationToken cancellationToken)
     {
         try
         {
-            return new PoolItem { Id = info.Id, Bytes = File.ReadAllBytes(info.Uri), Source = info.Source, CapturedAt = info.CapturedAt };
+            var stream = new FileStream(info.Uri, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using (stream.ConfigureAwait(false))
+            {
+                long length = stream.Length;
+                if (length > PoolItem.MaxBytes)
+                {
+                    return Failed(info, PoolItem.UnreadableCode, string.Create(CultureInfo.InvariantCulture, $"{info.Uri} is {length} bytes, more than the {PoolItem.MaxBytes >> 20} MiB an item may have"));
+                }
+
+                var bytes = new byte[length];
+                await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                return new PoolItem { Id = info.Id, Bytes = bytes, Source = info.Source, CapturedAt = info.CapturedAt };
+            }
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return Failed(info, PoolItem.MissingCode, $"{info.Uri}: no such file");
+        }
+        catch (EndOfStreamException)
+        {
+            return Failed(info, PoolItem.UnreadableCode, $"{info.Uri}: the file shrank while it was read");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -10,21 +12,30 @@ namespace SisomCluster.Inference.Pools;
 /// </summary>
 internal static class IdLines
 {
-    public static IEnumerable<(string Id, long Offset)> Read(string path, long offset = 0)
+    /// <summary>A line longer than this is not an id: the file is refused instead of being read into one string.</summary>
+    public const int MaxLineBytes = 64 * 1024;
+
+    public static async IAsyncEnumerable<(string Id, long Offset)> ReadAsync(string path, long offset = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using var disposeStream = stream.ConfigureAwait(false);
         stream.Position = offset;
         var buffer = new byte[1 << 16];
         var line = new List<byte>(64);
         long position = offset;
         long lineStart = offset;
         int read;
-        while ((read = stream.Read(buffer)) > 0)
+        while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
             for (int i = 0; i < read; i++, position++)
             {
                 if (buffer[i] != (byte)'\n')
                 {
+                    if (line.Count >= MaxLineBytes)
+                    {
+                        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path}: the line at byte {lineStart} is longer than {MaxLineBytes} bytes; an ids file holds one id per line."));
+                    }
+
                     line.Add(buffer[i]);
                     continue;
                 }

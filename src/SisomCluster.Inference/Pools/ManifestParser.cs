@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SisomCluster.Core.Text;
 
 namespace SisomCluster.Inference.Pools;
 
@@ -15,7 +16,7 @@ internal static class ManifestParser
 
     private delegate void AddItem(int line, string? id, string? uri, string? source, string? capturedAt, DateTimeOffset? parsedAt = null);
 
-    public static List<(int Line, PoolItemInfo Item)> Parse(string path)
+    public static List<(int Line, PoolItemInfo Item)> Parse(string path, CancellationToken cancellationToken = default)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var items = new List<(int, PoolItemInfo)>();
@@ -31,11 +32,11 @@ internal static class ManifestParser
         using var reader = new StreamReader(path);
         if (IsJsonLines(path, reader))
         {
-            ParseJsonLines(reader, errors, Add);
+            ParseJsonLines(reader, errors, Add, cancellationToken);
         }
         else
         {
-            ParseCsv(path, reader, errors, Add);
+            ParseCsv(path, reader, errors, Add, cancellationToken);
         }
 
         if (errors.Count > 0)
@@ -60,7 +61,7 @@ internal static class ManifestParser
         return !extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) && reader.Peek() == '{';
     }
 
-    private static void ParseCsv(string path, StreamReader reader, List<string> errors, AddItem add)
+    private static void ParseCsv(string path, StreamReader reader, List<string> errors, AddItem add, CancellationToken cancellationToken)
     {
         var csv = new CsvReader(reader);
         try
@@ -70,7 +71,7 @@ internal static class ManifestParser
                 throw new InvalidDataException($"{path}: empty manifest; the first line must be a header naming the columns (id,uri[,source,captured_at]).");
             }
 
-            int[] index = Columns.Select(c => header.Fields.FindIndex(f => f.Trim().Equals(c, StringComparison.OrdinalIgnoreCase))).ToArray();
+            int[] index = Columns.Select(c => header.Fields.ToList().FindIndex(f => f.Trim().Equals(c, StringComparison.OrdinalIgnoreCase))).ToArray();
             if (index[0] < 0 || index[1] < 0)
             {
                 throw new InvalidDataException(
@@ -79,7 +80,8 @@ internal static class ManifestParser
 
             while (csv.ReadRecord() is { } record)
             {
-                if (record.Fields is [""])
+                cancellationToken.ThrowIfCancellationRequested();
+                if (record.IsBlank)
                 {
                     continue;
                 }
@@ -101,11 +103,12 @@ internal static class ManifestParser
         }
     }
 
-    private static void ParseJsonLines(StreamReader reader, List<string> errors, AddItem add)
+    private static void ParseJsonLines(StreamReader reader, List<string> errors, AddItem add, CancellationToken cancellationToken)
     {
         int line = 0;
         while (reader.ReadLine() is { } text)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             line++;
             if (string.IsNullOrWhiteSpace(text))
             {

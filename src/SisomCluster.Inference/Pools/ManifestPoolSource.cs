@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace SisomCluster.Inference.Pools;
 
@@ -11,6 +12,9 @@ namespace SisomCluster.Inference.Pools;
 /// </summary>
 public sealed class ManifestPoolSource : IPoolSource
 {
+    /// <summary>The registered kind name.</summary>
+    public const string KindName = "manifest";
+
     private readonly string _path;
 
     public ManifestPoolSource(string path)
@@ -20,11 +24,17 @@ public sealed class ManifestPoolSource : IPoolSource
         _path = Path.GetFullPath(path);
     }
 
-    public PoolSourceKind Kind => PoolSourceKind.Manifest;
+    public string Kind => KindName;
 
     public string Uri { get; }
 
-    public PoolListing List(int shardSize, Action<string>? report = null)
+    public bool HoldsImages => true;
+
+    /// <summary>Detection: a <c>.csv</c>, <c>.jsonl</c> or <c>.ndjson</c> file name.</summary>
+    public static bool Claims(string uri) =>
+        Path.GetExtension(uri).ToLowerInvariant() is ".csv" or ".jsonl" or ".ndjson";
+
+    public async IAsyncEnumerable<ListedShard> ListAsync(int shardSize, Action<string>? report = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
         if (!File.Exists(_path))
@@ -32,7 +42,8 @@ public sealed class ManifestPoolSource : IPoolSource
             throw new FileNotFoundException($"{Uri}: no such manifest.", _path);
         }
 
-        List<(int Line, PoolItemInfo Item)> lines = ManifestParser.Parse(_path);
+        // The whole manifest is checked before the first shard: a malformed file is rejected once, with all its errors.
+        List<(int Line, PoolItemInfo Item)> lines = ManifestParser.Parse(_path, cancellationToken);
         var firstLine = new Dictionary<string, int>(lines.Count, StringComparer.Ordinal);
         var items = new List<PoolItemInfo>(lines.Count);
         var duplicates = new List<PoolDuplicate>();
@@ -51,8 +62,23 @@ public sealed class ManifestPoolSource : IPoolSource
         report?.Invoke($"{Uri}: {items.Count} items, {duplicates.Count} duplicate ids skipped");
 
         // Manifest order is the user's order (often by time or crawl batch): shards keep it.
-        return new PoolListing(items, FileItems.Cut(Kind, items, shardSize), duplicates);
+        await foreach (ListedShard shard in FileItems.Cut(Kind, items, duplicates, shardSize, cancellationToken).ConfigureAwait(false))
+        {
+            yield return shard;
+        }
     }
 
-    public IEnumerable<PoolItem> Read(ShardDescriptor shard) => FileItems.Read(Kind, shard);
+    public IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, CancellationToken cancellationToken = default) =>
+        FileItems.Read(Kind, descriptor, cancellationToken);
+
+    /// <summary>
+    /// Reads the file <paramref name="uri"/>. A manifest pool is what its manifest lists, wherever the files lie; the uri
+    /// must come from the listing (the <c>items</c> row), never from a request.
+    /// </summary>
+    public Task<PoolItem> ReadOneAsync(string id, string uri, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        return FileItems.ReadOneAsync(new PoolItemInfo(id, uri), cancellationToken);
+    }
 }

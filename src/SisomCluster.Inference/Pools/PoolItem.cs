@@ -10,8 +10,18 @@ public sealed record PoolItem
     /// <summary>The file named by the item does not exist.</summary>
     public const string MissingCode = "missing";
 
-    /// <summary>The file exists but could not be read (permissions, I/O error, a directory in its place).</summary>
+    /// <summary>The file exists but could not be read (permissions, I/O error, a directory in its place, over <see cref="MaxBytes"/>).</summary>
     public const string UnreadableCode = "unreadable";
+
+    /// <summary>A uri asked of <see cref="IPoolSource.ReadOneAsync"/> that does not lie in the pool; nothing was read.</summary>
+    public const string OutsideCode = "outside_pool";
+
+    /// <summary>
+    /// The most bytes one item may have (64 MiB). An item's bytes are held whole (the decoder needs them), so this caps
+    /// what one item costs a worker: no encoded image is that large, and a batch of them must fit next to the model.
+    /// A larger item is yielded as <see cref="UnreadableCode"/> without being read.
+    /// </summary>
+    public const long MaxBytes = 64L << 20;
 
     public required string Id { get; init; }
 

@@ -1,55 +1,94 @@
+using System.Text.Json;
+
 namespace SisomCluster.Inference.Pools;
 
-/// <summary>Opens a pool source by kind, or works the kind out from what the uri names.</summary>
+/// <summary>
+/// The registry of pool source kinds: the one place that knows which kinds exist. It opens a source from the (kind, uri)
+/// text a <c>pools</c> row stores, or detects the kind from what a uri names. Everything else (listing, reading, shard
+/// descriptors, item uris such as <c>tar#member</c>) is the source's own business behind <see cref="IPoolSource"/>.
+/// A new kind is one class implementing <see cref="IPoolSource"/> plus one line in <see cref="Registered"/>.
+/// </summary>
 public static class PoolSources
 {
-    public static IPoolSource Open(PoolSourceKind kind, string uri)
+    /// <summary>
+    /// In detection order: the first kind whose <c>Claims</c> accepts a uri is its kind (a folder of tars is Tar before it
+    /// is Directory).
+    /// </summary>
+    private static readonly Registration[] Registered =
+    [
+        new(TarPoolSource.KindName, TarPoolSource.Claims, uri => new TarPoolSource(uri)),
+        new(DirectoryPoolSource.KindName, DirectoryPoolSource.Claims, uri => new DirectoryPoolSource(uri)),
+        new(ManifestPoolSource.KindName, ManifestPoolSource.Claims, uri => new ManifestPoolSource(uri)),
+        new(EmbeddingsPoolSource.KindName, EmbeddingsPoolSource.Claims, uri => new EmbeddingsPoolSource(uri)),
+    ];
+
+    /// <summary>The kind names, lower case, in detection order.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = [.. Registered.Select(r => r.Name)];
+
+    /// <summary>Whether <paramref name="kind"/> names a registered kind (case-insensitive).</summary>
+    public static bool IsKind(string? kind) => Find(kind) is not null;
+
+    /// <summary>Opens <paramref name="uri"/> as a source of <paramref name="kind"/> (as stored: case-insensitive).</summary>
+    /// <exception cref="ArgumentException">An unknown kind.</exception>
+    public static IPoolSource Open(string kind, string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
-        return kind switch
-        {
-            PoolSourceKind.Directory => new DirectoryPoolSource(uri),
-            PoolSourceKind.Manifest => new ManifestPoolSource(uri),
-            PoolSourceKind.Tar => new TarPoolSource(uri),
-            PoolSourceKind.Embeddings => new EmbeddingsPoolSource(uri),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown pool source kind."),
-        };
+        Registration registration = Find(kind)
+            ?? throw new ArgumentException($"unknown source kind '{kind}'; use {string.Join(", ", Kinds)}.", nameof(kind));
+        return registration.Open(uri);
     }
 
     /// <summary>Opens <paramref name="uri"/> as the kind <see cref="Detect"/> finds.</summary>
     public static IPoolSource Open(string uri) => Open(Detect(uri), uri);
 
     /// <summary>
-    /// A directory holding <c>*.tar</c> files (top level) is Tar, any other directory is Directory;
-    /// a wildcard file name (<c>dir/shard-*.tar</c>) or a <c>.tar</c> file is Tar; <c>.csv</c>,
-    /// <c>.jsonl</c> and <c>.ndjson</c> are Manifest; <c>.npy</c> is Embeddings (ids file: see
-    /// <see cref="EmbeddingsPoolSource.FindIdsFile"/>). Anything else is an <see cref="ArgumentException"/>
-    /// naming what is accepted.
+    /// The first registered kind that claims <paramref name="uri"/>: a directory holding <c>*.tar</c> files (top level),
+    /// a wildcard file name (<c>dir/shard-*.tar</c>) or a <c>.tar</c> file is Tar; any other directory is Directory;
+    /// <c>.csv</c>, <c>.jsonl</c> and <c>.ndjson</c> are Manifest; <c>.npy</c> is Embeddings (ids file: see
+    /// <see cref="EmbeddingsPoolSource.FindIdsFile"/>). Anything else is an <see cref="ArgumentException"/> naming what is
+    /// accepted.
     /// </summary>
-    public static PoolSourceKind Detect(string uri)
+    public static string Detect(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
-        if (Directory.Exists(uri))
-        {
-            // A folder of tars is a tar pool even if stray images sit beside them: tars are the unit of work.
-            bool hasTars = Directory.EnumerateFiles(uri, "*", SearchOption.TopDirectoryOnly)
-                .Any(f => f.EndsWith(".tar", StringComparison.OrdinalIgnoreCase));
-            return hasTars ? PoolSourceKind.Tar : PoolSourceKind.Directory;
-        }
-
-        if (TarPoolSource.HasWildcard(Path.GetFileName(uri)))
-        {
-            return PoolSourceKind.Tar;
-        }
-
-        return Path.GetExtension(uri).ToLowerInvariant() switch
-        {
-            ".tar" => PoolSourceKind.Tar,
-            ".csv" or ".jsonl" or ".ndjson" => PoolSourceKind.Manifest,
-            ".npy" => PoolSourceKind.Embeddings,
-            _ => throw new ArgumentException(
+        return Registered.FirstOrDefault(r => r.Claims(uri))?.Name
+            ?? throw new ArgumentException(
                 $"{uri}: cannot tell the pool kind; name a directory, a .tar file or pattern (dir/shard-*.tar), a .csv/.jsonl manifest or an .npy embeddings file.",
-                nameof(uri)),
-        };
+                nameof(uri));
     }
+
+    /// <summary>
+    /// The item ids a shard descriptor lists, for a descriptor that lists its items (under <c>items</c>, each with an
+    /// <c>id</c>: directory and manifest shards); null for one that only names a container (tar, row range), whose ids
+    /// take reading it. Used to account for a failed shard's items and to skip shards without labeled items.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a JSON object.</exception>
+    public static IReadOnlyList<string>? ListedItemIds(string descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        try
+        {
+            using var document = JsonDocument.Parse(descriptor);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException("Shard descriptor is not a JSON object.");
+            }
+
+            if (!document.RootElement.TryGetProperty("items", out JsonElement items) || items.ValueKind != JsonValueKind.Array)
+            {
+                return null;
+            }
+
+            return [.. items.EnumerateArray().Select(i => i.TryGetProperty("id", out JsonElement id) ? id.GetString() ?? string.Empty : string.Empty)];
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Shard descriptor is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    private static Registration? Find(string? kind) =>
+        string.IsNullOrEmpty(kind) ? null : Array.Find(Registered, r => r.Name.Equals(kind, StringComparison.OrdinalIgnoreCase));
+
+    private sealed record Registration(string Name, Func<string, bool> Claims, Func<string, IPoolSource> Open);
 }

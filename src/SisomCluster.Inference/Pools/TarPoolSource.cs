@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SisomCluster.Inference.Pools;
 
 /// <summary>
@@ -15,27 +17,48 @@ namespace SisomCluster.Inference.Pools;
 /// member ranges would make each worker re-scan it from the start; tars are cut to a good shard size
 /// when they are written.
 /// </para>
+/// <para>
+/// An item's uri is <c>&lt;tar path&gt;#&lt;member name&gt;</c>; only this class reads or writes that form.
+/// </para>
 /// </summary>
 public sealed class TarPoolSource : IPoolSource
 {
+    /// <summary>The registered kind name.</summary>
+    public const string KindName = "tar";
+
     public TarPoolSource(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
         Uri = uri;
     }
 
-    public PoolSourceKind Kind => PoolSourceKind.Tar;
+    public string Kind => KindName;
 
     public string Uri { get; }
 
-    public PoolListing List(int shardSize, Action<string>? report = null)
+    public bool HoldsImages => true;
+
+    /// <summary>
+    /// Detection: a <c>.tar</c> file, a wildcard file name (<c>dir/shard-*.tar</c>), or a directory holding <c>*.tar</c>
+    /// files at its top level (a folder of tars is a tar pool even if stray images sit beside them: tars are the unit of work).
+    /// </summary>
+    public static bool Claims(string uri)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        if (Directory.Exists(uri))
+        {
+            return Directory.EnumerateFiles(uri, "*", SearchOption.TopDirectoryOnly).Any(f => f.EndsWith(".tar", StringComparison.OrdinalIgnoreCase));
+        }
+
+        return HasWildcard(Path.GetFileName(uri)) || Path.GetExtension(uri).Equals(".tar", StringComparison.OrdinalIgnoreCase);
+    }
+
+    public async IAsyncEnumerable<ListedShard> ListAsync(int shardSize, Action<string>? report = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
         IReadOnlyList<string> tars = ResolveTars(Uri);
-        var items = new List<PoolItemInfo>();
-        var shards = new List<ShardDescriptor>(tars.Count);
-        var duplicates = new List<PoolDuplicate>();
         var stems = new Dictionary<string, string>(StringComparer.Ordinal);
+        int index = 0;
         foreach (string tar in tars)
         {
             string stem = Stem(tar);
@@ -44,28 +67,74 @@ public sealed class TarPoolSource : IPoolSource
                 throw new InvalidDataException($"{Uri}: {stems[stem]} and {tar} would give their items the same ids ({stem}/...); rename one.");
             }
 
-            int before = items.Count;
-            foreach (TarSample sample in TarSamples.Read(tar, withImages: false, d => duplicates.Add(d with { Id = $"{stem}/{d.Id}" }), report))
+            var items = new List<PoolItemInfo>();
+            var duplicates = new List<PoolDuplicate>();
+            await foreach (TarSample sample in TarSamples.ReadAsync(tar, withImages: false, d => duplicates.Add(d with { Id = $"{stem}/{d.Id}" }), report, cancellationToken).ConfigureAwait(false))
             {
                 items.Add(new PoolItemInfo($"{stem}/{sample.Key}", $"{tar}#{sample.ImageMember}", sample.Source, sample.CapturedAt));
             }
 
-            shards.Add(new ShardDescriptor { Kind = Kind, Index = shards.Count, ItemCount = items.Count - before, FilePath = tar });
-            report?.Invoke($"{Path.GetFileName(tar)}: {items.Count - before} samples");
+            string json = new TarShard { Kind = Kind, Index = index, ItemCount = items.Count, FilePath = tar }.ToJson();
+            report?.Invoke($"{Path.GetFileName(tar)}: {items.Count} samples");
+            yield return new ListedShard(index++, items.Count, json, items, duplicates);
         }
-
-        return new PoolListing(items, shards, duplicates);
     }
 
-    public IEnumerable<PoolItem> Read(ShardDescriptor shard)
+    public async IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(shard);
-        if (shard.Kind != Kind || shard.FilePath is null)
+        TarShard shard = ShardDescription.Parse<TarShard>(descriptor, Kind);
+        string stem = Stem(shard.FilePath!);
+        await foreach (TarSample sample in TarSamples.ReadAsync(shard.FilePath!, withImages: true, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            throw new ArgumentException($"A {Kind} source cannot read a {shard.Kind} shard.", nameof(shard));
+            yield return new PoolItem
+            {
+                Id = $"{stem}/{sample.Key}",
+                Bytes = sample.Image,
+                Source = sample.Source,
+                CapturedAt = sample.CapturedAt,
+                ErrorCode = sample.Error is null ? null : PoolItem.UnreadableCode,
+                Error = sample.Error,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Reads member <c>m</c> of <c>tar#m</c>, where the tar must be one this pool names (its pattern, folder or file);
+    /// headers before it are walked, their data skipped.
+    /// </summary>
+    public async Task<PoolItem> ReadOneAsync(string id, string uri, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        int hash = uri.LastIndexOf('#');
+        if (hash <= 0 || hash == uri.Length - 1)
+        {
+            return FileItems.Outside(id, uri);
         }
 
-        return ReadTar(shard.FilePath);
+        string tar = Path.GetFullPath(uri[..hash]);
+        if (!tar.EndsWith(".tar", StringComparison.OrdinalIgnoreCase) || !FileItems.Inside(Uri, tar))
+        {
+            return FileItems.Outside(id, uri);
+        }
+
+        try
+        {
+            FileStream stream = TarSamples.Open(tar);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await TarSamples.ReadMemberAsync(stream, Path.GetFileName(tar), uri[(hash + 1)..], cancellationToken).ConfigureAwait(false) switch
+                {
+                    null => new PoolItem { Id = id, ErrorCode = PoolItem.MissingCode, Error = $"{uri}: no such member" },
+                    { Error: { } error } => new PoolItem { Id = id, ErrorCode = PoolItem.UnreadableCode, Error = error },
+                    { Bytes: var bytes } => new PoolItem { Id = id, Bytes = bytes },
+                };
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new PoolItem { Id = id, ErrorCode = PoolItem.MissingCode, Error = $"{tar}: no such file" };
+        }
     }
 
     /// <summary>The tar files <paramref name="uri"/> names, in ordinal order; none is an error.</summary>
@@ -111,20 +180,4 @@ public sealed class TarPoolSource : IPoolSource
 
     private static string Stem(string tar) => Path.GetFileNameWithoutExtension(tar);
 
-    private static IEnumerable<PoolItem> ReadTar(string tar)
-    {
-        string stem = Stem(tar);
-        foreach (TarSample sample in TarSamples.Read(tar, withImages: true))
-        {
-            yield return new PoolItem
-            {
-                Id = $"{stem}/{sample.Key}",
-                Bytes = sample.Image,
-                Source = sample.Source,
-                CapturedAt = sample.CapturedAt,
-                ErrorCode = sample.Error is null ? null : PoolItem.UnreadableCode,
-                Error = sample.Error,
-            };
-        }
-    }
 }

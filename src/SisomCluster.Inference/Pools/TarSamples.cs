@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using SisomCluster.Inference.Sources;
 
@@ -12,85 +13,137 @@ namespace SisomCluster.Inference.Pools;
 /// (a.jpg before a.json, or after). The first image member of the first group with a key is the item; a
 /// second image member, or the key again later in the tar, is a duplicate. Listing and reading share
 /// this walk, so they agree on every item.
+/// <para>
+/// Only headers are parsed: a member whose data is not wanted (any member while listing except sidecars, captions and
+/// other members while reading) is skipped by its header's size — <see cref="TarReader"/> seeks past it on a file — so
+/// neither listing nor reading one member decodes or buffers the bytes before it.
+/// </para>
 /// </summary>
 internal static class TarSamples
 {
-    /// <summary>A member larger than this is not loaded: no encoded image is that large, and it would cost the worker its memory.</summary>
-    public const long MaxImageBytes = 256L << 20;
-
     private const long MaxSidecarBytes = 1L << 20;
 
-    public static IEnumerable<TarSample> Read(string tarPath, bool withImages, Action<PoolDuplicate>? duplicate = null, Action<string>? warn = null)
+    public static async IAsyncEnumerable<TarSample> ReadAsync(
+        string tarPath, bool withImages, Action<PoolDuplicate>? duplicate = null, Action<string>? warn = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        string tarName = Path.GetFileName(tarPath);
-        using var stream = new FileStream(tarPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-        using var reader = new TarReader(stream);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        Group? current = null;
-        while (reader.GetNextEntry() is { } entry)
+        FileStream stream = Open(tarPath);
+        await using (stream.ConfigureAwait(false))
         {
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
+            await foreach (TarSample sample in ReadAsync(stream, Path.GetFileName(tarPath), withImages, duplicate, warn, cancellationToken).ConfigureAwait(false))
             {
-                continue;
+                yield return sample;
             }
-
-            string name = entry.Name;
-            string fileName = name[(name.LastIndexOf('/') + 1)..];
-            int dot = fileName.IndexOf('.', StringComparison.Ordinal);
-            if (dot <= 0)
-            {
-                continue;
-            }
-
-            string key = name[..(name.Length - fileName.Length + dot)];
-            if (current is null || current.Key != key)
-            {
-                if (current?.ToSample(seen, tarName, duplicate) is { } sample)
-                {
-                    yield return sample;
-                }
-
-                current = new Group(key);
-            }
-
-            string extension = fileName[fileName.LastIndexOf('.')..];
-            if (ImageSources.ImageExtensions.Contains(extension))
-            {
-                if (current.ImageMember is not null)
-                {
-                    duplicate?.Invoke(new PoolDuplicate(key, $"{tarName}: {name}"));
-                    continue;
-                }
-
-                current.ImageMember = name;
-                if (!withImages)
-                {
-                    continue;
-                }
-
-                if (entry.Length > MaxImageBytes)
-                {
-                    current.Error = string.Create(CultureInfo.InvariantCulture, $"{tarName}: {name} is {entry.Length} bytes, more than the {MaxImageBytes >> 20} MiB an image may have");
-                    continue;
-                }
-
-                current.Image = new byte[entry.Length];
-                entry.DataStream.ReadExactly(current.Image);
-            }
-            else if (extension.Equals(".json", StringComparison.OrdinalIgnoreCase))
-            {
-                ReadSidecar(entry, current, $"{tarName}: {name}", warn);
-            }
-        }
-
-        if (current?.ToSample(seen, tarName, duplicate) is { } last)
-        {
-            yield return last;
         }
     }
 
+    /// <summary>The walk over an open stream (seekable, so that skipped members are seeked past).</summary>
+    public static async IAsyncEnumerable<TarSample> ReadAsync(
+        Stream stream, string tarName, bool withImages, Action<PoolDuplicate>? duplicate = null, Action<string>? warn = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reader = new TarReader(stream, leaveOpen: true);
+        await using (reader.ConfigureAwait(false))
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            Group? current = null;
+            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                if (Parse(entry) is not { } member)
+                {
+                    continue;
+                }
+
+                if (current is null || current.Key != member.Key)
+                {
+                    if (current?.ToSample(seen, tarName, duplicate) is { } sample)
+                    {
+                        yield return sample;
+                    }
+
+                    current = new Group(member.Key);
+                }
+
+                if (ImageSources.ImageExtensions.Contains(member.Extension))
+                {
+                    if (current.ImageMember is not null)
+                    {
+                        duplicate?.Invoke(new PoolDuplicate(member.Key, $"{tarName}: {entry.Name}"));
+                        continue;
+                    }
+
+                    current.ImageMember = entry.Name;
+                    if (!withImages)
+                    {
+                        continue;
+                    }
+
+                    (current.Image, current.Error) = await ReadImageAsync(entry, tarName, cancellationToken).ConfigureAwait(false);
+                }
+                else if (member.Extension.Equals(".json", StringComparison.OrdinalIgnoreCase))
+                {
+                    await ReadSidecarAsync(entry, current, $"{tarName}: {entry.Name}", warn, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (current?.ToSample(seen, tarName, duplicate) is { } last)
+            {
+                yield return last;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The bytes of member <paramref name="memberName"/> (the first with that name), walking headers only: the members
+    /// before it are skipped by their sizes, never read. Null when the tar has no such member.
+    /// </summary>
+    public static async Task<(byte[]? Bytes, string? Error)?> ReadMemberAsync(Stream stream, string tarName, string memberName, CancellationToken cancellationToken)
+    {
+        var reader = new TarReader(stream, leaveOpen: true);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.DataStream is not null
+                    && string.Equals(entry.Name, memberName, StringComparison.Ordinal))
+                {
+                    return await ReadImageAsync(entry, tarName, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    public static FileStream Open(string tarPath) =>
+        new(tarPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+
+    private static (string Key, string Extension)? Parse(TarEntry entry)
+    {
+        if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
+        {
+            return null;
+        }
+
+        string name = entry.Name;
+        string fileName = name[(name.LastIndexOf('/') + 1)..];
+        int dot = fileName.IndexOf('.', StringComparison.Ordinal);
+        return dot <= 0 ? null : (name[..(name.Length - fileName.Length + dot)], fileName[fileName.LastIndexOf('.')..]);
+    }
+
+    /// <summary>A member's bytes, or why they were not read (over <see cref="PoolItem.MaxBytes"/>: not read at all).</summary>
+    private static async Task<(byte[]? Bytes, string? Error)> ReadImageAsync(TarEntry entry, string tarName, CancellationToken cancellationToken)
+    {
+        if (entry.Length > PoolItem.MaxBytes)
+        {
+            return (null, string.Create(CultureInfo.InvariantCulture, $"{tarName}: {entry.Name} is {entry.Length} bytes, more than the {PoolItem.MaxBytes >> 20} MiB an item may have"));
+        }
+
+        var bytes = new byte[entry.Length];
+        await entry.DataStream!.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return (bytes, null);
+    }
+
     /// <summary>Takes <c>source</c> and <c>captured_at</c> (or <c>timestamp</c>); a sidecar that says neither, or garbage, only warns.</summary>
-    private static void ReadSidecar(TarEntry entry, Group group, string where, Action<string>? warn)
+    private static async Task ReadSidecarAsync(TarEntry entry, Group group, string where, Action<string>? warn, CancellationToken cancellationToken)
     {
         if (entry.Length > MaxSidecarBytes)
         {
@@ -100,7 +153,7 @@ internal static class TarSamples
 
         try
         {
-            using var document = JsonDocument.Parse(entry.DataStream!);
+            using JsonDocument document = await JsonDocument.ParseAsync(entry.DataStream!, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return;

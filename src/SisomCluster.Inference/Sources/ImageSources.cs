@@ -1,8 +1,14 @@
-using System.Formats.Tar;
+using System.Runtime.CompilerServices;
+using SisomCluster.Inference.Pools;
 
 namespace SisomCluster.Inference.Sources;
 
-/// <summary>Streams the images of a directory tree or a WebDataset-style tar shard, in a stable order.</summary>
+/// <summary>
+/// Streams the images of a directory tree or a WebDataset-style tar shard, in a stable order, with ids local to it (the
+/// relative path, the sample key) — the offline commands' view of a folder of images. Reading shares the pool sources'
+/// streaming code: one item's bytes at a time, capped at <see cref="PoolItem.MaxBytes"/>; an item that cannot be read is
+/// reported through <c>failed</c>, not yielded.
+/// </summary>
 public static class ImageSources
 {
     /// <summary>File extensions taken as images; anything else in a directory or tar is ignored.</summary>
@@ -11,70 +17,45 @@ public static class ImageSources
         ".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp",
     };
 
-    /// <summary>A directory (recursive, ordinal path order) or a .tar file.</summary>
-    public static IEnumerable<SourceImage> Open(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path))
-        {
-            return FromDirectory(path);
-        }
-
-        if (File.Exists(path) && path.EndsWith(".tar", StringComparison.OrdinalIgnoreCase))
-        {
-            return FromTar(path);
-        }
-
-        throw new FileNotFoundException($"{path} is neither a directory nor a .tar file.", path);
-    }
-
-    /// <summary>Id = the path relative to <paramref name="root"/>, with '/' separators.</summary>
-    public static IEnumerable<SourceImage> FromDirectory(string root)
+    /// <summary>Id = the path relative to <paramref name="root"/>, with '/' separators (recursive, ordinal path order).</summary>
+    public static async IAsyncEnumerable<SourceImage> FromDirectoryAsync(
+        string root, Action<PoolItem>? failed = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string full = Path.GetFullPath(root);
         foreach (string file in Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories)
                      .Where(f => ImageExtensions.Contains(Path.GetExtension(f)))
                      .Order(StringComparer.Ordinal))
         {
-            yield return new SourceImage(Path.GetRelativePath(full, file).Replace('\\', '/'), File.ReadAllBytes(file));
+            PoolItem item = await FileItems.ReadOneAsync(new PoolItemInfo(Path.GetRelativePath(full, file).Replace('\\', '/'), file), cancellationToken).ConfigureAwait(false);
+            if (item.ErrorCode is null)
+            {
+                yield return new SourceImage(item.Id, item.Bytes);
+            }
+            else
+            {
+                failed?.Invoke(item);
+            }
         }
     }
 
     /// <summary>
     /// WebDataset convention: members sharing a key (the name up to the first '.' of the file name)
     /// form one sample; its image member becomes one item with id = key. Sidecars (.json, .txt, ...)
-    /// are skipped here. A key with two image members is reported, not scored twice.
+    /// are skipped unread. A key with two image members is reported, not scored twice.
     /// </summary>
-    public static IEnumerable<SourceImage> FromTar(string path, Action<string>? duplicate = null)
+    public static async IAsyncEnumerable<SourceImage> FromTarAsync(
+        string path, Action<string>? duplicate = null, Action<PoolItem>? failed = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        using FileStream stream = File.OpenRead(path);
-        using var reader = new TarReader(stream);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (reader.GetNextEntry() is { } entry)
+        await foreach (TarSample sample in TarSamples.ReadAsync(path, withImages: true, d => duplicate?.Invoke(d.Id), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
+            if (sample.Error is null)
             {
-                continue;
+                yield return new SourceImage(sample.Key, sample.Image);
             }
-
-            string name = entry.Name;
-            string fileName = name[(name.LastIndexOf('/') + 1)..];
-            int dot = fileName.IndexOf('.', StringComparison.Ordinal);
-            if (dot <= 0 || !ImageExtensions.Contains(fileName[fileName.LastIndexOf('.')..]))
+            else
             {
-                continue;
+                failed?.Invoke(new PoolItem { Id = sample.Key, ErrorCode = PoolItem.UnreadableCode, Error = sample.Error });
             }
-
-            string key = name[..(name.Length - fileName.Length + dot)];
-            if (!seen.Add(key))
-            {
-                duplicate?.Invoke(key);
-                continue;
-            }
-
-            var bytes = new byte[entry.Length];
-            entry.DataStream.ReadExactly(bytes);
-            yield return new SourceImage(key, bytes);
         }
     }
 }

@@ -15,12 +15,12 @@ internal static class BenchPool
     public static async Task<Guid> RegisterAsync(BenchDatabase database, string name, string source, string labelsCsv, CancellationToken cancellationToken)
     {
         IPoolSource pool = PoolSources.Open(Path.GetFullPath(source));
-        PoolListing listing = pool.List(shardSize: 4096, _ => { });
+        PoolListing listing = await PoolListing.CollectAsync(pool.ListAsync(shardSize: 4096, _ => { }, cancellationToken), cancellationToken).ConfigureAwait(false);
         var entity = new Pool
         {
             Id = Guid.NewGuid(),
             Name = name,
-            SourceKind = pool.Kind.ToString().ToLowerInvariant(),
+            SourceKind = pool.Kind,
             SourceUri = pool.Uri,
             CreatedAt = DateTimeOffset.UtcNow,
 

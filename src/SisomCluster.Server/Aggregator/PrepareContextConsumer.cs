@@ -37,8 +37,8 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
 
         Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, token).ConfigureAwait(false);
         Dictionary<string, int> labels = await db.Labels.AsNoTracking().Where(l => l.PoolId == pool.Id).ToDictionaryAsync(l => l.ItemId, l => l.Label, StringComparer.Ordinal, token).ConfigureAwait(false);
-        IPoolSource source = PoolSources.Open(Enum.Parse<PoolSourceKind>(pool.SourceKind, ignoreCase: true), pool.SourceUri);
-        FeatureExtractor? model = source.Kind == PoolSourceKind.Embeddings ? null : models.Model(run.ModelName);
+        IPoolSource source = PoolSources.Open(pool.SourceKind, pool.SourceUri);
+        FeatureExtractor? model = source.HoldsImages ? models.Model(run.ModelName) : null;
         string modelVersion = model?.Model.Version ?? "embeddings:" + pool.SourceUri;
         string referenceVersion = ReferenceVersion.Of(labels.Select(l => (l.Key, l.Value)));
 
@@ -83,18 +83,18 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         var images = new List<SourceImage>();
 
         // The run's own shard descriptors, listed once at launch; a shard that cannot be read only loses its labeled items.
-        List<string> descriptors = await db.Shards.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.ShardId).Select(s => s.Descriptor).ToListAsync(token).ConfigureAwait(false);
-        foreach (string descriptor in descriptors)
+        var descriptors = await db.Shards.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.ShardId).Select(s => new { s.ShardId, s.Descriptor }).ToListAsync(token).ConfigureAwait(false);
+        foreach (var shard in descriptors)
         {
-            ShardDescriptor shard = ShardDescriptor.FromJson(descriptor);
-            if (shard.Items is { } listed && !listed.Any(i => labels.ContainsKey(i.Id)))
-            {
-                continue;
-            }
-
             try
             {
-                foreach (PoolItem item in source.Read(shard).Where(i => labels.ContainsKey(i.Id) && i.ErrorCode is null))
+                if (PoolSources.ListedItemIds(shard.Descriptor) is { } listed && !listed.Any(labels.ContainsKey))
+                {
+                    continue;
+                }
+
+                // Only the labeled items' bytes are kept (reference sets are small); the shard itself streams past.
+                await foreach (PoolItem item in source.ReadAsync(shard.Descriptor, token).Where(i => labels.ContainsKey(i.Id) && i.ErrorCode is null).ConfigureAwait(false))
                 {
                     if (item.Embedding is { } embedding)
                     {
@@ -108,7 +108,7 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
             }
             catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
             {
-                LogShardUnreadable(run.Id, shard.Index, e.Message);
+                LogShardUnreadable(run.Id, shard.ShardId, e.Message);
             }
         }
 

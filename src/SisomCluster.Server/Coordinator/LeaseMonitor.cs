@@ -70,14 +70,14 @@ public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<C
         Shard shard = await db.Shards.FindAsync([expired.RunId, expired.ShardId], cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Shard {expired.RunId}/{expired.ShardId} vanished.");
         string lastError = shard.LastError ?? "failed";
-        if (ShardDescriptor.FromJson(shard.Descriptor).Items is { Count: > 0 } items)
+        if (PoolSources.ListedItemIds(shard.Descriptor) is { Count: > 0 } items)
         {
             DateTimeOffset now = time.GetUtcNow();
             db.ItemErrors.AddRange(items.Select(i => new ItemError
             {
                 RunId = shard.RunId,
                 ShardId = shard.ShardId,
-                ItemId = i.Id,
+                ItemId = i,
                 Reason = "shard_failed",
                 Detail = $"shard {shard.ShardId} failed after {shard.Attempt} attempts: {lastError}",
                 At = now,

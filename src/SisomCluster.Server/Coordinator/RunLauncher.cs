@@ -29,9 +29,10 @@ public sealed class RunLauncher(SisomDbContext db)
         }
 
         Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, cancellationToken).ConfigureAwait(false);
-        IPoolSource source = PoolSources.Open(Enum.Parse<PoolSourceKind>(pool.SourceKind, ignoreCase: true), pool.SourceUri);
-        PoolListing listing = source.List(run.ShardSize);
-        foreach (ShardDescriptor shard in listing.Shards)
+        IPoolSource source = PoolSources.Open(pool.SourceKind, pool.SourceUri);
+
+        // Streamed: a shard's items are dropped once its row is added; the descriptor is the source's own JSON, stored as is.
+        await foreach (ListedShard shard in source.ListAsync(run.ShardSize, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             db.Shards.Add(new Shard
             {
@@ -39,7 +40,7 @@ public sealed class RunLauncher(SisomDbContext db)
                 ShardId = shard.Index,
                 State = ShardState.Pending,
                 Attempt = 1,
-                Descriptor = shard.ToJson(),
+                Descriptor = shard.Descriptor,
                 ItemCount = shard.ItemCount,
             });
         }

@@ -61,11 +61,10 @@ public sealed partial class ScoreShardConsumer(
             Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == message.RunId, work.Token).ConfigureAwait(false);
             Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, work.Token).ConfigureAwait(false);
             LoadedContext scoring = await runtime.ContextAsync(run.ContextId ?? throw new InvalidOperationException($"Run {run.Id} has no scoring context."), id => new ContextStore(db).LoadAsync(id, CancellationToken.None)).ConfigureAwait(false);
-            ShardDescriptor descriptor = ShardDescriptor.FromJson(lease.Descriptor);
-            IPoolSource source = PoolSources.Open(Enum.Parse<PoolSourceKind>(pool.SourceKind, ignoreCase: true), pool.SourceUri);
-            FeatureExtractor? model = descriptor.Kind == PoolSourceKind.Embeddings ? null : models.Model(run.ModelName);
+            IPoolSource source = PoolSources.Open(pool.SourceKind, pool.SourceUri);
+            FeatureExtractor? model = source.HoldsImages ? models.Model(run.ModelName) : null;
             var scorer = new ShardScorer(model, new PipelineOptions { BatchSize = options.Value.BatchSize, DecodeThreads = options.Value.DecodeThreads });
-            ShardScores scores = await scorer.ScoreAsync(source.Read(descriptor), scoring, run.StoreEmbeddings, work.Token).ConfigureAwait(false);
+            ShardScores scores = await scorer.ScoreAsync(source.ReadAsync(lease.Descriptor, work.Token), scoring, run.StoreEmbeddings, work.Token).ConfigureAwait(false);
 
             DateTimeOffset now = time.GetUtcNow();
             long commitStart = Stopwatch.GetTimestamp();

@@ -26,7 +26,15 @@ public sealed class ShardScorer
         _pipeline = pipeline ?? new PipelineOptions();
     }
 
-    public async Task<ShardScores> ScoreAsync(IEnumerable<PoolItem> items, LoadedContext context, bool keepEmbeddings, CancellationToken cancellationToken)
+    /// <summary>Scores items held in memory (tests, re-scoring); see the streamed overload.</summary>
+    public Task<ShardScores> ScoreAsync(IEnumerable<PoolItem> items, LoadedContext context, bool keepEmbeddings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return ScoreAsync(items.ToAsyncEnumerable(), context, keepEmbeddings, cancellationToken);
+    }
+
+    /// <summary>Scores a shard as its source streams it (<see cref="IPoolSource.ReadAsync"/>): images are pulled a batch ahead of inference.</summary>
+    public async Task<ShardScores> ScoreAsync(IAsyncEnumerable<PoolItem> items, LoadedContext context, bool keepEmbeddings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(context);
@@ -38,9 +46,9 @@ public sealed class ShardScorer
         int dimension = context.Scoring.Head.FeatureDimension;
         IReadOnlyList<StateLayer> layers = context.Scoring.Layers;
 
-        IEnumerable<SourceImage> Images()
+        async IAsyncEnumerable<SourceImage> Images()
         {
-            foreach (PoolItem item in items)
+            await foreach (PoolItem item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 if (item.ErrorCode is { } code)
                 {
@@ -66,7 +74,7 @@ public sealed class ShardScorer
         {
             // Without a model the whole source is read here (embeddings shards): that loop is the read stage.
             long readStart = Stopwatch.GetTimestamp();
-            foreach (SourceImage image in Images())
+            await foreach (SourceImage image in Images().ConfigureAwait(false))
             {
                 failed.Add(new FailedItem(image.Id, "no_model", "the shard has images but this worker runs without a model"));
             }

@@ -1,5 +1,6 @@
 using SisomCluster.Inference.Datasets;
 using SisomCluster.Inference.Pools;
+using SisomCluster.Inference.Tests.Pools;
 using Xunit;
 
 namespace SisomCluster.Inference.Tests.Datasets;
@@ -11,7 +12,7 @@ public sealed class FashionMnistPoolTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public void The_written_tars_hold_exactly_the_items_with_their_ground_truth()
+    public async Task The_written_tars_hold_exactly_the_items_with_their_ground_truth()
     {
         FashionMnistPool pool = FashionMnistPool.Write(
             Path.Combine(_directory, "pool"),
@@ -25,8 +26,8 @@ public sealed class FashionMnistPoolTests : IDisposable
         Assert.All(pool.LabelLines(), l => Assert.Matches(@"^shard-\d\d/id-\d{5}-c[0-5],[0-5]$", l));
 
         // The tar pool source lists the same ids (corrupt members included: they become per-item errors when read).
-        IPoolSource source = PoolSources.Open(PoolSourceKind.Tar, pool.Directory);
-        PoolListing listing = source.List(4096);
+        IPoolSource source = PoolSources.Open(TarPoolSource.KindName, pool.Directory);
+        PoolListing listing = await source.ListAllAsync(4096);
         Assert.Equal(pool.Items.Select(i => i.Id).Order(StringComparer.Ordinal), listing.Items.Select(i => i.Id).Order(StringComparer.Ordinal));
         Assert.Equal(3, listing.Shards.Count);
         Assert.True(File.Exists(pool.TarPath(2)));
@@ -36,12 +37,12 @@ public sealed class FashionMnistPoolTests : IDisposable
     }
 
     [Fact]
-    public void Sidecars_give_sources_and_capture_times_that_drift()
+    public async Task Sidecars_give_sources_and_capture_times_that_drift()
     {
         FashionMnistPool pool = FashionMnistPool.Write(
             Path.Combine(_directory, "pool"),
             new FashionMnistPoolSpec { InDistribution = 40, NearOod = 20, FarOod = 10, Labeled = 10, Tars = 2, Sidecars = true, Hours = 12 });
-        PoolListing listing = PoolSources.Open(PoolSourceKind.Tar, pool.Directory).List(4096);
+        PoolListing listing = await PoolSources.Open(TarPoolSource.KindName, pool.Directory).ListAllAsync(4096);
         Dictionary<string, FashionMnistPoolItem> truth = pool.Items.ToDictionary(i => i.Id);
 
         Assert.All(listing.Items, i => Assert.NotNull(i.CapturedAt));
@@ -51,7 +52,7 @@ public sealed class FashionMnistPoolTests : IDisposable
     }
 
     [Fact]
-    public void More_labels_than_in_distribution_items_is_an_error()
+    public async Task More_labels_than_in_distribution_items_is_an_error()
     {
         Assert.Throws<ArgumentException>(() => FashionMnistPool.Write(_directory, new FashionMnistPoolSpec { InDistribution = 5, Labeled = 6 }));
     }

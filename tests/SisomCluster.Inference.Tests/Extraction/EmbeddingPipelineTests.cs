@@ -58,7 +58,7 @@ public sealed class EmbeddingPipelineTests
     }
 
     [Fact]
-    public void Tar_source_groups_members_by_key_and_reports_duplicates()
+    public async Task Tar_source_groups_members_by_key_and_reports_duplicates()
     {
         FashionMnist data = FashionMnist.Load(train: true, limit: 3);
         string tar = Path.Combine(Path.GetTempPath(), $"sisom-{Guid.NewGuid():N}.tar");
@@ -81,7 +81,7 @@ public sealed class EmbeddingPipelineTests
             }
 
             var duplicates = new List<string>();
-            var items = ImageSources.FromTar(tar, duplicates.Add).ToList();
+            var items = await ImageSources.FromTarAsync(tar, duplicates.Add).ToListAsync();
             Assert.Equal(["shard/a", "shard/b"], items.Select(i => i.Id));
             Assert.Equal(["shard/b"], duplicates);
         }

@@ -6,7 +6,7 @@ namespace SisomCluster.Inference.Tests.Pools;
 public sealed class DirectoryPoolSourceTests
 {
     [Fact]
-    public void Lists_images_recursively_in_ordinal_path_order_with_the_first_folder_as_source()
+    public async Task Lists_images_recursively_in_ordinal_path_order_with_the_first_folder_as_source()
     {
         using var files = new PoolTestFiles();
         files.Write("pool/b.png", PoolTestFiles.Png(0));
@@ -15,7 +15,7 @@ public sealed class DirectoryPoolSourceTests
         files.Write("pool/sub/deep/w.webp", PoolTestFiles.Png(3));
         files.WriteText("pool/a/notes.txt", "not an image");
 
-        PoolListing listing = new DirectoryPoolSource(files.PathOf("pool")).List(shardSize: 100);
+        PoolListing listing = await new DirectoryPoolSource(files.PathOf("pool")).ListAllAsync(shardSize: 100);
 
         Assert.Equal(["A/x.png", "a/y.jpg", "b.png", "sub/deep/w.webp"], listing.Items.Select(i => i.Id));
         Assert.Equal(["A", "a", null, "sub"], listing.Items.Select(i => i.Source));
@@ -25,7 +25,7 @@ public sealed class DirectoryPoolSourceTests
     }
 
     [Fact]
-    public void Shards_of_the_requested_size_read_back_exactly_their_files()
+    public async Task Shards_of_the_requested_size_read_back_exactly_their_files()
     {
         using var files = new PoolTestFiles();
         for (int i = 0; i < 10; i++)
@@ -34,10 +34,10 @@ public sealed class DirectoryPoolSourceTests
         }
 
         var source = new DirectoryPoolSource(files.PathOf("pool"));
-        PoolListing listing = source.List(shardSize: 4);
+        PoolListing listing = await source.ListAllAsync(shardSize: 4);
 
         Assert.Equal([4, 4, 2], listing.Shards.Select(s => s.ItemCount));
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, listing);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
         for (int i = 0; i < 10; i++)
         {
             Assert.Equal($"img-{i:00}.png", read[i].Id);
@@ -46,20 +46,20 @@ public sealed class DirectoryPoolSourceTests
         }
 
         // Listing twice gives the same shards: the coordinator may re-list after a restart.
-        Assert.Equal(listing.Shards.Select(s => s.ToJson()), source.List(shardSize: 4).Shards.Select(s => s.ToJson()));
+        Assert.Equal(listing.Shards.Select(s => s.Descriptor), (await source.ListAllAsync(shardSize: 4)).Shards.Select(s => s.Descriptor));
     }
 
     [Fact]
-    public void A_file_deleted_after_listing_reads_as_a_missing_item()
+    public async Task A_file_deleted_after_listing_reads_as_a_missing_item()
     {
         using var files = new PoolTestFiles();
         files.Write("pool/a.png", PoolTestFiles.Png(0));
         string gone = files.Write("pool/b.png", PoolTestFiles.Png(1));
         var source = new DirectoryPoolSource(files.PathOf("pool"));
-        PoolListing listing = source.List(shardSize: 10);
+        PoolListing listing = await source.ListAllAsync(shardSize: 10);
         File.Delete(gone);
 
-        List<PoolItem> read = source.Read(listing.Shards[0]).ToList();
+        List<PoolItem> read = await source.ReadAllAsync(listing.Shards[0]);
 
         Assert.Null(read[0].Error);
         Assert.Equal("b.png", read[1].Id);
@@ -69,11 +69,11 @@ public sealed class DirectoryPoolSourceTests
     }
 
     [Fact]
-    public void A_shard_of_another_kind_is_refused()
+    public async Task A_shard_of_another_kind_is_refused()
     {
         using var files = new PoolTestFiles();
-        var shard = new ShardDescriptor { Kind = PoolSourceKind.Tar, Index = 0, ItemCount = 1, FilePath = "x.tar" };
+        var shard = new ListedShard(0, 1, new TarShard { Kind = TarPoolSource.KindName, Index = 0, ItemCount = 1, FilePath = "x.tar" }.ToJson(), [], []);
 
-        Assert.Throws<ArgumentException>(() => new DirectoryPoolSource(files.Root).Read(shard).ToList());
+        await Assert.ThrowsAsync<ArgumentException>(() => new DirectoryPoolSource(files.Root).ReadAllAsync(shard));
     }
 }

@@ -10,7 +10,7 @@ public sealed class EmbeddingsPoolSourceTests
     private const int Columns = 16;
 
     [Fact]
-    public void Float32_rows_are_cut_into_ranges_and_read_back_exactly()
+    public async Task Float32_rows_are_cut_into_ranges_and_read_back_exactly()
     {
         using var files = new PoolTestFiles();
         float[] values = RandomValues(seed: 1).Select(v => (float)v).ToArray();
@@ -20,15 +20,14 @@ public sealed class EmbeddingsPoolSourceTests
         files.WriteText("ids.txt", "the named ids file wins over this one\n");
 
         var source = new EmbeddingsPoolSource(npy);
-        PoolListing listing = source.List(shardSize: 4096);
+        PoolListing listing = await source.ListAllAsync(shardSize: 4096);
 
-        Assert.Equal([(0L, 4096L), (4096L, 8192L), (8192L, 10_000L)], listing.Shards.Select(s => (s.Start!.Value, s.End!.Value)));
+        Assert.Equal([(0L, 4096L), (4096L, 8192L), (8192L, 10_000L)], listing.Shards.Select(s => (s.Embeddings().Start!.Value, s.Embeddings().End!.Value)));
         Assert.Equal([4096, 4096, 1808], listing.Shards.Select(s => s.ItemCount));
         Assert.Equal($"{npy}#9999", listing.Items[^1].Uri);
 
         // Read through the descriptor's JSON, as a worker gets it.
-        var roundTripped = new PoolListing(listing.Items, listing.Shards.Select(s => ShardDescriptor.FromJson(s.ToJson())).ToList(), listing.Duplicates);
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, roundTripped);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
         for (int row = 0; row < Rows; row++)
         {
             Assert.Equal($"item-{row:00000}", read[row].Id);
@@ -37,7 +36,7 @@ public sealed class EmbeddingsPoolSourceTests
     }
 
     [Fact]
-    public void Float64_rows_are_read_as_float32_with_ids_txt_beside_them()
+    public async Task Float64_rows_are_read_as_float32_with_ids_txt_beside_them()
     {
         using var files = new PoolTestFiles();
         double[] values = RandomValues(seed: 2);
@@ -47,8 +46,8 @@ public sealed class EmbeddingsPoolSourceTests
         files.WriteText("ids.txt", string.Join("\r\n", Enumerable.Range(0, Rows).Select(i => $"id/{i}")));
 
         var source = new EmbeddingsPoolSource(npy);
-        PoolListing listing = source.List(shardSize: 4096);
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, listing);
+        PoolListing listing = await source.ListAllAsync(shardSize: 4096);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
 
         Assert.Equal(3, listing.Shards.Count);
         Assert.Equal("id/9999", read[^1].Id);
@@ -59,21 +58,21 @@ public sealed class EmbeddingsPoolSourceTests
     }
 
     [Fact]
-    public void Ids_count_must_match_the_rows()
+    public async Task Ids_count_must_match_the_rows()
     {
         using var files = new PoolTestFiles();
         string npy = files.PathOf("emb.npy");
         NpyFile.Write(npy, new NpyArray(new float[Rows * Columns], Rows, Columns));
         files.WriteText("ids.txt", string.Concat(Enumerable.Range(0, Rows - 1).Select(i => $"{i}\n")));
 
-        var error = Assert.Throws<InvalidDataException>(() => new EmbeddingsPoolSource(npy).List(shardSize: 4096));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new EmbeddingsPoolSource(npy).ListAllAsync(shardSize: 4096));
 
         Assert.Contains("has 9999 ids", error.Message, StringComparison.Ordinal);
         Assert.Contains("has 10000 rows", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Duplicate_ids_are_reported_and_their_rows_skipped()
+    public async Task Duplicate_ids_are_reported_and_their_rows_skipped()
     {
         using var files = new PoolTestFiles();
         float[] values = Enumerable.Range(0, 6 * 2).Select(i => (float)i).ToArray();
@@ -82,36 +81,36 @@ public sealed class EmbeddingsPoolSourceTests
         files.WriteText("ids.txt", "a\nb\nc\na\nd\nb\n");
 
         var source = new EmbeddingsPoolSource(npy);
-        PoolListing listing = source.List(shardSize: 3);
+        PoolListing listing = await source.ListAllAsync(shardSize: 3);
 
         Assert.Equal(["a", "b", "c", "d"], listing.Items.Select(i => i.Id));
         Assert.Equal([new PoolDuplicate("a", "ids.txt line 4 (first at line 1)"), new PoolDuplicate("b", "ids.txt line 6 (first at line 2)")], listing.Duplicates);
         Assert.Equal([3, 1], listing.Shards.Select(s => s.ItemCount));
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, listing);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
         Assert.Equal([8f, 9f], read[3].Embedding!);
     }
 
     [Fact]
-    public void A_one_dimensional_array_is_refused_with_a_clear_message()
+    public async Task A_one_dimensional_array_is_refused_with_a_clear_message()
     {
         using var files = new PoolTestFiles();
         string npy = files.PathOf("emb.npy");
         NpyFile.Write(npy, new NpyArray(new float[4], 4));
         files.WriteText("ids.txt", "a\nb\nc\nd\n");
 
-        var error = Assert.Throws<InvalidDataException>(() => new EmbeddingsPoolSource(npy).List(shardSize: 2));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new EmbeddingsPoolSource(npy).ListAllAsync(shardSize: 2));
 
         Assert.Contains("2-D", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_missing_ids_file_names_both_places_looked_at()
+    public async Task A_missing_ids_file_names_both_places_looked_at()
     {
         using var files = new PoolTestFiles();
         string npy = files.PathOf("emb.npy");
         NpyFile.Write(npy, new NpyArray(new float[4], 2, 2));
 
-        var error = Assert.Throws<FileNotFoundException>(() => new EmbeddingsPoolSource(npy).List(shardSize: 2));
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => new EmbeddingsPoolSource(npy).ListAllAsync(shardSize: 2));
 
         Assert.Contains("emb.ids.txt", error.Message, StringComparison.Ordinal);
         Assert.Contains("ids.txt", error.Message, StringComparison.Ordinal);

@@ -6,7 +6,7 @@ namespace SisomCluster.Inference.Tests.Pools;
 public sealed class ManifestPoolSourceTests
 {
     [Fact]
-    public void Csv_resolves_relative_paths_and_file_uris_and_parses_source_and_capture_time()
+    public async Task Csv_resolves_relative_paths_and_file_uris_and_parses_source_and_capture_time()
     {
         using var files = new PoolTestFiles();
         files.Write("data/img/a.png", PoolTestFiles.Png(0));
@@ -20,7 +20,7 @@ public sealed class ManifestPoolSourceTests
             "./img/c.png,z,c,,news\r\n");
 
         var source = new ManifestPoolSource(manifest);
-        PoolListing listing = source.List(shardSize: 2);
+        PoolListing listing = await source.ListAllAsync(shardSize: 2);
 
         Assert.Equal(["a", "b", "c"], listing.Items.Select(i => i.Id));
         Assert.Equal([files.PathOf("data/img/a.png"), b, files.PathOf("data/img/c.png")], listing.Items.Select(i => i.Uri));
@@ -30,14 +30,14 @@ public sealed class ManifestPoolSourceTests
         Assert.Null(listing.Items[2].CapturedAt);
         Assert.Equal([2, 1], listing.Shards.Select(s => s.ItemCount));
 
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, listing);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
         Assert.Equal([PoolTestFiles.Png(0), PoolTestFiles.Png(1), PoolTestFiles.Png(2)], read.Select(i => i.Bytes.ToArray()));
         Assert.Equal("crawl, may", read[0].Source);
         Assert.Equal(listing.Items[1].CapturedAt, read[1].CapturedAt);
     }
 
     [Fact]
-    public void Jsonl_takes_one_object_per_line_with_iso_or_unix_capture_times()
+    public async Task Jsonl_takes_one_object_per_line_with_iso_or_unix_capture_times()
     {
         using var files = new PoolTestFiles();
         files.Write("img/a.png", PoolTestFiles.Png(3));
@@ -48,17 +48,17 @@ public sealed class ManifestPoolSourceTests
             "{\"id\": 17, \"uri\": \"img/b.png\", \"captured_at\": 1700000000, \"label\": \"ignored\"}\n");
 
         var source = new ManifestPoolSource(manifest);
-        PoolListing listing = source.List(shardSize: 10);
+        PoolListing listing = await source.ListAllAsync(shardSize: 10);
 
         Assert.Equal(["a", "17"], listing.Items.Select(i => i.Id));
         Assert.Equal(["cam-1", null], listing.Items.Select(i => i.Source));
         Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero), listing.Items[0].CapturedAt);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), listing.Items[1].CapturedAt);
-        Assert.Equal([PoolTestFiles.Png(3), PoolTestFiles.Png(4)], PoolTestFiles.ReadAll(source, listing).Select(i => i.Bytes.ToArray()));
+        Assert.Equal([PoolTestFiles.Png(3), PoolTestFiles.Png(4)], (await PoolTestFiles.ReadAllAsync(source, listing)).Select(i => i.Bytes.ToArray()));
     }
 
     [Fact]
-    public void Duplicate_ids_are_reported_with_their_lines_and_scored_once()
+    public async Task Duplicate_ids_are_reported_with_their_lines_and_scored_once()
     {
         using var files = new PoolTestFiles();
         for (int i = 0; i < 4; i++)
@@ -69,16 +69,16 @@ public sealed class ManifestPoolSourceTests
         string manifest = files.WriteText("pool.csv", "id,uri\nx,img/0.png\ny,img/1.png\nx,img/2.png\nz,img/3.png\ny,img/1.png\n");
 
         var source = new ManifestPoolSource(manifest);
-        PoolListing listing = source.List(shardSize: 2);
+        PoolListing listing = await source.ListAllAsync(shardSize: 2);
 
         Assert.Equal(["x", "y", "z"], listing.Items.Select(i => i.Id));
         Assert.Equal([new PoolDuplicate("x", "line 4 (first at line 2)"), new PoolDuplicate("y", "line 6 (first at line 3)")], listing.Duplicates);
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, listing);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
         Assert.Equal(PoolTestFiles.Png(0), read[0].Bytes.ToArray());
     }
 
     [Fact]
-    public void Malformed_csv_lines_are_rejected_together_with_their_line_numbers()
+    public async Task Malformed_csv_lines_are_rejected_together_with_their_line_numbers()
     {
         using var files = new PoolTestFiles();
         string manifest = files.WriteText("pool.csv",
@@ -92,7 +92,7 @@ public sealed class ManifestPoolSourceTests
             "\"g\nstill g\",g.png,\n" +
             "h,,\n");
 
-        var error = Assert.Throws<InvalidDataException>(() => new ManifestPoolSource(manifest).List(shardSize: 10));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new ManifestPoolSource(manifest).ListAllAsync(shardSize: 10));
 
         Assert.Contains("6 malformed line(s)", error.Message, StringComparison.Ordinal);
         Assert.Contains("line 3: missing id", error.Message, StringComparison.Ordinal);
@@ -107,7 +107,7 @@ public sealed class ManifestPoolSourceTests
     }
 
     [Fact]
-    public void Malformed_jsonl_lines_carry_line_numbers()
+    public async Task Malformed_jsonl_lines_carry_line_numbers()
     {
         using var files = new PoolTestFiles();
         string manifest = files.WriteText("pool.jsonl",
@@ -117,7 +117,7 @@ public sealed class ManifestPoolSourceTests
             "{\"uri\": \"c.png\"}\n" +
             "{\"id\": \"d\", \"uri\": \"d.png\", \"captured_at\": \"May 1st\"}\n");
 
-        var error = Assert.Throws<InvalidDataException>(() => new ManifestPoolSource(manifest).List(shardSize: 10));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new ManifestPoolSource(manifest).ListAllAsync(shardSize: 10));
 
         Assert.Contains("line 2: invalid JSON", error.Message, StringComparison.Ordinal);
         Assert.Contains("line 3: expected a JSON object, found Array", error.Message, StringComparison.Ordinal);
@@ -126,12 +126,12 @@ public sealed class ManifestPoolSourceTests
     }
 
     [Fact]
-    public void Only_the_first_twenty_errors_are_listed()
+    public async Task Only_the_first_twenty_errors_are_listed()
     {
         using var files = new PoolTestFiles();
         string manifest = files.WriteText("pool.csv", "id,uri\n" + string.Concat(Enumerable.Range(0, 25).Select(i => $"id{i},\n")));
 
-        var error = Assert.Throws<InvalidDataException>(() => new ManifestPoolSource(manifest).List(shardSize: 10));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new ManifestPoolSource(manifest).ListAllAsync(shardSize: 10));
 
         Assert.Contains("25 malformed line(s), the first 20", error.Message, StringComparison.Ordinal);
         Assert.Contains("line 21: missing uri", error.Message, StringComparison.Ordinal);
@@ -139,18 +139,18 @@ public sealed class ManifestPoolSourceTests
     }
 
     [Fact]
-    public void A_header_without_id_and_uri_columns_is_a_clear_error()
+    public async Task A_header_without_id_and_uri_columns_is_a_clear_error()
     {
         using var files = new PoolTestFiles();
         string manifest = files.WriteText("pool.csv", "name,path\na,a.png\n");
 
-        var error = Assert.Throws<InvalidDataException>(() => new ManifestPoolSource(manifest).List(shardSize: 10));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new ManifestPoolSource(manifest).ListAllAsync(shardSize: 10));
 
         Assert.Contains("must name the columns id and uri", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_missing_file_becomes_an_item_with_an_error_and_the_shard_goes_on()
+    public async Task A_missing_file_becomes_an_item_with_an_error_and_the_shard_goes_on()
     {
         using var files = new PoolTestFiles();
         files.Write("a.png", PoolTestFiles.Png(0));
@@ -159,8 +159,8 @@ public sealed class ManifestPoolSourceTests
         string manifest = files.WriteText("pool.csv", "id,uri,source\na,a.png,s\nb,missing/b.png,s\nc,c.png,s\nd,dir.png,s\n");
 
         var source = new ManifestPoolSource(manifest);
-        PoolListing listing = source.List(shardSize: 10);
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, listing);
+        PoolListing listing = await source.ListAllAsync(shardSize: 10);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
 
         Assert.Equal([null, PoolItem.MissingCode, null, PoolItem.UnreadableCode], read.Select(i => i.ErrorCode));
         Assert.Contains(files.PathOf("missing/b.png"), read[1].Error, StringComparison.Ordinal);

@@ -12,39 +12,50 @@ public sealed class PoolSourcesTests
         files.Write("images/a.png", PoolTestFiles.Png(0));
         files.WriteTar("tars/shard-0.tar", ("a.png", PoolTestFiles.Png(0)));
 
-        Assert.Equal(PoolSourceKind.Directory, PoolSources.Detect(files.PathOf("images")));
-        Assert.Equal(PoolSourceKind.Tar, PoolSources.Detect(files.PathOf("tars")));
-        Assert.Equal(PoolSourceKind.Tar, PoolSources.Detect(files.PathOf("tars/shard-0.tar")));
-        Assert.Equal(PoolSourceKind.Tar, PoolSources.Detect(files.PathOf("tars/shard-*.tar")));
-        Assert.Equal(PoolSourceKind.Manifest, PoolSources.Detect("pool.csv"));
-        Assert.Equal(PoolSourceKind.Manifest, PoolSources.Detect("pool.JSONL"));
-        Assert.Equal(PoolSourceKind.Embeddings, PoolSources.Detect("emb.npy"));
+        Assert.Equal(DirectoryPoolSource.KindName, PoolSources.Detect(files.PathOf("images")));
+        Assert.Equal(TarPoolSource.KindName, PoolSources.Detect(files.PathOf("tars")));
+        Assert.Equal(TarPoolSource.KindName, PoolSources.Detect(files.PathOf("tars/shard-0.tar")));
+        Assert.Equal(TarPoolSource.KindName, PoolSources.Detect(files.PathOf("tars/shard-*.tar")));
+        Assert.Equal(ManifestPoolSource.KindName, PoolSources.Detect("pool.csv"));
+        Assert.Equal(ManifestPoolSource.KindName, PoolSources.Detect("pool.JSONL"));
+        Assert.Equal(EmbeddingsPoolSource.KindName, PoolSources.Detect("emb.npy"));
         Assert.Throws<ArgumentException>(() => PoolSources.Detect("pool.zip"));
     }
 
+    [Fact]
+    public void The_registry_names_its_kinds_and_refuses_others()
+    {
+        Assert.Equal(["tar", "directory", "manifest", "embeddings"], PoolSources.Kinds);
+        Assert.True(PoolSources.IsKind("TAR"));
+        Assert.False(PoolSources.IsKind("zip"));
+        Assert.False(PoolSources.IsKind("2"));
+        var error = Assert.Throws<ArgumentException>(() => PoolSources.Open("zip", "/p"));
+        Assert.StartsWith("unknown source kind 'zip'; use tar, directory, manifest, embeddings.", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
-    [InlineData(PoolSourceKind.Directory, typeof(DirectoryPoolSource))]
-    [InlineData(PoolSourceKind.Manifest, typeof(ManifestPoolSource))]
-    [InlineData(PoolSourceKind.Tar, typeof(TarPoolSource))]
-    [InlineData(PoolSourceKind.Embeddings, typeof(EmbeddingsPoolSource))]
-    public void Open_gives_the_source_of_the_kind(PoolSourceKind kind, Type expected)
+    [InlineData("directory", typeof(DirectoryPoolSource))]
+    [InlineData("Manifest", typeof(ManifestPoolSource))]
+    [InlineData("tar", typeof(TarPoolSource))]
+    [InlineData("EMBEDDINGS", typeof(EmbeddingsPoolSource))]
+    public void Open_gives_the_source_of_the_kind(string kind, Type expected)
     {
         IPoolSource source = PoolSources.Open(kind, "some/uri");
 
         Assert.IsType(expected, source);
-        Assert.Equal(kind, source.Kind);
+        Assert.Equal(kind.ToLowerInvariant(), source.Kind);
         Assert.Equal("some/uri", source.Uri);
     }
 
     [Fact]
-    public void A_detected_tar_folder_lists_and_reads()
+    public async Task A_detected_tar_folder_lists_and_reads()
     {
         using var files = new PoolTestFiles();
         files.WriteTar("tars/shard-0.tar", ("a.png", PoolTestFiles.Png(5)));
 
         IPoolSource source = PoolSources.Open(files.PathOf("tars"));
-        PoolListing listing = source.List(shardSize: 4096);
+        PoolListing listing = await source.ListAllAsync(shardSize: 4096);
 
-        Assert.Equal(PoolTestFiles.Png(5), Assert.Single(PoolTestFiles.ReadAll(source, listing)).Bytes.ToArray());
+        Assert.Equal(PoolTestFiles.Png(5), Assert.Single(await PoolTestFiles.ReadAllAsync(source, listing)).Bytes.ToArray());
     }
 }

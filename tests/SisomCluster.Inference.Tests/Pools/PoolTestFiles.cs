@@ -53,16 +53,17 @@ internal sealed class PoolTestFiles : IDisposable
     /// Reads every shard and checks what all sources promise: each shard yields its item count; the
     /// shards together yield every listed item once, in listing order; no id twice. Returns the items read.
     /// </summary>
-    public static List<PoolItem> ReadAll(IPoolSource source, PoolListing listing)
+    public static async Task<List<PoolItem>> ReadAllAsync(IPoolSource source, PoolListing listing)
     {
         var read = new List<PoolItem>();
-        foreach (ShardDescriptor shard in listing.Shards)
+        foreach (ListedShard shard in listing.Shards)
         {
-            List<PoolItem> items = source.Read(shard).ToList();
+            List<PoolItem> items = await source.ReadAllAsync(shard);
             Assert.Equal(shard.ItemCount, items.Count);
-            if (shard.Items is { } listed)
+            Assert.Equal(shard.Items.Select(i => i.Id), items.Select(i => i.Id));
+            if (PoolSources.ListedItemIds(shard.Descriptor) is { } listed)
             {
-                Assert.Equal(listed.Select(i => i.Id), items.Select(i => i.Id));
+                Assert.Equal(listed, items.Select(i => i.Id));
             }
 
             read.AddRange(items);

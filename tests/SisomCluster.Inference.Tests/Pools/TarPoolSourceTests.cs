@@ -7,7 +7,7 @@ namespace SisomCluster.Inference.Tests.Pools;
 public sealed class TarPoolSourceTests
 {
     [Fact]
-    public void A_folder_of_tars_is_one_shard_per_tar_with_ids_prefixed_by_the_tar_name()
+    public async Task A_folder_of_tars_is_one_shard_per_tar_with_ids_prefixed_by_the_tar_name()
     {
         using var files = new PoolTestFiles();
         // WebDataset writers restart keys in every shard: the same keys in both tars are different items.
@@ -20,22 +20,22 @@ public sealed class TarPoolSourceTests
         files.WriteText("pool/README.md", "not a tar");
 
         var source = new TarPoolSource(files.PathOf("pool"));
-        PoolListing listing = source.List(shardSize: 2);
+        PoolListing listing = await source.ListAllAsync(shardSize: 2);
 
         Assert.Equal(
             ["shard-000/000000", "shard-000/000001", "shard-000/000002", "shard-001/000000", "shard-001/000001", "shard-001/000002"],
             listing.Items.Select(i => i.Id));
         Assert.Equal($"{files.PathOf("pool/shard-001.tar")}#000002.png", listing.Items[5].Uri);
-        Assert.Equal([files.PathOf("pool/shard-000.tar"), files.PathOf("pool/shard-001.tar")], listing.Shards.Select(s => s.FilePath));
+        Assert.Equal([files.PathOf("pool/shard-000.tar"), files.PathOf("pool/shard-001.tar")], listing.Shards.Select(s => s.Tar().FilePath));
         Assert.Equal([3, 3], listing.Shards.Select(s => s.ItemCount));
         Assert.Empty(listing.Duplicates);
 
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, listing);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
         Assert.Equal(Enumerable.Range(0, 6).Select(PoolTestFiles.Png), read.Select(i => i.Bytes.ToArray()));
     }
 
     [Fact]
-    public void Json_sidecars_give_source_and_capture_time_before_or_after_the_image()
+    public async Task Json_sidecars_give_source_and_capture_time_before_or_after_the_image()
     {
         using var files = new PoolTestFiles();
         string tar = files.WriteTar("one.tar",
@@ -48,7 +48,7 @@ public sealed class TarPoolSourceTests
 
         var warnings = new List<string>();
         var source = new TarPoolSource(tar);
-        PoolListing listing = source.List(shardSize: 100, warnings.Add);
+        PoolListing listing = await source.ListAllAsync(shardSize: 100, warnings.Add);
 
         Assert.Equal(["one/s/a", "one/s/b", "one/s/c"], listing.Items.Select(i => i.Id));
         Assert.Equal(["crawl-7", null, null], listing.Items.Select(i => i.Source));
@@ -57,14 +57,14 @@ public sealed class TarPoolSourceTests
             listing.Items.Select(i => i.CapturedAt));
         Assert.Contains(warnings, w => w.Contains("one.tar: s/c.json: sidecar is not JSON", StringComparison.Ordinal));
 
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, listing);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
         Assert.Equal(listing.Items.Select(i => i.Source), read.Select(i => i.Source));
         Assert.Equal(listing.Items.Select(i => i.CapturedAt), read.Select(i => i.CapturedAt));
         Assert.Equal(PoolTestFiles.Png(1), read[1].Bytes.ToArray());
     }
 
     [Fact]
-    public void A_key_twice_in_a_tar_is_reported_and_read_once()
+    public async Task A_key_twice_in_a_tar_is_reported_and_read_once()
     {
         using var files = new PoolTestFiles();
         string tar = files.WriteTar("dup.tar",
@@ -74,16 +74,16 @@ public sealed class TarPoolSourceTests
             ("k.png", PoolTestFiles.Png(3)));
 
         var source = new TarPoolSource(tar);
-        PoolListing listing = source.List(shardSize: 100);
+        PoolListing listing = await source.ListAllAsync(shardSize: 100);
 
         Assert.Equal(["dup/k", "dup/m"], listing.Items.Select(i => i.Id));
         Assert.Equal([new PoolDuplicate("dup/k", "dup.tar: k.jpg"), new PoolDuplicate("dup/k", "dup.tar: k.png")], listing.Duplicates);
-        List<PoolItem> read = PoolTestFiles.ReadAll(source, listing);
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
         Assert.Equal(PoolTestFiles.Png(0), read[0].Bytes.ToArray());
     }
 
     [Fact]
-    public void A_pattern_selects_only_the_matching_tars()
+    public async Task A_pattern_selects_only_the_matching_tars()
     {
         using var files = new PoolTestFiles();
         files.WriteTar("pool/shard-1.tar", ("a.png", PoolTestFiles.Png(0)));
@@ -92,23 +92,23 @@ public sealed class TarPoolSourceTests
         files.WriteText("pool/shard-2.tar.part", "partial upload");
 
         var source = new TarPoolSource(Path.Combine(files.PathOf("pool"), "shard-*.tar"));
-        PoolListing listing = source.List(shardSize: 1);
+        PoolListing listing = await source.ListAllAsync(shardSize: 1);
 
         Assert.Equal(["shard-0/a", "shard-1/a"], listing.Items.Select(i => i.Id));
-        Assert.Equal([PoolTestFiles.Png(1), PoolTestFiles.Png(0)], PoolTestFiles.ReadAll(source, listing).Select(i => i.Bytes.ToArray()));
-        Assert.Throws<FileNotFoundException>(() => new TarPoolSource(Path.Combine(files.PathOf("pool"), "none-*.tar")).List(shardSize: 1));
+        Assert.Equal([PoolTestFiles.Png(1), PoolTestFiles.Png(0)], (await PoolTestFiles.ReadAllAsync(source, listing)).Select(i => i.Bytes.ToArray()));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => new TarPoolSource(Path.Combine(files.PathOf("pool"), "none-*.tar")).ListAllAsync(shardSize: 1));
     }
 
     [Fact]
-    public void A_tar_gone_since_listing_fails_the_shard_not_an_item()
+    public async Task A_tar_gone_since_listing_fails_the_shard_not_an_item()
     {
         using var files = new PoolTestFiles();
         string tar = files.WriteTar("gone.tar", ("a.png", PoolTestFiles.Png(0)));
         var source = new TarPoolSource(tar);
-        PoolListing listing = source.List(shardSize: 1);
+        PoolListing listing = await source.ListAllAsync(shardSize: 1);
         File.Delete(tar);
 
         // Without the tar there are no ids to attach errors to: the shard is retried, then marked failed.
-        Assert.Throws<FileNotFoundException>(() => source.Read(listing.Shards[0]).ToList());
+        await Assert.ThrowsAsync<FileNotFoundException>(() => source.ReadAllAsync(listing.Shards[0]));
     }
 }

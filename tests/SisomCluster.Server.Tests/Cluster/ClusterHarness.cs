@@ -45,8 +45,8 @@ public sealed class ClusterHarness : IAsyncDisposable
         Images = FashionMnistPool.Write(
             Path.Combine(Directory, "pool"),
             new FashionMnistPoolSpec { InDistribution = idCount, NearOod = nearCount, FarOod = farCount, Labeled = labeledCount, Tars = tars, CorruptPerTar = corruptPerTar, Sidecars = sidecars });
-        IPoolSource source = PoolSources.Open(PoolSourceKind.Tar, Images.Directory);
-        PoolListing listing = source.List(4096);
+        IPoolSource source = PoolSources.Open(TarPoolSource.KindName, Images.Directory);
+        PoolListing listing = await PoolListing.CollectAsync(source.ListAsync(4096));
         PoolId = Guid.NewGuid();
         await using (SisomDbContext db = Database.CreateDbContext())
         {

@@ -6,7 +6,7 @@ namespace SisomCluster.Server.Api.Items;
 
 /// <summary>
 /// The one thumbnail path of the api role (<c>GET /api/v1/pools/{pool}/thumbnails/{item}</c>, which the dashboard's
-/// gallery uses too): read the item (<see cref="ThumbnailReader.ReadItemBytes"/>), render it
+/// gallery uses too): read the item (<see cref="ThumbnailReader.ReadItemBytesAsync"/>), render it
 /// (<see cref="ThumbnailRenderer"/>, under the workers' <see cref="DecodeLimits"/>), and keep the PNG.
 /// </summary>
 /// <remarks>
@@ -48,14 +48,12 @@ internal sealed class ThumbnailCache : IDisposable
                 return ThumbnailResult.Png(hit);
             }
 
-            // Reading and decoding are blocking CPU and disk work: a thread-pool thread, not the request's.
-            ThumbnailResult result = await Task.Run(
-                () =>
-                {
-                    ItemBytes read = ThumbnailReader.ReadItemBytes(pool, item);
-                    return read.Problem is { } problem ? ThumbnailResult.None(problem) : ThumbnailRenderer.Render(read.Bytes, size, item.ItemId, DecodeLimits.Default);
-                },
-                cancellationToken).ConfigureAwait(false);
+            // The read streams (a tar member is reached without reading its predecessors); decoding is CPU work on a
+            // thread-pool thread, not the request's.
+            ItemBytes read = await ThumbnailReader.ReadItemBytesAsync(pool, item, cancellationToken).ConfigureAwait(false);
+            ThumbnailResult result = read.Problem is { } problem
+                ? ThumbnailResult.None(problem)
+                : await Task.Run(() => ThumbnailRenderer.Render(read.Bytes, size, item.ItemId, DecodeLimits.Default), cancellationToken).ConfigureAwait(false);
             if (result.Bytes is { } png)
             {
                 Add(key, png);

@@ -65,15 +65,15 @@ internal static class PoolEndpoints
             return TypedResults.Problem(title: "Invalid request", detail: invalid, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        PoolSourceKind? kind = null;
+        string? kind = null;
         if (!string.IsNullOrEmpty(body.Kind))
         {
-            if (!Enum.TryParse(body.Kind, ignoreCase: true, out PoolSourceKind parsed) || int.TryParse(body.Kind, CultureInfo.InvariantCulture, out _))
+            if (!PoolSources.IsKind(body.Kind))
             {
-                return ApiProblems.BadRequest("kind", $"unknown source kind '{body.Kind}'; use {string.Join(", ", Enum.GetNames<PoolSourceKind>().Select(n => n.ToLowerInvariant()))}, or leave it out to detect it.");
+                return ApiProblems.BadRequest("kind", $"unknown source kind '{body.Kind}'; use {string.Join(", ", PoolSources.Kinds)}, or leave it out to detect it.");
             }
 
-            kind = parsed;
+            kind = body.Kind.ToLowerInvariant();
         }
 
         // The source is read by the server and its workers, never by the client: a path on their file system.
@@ -102,14 +102,19 @@ internal static class PoolEndpoints
         {
             pool = kind is { } k ? PoolSources.Open(k, source) : PoolSources.Open(source);
             listing = await Task.Run(
-                () => pool.List(shardSize: 4096, line =>
-                {
-                    warningCount++;
-                    if (warnings.Count < ListedProblems)
-                    {
-                        warnings.Add(line);
-                    }
-                }),
+                () => PoolListing.CollectAsync(
+                    pool.ListAsync(
+                        shardSize: 4096,
+                        line =>
+                        {
+                            warningCount++;
+                            if (warnings.Count < ListedProblems)
+                            {
+                                warnings.Add(line);
+                            }
+                        },
+                        cancellationToken),
+                    cancellationToken),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
@@ -121,7 +126,7 @@ internal static class PoolEndpoints
         {
             Id = Guid.NewGuid(),
             Name = name,
-            SourceKind = pool.Kind.ToString().ToLowerInvariant(),
+            SourceKind = pool.Kind,
             SourceUri = pool.Uri,
             CreatedAt = time.GetUtcNow(),
 
