@@ -4,7 +4,7 @@ using Npgsql;
 namespace SisomCluster.Data;
 
 /// <summary>
-/// Applies the EF Core migrations: the body of <c>sisom migrate</c> and of the Helm pre-install/pre-upgrade Job. Migrations
+/// Applies the EF Core migrations: the body of <c>sisom-server migrate</c> and of the Helm pre-install/pre-upgrade Job. Migrations
 /// are an explicit step and never run as a side effect of a role starting (STYLE.md "Data"): N pods starting at once
 /// must not race to alter the schema, and a schema change should be something an operator sees happen.
 /// </summary>
