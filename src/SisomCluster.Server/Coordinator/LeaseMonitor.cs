@@ -12,7 +12,8 @@ namespace SisomCluster.Server.Coordinator;
 /// The coordinator's sweep (ARCHITECTURE.md §3): re-issues shards whose lease expired or was abandoned without a
 /// commit (a worker died or gave up), fails them after the run's max attempts — with an error row per listed item
 /// and <see cref="ShardFailed"/> for the aggregator — and publishes every pending shard not yet on the bus (a
-/// re-issued attempt, or one whose publish was lost while the broker was down). The database is the truth; the
+/// re-issued attempt, or one whose publish was lost while the broker was down) or last published longer ago than
+/// <see cref="CoordinatorOptions.RepublishSeconds"/> (its message was lost after the broker took it). The database is the truth; the
 /// messages only prompt, so nothing waits forever on a lost one.
 /// </summary>
 public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<CoordinatorOptions> options, TimeProvider time, ILogger<LeaseMonitor> logger) : BackgroundService
@@ -53,7 +54,8 @@ public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<C
             }
         }
 
-        int published = await scope.ServiceProvider.GetRequiredService<ShardPublisher>().PublishPendingAsync(bus, runId: null, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset republishBefore = time.GetUtcNow() - TimeSpan.FromSeconds(options.Value.RepublishSeconds);
+        int published = await scope.ServiceProvider.GetRequiredService<ShardPublisher>().PublishPendingAsync(bus, runId: null, cancellationToken, republishBefore).ConfigureAwait(false);
         if (published > 0)
         {
             LogPublished(published);

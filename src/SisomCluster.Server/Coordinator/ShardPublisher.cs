@@ -8,7 +8,9 @@ namespace SisomCluster.Server.Coordinator;
 
 /// <summary>
 /// Publishes one <see cref="ScoreShard"/> per pending shard that has not been published (a new run, a re-issued
-/// attempt, or a publish that failed while the broker was away) and stamps <c>published_at</c>. Only shards of
+/// attempt, or a publish that failed while the broker was away) — and, for the sweep, per pending shard whose last
+/// publish is older than a cutoff (the message was lost: dropped before a worker declared the queue, or parked in an
+/// error queue) — and stamps <c>published_at</c>. The attempt is not changed, so a lost message costs no attempt. Only shards of
 /// running runs: their scoring context exists. Publishing twice is harmless: a worker leases only pending shards.
 /// </summary>
 public sealed class ShardPublisher(SisomDbContext db, TimeProvider time)
@@ -16,15 +18,18 @@ public sealed class ShardPublisher(SisomDbContext db, TimeProvider time)
     private const int BatchSize = 500;
 
     /// <param name="runId">One run (after its context is ready), or null for every running run (the coordinator's sweep).</param>
+    /// <param name="republishBefore">Also publish again pending shards last published before this instant; null: only unpublished ones.</param>
     /// <returns>How many shards were published.</returns>
-    public async Task<int> PublishPendingAsync(IPublishEndpoint bus, Guid? runId, CancellationToken cancellationToken)
+    public async Task<int> PublishPendingAsync(IPublishEndpoint bus, Guid? runId, CancellationToken cancellationToken, DateTimeOffset? republishBefore = null)
     {
         ArgumentNullException.ThrowIfNull(bus);
         int published = 0;
         while (true)
         {
-            IQueryable<Shard> query = db.Shards.Where(s => s.State == ShardState.Pending && s.PublishedAt == null
-                && db.Runs.Any(r => r.Id == s.RunId && r.State == RunState.Running));
+            IQueryable<Shard> query = db.Shards.Where(s => s.State == ShardState.Pending && db.Runs.Any(r => r.Id == s.RunId && r.State == RunState.Running));
+            query = republishBefore is { } cutoff
+                ? query.Where(s => s.PublishedAt == null || s.PublishedAt < cutoff)
+                : query.Where(s => s.PublishedAt == null);
             if (runId is { } id)
             {
                 query = query.Where(s => s.RunId == id);

@@ -154,6 +154,35 @@ public sealed class FaultTests(DatabaseFixture database, ITestOutputHelper outpu
         Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND item_id LIKE 'shard-02/%'", runId));
     }
 
+    [Fact]
+    public async Task A_run_published_before_any_worker_existed_completes_once_a_worker_starts()
+    {
+        await using var cluster = new ClusterHarness(database, _directory);
+        await cluster.BuildPoolAsync(idCount: 120, nearCount: 30, farCount: 10, labeledCount: 50, tars: 3);
+        cluster.Start("coordinator,aggregator", ("Coordinator__LeaseCheckSeconds", "1"), ("Coordinator__RepublishSeconds", "3"), ("Aggregator__SweepSeconds", "2"));
+        Guid runId = await cluster.StartRunAsync(budget: 5);
+
+        // No worker has declared its queue yet: every ScoreShard published now is dropped at the exchange.
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMinutes(2)
+            && (await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1", runId) == 0
+                || await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND published_at IS NULL", runId) > 0))
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND published_at IS NOT NULL", runId) > 0, $"the run was never published\n{cluster.Logs()}");
+        output.WriteLine($"shards published after {clock.Elapsed}; starting the first worker");
+        cluster.Start("worker");
+
+        RunState state = await cluster.WaitForRunAsync(runId, TimeSpan.FromMinutes(3));
+
+        Assert.True(state == RunState.Completed, $"run {state}\n{cluster.Logs()}");
+        // A lost message costs no attempt.
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND attempt <> 1", runId));
+        await AssertEveryItemOnceAsync(runId, 160);
+    }
+
     private async Task AssertEveryItemOnceAsync(Guid runId, int items)
     {
         Assert.Equal(items, await database.CountAsync("SELECT (SELECT count(*) FROM item_scores WHERE run_id = $1) + (SELECT count(*) FROM item_errors WHERE run_id = $1)", runId));
