@@ -1,9 +1,15 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace SisomCluster.Server.Worker;
 
-/// <summary>Concurrency and prefetch sit next to the consumer, from <see cref="WorkerOptions"/>.</summary>
+/// <summary>
+/// Concurrency and prefetch sit next to the consumer, from <see cref="WorkerOptions"/>. A transient database fault
+/// (PostgreSQL restarting, a refused or timed-out connection — while leasing, for instance) is retried with backoff
+/// instead of parking the message in the <c>_error</c> queue; a permanent one still parks it, and the coordinator's
+/// republish sweep sends the shard again later (ARCHITECTURE.md §3).
+/// </summary>
 public sealed class ScoreShardConsumerDefinition : ConsumerDefinition<ScoreShardConsumer>
 {
     private readonly WorkerOptions _options;
@@ -17,5 +23,11 @@ public sealed class ScoreShardConsumerDefinition : ConsumerDefinition<ScoreShard
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ScoreShardConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.PrefetchCount = _options.Prefetch;
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Exponential(8, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+            r.Handle<NpgsqlException>(e => e.IsTransient);
+            r.Handle<TimeoutException>();
+        });
     }
 }
