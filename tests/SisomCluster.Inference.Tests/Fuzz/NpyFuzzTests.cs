@@ -22,7 +22,7 @@ public sealed class NpyFuzzTests(ITestOutputHelper output)
     {
         var watch = Stopwatch.StartNew();
         int inputs = FuzzAssert.Run(
-            NpyBytes.Seed(), bytes => NpyFile.Read(new MemoryStream(bytes), "f.npy"), seed: 12, Iterations, Bound, "npy", typeof(InvalidDataException));
+            NpyBytes.Seed(), bytes => NpyFile.Read(new MemoryStream(bytes), "f.npy"), seed: 12, Iterations, Bound, "npy", oneLineMessages: true, typeof(InvalidDataException));
 
         output.WriteLine($"{inputs} inputs in {watch.ElapsedMilliseconds} ms");
     }
@@ -32,7 +32,7 @@ public sealed class NpyFuzzTests(ITestOutputHelper output)
     {
         var watch = Stopwatch.StartNew();
         int inputs = FuzzAssert.Run(
-            NpyBytes.Seed(), bytes => NpyFile.Read(new NonSeekableStream(bytes), "p.npy"), seed: 13, Iterations, Bound, "npy", typeof(InvalidDataException));
+            NpyBytes.Seed(), bytes => NpyFile.Read(new NonSeekableStream(bytes), "p.npy"), seed: 13, Iterations, Bound, "npy", oneLineMessages: true, typeof(InvalidDataException));
 
         output.WriteLine($"{inputs} inputs in {watch.ElapsedMilliseconds} ms");
     }
@@ -55,6 +55,7 @@ public sealed class NpyFuzzTests(ITestOutputHelper output)
                 Iterations / 10,
                 n => Bound(n) + (64 << 10),
                 "npy",
+                oneLineMessages: true,
                 typeof(InvalidDataException));
 
             output.WriteLine($"{inputs} inputs in {watch.ElapsedMilliseconds} ms");
