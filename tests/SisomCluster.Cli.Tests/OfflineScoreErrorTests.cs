@@ -61,6 +61,24 @@ public sealed class OfflineScoreErrorTests : IDisposable
         AssertUsageError(Run(), "ref.npy", "truncated");
     }
 
+    [Theory]
+    [InlineData("deep", "nests deeper than 16 levels")]
+    [InlineData("overflow", "more bytes than any file can hold")]
+    [InlineData("huge-header", "announces a 4294967295-byte header")]
+    public void A_crafted_npy_header_is_a_usage_error_not_a_crash(string kind, string reason)
+    {
+        // Before the one checked header reader: a stack overflow (exit 134), an overflowing size check, a 4 GiB allocation.
+        byte[] bytes = kind switch
+        {
+            "deep" => RawNpy.Build("{'descr': '<f8', 'fortran_order': False, 'shape': " + new string('(', 60_000) + "}", [], major: 2),
+            "overflow" => RawNpy.Build("{'descr': '<f8', 'fortran_order': False, 'shape': (2147483647, 2147483647), }", []),
+            _ => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 2, 0, 0xFF, 0xFF, 0xFF, 0xFF],
+        };
+        File.WriteAllBytes(_files.Queries, bytes);
+
+        AssertUsageError(Run(), "q.npy", reason);
+    }
+
     [Fact]
     public void A_file_with_bad_magic_is_rejected()
     {

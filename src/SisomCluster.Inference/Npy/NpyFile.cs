@@ -35,47 +35,13 @@ public static class NpyFile
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(displayName);
         EnsureLittleEndianHost();
-        Span<byte> prefix = stackalloc byte[8];
-        if (stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false) < prefix.Length)
+        NpyHeader header = NpyHeader.Read(stream, displayName);
+        if (header.Count > Array.MaxLength)
         {
-            throw Invalid(displayName, "is truncated: too short for a .npy header");
+            throw Invalid(displayName, $"holds {DescribeShape(header.Shape)}, more values than one array can hold");
         }
 
-        if (!prefix[..6].SequenceEqual(Magic))
-        {
-            throw Invalid(displayName, "is not a .npy file (bad magic bytes; expected \\x93NUMPY)");
-        }
-
-        byte major = prefix[6];
-        byte minor = prefix[7];
-        if (major is < 1 or > 3)
-        {
-            throw Invalid(displayName, $"has .npy format version {major}.{minor}; versions 1.0, 2.0 and 3.0 are supported");
-        }
-
-        // Version 1.0 stores the header length in 2 bytes; 2.0 and 3.0 in 4 (for very wide structured headers).
-        Span<byte> lengthBytes = stackalloc byte[major == 1 ? 2 : 4];
-        if (stream.ReadAtLeast(lengthBytes, lengthBytes.Length, throwOnEndOfStream: false) < lengthBytes.Length)
-        {
-            throw Invalid(displayName, "is truncated inside the header");
-        }
-
-        long headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthBytes) : BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
-        if (headerLength > 1 << 24)
-        {
-            throw Invalid(displayName, $"announces a {headerLength}-byte header; the file is corrupt");
-        }
-
-        var headerBytes = new byte[headerLength];
-        if (stream.ReadAtLeast(headerBytes, headerBytes.Length, throwOnEndOfStream: false) < headerBytes.Length)
-        {
-            throw Invalid(displayName, "is truncated inside the header");
-        }
-
-        // 1.0 and 2.0 headers are latin-1; 3.0 allows UTF-8 (for unicode field names).
-        string headerText = major == 3 ? Encoding.UTF8.GetString(headerBytes) : Encoding.Latin1.GetString(headerBytes);
-        (NpyDataType dataType, int[] shape, long count) = ParseHeader(headerText, displayName);
-        return ReadData(stream, displayName, dataType, shape, count);
+        return ReadData(stream, displayName, header);
     }
 
     /// <summary>Writes <paramref name="array"/> atomically: the file appears complete or not at all.</summary>
@@ -145,147 +111,47 @@ public static class NpyFile
         return dict.PadRight(total - prefixLength - 1) + "\n";
     }
 
-    private static (NpyDataType DataType, int[] Shape, long Count) ParseHeader(string headerText, string displayName)
+    private static NpyArray ReadData(Stream stream, string displayName, NpyHeader header)
     {
-        Dictionary<string, object?> header;
-        try
+        // A seekable stream was checked against its length by NpyHeader.Read. A pipe is read in bounded chunks
+        // first, so that memory grows with the bytes that really arrive, never with what the header claims.
+        Stream source = stream.CanSeek ? stream : Buffer(stream, displayName, header);
+        if (header.DataType == NpyDataType.Float32)
         {
-            header = NpyHeaderParser.ParseDictionary(headerText);
-        }
-        catch (FormatException e)
-        {
-            throw Invalid(displayName, $"has an unreadable header ({e.Message})");
-        }
-
-        foreach (string key in new[] { "descr", "fortran_order", "shape" })
-        {
-            if (!header.ContainsKey(key))
-            {
-                throw Invalid(displayName, $"has no '{key}' in its header");
-            }
-        }
-
-        if (header.Count != 3)
-        {
-            string extra = string.Join(", ", header.Keys.Where(k => k is not ("descr" or "fortran_order" or "shape")).Select(k => $"'{k}'"));
-            throw Invalid(displayName, $"has unexpected header keys {extra}");
-        }
-
-        NpyDataType dataType = ParseDescr(header["descr"], displayName);
-        if (header["fortran_order"] is not bool fortranOrder)
-        {
-            throw Invalid(displayName, "has a non-boolean 'fortran_order' in its header");
-        }
-
-        if (fortranOrder)
-        {
-            throw Invalid(displayName, "is stored in Fortran order (fortran_order: True); save a C-ordered array, e.g. np.save(path, np.ascontiguousarray(a))");
-        }
-
-        if (header["shape"] is not object?[] extents)
-        {
-            throw Invalid(displayName, "has a 'shape' that is not a tuple");
-        }
-
-        var shape = new int[extents.Length];
-        long count = 1;
-        for (int i = 0; i < extents.Length; i++)
-        {
-            if (extents[i] is not long extent || extent < 0 || extent > int.MaxValue)
-            {
-                throw Invalid(displayName, $"has an invalid extent {extents[i] ?? "None"} in its shape");
-            }
-
-            shape[i] = (int)extent;
-            // No overflow: count ≤ Array.MaxLength < 2^31 before this step and extent ≤ int.MaxValue.
-            count *= extent;
-            if (count > Array.MaxLength)
-            {
-                throw Invalid(displayName, $"holds {DescribeShape(shape.AsSpan(0, i + 1))} and more values than one array can hold");
-            }
-        }
-
-        return (dataType, shape, count);
-    }
-
-    private static NpyDataType ParseDescr(object? descr, string displayName)
-    {
-        if (descr is not string text)
-        {
-            throw Invalid(displayName, "has a structured dtype; only plain float32 ('<f4') and float64 ('<f8') arrays are supported");
-        }
-
-        // '<' little-endian, '=' native (little-endian on every host .NET runs on), '|' not applicable;
-        // NumPy accepts all three, and the bare 'f4' too.
-        char first = text.Length > 0 ? text[0] : '\0';
-        bool hasOrder = first is '<' or '>' or '=' or '|';
-        char order = hasOrder ? first : '=';
-        string code = hasOrder ? text[1..] : text;
-        NpyDataType? dataType = code switch
-        {
-            "f4" => NpyDataType.Float32,
-            "f8" => NpyDataType.Float64,
-            _ => null,
-        };
-
-        if (dataType is null)
-        {
-            throw Invalid(displayName, $"has dtype '{text}'{DescribeDtype(code)}; only float32 ('<f4') and float64 ('<f8') are supported (convert with a.astype(np.float32))");
-        }
-
-        if (order == '>')
-        {
-            throw Invalid(displayName, $"has big-endian dtype '{text}'; only little-endian float32 ('<f4') and float64 ('<f8') are supported (convert with a.astype('<{code}'))");
-        }
-
-        return dataType.Value;
-    }
-
-    private static string DescribeDtype(string code)
-    {
-        if (code.Length < 2 || !int.TryParse(code.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out int size))
-        {
-            return string.Empty;
-        }
-
-        string? name = code[0] switch
-        {
-            'i' => $"int{size * 8}",
-            'u' => $"uint{size * 8}",
-            'f' => $"float{size * 8}",
-            'c' => $"complex{size * 8}",
-            'b' => "bool",
-            _ => null,
-        };
-        return name is null ? string.Empty : $" ({name})";
-    }
-
-    private static NpyArray ReadData(Stream stream, string displayName, NpyDataType dataType, int[] shape, long count)
-    {
-        int itemSize = dataType == NpyDataType.Float32 ? sizeof(float) : sizeof(double);
-        long expectedBytes = count * itemSize;
-
-        // Check the length before allocating: a corrupt header must not trigger a multi-gigabyte allocation.
-        if (stream.CanSeek && stream.Length - stream.Position < expectedBytes)
-        {
-            throw Truncated(displayName, shape, dataType, expectedBytes, stream.Length - stream.Position);
-        }
-
-        if (dataType == NpyDataType.Float32)
-        {
-            var values = new float[count];
-            ReadChunked<float>(stream, values, displayName, shape, dataType, expectedBytes);
-            return new NpyArray(values, shape);
+            var values = new float[header.Count];
+            ReadChunked<float>(source, values, displayName, header);
+            return new NpyArray(values, header.Shape);
         }
         else
         {
-            var values = new double[count];
-            ReadChunked<double>(stream, values, displayName, shape, dataType, expectedBytes);
-            return new NpyArray(values, shape);
+            var values = new double[header.Count];
+            ReadChunked<double>(source, values, displayName, header);
+            return new NpyArray(values, header.Shape);
         }
     }
 
-    private static void ReadChunked<T>(Stream stream, T[] values, string displayName, int[] shape, NpyDataType dataType, long expectedBytes)
+    private static MemoryStream Buffer(Stream stream, string displayName, NpyHeader header)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        long remaining = header.DataBytes;
+        while (remaining > 0)
+        {
+            int got = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, remaining));
+            if (got == 0)
+            {
+                throw NpyHeader.Truncated(displayName, header, buffer.Length);
+            }
+
+            buffer.Write(chunk, 0, got);
+            remaining -= got;
+        }
+
+        buffer.Position = 0;
+        return buffer;
+    }
+
+    private static void ReadChunked<T>(Stream stream, T[] values, string displayName, NpyHeader header)
         where T : unmanaged
     {
         long read = 0;
@@ -296,7 +162,7 @@ public static class NpyFile
             read += got;
             if (got < chunk.Length)
             {
-                throw Truncated(displayName, shape, dataType, expectedBytes, read);
+                throw NpyHeader.Truncated(displayName, header, read);
             }
         }
     }
@@ -309,9 +175,6 @@ public static class NpyFile
             stream.Write(MemoryMarshal.AsBytes(values.AsSpan(start, Math.Min(ChunkElements, values.Length - start))));
         }
     }
-
-    private static InvalidDataException Truncated(string displayName, int[] shape, NpyDataType dataType, long expectedBytes, long actualBytes) =>
-        Invalid(displayName, $"is truncated: shape {DescribeShape(shape)} of {(dataType == NpyDataType.Float32 ? "float32" : "float64")} needs {expectedBytes} data bytes, the file holds {actualBytes}");
 
     /// <summary>The shape as NumPy prints it: (3, 4), (5,), ().</summary>
     public static string DescribeShape(ReadOnlySpan<int> shape) =>

@@ -8,12 +8,19 @@ namespace SisomCluster.Inference.Npy;
 /// <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (3, 4), }</c>. NumPy reads it with
 /// <c>ast.literal_eval</c>, so key order, quoting and spacing vary between writers; this is a small
 /// recursive-descent parser for the literal subset NumPy emits (dict, str, int, bool, None, tuple, list),
-/// not a pattern match on NumPy's current formatting.
+/// not a pattern match on NumPy's current formatting. The input is hostile until proven otherwise: the
+/// text is at most <see cref="NpyHeader.MaxHeaderBytes"/> characters and nesting stops at
+/// <see cref="MaxDepth"/> levels, so a header of <c>((((…</c> is a <see cref="FormatException"/>, never a
+/// stack overflow (which no handler can catch).
 /// </summary>
 internal sealed class NpyHeaderParser
 {
+    /// <summary>Deepest nesting of dicts, tuples and lists accepted (NumPy's own headers use 2; structured dtypes a few more).</summary>
+    public const int MaxDepth = 16;
+
     private readonly string _text;
     private int _position;
+    private int _depth;
 
     private NpyHeaderParser(string text)
     {
@@ -23,6 +30,12 @@ internal sealed class NpyHeaderParser
     /// <summary>Parses the header text into a dictionary; values are string, long, bool, null, tuple (object?[]) or list (List&lt;object?&gt;).</summary>
     public static Dictionary<string, object?> ParseDictionary(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > NpyHeader.MaxHeaderBytes)
+        {
+            throw new FormatException($"the header is {text.Length} characters long; at most {NpyHeader.MaxHeaderBytes} are accepted");
+        }
+
         var parser = new NpyHeaderParser(text);
         parser.SkipWhitespace();
         if (parser.Peek() != '{')
@@ -47,11 +60,11 @@ internal sealed class NpyHeaderParser
         switch (c)
         {
             case '{':
-                return ParseDict();
+                return Nested(ParseDict);
             case '(':
-                return ParseSequence('(', ')').ToArray();
+                return Nested(() => ParseSequence('(', ')').ToArray());
             case '[':
-                return ParseSequence('[', ']');
+                return Nested(() => ParseSequence('[', ']'));
             case '\'':
             case '"':
                 return ParseString();
@@ -68,6 +81,18 @@ internal sealed class NpyHeaderParser
 
                 throw new FormatException(c == '\0' ? "the header ends early" : $"unexpected '{c}' at offset {_position}");
         }
+    }
+
+    private object Nested(Func<object> parse)
+    {
+        if (++_depth > MaxDepth)
+        {
+            throw new FormatException($"the header nests deeper than {MaxDepth} levels at offset {_position}");
+        }
+
+        object value = parse();
+        _depth--;
+        return value;
     }
 
     private Dictionary<string, object?> ParseDict()

@@ -7,10 +7,21 @@ namespace SisomCluster.Inference.Pools;
 /// Parses a manifest (CSV with a header row, or JSONL) into items with their line numbers. Every
 /// malformed line is collected and the file is rejected once, listing the first
 /// <see cref="MaxReportedErrors"/>: fixing a manifest one error per run would take as many runs.
+/// Input is bounded like <see cref="CsvReader"/>'s: a JSONL line over <see cref="MaxLineLength"/> characters is an
+/// error of its own line (read past without being held), and a JSON object nesting deeper than
+/// <see cref="MaxJsonDepth"/> is invalid JSON.
 /// </summary>
 internal static class ManifestParser
 {
     public const int MaxReportedErrors = 20;
+
+    /// <summary>Longest JSONL line, in characters: the CSV reader's field limit (ids and paths are far shorter).</summary>
+    public const int MaxLineLength = CsvReader.DefaultMaxFieldLength;
+
+    /// <summary>Deepest JSON nesting in a manifest line (items are flat objects).</summary>
+    public const int MaxJsonDepth = 16;
+
+    private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = MaxJsonDepth };
 
     private static readonly string[] Columns = ["id", "uri", "source", "captured_at"];
 
@@ -106,10 +117,17 @@ internal static class ManifestParser
     private static void ParseJsonLines(StreamReader reader, List<string> errors, AddItem add, CancellationToken cancellationToken)
     {
         int line = 0;
-        while (reader.ReadLine() is { } text)
+        var buffer = new System.Text.StringBuilder();
+        while (ReadLine(reader, buffer, out bool tooLong) is { } text)
         {
             cancellationToken.ThrowIfCancellationRequested();
             line++;
+            if (tooLong)
+            {
+                errors.Add($"line {line}: longer than {MaxLineLength} characters");
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(text))
             {
                 continue;
@@ -117,7 +135,7 @@ internal static class ManifestParser
 
             try
             {
-                using var document = JsonDocument.Parse(text);
+                using var document = JsonDocument.Parse(text, JsonOptions);
                 JsonElement root = document.RootElement;
                 if (root.ValueKind != JsonValueKind.Object)
                 {
@@ -137,11 +155,48 @@ internal static class ManifestParser
                     && PoolTimestamps.TryParseJson(at, out DateTimeOffset seconds) ? seconds : null;
                 add(line, Text("id"), Text("uri"), Text("source"), numericAt is null ? Text("captured_at") : null, numericAt);
             }
-            catch (JsonException e)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
+                // InvalidOperationException: a string value that is not valid UTF-8.
                 errors.Add($"line {line}: invalid JSON ({e.Message})");
             }
         }
+    }
+
+    /// <summary>
+    /// The next line (ended by LF, CRLF or CR, as <see cref="TextReader.ReadLine"/>), or null at the end. A line over
+    /// <see cref="MaxLineLength"/> is read to its end but only its first <see cref="MaxLineLength"/> characters are kept.
+    /// </summary>
+    private static string? ReadLine(StreamReader reader, System.Text.StringBuilder buffer, out bool tooLong)
+    {
+        buffer.Clear();
+        tooLong = false;
+        int c = reader.Read();
+        if (c < 0)
+        {
+            return null;
+        }
+
+        while (c >= 0 && c != '\n' && c != '\r')
+        {
+            if (buffer.Length < MaxLineLength)
+            {
+                buffer.Append((char)c);
+            }
+            else
+            {
+                tooLong = true;
+            }
+
+            c = reader.Read();
+        }
+
+        if (c == '\r' && reader.Peek() == '\n')
+        {
+            reader.Read();
+        }
+
+        return buffer.ToString();
     }
 
     private static PoolItemInfo? ToItem(
@@ -186,6 +241,13 @@ internal static class ManifestParser
     {
         path = null;
         problem = null;
+        if (uri.Contains('\0', StringComparison.Ordinal))
+        {
+            // Path.GetFullPath throws ArgumentException on it (found by fuzzing): an error of this line, not of the file.
+            problem = "uri contains a NUL character";
+            return false;
+        }
+
         int scheme = uri.IndexOf("://", StringComparison.Ordinal);
         if (scheme < 0)
         {

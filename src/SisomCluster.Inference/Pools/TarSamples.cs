@@ -21,7 +21,19 @@ namespace SisomCluster.Inference.Pools;
 /// </summary>
 internal static class TarSamples
 {
-    private const long MaxSidecarBytes = 1L << 20;
+    /// <summary>Most members one tar may have (WebDataset shards hold thousands); more is a corrupt or hostile file.</summary>
+    public const int MaxMembers = 1_000_000;
+
+    /// <summary>Longest member name, in characters (PATH_MAX); a longer one is a corrupt or hostile header.</summary>
+    public const int MaxNameLength = 4096;
+
+    /// <summary>Largest JSON sidecar read, in bytes; a larger one is ignored with a warning, unread.</summary>
+    public const long MaxSidecarBytes = 1L << 20;
+
+    /// <summary>Deepest JSON nesting in a sidecar (WebDataset metadata is a flat object); deeper is "not JSON".</summary>
+    public const int MaxSidecarDepth = 16;
+
+    private static readonly JsonDocumentOptions SidecarOptions = new() { MaxDepth = MaxSidecarDepth };
 
     public static async IAsyncEnumerable<TarSample> ReadAsync(
         string tarPath, bool withImages, Action<PoolDuplicate>? duplicate = null, Action<string>? warn = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -45,7 +57,8 @@ internal static class TarSamples
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
             Group? current = null;
-            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+            int members = 0;
+            while (await NextEntryAsync(reader, tarName, ++members, cancellationToken).ConfigureAwait(false) is { } entry)
             {
                 if (Parse(entry) is not { } member)
                 {
@@ -100,7 +113,8 @@ internal static class TarSamples
         var reader = new TarReader(stream, leaveOpen: true);
         await using (reader.ConfigureAwait(false))
         {
-            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+            int members = 0;
+            while (await NextEntryAsync(reader, tarName, ++members, cancellationToken).ConfigureAwait(false) is { } entry)
             {
                 if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.DataStream is not null
                     && string.Equals(entry.Name, memberName, StringComparison.Ordinal))
@@ -112,6 +126,48 @@ internal static class TarSamples
 
         return null;
     }
+
+    /// <summary>
+    /// The next member header, checked: a corrupt header is an <see cref="InvalidDataException"/> naming the tar (whatever
+    /// <see cref="TarReader"/> threw), as are more than <see cref="MaxMembers"/> members, a name over
+    /// <see cref="MaxNameLength"/> characters and a negative size.
+    /// </summary>
+    private static async ValueTask<TarEntry?> NextEntryAsync(TarReader reader, string tarName, int number, CancellationToken cancellationToken)
+    {
+        TarEntry? entry;
+        try
+        {
+            entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or EndOfStreamException or OverflowException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{tarName}: member {number} has a corrupt header ({OneLine(e.Message)}).", e);
+        }
+
+        if (entry is null)
+        {
+            return null;
+        }
+
+        if (number > MaxMembers)
+        {
+            throw new InvalidDataException($"{tarName}: more than {MaxMembers} members; split it into shards.");
+        }
+
+        if (entry.Name.Length > MaxNameLength)
+        {
+            throw new InvalidDataException($"{tarName}: member {number} has a {entry.Name.Length}-character name; at most {MaxNameLength} are accepted.");
+        }
+
+        if (entry.Length < 0)
+        {
+            throw new InvalidDataException($"{tarName}: member {number} announces a negative size.");
+        }
+
+        return entry;
+    }
+
+    private static string OneLine(string text) => new(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
 
     public static FileStream Open(string tarPath) =>
         new(tarPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -137,9 +193,16 @@ internal static class TarSamples
             return (null, string.Create(CultureInfo.InvariantCulture, $"{tarName}: {entry.Name} is {entry.Length} bytes, more than the {PoolItem.MaxBytes >> 20} MiB an item may have"));
         }
 
-        var bytes = new byte[entry.Length];
-        await entry.DataStream!.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-        return (bytes, null);
+        // Grow with the bytes that arrive, not with the size the header claims: a truncated or crafted tar asks for up to
+        // MaxBytes per member in a file of a few kilobytes.
+        using var buffer = new MemoryStream((int)Math.Min(entry.Length, 1 << 20));
+        await entry.DataStream!.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (buffer.Length != entry.Length)
+        {
+            return (null, string.Create(CultureInfo.InvariantCulture, $"{tarName}: {entry.Name} is truncated ({buffer.Length} of {entry.Length} bytes)"));
+        }
+
+        return (buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray(), null);
     }
 
     /// <summary>Takes <c>source</c> and <c>captured_at</c> (or <c>timestamp</c>); a sidecar that says neither, or garbage, only warns.</summary>
@@ -153,7 +216,7 @@ internal static class TarSamples
 
         try
         {
-            using JsonDocument document = await JsonDocument.ParseAsync(entry.DataStream!, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using JsonDocument document = await JsonDocument.ParseAsync(entry.DataStream!, SidecarOptions, cancellationToken).ConfigureAwait(false);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return;
@@ -177,8 +240,9 @@ internal static class TarSamples
                 }
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not valid UTF-8 (found by fuzzing; it ended the whole tar walk).
             warn?.Invoke($"{where}: sidecar is not JSON ({e.Message}); ignored");
         }
     }
