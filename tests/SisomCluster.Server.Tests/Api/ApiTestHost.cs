@@ -49,6 +49,9 @@ public sealed class ApiTestHost : IAsyncLifetime
 
     public HttpClient Client { get; } = new();
 
+    /// <summary>The running host's services (its endpoint data source, options).</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The host has not started.");
+
     public string PoolName { get; } = "fashion";
 
     public Guid PoolId { get; } = Guid.NewGuid();
