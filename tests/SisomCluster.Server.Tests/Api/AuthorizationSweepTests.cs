@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SisomCluster.Data.Access;
 using SisomCluster.Server.Api;
@@ -58,6 +59,25 @@ public sealed class AuthorizationSweepTests(ApiTestHost host) : IClassFixture<Ap
         }
 
         Assert.True(failures.Count == 0, string.Join('\n', failures));
+    }
+
+    [Fact]
+    public async Task A_stored_key_whose_scope_the_code_does_not_know_is_403_everywhere()
+    {
+        string secret;
+        await using (SisomCluster.Data.SisomDbContext db = host.Database.CreateDbContext())
+        {
+            var store = new ApiKeyStore(db, TimeProvider.System);
+            CreatedApiKey created = await store.CreateAsync("from-a-newer-version", [ApiScopes.Read]);
+            secret = created.Secret;
+            await db.ApiKeys.Where(k => k.Id == created.Key.Id).ExecuteUpdateAsync(u => u.SetProperty(k => k.Scopes, ["superuser"]));
+        }
+
+        foreach (ApiRoute route in Routes())
+        {
+            using HttpResponseMessage response = await SendAsync(route, secret);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{route}: {(int)response.StatusCode}");
+        }
     }
 
     private string KeyOf(string scope) => scope switch
