@@ -26,7 +26,7 @@ namespace SisomCluster.Server.Tests.Api;
 /// <see cref="DatabaseFixture"/>, RabbitMQ) over seeded rows: a directory pool of Fashion-MNIST PNGs, a completed
 /// run with scores (8-dimensional embeddings), an item error, a selection, thresholds and drift points, and keys.
 /// </summary>
-public sealed class ApiTestHost : IAsyncLifetime
+public class ApiTestHost : IAsyncLifetime
 {
     public const string BootstrapKey = "bootstrap-key-for-the-api-tests";
 
@@ -79,6 +79,11 @@ public sealed class ApiTestHost : IAsyncLifetime
         builder.Configuration["Api:BootstrapKey"] = BootstrapKey;
         builder.Configuration["Api:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Configuration["Api:MaxLabelsBytes"] = MaxLabelsBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach ((string key, string value) in Settings)
+        {
+            builder.Configuration[key] = value;
+        }
+
         builder.AddSisomServer(ServerRoles.Api);
         _app = builder.Build();
         _app.MapSisomServer(ServerRoles.Api);
@@ -99,6 +104,9 @@ public sealed class ApiTestHost : IAsyncLifetime
         await Database.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
+
+    /// <summary>Settings a derived host adds to the configuration (e.g. <c>Api:ProtectOperationalEndpoints</c>).</summary>
+    protected virtual IEnumerable<(string Key, string Value)> Settings => [];
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? key)
     {
