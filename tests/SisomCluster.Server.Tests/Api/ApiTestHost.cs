@@ -70,6 +70,7 @@ public class ApiTestHost : IAsyncLifetime
     {
         await Database.InitializeAsync();
         await SeedAsync();
+        await SeedMoreAsync();
 
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -104,6 +105,9 @@ public class ApiTestHost : IAsyncLifetime
         await Database.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
+
+    /// <summary>Rows a derived host adds after the common seed, before the server starts.</summary>
+    protected virtual Task SeedMoreAsync() => Task.CompletedTask;
 
     /// <summary>Settings a derived host adds to the configuration (e.g. <c>Api:ProtectOperationalEndpoints</c>).</summary>
     protected virtual IEnumerable<(string Key, string Value)> Settings => [];
