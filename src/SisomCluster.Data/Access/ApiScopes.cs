@@ -15,12 +15,15 @@ public static class ApiScopes
 
     public static IReadOnlyList<string> All { get; } = [Read, Write, Admin];
 
-    /// <summary>Whether a key holding <paramref name="held"/> may do what needs <paramref name="needed"/>.</summary>
+    /// <summary>
+    /// Whether a key holding <paramref name="held"/> may do what needs <paramref name="needed"/>. A scope the code does not
+    /// know (a hand-edited row, a name from a newer version) grants nothing, and nothing grants an unknown need.
+    /// </summary>
     public static bool Grants(IEnumerable<string> held, string needed)
     {
         ArgumentNullException.ThrowIfNull(held);
         int rank = Rank(needed);
-        return held.Any(h => Rank(h) >= rank);
+        return rank > 0 && held.Any(h => Rank(h) >= rank);
     }
 
     /// <summary>Parses <c>read,write</c>; an unknown or missing scope is an <see cref="ArgumentException"/> naming it.</summary>
@@ -48,6 +51,6 @@ public static class ApiScopes
         Read => 1,
         Write => 2,
         Admin => 3,
-        _ => int.MaxValue,
+        _ => 0,
     };
 }

@@ -69,7 +69,7 @@ public sealed class DirectoryPoolSource : IPoolSource
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentException.ThrowIfNullOrEmpty(uri);
         return FileItems.Inside(_root, uri)
-            ? FileItems.ReadOneAsync(new PoolItemInfo(id, Path.GetFullPath(uri)), cancellationToken)
+            ? FileItems.ReadOneAsync(new PoolItemInfo(id, FileItems.RealPath(uri)), cancellationToken)
             : Task.FromResult(FileItems.Outside(id, uri));
     }
 }

@@ -39,11 +39,15 @@ internal static class FileItems
         }
     }
 
-    /// <summary>Whether <paramref name="path"/> is <paramref name="root"/> itself or lies under it (the folder of a file root).</summary>
+    /// <summary>
+    /// Whether <paramref name="path"/> is <paramref name="root"/> itself or lies under it (the folder of a file root),
+    /// compared as real paths: <c>..</c> removed and every symbolic link on the way resolved, so a link inside the pool
+    /// that points out of it lies outside.
+    /// </summary>
     public static bool Inside(string root, string path)
     {
-        string full = Path.GetFullPath(path);
-        string pool = Path.GetFullPath(root);
+        string full = RealPath(path);
+        string pool = RealPath(root);
         if (string.Equals(full, pool, StringComparison.Ordinal))
         {
             return true;
@@ -51,6 +55,39 @@ internal static class FileItems
 
         string folder = Directory.Exists(pool) ? pool : Path.GetDirectoryName(pool) ?? pool;
         return full.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The absolute path with <c>.</c>/<c>..</c> removed and each symbolic link among its components replaced by its
+    /// final target (as realpath(3)); components that do not exist are kept as written.
+    /// </summary>
+    public static string RealPath(string path) => RealPath(path, depth: 0);
+
+    private static string RealPath(string path, int depth)
+    {
+        // The kernel's own limit on links followed in one lookup; a loop ends here instead of in a stack overflow.
+        const int MaxLinks = 40;
+        string full = Path.GetFullPath(path);
+        string current = Path.GetPathRoot(full) ?? "";
+        foreach (string part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = Path.Combine(current, part);
+            var info = new FileInfo(next);
+            if (info.LinkTarget is not null)
+            {
+                if (depth >= MaxLinks)
+                {
+                    throw new IOException("too many levels of symbolic links");
+                }
+
+                FileSystemInfo? target = info.ResolveLinkTarget(returnFinalTarget: true);
+                next = target is null ? next : RealPath(target.FullName, depth + 1);
+            }
+
+            current = next;
+        }
+
+        return current;
     }
 
     public static PoolItem Outside(string id, string uri) =>

@@ -72,13 +72,16 @@ public sealed class ManifestPoolSource : IPoolSource
         FileItems.Read(Kind, descriptor, cancellationToken);
 
     /// <summary>
-    /// Reads the file <paramref name="uri"/>. A manifest pool is what its manifest lists, wherever the files lie; the uri
-    /// must come from the listing (the <c>items</c> row), never from a request.
+    /// Reads the file <paramref name="uri"/> if it lies under the manifest's folder, compared as real paths: an entry with
+    /// <c>../</c>, an absolute path elsewhere or a symbolic link out of the folder is <see cref="PoolItem.OutsideCode"/>
+    /// and nothing is read (the thumbnail path; the uri comes from the <c>items</c> row, never from a request).
     /// </summary>
     public Task<PoolItem> ReadOneAsync(string id, string uri, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentException.ThrowIfNullOrEmpty(uri);
-        return FileItems.ReadOneAsync(new PoolItemInfo(id, uri), cancellationToken);
+        return FileItems.Inside(_path, uri)
+            ? FileItems.ReadOneAsync(new PoolItemInfo(id, FileItems.RealPath(uri)), cancellationToken)
+            : Task.FromResult(FileItems.Outside(id, uri));
     }
 }

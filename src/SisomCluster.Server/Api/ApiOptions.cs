@@ -22,4 +22,11 @@ public sealed class ApiOptions
     /// <summary>Largest label file (<c>POST /api/v1/pools/{pool}/labels</c>) in bytes; a larger one is answered 413.</summary>
     [Range(1024, 4L << 30)]
     public long MaxLabelsBytes { get; set; } = 64L << 20;
+
+    /// <summary>
+    /// Whether <c>/metrics</c>, <c>/roles</c> and <c>/openapi/v1.json</c> of a process that runs the api role need a
+    /// <c>read</c> key. Default false: Prometheus scrapes without a key and the port is expected to be cluster-internal;
+    /// set it when the API port is reachable from outside. <c>/healthz</c> stays open (probes).
+    /// </summary>
+    public bool ProtectOperationalEndpoints { get; set; }
 }

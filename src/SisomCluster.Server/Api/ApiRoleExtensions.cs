@@ -87,7 +87,16 @@ public static class ApiRoleExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRequestBodyLimit();
-        app.MapOpenApi(OpenApiPath).AllowAnonymous();
+        IEndpointConventionBuilder openApi = app.MapOpenApi(OpenApiPath);
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ProtectOperationalEndpoints)
+        {
+            openApi.RequireAuthorization(ApiScopes.Read);
+        }
+        else
+        {
+            openApi.AllowAnonymous();
+        }
+
 
         RouteGroupBuilder api = app.MapGroup(RoutePrefix);
         PoolEndpoints.Map(api);

@@ -1,5 +1,7 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using SisomCluster.Data;
+using SisomCluster.Data.Access;
 using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Api;
 using SisomCluster.Server.Coordinator;
@@ -75,10 +77,17 @@ public static class ServerHostExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/healthz");
-        app.MapSisomTelemetry();
-        app.MapGet("/roles", () => Results.Ok(roles.ToString()));
+        IEndpointConventionBuilder metrics = app.MapSisomTelemetry();
+        IEndpointConventionBuilder roleList = app.MapGet("/roles", () => Results.Ok(roles.ToString()));
         if (roles.HasFlag(ServerRoles.Api))
         {
+            // Only the api role has keys; without it these stay open (worker/coordinator ports are cluster-internal).
+            if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ProtectOperationalEndpoints)
+            {
+                metrics.RequireAuthorization(ApiScopes.Read);
+                roleList.RequireAuthorization(ApiScopes.Read);
+            }
+
             app.MapApiRole();
             app.MapDashboard();
         }

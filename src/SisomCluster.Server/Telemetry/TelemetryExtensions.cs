@@ -52,11 +52,10 @@ public static class TelemetryExtensions
         return builder;
     }
 
-    /// <summary>The Prometheus scrape endpoint, on the server's HTTP port.</summary>
-    public static WebApplication MapSisomTelemetry(this WebApplication app)
+    /// <summary>The Prometheus scrape endpoint, on the server's HTTP port; the caller decides whether it needs a key.</summary>
+    public static IEndpointConventionBuilder MapSisomTelemetry(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
-        return app;
+        return app.MapPrometheusScrapingEndpoint(MetricsPath);
     }
 }

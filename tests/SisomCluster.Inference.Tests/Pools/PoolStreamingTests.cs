@@ -136,6 +136,12 @@ public sealed class PoolStreamingTests
         Assert.Equal(PoolItem.OutsideCode, (await directory.ReadOneAsync("s", secret)).ErrorCode);
         Assert.Equal(PoolItem.OutsideCode, (await directory.ReadOneAsync("s", files.PathOf("images/x/../../secret.png"))).ErrorCode);
         Assert.True((await directory.ReadOneAsync("s", secret)).Bytes.IsEmpty);
+
+        // A symbolic link inside the pool that points out of it lies outside (real paths are compared).
+        File.CreateSymbolicLink(files.PathOf("images/link.png"), secret);
+        PoolItem linked = await directory.ReadOneAsync("l", files.PathOf("images/link.png"));
+        Assert.Equal(PoolItem.OutsideCode, linked.ErrorCode);
+        Assert.True(linked.Bytes.IsEmpty);
     }
 
     [Fact]

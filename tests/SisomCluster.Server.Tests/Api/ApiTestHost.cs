@@ -26,7 +26,7 @@ namespace SisomCluster.Server.Tests.Api;
 /// <see cref="DatabaseFixture"/>, RabbitMQ) over seeded rows: a directory pool of Fashion-MNIST PNGs, a completed
 /// run with scores (8-dimensional embeddings), an item error, a selection, thresholds and drift points, and keys.
 /// </summary>
-public sealed class ApiTestHost : IAsyncLifetime
+public class ApiTestHost : IAsyncLifetime
 {
     public const string BootstrapKey = "bootstrap-key-for-the-api-tests";
 
@@ -49,6 +49,9 @@ public sealed class ApiTestHost : IAsyncLifetime
 
     public HttpClient Client { get; } = new();
 
+    /// <summary>The running host's services (its endpoint data source, options).</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The host has not started.");
+
     public string PoolName { get; } = "fashion";
 
     public Guid PoolId { get; } = Guid.NewGuid();
@@ -67,6 +70,7 @@ public sealed class ApiTestHost : IAsyncLifetime
     {
         await Database.InitializeAsync();
         await SeedAsync();
+        await SeedMoreAsync();
 
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -76,6 +80,11 @@ public sealed class ApiTestHost : IAsyncLifetime
         builder.Configuration["Api:BootstrapKey"] = BootstrapKey;
         builder.Configuration["Api:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Configuration["Api:MaxLabelsBytes"] = MaxLabelsBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach ((string key, string value) in Settings)
+        {
+            builder.Configuration[key] = value;
+        }
+
         builder.AddSisomServer(ServerRoles.Api);
         _app = builder.Build();
         _app.MapSisomServer(ServerRoles.Api);
@@ -96,6 +105,12 @@ public sealed class ApiTestHost : IAsyncLifetime
         await Database.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
+
+    /// <summary>Rows a derived host adds after the common seed, before the server starts.</summary>
+    protected virtual Task SeedMoreAsync() => Task.CompletedTask;
+
+    /// <summary>Settings a derived host adds to the configuration (e.g. <c>Api:ProtectOperationalEndpoints</c>).</summary>
+    protected virtual IEnumerable<(string Key, string Value)> Settings => [];
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? key)
     {

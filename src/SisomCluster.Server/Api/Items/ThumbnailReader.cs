@@ -41,17 +41,18 @@ internal static class ThumbnailReader
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            return ItemBytes.None($"item '{item.ItemId}' cannot be read: {e.Message}");
+            // The exception's message may carry a server path: the answer says only that there are no bytes.
+            return ItemBytes.None($"item '{item.ItemId}' is not readable.");
         }
 
-        if (read.ErrorCode == PoolItem.OutsideCode)
+        // Outside is decided before anything is opened, so its answer is the same whether the file exists or not; the
+        // other reasons (missing, unreadable, too large) name no path either.
+        return read.ErrorCode switch
         {
-            return ItemBytes.None($"item '{item.ItemId}' lies outside pool '{pool.Name}'.");
-        }
-
-        return read.ErrorCode is not null
-            ? ItemBytes.None($"item '{item.ItemId}' cannot be read: {read.Error}")
-            : new ItemBytes(read.Bytes, null);
+            PoolItem.OutsideCode => ItemBytes.None($"item '{item.ItemId}' lies outside pool '{pool.Name}'."),
+            null => new ItemBytes(read.Bytes, null),
+            _ => ItemBytes.None($"item '{item.ItemId}' is not readable."),
+        };
     }
 
     /// <summary>The container an item is read from (a tar pool's tar: the part of the uri before <c>#</c>; otherwise the item's own file).</summary>
