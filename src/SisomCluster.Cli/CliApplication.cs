@@ -64,7 +64,9 @@ public static class CliApplication
         catch (Exception e) when (UserMessage(e) is { } message)
         {
             stderr.WriteLine($"error: {message}");
-            return ExitCodes.UsageError;
+
+            // The server unreachable or failing (5xx) is the environment, not the user's input: exit 1, as ExitCodes says.
+            return e is Contracts.Http.SisomApiException { Status: 0 or >= 500 } ? ExitCodes.Failure : ExitCodes.UsageError;
         }
 #pragma warning disable CA1031 // The process boundary: anything else is a bug, reported with its trace and exit code 1.
         catch (Exception e)

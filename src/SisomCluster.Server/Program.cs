@@ -2,7 +2,7 @@ using SisomCluster.Server.Hosting;
 
 if (AdminCommands.Handles(args))
 {
-    IConfiguration configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args.SkipWhile(a => !a.StartsWith("--ConnectionStrings", StringComparison.OrdinalIgnoreCase)).ToArray()).Build();
+    IConfiguration configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)).ToArray()).Build();
     return await AdminCommands.RunAsync(args, configuration, Console.Out, Console.Error);
 }
 

@@ -26,6 +26,15 @@ public sealed class LoginTests(ApiServerFixture server) : IClassFixture<ApiServe
     }
 
     [Fact]
+    public void An_unreachable_server_is_one_line_and_exit_1()
+    {
+        ConfigEnvironment.Isolate(_directory.File("absent.json"));
+        CliResult result = CliResult.Run("run", "list", "--server", "http://127.0.0.1:1", "--api-key", "sisom_00000000_x");
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("cannot reach the SisomCluster API at http://127.0.0.1:1/", Assert.Single(result.StderrLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Login_writes_a_private_config_that_later_commands_use()
     {
         string path = _directory.File("sisom/config.json");
@@ -50,6 +59,11 @@ public sealed class LoginTests(ApiServerFixture server) : IClassFixture<ApiServe
         CliResult list = CliResult.Run("run", "list", "--format", "tsv");
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.StartsWith("run\tpool\tstate", list.Stdout, StringComparison.Ordinal);
+
+        // The saved key belongs to the saved server: naming another server (here the same one, spelt differently) sends no key.
+        CliResult elsewhere = CliResult.Run("run", "list", "--server", server.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal));
+        Assert.Equal(2, elsewhere.ExitCode);
+        Assert.Contains("HTTP 401", elsewhere.Stderr, StringComparison.Ordinal);
 
         // The environment wins over the file, the option over both.
         Environment.SetEnvironmentVariable("SISOM_API_KEY", "sisom_00000000_nope");

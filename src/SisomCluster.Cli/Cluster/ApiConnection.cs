@@ -48,13 +48,16 @@ internal sealed class ApiConnection
     public SisomApiClient Client(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        CliConfig? config = null;
+        CliConfig? config = CliConfig.Load();
         string? server = parse.GetValue(Server) is { Length: > 0 } s ? s
             : Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
-            : (config ??= CliConfig.Load())?.Server;
+            : config?.Server;
+
+        // The saved key belongs to the saved server: it is never sent to another one named by --server or SISOM_SERVER.
         string? key = parse.GetValue(ApiKey) is { Length: > 0 } k ? k
             : Environment.GetEnvironmentVariable(KeyVariable) is { Length: > 0 } keyFromEnvironment ? keyFromEnvironment
-            : (config ??= CliConfig.Load())?.ApiKey;
+            : config is { Server: { } saved } && SameServer(saved, server) ? config.ApiKey
+            : null;
         if (string.IsNullOrEmpty(server))
         {
             throw new UsageException($"no server: pass --server URL, set {ServerVariable}, or run sisom login --server URL --api-key KEY (./sisom demo does this for its cluster).");
@@ -62,6 +65,9 @@ internal sealed class ApiConnection
 
         return Create(server, key);
     }
+
+    private static bool SameServer(string saved, string? server) =>
+        server is not null && string.Equals(saved.TrimEnd('/'), server.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
 
     public static SisomApiClient Create(string server, string? key)
     {

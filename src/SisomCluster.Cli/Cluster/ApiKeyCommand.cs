@@ -10,6 +10,9 @@ namespace SisomCluster.Cli.Cluster;
 /// </summary>
 internal static class ApiKeyCommand
 {
+    /// <summary>"sisom_" and 8 hex digits: the part of a secret stored in clear as its prefix.</summary>
+    private const int PrefixLength = 14;
+
     public static Command Create() =>
         new("apikey", "API keys of the REST API (needs an admin key): the secret is shown once; only its SHA-256 is stored. "
             + "The first admin key: sisom-server apikey create --name ops --scope admin, where the database is reachable." + Environment.NewLine
@@ -101,7 +104,13 @@ internal static class ApiKeyCommand
         ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // A whole secret is cut to its prefix here: a secret never travels in a URL (request logs, proxies, traces).
             string which = parse.GetRequiredValue(key);
+            if (which.StartsWith("sisom_", StringComparison.Ordinal) && which.Length > PrefixLength)
+            {
+                which = which[..PrefixLength];
+            }
+
             using SisomApiClient client = connection.Client(parse);
             ApiKeyResponse revoked;
             try

@@ -115,7 +115,17 @@ public sealed class ServerProcess : IAsyncDisposable
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         Task<string> output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         Task<string> error = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C during a migration or a key mint: the child must not outlive the demo.
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
         return process.ExitCode == 0
             ? await output.ConfigureAwait(false)
             : throw new UsageException($"sisom-server {string.Join(' ', args)} exited with code {process.ExitCode}: {(await error.ConfigureAwait(false)).Trim()}");

@@ -91,11 +91,14 @@ public sealed class SisomApiClient : IDisposable
         }
 
         Page<RunResponse> page = await ListRunsAsync(idPrefix: reference.Prefix, pageSize: 2, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return page.Items.Count switch
+
+        // Checked here too: a server that ignored id_prefix must not make "cancel 3f2c9a1b" act on another run.
+        List<RunResponse> matches = [.. page.Items.Where(r => r.Id.ToString("D").StartsWith(reference.Prefix!, StringComparison.Ordinal))];
+        return matches.Count switch
         {
             0 => throw new SisomApiException((int)HttpStatusCode.NotFound, $"no run id starts with {reference.Prefix}.", null),
-            1 => page.Items[0],
-            _ => throw new SisomApiException((int)HttpStatusCode.Conflict, $"several runs start with {reference.Prefix} ({page.Items[0].Id}, {page.Items[1].Id}…): give more digits.", null),
+            1 => matches[0],
+            _ => throw new SisomApiException((int)HttpStatusCode.Conflict, $"several runs start with {reference.Prefix} ({matches[0].Id}, {matches[1].Id}…): give more digits.", null),
         };
     }
 
@@ -145,11 +148,14 @@ public sealed class SisomApiClient : IDisposable
 
     // ---- plumbing
 
-    /// <summary>An item id as path segments: each segment escaped, its slashes kept (the routes end in a catch-all).</summary>
+    /// <summary>
+    /// An item id as the last part of a path, escaped whole (slashes as <c>%2F</c>, which the server turns back): kept as
+    /// segments, an id like <c>a/../b</c> would be collapsed by <see cref="Uri"/> into another item's path.
+    /// </summary>
     public static string ItemPath(string itemId)
     {
         ArgumentException.ThrowIfNullOrEmpty(itemId);
-        return string.Join('/', itemId.Split('/').Select(Uri.EscapeDataString));
+        return Uri.EscapeDataString(itemId);
     }
 
     private static string Segment(string value)
@@ -218,6 +224,10 @@ public sealed class SisomApiClient : IDisposable
             {
                 return await response.Content.ReadFromJsonAsync<T>(SisomJson.Options, cancellationToken).ConfigureAwait(false)
                     ?? throw new SisomApiException((int)response.StatusCode, $"{method} /{RoutePrefix}{path}: the server sent an empty answer.", null);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new SisomApiException($"the SisomCluster API at {_http.BaseAddress} broke off its answer: {e.Message}", e);
             }
             catch (System.Text.Json.JsonException e)
             {

@@ -27,7 +27,11 @@ public static class AdminCommands
 
     /// <summary>Whether <paramref name="args"/> name an administration command rather than serving.</summary>
     public static bool Handles(string[] args) =>
-        args is [var first, ..] && first is "migrate" or "apikey" or "help" or "--help" or "-h";
+        Words(args) is [var first, ..] && first is "migrate" or "apikey" or "help" or "--help" or "-h";
+
+    /// <summary>The command words: settings given as <c>--Key=value</c> (configuration, e.g. the connection string) are skipped wherever they stand.</summary>
+    private static string[] Words(string[] args) =>
+        [.. args.Where(a => !(a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)))];
 
     /// <returns>The exit code: 0 done, 2 usage or input error, 1 failure.</returns>
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -36,7 +40,7 @@ public static class AdminCommands
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        string[] words = [.. args.TakeWhile(a => !a.StartsWith("--ConnectionStrings", StringComparison.OrdinalIgnoreCase))];
+        string[] words = Words(args);
         try
         {
             switch (words)

@@ -143,10 +143,20 @@ internal static class PoolEndpoints
             return ApiProblems.Conflict($"A pool named '{name}' exists already.");
         }
 
-        ItemAddResult added = await new ItemRegistry(dataSource).AddItemsAsync(
-            entity.Id,
-            listing.Items.Select(i => new ItemRow(i.Id, i.Uri, i.Source, i.CapturedAt)),
-            cancellationToken).ConfigureAwait(false);
+        ItemAddResult added;
+        try
+        {
+            added = await new ItemRegistry(dataSource).AddItemsAsync(
+                entity.Id,
+                listing.Items.Select(i => new ItemRow(i.Id, i.Uri, i.Source, i.CapturedAt)),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The items commit in their own transaction: without them the pool row must go too, or a retry meets a 409.
+            await db.Pools.Where(p => p.Id == entity.Id).ExecuteDeleteAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
         var response = new PoolRegisteredResponse(
             new PoolResponse(entity.Id, entity.Name, entity.SourceKind, entity.SourceUri, (int)added.Added, 0, entity.CreatedAt),
             listing.Shards.Count,
