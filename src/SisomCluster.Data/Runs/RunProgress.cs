@@ -22,35 +22,8 @@ public sealed record RunProgress(
     /// <summary>Every shard is done or failed (and there is at least one).</summary>
     public bool IsFinished => TotalShards > 0 && PendingShards == 0 && LeasedShards == 0;
 
-    public static async Task<RunProgress> LoadAsync(SisomDbContext db, Guid runId, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        var groups = await db.Shards
-            .Where(s => s.RunId == runId)
-            .GroupBy(s => s.State)
-            .Select(g => new
-            {
-                State = g.Key,
-                Shards = g.Count(),
-                Items = g.Sum(s => (long)s.ItemCount),
-                Scored = g.Sum(s => (long)s.Scored),
-                Failed = g.Sum(s => (long)s.Failed),
-            })
-            .ToListAsync(cancellationToken)
-            .ConfigureAwait(false);
-
-        int Shards(ShardState state) => groups.FirstOrDefault(g => g.State == state)?.Shards ?? 0;
-        return new RunProgress(
-            runId,
-            Shards(ShardState.Pending),
-            Shards(ShardState.Leased),
-            Shards(ShardState.Done),
-            Shards(ShardState.Failed),
-            groups.Sum(g => g.Items),
-            groups.Sum(g => g.Scored),
-            groups.Sum(g => g.Failed),
-            groups.Where(g => g.State == ShardState.Failed).Sum(g => g.Items));
-    }
+    public static async Task<RunProgress> LoadAsync(SisomDbContext db, Guid runId, CancellationToken cancellationToken = default) =>
+        (await LoadManyAsync(db, [runId], cancellationToken).ConfigureAwait(false))[runId];
 
     /// <summary>The progress of several runs in one query (a page of a run list).</summary>
     public static async Task<Dictionary<Guid, RunProgress>> LoadManyAsync(SisomDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken = default)
