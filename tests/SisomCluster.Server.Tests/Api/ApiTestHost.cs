@@ -125,6 +125,35 @@ public class ApiTestHost : IAsyncLifetime
 
     public Task<HttpResponseMessage> GetAsync(string path, string? key) => Client.SendAsync(Request(HttpMethod.Get, path, key));
 
+    public Task<HttpResponseMessage> SendJsonAsync(HttpMethod method, string path, string key, object body)
+    {
+        HttpRequestMessage request = Request(method, path, key);
+        request.Content = System.Net.Http.Json.JsonContent.Create(body);
+        return Client.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, string key, string body, string contentType)
+    {
+        HttpRequestMessage request = Request(method, path, key);
+        request.Content = new StringContent(body, System.Text.Encoding.UTF8, contentType);
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>Asserts an RFC 7807 answer with <paramref name="status"/> (the header's and the body's) and returns its body.</summary>
+    public static async Task<System.Text.Json.JsonElement> ProblemAsync(HttpResponseMessage response, System.Net.HttpStatusCode status)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        using (response)
+        {
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status, $"expected {status}, got {response.StatusCode}: {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            System.Text.Json.JsonElement problem = System.Text.Json.JsonDocument.Parse(body).RootElement.Clone();
+            Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+            return problem;
+        }
+    }
+
     /// <summary>The embedding of item i: items 0–14 point along axis 0, 15–29 along axis 1, each tilted a little by its index.</summary>
     public static float[] Embedding(int i)
     {

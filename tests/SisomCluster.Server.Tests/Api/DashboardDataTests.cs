@@ -66,16 +66,16 @@ public sealed class DashboardDataTests(ApiTestHost host) : IClassFixture<ApiTest
     public async Task Histogram_arguments_out_of_range_are_400_problem_details_naming_them(string query, HttpStatusCode status, string field)
     {
         using HttpResponseMessage response = await host.GetAsync($"/api/v1/runs/{host.RunId}/histograms{query}", host.ReadKey);
-        JsonElement problem = await ProblemAsync(response, status);
+        JsonElement problem = await ApiTestHost.ProblemAsync(response, status);
         Assert.StartsWith(field + ":", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Histograms_need_a_valid_key_and_an_existing_run()
     {
-        await ProblemAsync(await host.GetAsync($"/api/v1/runs/{host.RunId}/histograms", null), HttpStatusCode.Unauthorized);
-        await ProblemAsync(await host.GetAsync($"/api/v1/runs/{host.RunId}/histograms", host.RevokedKey), HttpStatusCode.Unauthorized);
-        await ProblemAsync(await host.GetAsync($"/api/v1/runs/{Guid.NewGuid()}/histograms", host.ReadKey), HttpStatusCode.NotFound);
+        await ApiTestHost.ProblemAsync(await host.GetAsync($"/api/v1/runs/{host.RunId}/histograms", null), HttpStatusCode.Unauthorized);
+        await ApiTestHost.ProblemAsync(await host.GetAsync($"/api/v1/runs/{host.RunId}/histograms", host.RevokedKey), HttpStatusCode.Unauthorized);
+        await ApiTestHost.ProblemAsync(await host.GetAsync($"/api/v1/runs/{Guid.NewGuid()}/histograms", host.ReadKey), HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class DashboardDataTests(ApiTestHost host) : IClassFixture<ApiTest
         using HttpResponseMessage again = await host.GetAsync($"/api/v1/pools/{host.PoolName}/thumbnails/img-02.png?size=48", host.ReadKey);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(rendered, await again.Content.ReadAsByteArrayAsync());
-        await ProblemAsync(await host.GetAsync($"/api/v1/pools/{host.PoolName}/thumbnails/img-02.png?size=64", host.ReadKey), (HttpStatusCode)422);
+        await ApiTestHost.ProblemAsync(await host.GetAsync($"/api/v1/pools/{host.PoolName}/thumbnails/img-02.png?size=64", host.ReadKey), (HttpStatusCode)422);
     }
 
     [Fact]
@@ -119,19 +119,8 @@ public sealed class DashboardDataTests(ApiTestHost host) : IClassFixture<ApiTest
         // 20 000² = 4·10⁸ pixels declared by a 200-byte PNG: decoding it would allocate 1.6 GB. img-12.png is registered, unwritten.
         await File.WriteAllBytesAsync(Path.Combine(host.Directory, "pool", ApiTestHost.ItemId(12)), PngBomb(20_000));
         using HttpResponseMessage response = await host.GetAsync($"/api/v1/pools/{host.PoolName}/thumbnails/img-12.png", host.ReadKey);
-        string? detail = (await ProblemAsync(response, (HttpStatusCode)422)).GetProperty("detail").GetString();
+        string? detail = (await ApiTestHost.ProblemAsync(response, (HttpStatusCode)422)).GetProperty("detail").GetString();
         Assert.Contains("20000x20000, over the workers' limit of 100000000 pixels", detail, StringComparison.Ordinal);
-    }
-
-    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        using (response)
-        {
-            string body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.StatusCode == status, $"expected {status}, got {response.StatusCode}: {body}");
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            return JsonDocument.Parse(body).RootElement.Clone();
-        }
     }
 
     /// <summary>A valid, tiny PNG whose header declares <paramref name="side"/>² RGB pixels.</summary>
