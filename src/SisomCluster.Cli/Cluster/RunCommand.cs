@@ -134,6 +134,11 @@ internal static class RunCommand
             using SisomApiClient client = connection.Client(parse);
             RunResponse found = await RunReference.ResolveAsync(client, parse, run, cancellationToken).ConfigureAwait(false);
             parse.InvocationConfiguration.Output.WriteLine(Describe(found));
+            if (DescribeParked(found) is { } parked)
+            {
+                parse.InvocationConfiguration.Output.WriteLine(parked);
+            }
+
             return ExitCodes.Success;
         });
         return command;
@@ -253,5 +258,19 @@ internal static class RunCommand
         return string.Create(
             CultureInfo.InvariantCulture,
             $"run {run.Id}: {run.State}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
+    }
+
+    /// <summary>The parked-messages warning of a run not yet finished, or null when nothing is parked.</summary>
+    internal static string? DescribeParked(RunResponse run)
+    {
+        if (run.ParkedMessages is not { } parked)
+        {
+            return null;
+        }
+
+        string queues = string.Join(", ", parked.Queues.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Key}: {q.Value}")));
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"warning: {parked.Messages} message(s) parked in error queues at {parked.CheckedAt:u} ({queues}). {parked.Note}");
     }
 }

@@ -2,6 +2,7 @@ namespace SisomCluster.Contracts.Http;
 
 /// <param name="State">pending, running, completed, failed or cancelled.</param>
 /// <param name="Progress">Shard and item counts; present in lists and single reads alike.</param>
+/// <param name="ParkedMessages">On a run not yet finished: messages the cluster's consumers parked in error queues, when any.</param>
 public sealed record RunResponse(
     Guid Id,
     Guid PoolId,
@@ -18,7 +19,8 @@ public sealed record RunResponse(
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
     string? Error,
-    RunProgressResponse? Progress)
+    RunProgressResponse? Progress,
+    ParkedMessagesResponse? ParkedMessages = null)
 {
     /// <summary>Whether the run has ended: nothing about it changes any more.</summary>
     public bool IsFinished => State is RunStates.Completed or RunStates.Failed or RunStates.Cancelled;

@@ -21,7 +21,9 @@ public sealed partial class RunSweeper(IServiceScopeFactory scopes, IOptions<Agg
             {
                 await SweepAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // Only the host's stop ends the loop: a cancellation from inside (an Npgsql or broker timeout surfacing as
+            // OperationCanceledException while PostgreSQL or RabbitMQ is down) is one more failed pass, retried next tick.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 LogSweepFailed(e);
             }

@@ -27,7 +27,9 @@ public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<C
             {
                 await CheckAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // Only the host's stop ends the loop: a cancellation from inside (an Npgsql or broker timeout surfacing as
+            // OperationCanceledException while PostgreSQL or RabbitMQ is down) is one more failed pass, retried next tick.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 LogCheckFailed(e);
             }
@@ -55,7 +57,7 @@ public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<C
         }
 
         DateTimeOffset republishBefore = time.GetUtcNow() - TimeSpan.FromSeconds(options.Value.RepublishSeconds);
-        int published = await scope.ServiceProvider.GetRequiredService<ShardPublisher>().PublishPendingAsync(bus, runId: null, cancellationToken, republishBefore).ConfigureAwait(false);
+        int published = await scope.ServiceProvider.GetRequiredService<ShardPublisher>().PublishPendingAsync(scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>(), runId: null, cancellationToken, republishBefore).ConfigureAwait(false);
         if (published > 0)
         {
             LogPublished(published);

@@ -16,7 +16,7 @@ public sealed partial class PendingRunLauncher(IServiceScopeFactory scopes, Time
                 {
                     using IServiceScope scope = scopes.CreateScope();
                     Guid? launched = await scope.ServiceProvider.GetRequiredService<RunLauncher>()
-                        .LaunchNextAsync(scope.ServiceProvider.GetRequiredService<IPublishEndpoint>(), stoppingToken).ConfigureAwait(false);
+                        .LaunchNextAsync(scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>(), stoppingToken).ConfigureAwait(false);
                     if (launched is null)
                     {
                         break;
@@ -25,7 +25,9 @@ public sealed partial class PendingRunLauncher(IServiceScopeFactory scopes, Time
                     LogLaunched(launched.Value);
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // Only the host's stop ends the loop: a cancellation from inside (an Npgsql or broker timeout surfacing as
+            // OperationCanceledException while PostgreSQL or RabbitMQ is down) is one more failed pass, retried next tick.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 LogLaunchFailed(e);
             }

@@ -4,6 +4,7 @@ using SisomCluster.Contracts;
 using SisomCluster.Data;
 using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Pools;
+using SisomCluster.Server.Messaging;
 
 namespace SisomCluster.Server.Coordinator;
 
@@ -13,10 +14,14 @@ namespace SisomCluster.Server.Coordinator;
 /// several coordinators never launch one run twice), lists the pool source once, writes one <c>shards</c> row per
 /// shard and asks the aggregator for the scoring context; the shards are published when it is ready.
 /// </summary>
-public sealed class RunLauncher(SisomDbContext db)
+/// <remarks>
+/// <see cref="PrepareContext"/> is sent to the aggregator's queue (<see cref="SisomQueues.PrepareContext"/>), which the
+/// send declares: a run launched before any aggregator ever started waits there instead of being dropped.
+/// </remarks>
+public sealed class RunLauncher(SisomDbContext db, SisomQueues queues)
 {
     /// <summary>Launches one pending run, if any; returns its id.</summary>
-    public async Task<Guid?> LaunchNextAsync(IPublishEndpoint bus, CancellationToken cancellationToken)
+    public async Task<Guid?> LaunchNextAsync(ISendEndpointProvider bus, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(bus);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -47,7 +52,8 @@ public sealed class RunLauncher(SisomDbContext db)
 
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        await bus.Publish(new PrepareContext { RunId = run.Id }, cancellationToken).ConfigureAwait(false);
+        ISendEndpoint aggregators = await bus.GetSendEndpoint(SisomQueues.QueueAddress(queues.PrepareContext)).ConfigureAwait(false);
+        await aggregators.Send(new PrepareContext { RunId = run.Id }, cancellationToken).ConfigureAwait(false);
         return run.Id;
     }
 }

@@ -6,6 +6,7 @@ using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Api;
 using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Dashboard;
+using SisomCluster.Server.Messaging;
 using SisomCluster.Server.Models;
 using SisomCluster.Server.Runs;
 using SisomCluster.Server.Telemetry;
@@ -37,13 +38,24 @@ public static class ServerHostExtensions
             builder.AddRunCreation();
         }
 
-        string prefix = builder.Configuration["Server:QueuePrefix"] ?? "sisom";
+        // One set of queue names for every role: the worker's endpoints and the coordinator's sends agree by construction.
+        var queues = new SisomQueues(builder.Configuration["Server:QueuePrefix"] ?? "sisom");
+        builder.Services.AddSingleton(queues);
+        if (roles.HasFlag(ServerRoles.Coordinator) || roles.HasFlag(ServerRoles.Api))
+        {
+            // The coordinator watches the parking queues for /metrics; the api for run status (it may run alone).
+            builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+            builder.Services.AddSingleton(sp => new BrokerQueueDepths(new Uri(rabbit), sp.GetRequiredService<IOptions<MessagingOptions>>().Value.ManagementUrl));
+            builder.Services.AddSingleton<ParkedMessageWatch>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ParkedMessageWatch>());
+        }
+
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
         builder.Services.AddMassTransit(bus =>
         {
             // No calls home: the cluster runs where nothing outside may be reached.
             bus.DisableUsageTelemetry();
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, includeNamespace: false));
+            bus.SetEndpointNameFormatter(queues.Formatter);
 
             // Each role registers its services and its consumers; a process gets only the roles it plays.
             if (roles.HasFlag(ServerRoles.Coordinator))
@@ -63,7 +75,13 @@ public static class ServerHostExtensions
 
             bus.UsingRabbitMq((context, cfg) =>
             {
-                cfg.Host(new Uri(rabbit));
+                cfg.Host(new Uri(rabbit), host =>
+                {
+                    // A send or publish completes only once the broker has taken the message (publisher confirms), so a
+                    // ScoreShard stamped published_at is on a durable queue, and one the broker refused throws and stays
+                    // unstamped for the next sweep. MassTransit's default, set here because the sweep relies on it.
+                    host.PublisherConfirmation = true;
+                });
 
                 // MassTransit's meter (messaging_masstransit_* at /metrics) records only once enabled; its spans need nothing.
                 cfg.UseInstrumentation(serviceName: "sisom-server");

@@ -5,7 +5,8 @@ namespace SisomCluster.Server.Telemetry;
 /// <summary>
 /// SisomCluster's instruments, on the <see cref="SisomTelemetry.MeterName"/> meter (created by the host's
 /// <see cref="IMeterFactory"/>, so each host owns its meter). Prometheus names: <c>sisom_worker_items_scored_total</c>,
-/// <c>sisom_worker_stage_duration_seconds</c>, <c>sisom_queue_lag_seconds</c>, <c>sisom_run_ood_rate</c>.
+/// <c>sisom_worker_stage_duration_seconds</c>, <c>sisom_queue_lag_seconds</c>, <c>sisom_run_ood_rate</c>,
+/// <c>sisom_error_queue_messages</c>.
 /// </summary>
 public sealed class SisomMetrics
 {
@@ -13,6 +14,7 @@ public sealed class SisomMetrics
     private readonly Histogram<double> _stageDuration;
     private readonly Histogram<double> _queueLag;
     private readonly Gauge<double> _oodRate;
+    private readonly Gauge<long> _parked;
 
     public SisomMetrics(IMeterFactory meterFactory)
     {
@@ -22,6 +24,7 @@ public sealed class SisomMetrics
         _stageDuration = meter.CreateHistogram<double>("sisom.worker.stage.duration", "s", "Busy time of one pipeline stage (read, decode, infer, score, commit) over one shard.");
         _queueLag = meter.CreateHistogram<double>("sisom.queue.lag", "s", "Time from a ScoreShard's publication to a worker starting on it.");
         _oodRate = meter.CreateGauge<double>("sisom.run.ood_rate", null, "Fraction of a completed run's scored items flagged OOD by SISOM.");
+        _parked = meter.CreateGauge<long>("sisom.error_queue.messages", "{message}", "Messages parked in a consumer endpoint's _error or _skipped queue (counted by the coordinator and api processes).");
     }
 
     /// <summary>
@@ -49,4 +52,8 @@ public sealed class SisomMetrics
 
     public void RunOodRate(Guid runId, double rate) =>
         _oodRate.Record(rate, new KeyValuePair<string, object?>("run", runId.ToString()));
+
+    /// <summary>A parking queue's message count (<c>queue</c> tag: a handful of queues per cluster).</summary>
+    public void ParkedMessages(string queue, long count) =>
+        _parked.Record(count, new KeyValuePair<string, object?>("queue", queue));
 }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SisomCluster.Server.Messaging;
 
 namespace SisomCluster.Server.Worker;
 
@@ -8,15 +9,19 @@ namespace SisomCluster.Server.Worker;
 /// Concurrency and prefetch sit next to the consumer, from <see cref="WorkerOptions"/>. A transient database fault
 /// (PostgreSQL restarting, a refused or timed-out connection — while leasing, for instance) is retried with backoff
 /// instead of parking the message in the <c>_error</c> queue; a permanent one still parks it, and the coordinator's
-/// republish sweep sends the shard again later (ARCHITECTURE.md §3).
+/// republish sweep sends the shard again later (ARCHITECTURE.md §3). The endpoint's name is <see cref="SisomQueues.ScoreShard"/>,
+/// the queue the coordinator sends to.
 /// </summary>
 public sealed class ScoreShardConsumerDefinition : ConsumerDefinition<ScoreShardConsumer>
 {
     private readonly WorkerOptions _options;
 
-    public ScoreShardConsumerDefinition(IOptions<WorkerOptions> options)
+    public ScoreShardConsumerDefinition(IOptions<WorkerOptions> options, SisomQueues queues)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(queues);
         _options = options.Value;
+        EndpointName = queues.ScoreShard;
         ConcurrentMessageLimit = _options.Concurrency;
     }
 

@@ -6,6 +6,7 @@ using SisomCluster.Data;
 using SisomCluster.Data.Access;
 using SisomCluster.Data.Runs;
 using SisomCluster.Server.Api.Paging;
+using SisomCluster.Server.Messaging;
 using SisomCluster.Server.Runs;
 
 namespace SisomCluster.Server.Api.Runs;
@@ -24,6 +25,7 @@ internal static class RunEndpoints
 
     private static async Task<IResult> ListAsync(
         SisomDbContext db,
+        ParkedMessageWatch parked,
         [FromQuery] string? pool,
         [FromQuery] string? state,
         [FromQuery(Name = "id_prefix")] string? idPrefix,
@@ -83,7 +85,7 @@ internal static class RunEndpoints
         List<Run> rows = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(page.Size + 1).ToListAsync(cancellationToken).ConfigureAwait(false);
         Dictionary<Guid, string> names = await PoolNamesAsync(db, rows, cancellationToken).ConfigureAwait(false);
         Dictionary<Guid, RunProgress> progress = await RunProgress.LoadManyAsync(db, [.. rows.Select(r => r.Id)], cancellationToken).ConfigureAwait(false);
-        List<RunResponse> items = [.. rows.Select(r => RunMapping.ToResponse(r, names.GetValueOrDefault(r.PoolId), progress[r.Id]))];
+        List<RunResponse> items = [.. rows.Select(r => RunMapping.ToResponse(r, names.GetValueOrDefault(r.PoolId), progress[r.Id], parked.Latest))];
         return TypedResults.Ok(page.ToPage(items, r => $"{r.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{r.Id}"));
     }
 
@@ -112,9 +114,9 @@ internal static class RunEndpoints
         return TypedResults.Created($"{http.Request.PathBase}/api/v1/runs/{id}", run);
     }
 
-    private static async Task<IResult> GetAsync(Guid runId, SisomDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(Guid runId, SisomDbContext db, ParkedMessageWatch parked, CancellationToken cancellationToken)
     {
-        RunResponse? run = await LoadAsync(db, runId, cancellationToken).ConfigureAwait(false);
+        RunResponse? run = await LoadAsync(db, runId, cancellationToken, parked.Latest).ConfigureAwait(false);
         return run is null ? ApiProblems.NotFound($"No run {runId}.") : TypedResults.Ok(run);
     }
 
@@ -130,7 +132,7 @@ internal static class RunEndpoints
         };
     }
 
-    private static async Task<RunResponse?> LoadAsync(SisomDbContext db, Guid runId, CancellationToken cancellationToken)
+    private static async Task<RunResponse?> LoadAsync(SisomDbContext db, Guid runId, CancellationToken cancellationToken, ParkedMessageCounts? parked = null)
     {
         Run? run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
         if (run is null)
@@ -140,7 +142,7 @@ internal static class RunEndpoints
 
         string? pool = await db.Pools.Where(p => p.Id == run.PoolId).Select(p => p.Name).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         RunProgress progress = await RunProgress.LoadAsync(db, runId, cancellationToken).ConfigureAwait(false);
-        return RunMapping.ToResponse(run, pool, progress);
+        return RunMapping.ToResponse(run, pool, progress, parked);
     }
 
     private static async Task<Dictionary<Guid, string>> PoolNamesAsync(SisomDbContext db, List<Run> runs, CancellationToken cancellationToken)

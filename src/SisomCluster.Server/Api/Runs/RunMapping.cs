@@ -1,12 +1,19 @@
 using SisomCluster.Contracts.Http;
 using SisomCluster.Data.Runs;
+using SisomCluster.Server.Messaging;
 
 namespace SisomCluster.Server.Api.Runs;
 
 /// <summary>Run rows as the API serves them.</summary>
 internal static class RunMapping
 {
-    public static RunResponse ToResponse(Run run, string? pool, RunProgress? progress) => new(
+    /// <summary>What a run's status says about parked messages: why they are not lost work, and what to look at.</summary>
+    public const string ParkedNote =
+        "Not lost work: a parked ScoreShard's shard stays pending, and the coordinator sends it again once its last send is older "
+        + "than Coordinator__RepublishSeconds (no attempt is spent). The count is cluster-wide; the messages' fault headers "
+        + "(RabbitMQ management UI) say what failed. Purge the queue once understood.";
+
+    public static RunResponse ToResponse(Run run, string? pool, RunProgress? progress, ParkedMessageCounts? parked = null) => new(
         run.Id,
         run.PoolId,
         pool,
@@ -22,7 +29,11 @@ internal static class RunMapping
         run.StartedAt,
         run.CompletedAt,
         run.Error,
-        progress is null ? null : ToResponse(progress));
+        progress is null ? null : ToResponse(progress),
+        (run.State is RunState.Pending or RunState.Running) && parked is { Total: > 0 } ? ToResponse(parked) : null);
+
+    public static ParkedMessagesResponse ToResponse(ParkedMessageCounts parked) =>
+        new(parked.Total, parked.Queues.Where(q => q.Value > 0).ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal), parked.CheckedAt, ParkedNote);
 
     public static RunProgressResponse ToResponse(RunProgress p) =>
         new(p.TotalShards, p.PendingShards, p.LeasedShards, p.DoneShards, p.FailedShards, p.Items, p.ItemsScored, p.ItemsFailed, p.ItemsInFailedShards);
