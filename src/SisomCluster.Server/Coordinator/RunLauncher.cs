@@ -16,7 +16,10 @@ namespace SisomCluster.Server.Coordinator;
 /// </summary>
 /// <remarks>
 /// <see cref="PrepareContext"/> is sent to the aggregator's queue (<see cref="SisomQueues.PrepareContext"/>), which the
-/// send declares: a run launched before any aggregator ever started waits there instead of being dropped.
+/// send declares: a run launched before any aggregator ever started waits there instead of being dropped. The send
+/// follows the commit (the aggregator reads the shards it lists); a send that fails or a message lost afterwards leaves the
+/// run pending with shards and no context, which <see cref="AwaitingContextAsync"/> finds for <see cref="PendingRunLauncher"/>
+/// to ask again (<see cref="RequestContextAsync"/>).
 /// </remarks>
 public sealed class RunLauncher(SisomDbContext db, SisomQueues queues)
 {
@@ -52,8 +55,21 @@ public sealed class RunLauncher(SisomDbContext db, SisomQueues queues)
 
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        ISendEndpoint aggregators = await bus.GetSendEndpoint(SisomQueues.QueueAddress(queues.PrepareContext)).ConfigureAwait(false);
-        await aggregators.Send(new PrepareContext { RunId = run.Id }, cancellationToken).ConfigureAwait(false);
+        await RequestContextAsync(bus, run.Id, cancellationToken).ConfigureAwait(false);
         return run.Id;
+    }
+
+    /// <summary>Launched runs still waiting for their scoring context: pending, with shards, no context.</summary>
+    public async Task<List<Guid>> AwaitingContextAsync(CancellationToken cancellationToken) =>
+        await db.Runs.Where(r => r.State == RunState.Pending && r.ContextId == null && db.Shards.Any(s => s.RunId == r.Id))
+            .Select(r => r.Id)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Asks the aggregator (again) for a launched run's scoring context; the consumer reuses a context already built.</summary>
+    public async Task RequestContextAsync(ISendEndpointProvider bus, Guid runId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        ISendEndpoint aggregators = await bus.GetSendEndpoint(SisomQueues.QueueAddress(queues.PrepareContext)).ConfigureAwait(false);
+        await aggregators.Send(new PrepareContext { RunId = runId }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -33,7 +33,7 @@ public sealed class BackgroundLoopTests
             : () => new InvalidOperationException("injected: the broker is unreachable"));
         BackgroundService loop = service switch
         {
-            "PendingRunLauncher" => new PendingRunLauncher(scopes, TimeProvider.System, NullLogger<PendingRunLauncher>.Instance),
+            "PendingRunLauncher" => new PendingRunLauncher(scopes, Options.Create(new CoordinatorOptions()), TimeProvider.System, NullLogger<PendingRunLauncher>.Instance),
             "LeaseMonitor" => new LeaseMonitor(scopes, Options.Create(new CoordinatorOptions { LeaseCheckSeconds = 1 }), TimeProvider.System, NullLogger<LeaseMonitor>.Instance),
             _ => new RunSweeper(scopes, Options.Create(new AggregatorOptions { SweepSeconds = 1 }), TimeProvider.System, NullLogger<RunSweeper>.Instance),
         };

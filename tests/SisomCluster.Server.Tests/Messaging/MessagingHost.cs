@@ -116,6 +116,15 @@ public sealed class MessagingHost : IAsyncDisposable
         await channel.BasicPublishAsync(string.Empty, queue, mandatory: false, new BasicProperties { Persistent = true }, System.Text.Encoding.UTF8.GetBytes(body));
     }
 
+    /// <summary>Empties a queue: its messages are lost, as with an operator's purge or a broker that lost them.</summary>
+    public static async Task<uint> PurgeAsync(string queue)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(RabbitMq) };
+        await using IConnection connection = await factory.CreateConnectionAsync();
+        await using IChannel channel = await connection.CreateChannelAsync();
+        return await channel.QueuePurgeAsync(queue);
+    }
+
     /// <summary>Removes this prefix's queues, so tests leave no durable queues behind on the shared broker.</summary>
     public async Task DeleteQueuesAsync(IEnumerable<string> queues)
     {

@@ -87,6 +87,37 @@ public sealed class QueueTopologyTests(DatabaseFixture database) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task A_lost_context_request_is_sent_again_and_the_run_completes()
+    {
+        await using var host = new MessagingHost(database);
+        var queues = new SisomQueues(host.QueuePrefix);
+        try
+        {
+            string pool = await host.AddEmbeddingsPoolAsync(200);
+            await host.StartAsync(ServerRoles.Coordinator, ("Coordinator:RepublishSeconds", "2"));
+            Guid runId;
+            await using (SisomDbContext db = database.CreateDbContext())
+            {
+                runId = await new RunCreator(db, Options.Create(new RunOptions { ShardSize = 100 }), TimeProvider.System).CreateAsync(new RunRequest(pool, "resnet18", Budget: 5), CancellationToken.None);
+            }
+
+            // The launch's PrepareContext is lost before any aggregator takes it: without a second request the run
+            // would stay pending, with its shards listed, for ever.
+            await WaitUntilAsync(async () => await MessagingHost.ReadyMessagesAsync(queues.PrepareContext) >= 1, "PrepareContext never reached the aggregator's queue");
+            Assert.True(await MessagingHost.PurgeAsync(queues.PrepareContext) >= 1);
+            await host.StartAsync(ServerRoles.Aggregator | ServerRoles.Worker);
+
+            await WaitUntilAsync(async () => await StateAsync(runId) == RunState.Completed, "the run never completed after its context request was lost");
+            Assert.Equal(2, await CountAsync(runId, "state = 'done' AND attempt = 1"));
+        }
+        finally
+        {
+            await host.DisposeAsync();
+            await host.DeleteQueuesAsync(queues.Consumers.Concat(queues.ParkingQueues));
+        }
+    }
+
     private async Task<long> CountAsync(Guid runId, string where) =>
         await database.CountAsync($"SELECT count(*) FROM shards WHERE run_id = $1 AND {where}", runId);
 
