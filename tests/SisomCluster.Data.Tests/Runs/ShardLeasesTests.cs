@@ -151,8 +151,8 @@ public sealed class ShardLeasesTests : IClassFixture<DatabaseFixture>
             _clock.Advance(LeaseTime);
             ShardReissue reissue = await _leases.ReissueAsync(runId, 0, attempt, $"attempt {attempt} expired");
             Assert.Equal(
-                attempt < 3 ? new ShardReissue(ShardReissueStatus.Reissued, attempt + 1) : new ShardReissue(ShardReissueStatus.Failed, 3),
-                reissue);
+                attempt < 3 ? (ShardReissueStatus.Reissued, attempt + 1, null) : (ShardReissueStatus.Failed, 3, "attempt 3 expired"),
+                (reissue.Status, reissue.Attempt, reissue.LastError));
         }
 
         Shard shard = await ShardAsync(runId, 0);
