@@ -74,7 +74,9 @@ public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHel
                 Assert.True(live, $"the lease lapsed at {until:O} while the worker was busy ({Volatile.Read(ref refused)} connections refused)");
                 if (Volatile.Read(ref refused) == 3 && until > armedAt && DateTimeOffset.UtcNow > leasedUntil.AddSeconds(1))
                 {
-                    output.WriteLine($"lease renewed to {until:O} after 3 refused heartbeat connections; first lease ended {leasedUntil:O}");
+                    string line = $"Heartbeat faults: lease renewed to {until:O} after 3 refused heartbeat connections; the first lease ended {leasedUntil:O}";
+                    output.WriteLine(line);
+                    Console.WriteLine(line);
                     break;
                 }
 
@@ -99,6 +101,56 @@ public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHel
             }
 
             Interlocked.Exchange(ref refuse, 0);
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_that_cannot_renew_its_lease_before_it_ends_stops_and_commits_nothing()
+    {
+        string poolName = await PoolAsync();
+
+        // Once armed, every heartbeat connection is refused: PostgreSQL unreachable for longer than the lease.
+        int armed = 0;
+        var faulty = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
+        faulty.UsePhysicalConnectionInitializer(
+            _ => Refuse(),
+            _ =>
+            {
+                Refuse();
+                return Task.CompletedTask;
+            });
+        await using NpgsqlDataSource leasesSource = faulty.Build();
+        var observer = new ScoreShardObserver();
+        await using WebApplication app = await StartAsync(observer, leasesSource);
+
+        Guid runId;
+        await using (Blocker blocker = await Blocker.LockAsync(database))
+        {
+            runId = await CreateRunAsync(app, poolName);
+            await LeasedUntilAsync(runId);
+            Volatile.Write(ref armed, 1);
+
+            ConsumedShard consumed = await observer.WaitAsync(c => c.Message.RunId == runId, TimeSpan.FromSeconds(30));
+            Assert.Null(consumed.Fault);
+            (DateTimeOffset until, _) = await LeaseAsync(runId);
+            string line = $"Heartbeats refused: the worker stopped at {consumed.At:O}, its lease ran until {until:O}";
+            output.WriteLine(line);
+            Console.WriteLine(line);
+
+            // It gave up by the end of the lease it had (the renewal that timed out, not the lock, ended the work).
+            Assert.True(consumed.At <= until.UtcDateTime.AddSeconds(1), line);
+        }
+
+        await app.StopAsync();
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1", runId));
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND state = 'done'", runId));
+
+        void Refuse()
+        {
+            if (Volatile.Read(ref armed) == 1)
+            {
+                throw new NpgsqlException("injected: connection refused", new SocketException((int)SocketError.ConnectionRefused));
+            }
         }
     }
 
@@ -129,7 +181,9 @@ public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHel
             // The worker returns while the test still holds it: its heartbeat cancelled the work where it waited.
             ConsumedShard consumed = await observer.WaitAsync(c => c.Message.RunId == runId && c.Message.Attempt == 1, TimeSpan.FromSeconds(30));
             stoppedAfter = consumed.At - reissuedAt;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stopped {stoppedAfter.TotalSeconds:F2} s after the re-issue (heartbeat every {LeaseSeconds / 3.0:F1} s)"));
+            string line = string.Create(CultureInfo.InvariantCulture, $"Lease taken away: the worker stopped {stoppedAfter.TotalSeconds:F2} s after the re-issue (heartbeat every {LeaseSeconds / 3.0:F1} s)");
+            output.WriteLine(line);
+            Console.WriteLine(line);
             Assert.Null(consumed.Fault);
         }
 
