@@ -155,12 +155,23 @@ public sealed class ShardLeases
     /// attempt was the run's max_attempts-th. <paramref name="reason"/> is kept in <c>last_error</c> (an abandoned lease keeps its own). Applies only to a
     /// pending shard or a leased one whose lease has ended, so a shard that heartbeated since it was listed keeps running.
     /// </summary>
+    public Task<ShardReissue> ReissueAsync(
+        Guid runId, int shardId, int attempt, string reason, CancellationToken cancellationToken = default) =>
+        ReissueAsync(runId, shardId, attempt, reason, listedItems: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReissueAsync(Guid, int, int, string, CancellationToken)"/>, and when the shard fails, one
+    /// <c>shard_failed</c> row in <c>item_errors</c> per item that <paramref name="listedItems"/> reads from its descriptor
+    /// (null: the descriptor lists none; the run counts the shard from <c>item_count</c>). The state change and the rows
+    /// are one transaction: a crash or an error between them leaves neither, so a failed shard never lacks its rows and a
+    /// second sweep never writes them twice (only the sweep whose UPDATE fails the shard writes them).
+    /// </summary>
     public async Task<ShardReissue> ReissueAsync(
-        Guid runId, int shardId, int attempt, string reason, CancellationToken cancellationToken = default)
+        Guid runId, int shardId, int attempt, string reason, Func<string, IReadOnlyList<string>?>? listedItems, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reason);
 
-        // In SET every reference to a column reads the row as it was before the update.
+        // In SET every reference to a column reads the row as it was before the update; RETURNING reads it after.
         const string Sql = """
             UPDATE shards AS s
             SET state = CASE WHEN s.attempt < r.max_attempts THEN 'pending' ELSE 'failed' END,
@@ -173,28 +184,74 @@ public sealed class ShardLeases
             FROM runs AS r
             WHERE r.id = s.run_id AND s.run_id = $1 AND s.shard_id = $2 AND s.attempt = $3
               AND (s.state = 'pending' OR (s.state = 'leased' AND s.lease_expires_at <= $5))
-            RETURNING s.state, s.attempt
+            RETURNING s.state, s.attempt, s.descriptor::text, s.last_error
             """;
+        DateTimeOffset now = _timeProvider.GetUtcNow();
         NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await using var command = new NpgsqlCommand(Sql, connection);
-            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
-            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _timeProvider.GetUtcNow() });
-            NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                ShardReissue reissue;
+                string descriptor;
+                await using (var command = new NpgsqlCommand(Sql, connection, transaction))
                 {
-                    return new ShardReissue(ShardReissueStatus.NotReissued, attempt);
+                    command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+                    command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
+                    command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+                    command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+                    NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            return new ShardReissue(ShardReissueStatus.NotReissued, attempt);
+                        }
+
+                        bool failed = reader.GetString(0) == "failed";
+                        reissue = failed
+                            ? new ShardReissue(ShardReissueStatus.Failed, reader.GetInt32(1)) { LastError = reader.IsDBNull(3) ? "failed" : reader.GetString(3) }
+                            : new ShardReissue(ShardReissueStatus.Reissued, reader.GetInt32(1));
+                        descriptor = reader.GetString(2);
+                    }
                 }
 
-                ShardReissueStatus status = reader.GetString(0) == "failed" ? ShardReissueStatus.Failed : ShardReissueStatus.Reissued;
-                return new ShardReissue(status, reader.GetInt32(1));
+                if (reissue.Status == ShardReissueStatus.Failed && listedItems?.Invoke(descriptor) is { Count: > 0 } items)
+                {
+                    await RecordFailedItemsAsync(connection, transaction, runId, shardId, reissue, items, now, cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return reissue;
             }
         }
+    }
+
+    private static async Task RecordFailedItemsAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        Guid runId,
+        int shardId,
+        ShardReissue reissue,
+        IReadOnlyList<string> items,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        // The key (run_id, item_id) makes a second write impossible; DO NOTHING keeps an item another shard already
+        // accounted for (a duplicate id across shards) from failing the whole transaction.
+        const string Sql = """
+            INSERT INTO item_errors (run_id, item_id, shard_id, reason, detail, at)
+            SELECT $1, item, $2, 'shard_failed', $3, $4 FROM unnest($5::text[]) AS item
+            ON CONFLICT (run_id, item_id) DO NOTHING
+            """;
+        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"shard {shardId} failed after {reissue.Attempt} attempts: {reissue.LastError}" });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. items] });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

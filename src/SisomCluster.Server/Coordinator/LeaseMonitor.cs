@@ -1,8 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SisomCluster.Contracts;
-using SisomCluster.Data;
-using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Pools;
 
@@ -41,18 +39,16 @@ public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<C
         using IServiceScope scope = scopes.CreateScope();
         ShardLeases leases = scope.ServiceProvider.GetRequiredService<ShardLeases>();
         IPublishEndpoint bus = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
-        SisomDbContext db = scope.ServiceProvider.GetRequiredService<SisomDbContext>();
         foreach (ExpiredShard expired in await leases.ExpiredAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             string reason = expired.LeaseOwner is null
                 ? "abandoned by its worker"
                 : $"lease of {expired.LeaseOwner} expired at {expired.LeaseExpiresAt:O}";
-            ShardReissue reissue = await leases.ReissueAsync(expired.RunId, expired.ShardId, expired.Attempt, reason, cancellationToken).ConfigureAwait(false);
+            ShardReissue reissue = await leases.ReissueAsync(expired.RunId, expired.ShardId, expired.Attempt, reason, ListedItems, cancellationToken).ConfigureAwait(false);
             LogReissue(expired.RunId, expired.ShardId, expired.Attempt, reissue.Status);
             if (reissue.Status == ShardReissueStatus.Failed)
             {
-                string lastError = await RecordFailedItemsAsync(db, expired, cancellationToken).ConfigureAwait(false);
-                await bus.Publish(new ShardFailed { RunId = expired.RunId, ShardId = expired.ShardId, Attempt = expired.Attempt, Reason = lastError }, cancellationToken).ConfigureAwait(false);
+                await bus.Publish(new ShardFailed { RunId = expired.RunId, ShardId = expired.ShardId, Attempt = expired.Attempt, Reason = reissue.LastError ?? "failed" }, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -66,30 +62,21 @@ public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<C
 
     /// <summary>
     /// A failed shard's items that the descriptor lists (directory and manifest pools) get an error row each
-    /// (<c>shard_failed</c>), so the run accounts for every item; a tar or embeddings shard is counted from its
-    /// <c>item_count</c> and <c>last_error</c> (its ids may be unreadable).
+    /// (<c>shard_failed</c>), written with the state change in one transaction (<see cref="ShardLeases.ReissueAsync(Guid, int, int, string, Func{string, IReadOnlyList{string}?}?, CancellationToken)"/>),
+    /// so the run accounts for every item; a tar or embeddings shard is counted from its <c>item_count</c> and
+    /// <c>last_error</c> (its ids may be unreadable). A descriptor that cannot be parsed lists nothing rather than
+    /// keeping the shard from ever failing.
     /// </summary>
-    private async Task<string> RecordFailedItemsAsync(SisomDbContext db, ExpiredShard expired, CancellationToken cancellationToken)
+    private static IReadOnlyList<string>? ListedItems(string descriptor)
     {
-        Shard shard = await db.Shards.FindAsync([expired.RunId, expired.ShardId], cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Shard {expired.RunId}/{expired.ShardId} vanished.");
-        string lastError = shard.LastError ?? "failed";
-        if (PoolSources.ListedItemIds(shard.Descriptor) is { Count: > 0 } items)
+        try
         {
-            DateTimeOffset now = time.GetUtcNow();
-            db.ItemErrors.AddRange(items.Select(i => new ItemError
-            {
-                RunId = shard.RunId,
-                ShardId = shard.ShardId,
-                ItemId = i,
-                Reason = "shard_failed",
-                Detail = $"shard {shard.ShardId} failed after {shard.Attempt} attempts: {lastError}",
-                At = now,
-            }));
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return PoolSources.ListedItemIds(descriptor);
         }
-
-        return lastError;
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {RunId}/{ShardId} attempt {Attempt}: lease ended without a commit, {Status}")]

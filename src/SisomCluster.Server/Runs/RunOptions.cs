@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SisomCluster.Contracts.Http;
 
 namespace SisomCluster.Server.Runs;
 
@@ -11,8 +12,11 @@ public sealed class RunOptions
 {
     public const string SectionName = "Coordinator";
 
-    /// <summary>Items per shard for directory, manifest and embedding pools (a tar file is always one shard).</summary>
-    [Range(1, 10_000_000)]
+    /// <summary>
+    /// Items per shard for directory, manifest and embedding pools (a tar file is always one shard); at most
+    /// <see cref="StartRunRequest.MaxShardSize"/> (why: see there), the bound a request's <c>shard_size</c> has too.
+    /// </summary>
+    [Range(1, StartRunRequest.MaxShardSize)]
     public int ShardSize { get; set; } = 4096;
 
     [Range(1, 100)]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using SisomCluster.Contracts;
 using SisomCluster.Data;
 using SisomCluster.Data.Results;
@@ -15,10 +16,12 @@ using SisomCluster.Server.Telemetry;
 namespace SisomCluster.Server.Worker;
 
 /// <summary>
-/// Scores one shard: lease it, keep the lease alive, read → decode → infer → SISOM, commit rows and the
-/// shard state in one transaction, then publish <see cref="ShardScored"/>. Idempotent: a redelivered or
-/// stale message finds the shard leased, done or at another attempt and is acknowledged without work. On
-/// any exception (or when the process stops) the lease is abandoned so the shard's next attempt starts at once.
+/// Scores one shard: lease it, keep the lease alive (<see cref="LeaseHeartbeat"/>), read → decode → infer → SISOM,
+/// streaming the rows into one transaction that commits them and the shard state together, then publish
+/// <see cref="ShardScored"/>. Idempotent: a redelivered or stale message finds the shard leased, done or at another
+/// attempt and is acknowledged without work. When the heartbeat loses the lease (or cannot renew it in time) the work is
+/// cancelled at once and nothing is committed. On any other exception (or when the process stops) the lease is
+/// abandoned so the shard's next attempt starts at once.
 /// </summary>
 public sealed partial class ScoreShardConsumer(
     SisomDbContext db,
@@ -55,7 +58,9 @@ public sealed partial class ScoreShardConsumer(
             .SetTag(SisomTelemetry.ShardTag, message.ShardId)
             .SetTag(SisomTelemetry.AttemptTag, message.Attempt);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        Task heartbeat = HeartbeatAsync(message, leaseFor, work);
+        using var beating = CancellationTokenSource.CreateLinkedTokenSource(work.Token);
+        var heartbeat = new LeaseHeartbeat(leases, time, logger, lease, leaseFor);
+        Task beat = heartbeat.RunAsync(work, beating.Token);
         try
         {
             Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == message.RunId, work.Token).ConfigureAwait(false);
@@ -64,43 +69,78 @@ public sealed partial class ScoreShardConsumer(
             IPoolSource source = PoolSources.Open(pool.SourceKind, pool.SourceUri);
             FeatureExtractor? model = source.HoldsImages ? models.Model(run.ModelName) : null;
             var scorer = new ShardScorer(model, new PipelineOptions { BatchSize = options.Value.BatchSize, DecodeThreads = options.Value.DecodeThreads });
-            ShardScores scores = await scorer.ScoreAsync(source.ReadAsync(lease.Descriptor, work.Token), scoring, run.StoreEmbeddings, work.Token).ConfigureAwait(false);
 
-            DateTimeOffset now = time.GetUtcNow();
-            long commitStart = Stopwatch.GetTimestamp();
-            ShardCommitOutcome outcome = await writer.CommitAsync(
-                message.RunId,
-                message.ShardId,
-                message.Attempt,
-                scores.Scored.Select(s => ToRow(s, scoring.ContextId, now)).ToList(),
-                scores.Failed.Select(f => new ItemErrorRow(f.Id, f.Reason, f.Detail, now)).ToList(),
-                context.CancellationToken).ConfigureAwait(false);
-            scores.Stages.Add("commit", commitStart, Stopwatch.GetTimestamp());
-            span?.SetTag(SisomTelemetry.ItemsTag, scores.Scored.Count + scores.Failed.Count).SetTag(SisomTelemetry.ItemsFailedTag, scores.Failed.Count);
-            RecordStages(scores.Stages);
-            metrics.ItemsCommitted(message.RunId, outcome.ScoresInserted, outcome.ErrorsInserted);
-            LogCommitted(message.RunId, message.ShardId, message.Attempt, outcome.Status, outcome.ScoresInserted, outcome.ErrorsInserted);
-            if (outcome.Status == ShardCommitStatus.Committed)
+            // One transaction for the shard: its rows stream into it as they are scored (a chunk at a time, never the
+            // whole shard in memory) and are applied only by CompleteAsync, which is fenced by the attempt.
+            ShardCommit commit = await writer.BeginAsync(message.RunId, message.ShardId, message.Attempt, work.Token).ConfigureAwait(false);
+            await using (commit.ConfigureAwait(false))
             {
-                await context.Publish(
-                    new ShardScored
+                var copying = new CommitTiming();
+                ShardScoreSummary scores = await scorer.ScoreAsync(
+                    source.ReadAsync(lease.Descriptor, work.Token),
+                    scoring,
+                    run.StoreEmbeddings,
+                    async (batch, token) =>
                     {
-                        RunId = message.RunId,
-                        ShardId = message.ShardId,
-                        Attempt = message.Attempt,
-                        Scored = outcome.ScoresInserted,
-                        Failed = outcome.ErrorsInserted,
-                        FlaggedOod = scores.FlaggedOod,
-                        WorkerId = runtime.WorkerId,
-                        Seconds = time.GetElapsedTime(started).TotalSeconds,
+                        long copyStart = Stopwatch.GetTimestamp();
+                        DateTimeOffset at = time.GetUtcNow();
+                        await commit.AddScoresAsync(batch.Scored.Select(s => ToRow(s, scoring.ContextId, at)), token).ConfigureAwait(false);
+                        await commit.AddErrorsAsync(batch.Failed.Select(f => new ItemErrorRow(f.Id, f.Reason, f.Detail, at)), token).ConfigureAwait(false);
+                        copying.Add(copyStart, Stopwatch.GetTimestamp());
                     },
-                    context.CancellationToken).ConfigureAwait(false);
+                    work.Token).ConfigureAwait(false);
+
+                // Stop renewing before the row lock: a heartbeat would only queue behind the commit. Commit only while the
+                // lease is known to be ours; past that point the attempt fence in CompleteAsync settles any race.
+                await beating.CancelAsync().ConfigureAwait(false);
+                await beat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                work.Token.ThrowIfCancellationRequested();
+                if (!heartbeat.Holds)
+                {
+                    await work.CancelAsync().ConfigureAwait(false);
+                    work.Token.ThrowIfCancellationRequested();
+                }
+
+                long completeStart = Stopwatch.GetTimestamp();
+                ShardCommitOutcome outcome = await commit.CompleteAsync(context.CancellationToken).ConfigureAwait(false);
+                copying.Add(completeStart, Stopwatch.GetTimestamp());
+                copying.AddTo(scores.Stages, "commit");
+                span?.SetTag(SisomTelemetry.ItemsTag, scores.Scored + scores.Failed).SetTag(SisomTelemetry.ItemsFailedTag, scores.Failed);
+                RecordStages(scores.Stages);
+                metrics.ItemsCommitted(message.RunId, outcome.ScoresInserted, outcome.ErrorsInserted);
+                LogCommitted(message.RunId, message.ShardId, message.Attempt, outcome.Status, outcome.ScoresInserted, outcome.ErrorsInserted);
+                if (outcome.Status == ShardCommitStatus.Committed)
+                {
+                    await context.Publish(
+                        new ShardScored
+                        {
+                            RunId = message.RunId,
+                            ShardId = message.ShardId,
+                            Attempt = message.Attempt,
+                            Scored = outcome.ScoresInserted,
+                            Failed = outcome.ErrorsInserted,
+                            FlaggedOod = scores.FlaggedOod,
+                            WorkerId = runtime.WorkerId,
+                            Seconds = time.GetElapsedTime(started).TotalSeconds,
+                        },
+                        context.CancellationToken).ConfigureAwait(false);
+                }
             }
         }
-        catch (OperationCanceledException) when (work.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (Exception) when (work.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
-            span?.SetStatus(ActivityStatusCode.Error, "lease lost");
-            // The heartbeat found the lease gone (re-issued or finished elsewhere): nothing of ours to give back.
+            // The heartbeat cancelled the work: whatever was thrown (a cancelled read, query or COPY) comes from that. The
+            // transaction rolled back with the commit's disposal, so nothing of this attempt was written.
+            LeaseLoss loss = heartbeat.Lost ?? LeaseLoss.Expired;
+            span?.SetStatus(ActivityStatusCode.Error, $"lease {loss}");
+            LogStopped(message.RunId, message.ShardId, message.Attempt, loss);
+            if (loss != LeaseLoss.Taken)
+            {
+                // Still ours on paper until it runs out: hand it back so the next attempt need not wait (best effort; the
+                // database may be what failed).
+                await TryAbandonAsync(message, $"lease not renewed: {loss}").ConfigureAwait(false);
+            }
+
             return;
         }
         catch (Exception e)
@@ -109,7 +149,7 @@ public sealed partial class ScoreShardConsumer(
             // run out; the exception still fails the message, so MassTransit records the fault. A shard already committed
             // is not leased any more and is left alone.
             await work.CancelAsync().ConfigureAwait(false);
-            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await beat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             span?.SetStatus(ActivityStatusCode.Error, e.Message);
             string reason = $"{e.GetType().Name}: {e.Message}";
             LogAbandoned(e, message.RunId, message.ShardId, message.Attempt);
@@ -119,7 +159,20 @@ public sealed partial class ScoreShardConsumer(
         finally
         {
             await work.CancelAsync().ConfigureAwait(false);
-            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await beat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task TryAbandonAsync(ScoreShard message, string reason)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
+            await leases.AbandonAsync(message.RunId, message.ShardId, message.Attempt, runtime.WorkerId, reason, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            LogAbandonFailed(e, message.RunId, message.ShardId, message.Attempt);
         }
     }
 
@@ -145,21 +198,6 @@ public sealed partial class ScoreShardConsumer(
         }
     }
 
-    private async Task HeartbeatAsync(ScoreShard message, TimeSpan leaseFor, CancellationTokenSource work)
-    {
-        using var timer = new PeriodicTimer(leaseFor / 3, time);
-        while (await timer.WaitForNextTickAsync(work.Token).ConfigureAwait(false))
-        {
-            if (!await leases.HeartbeatAsync(message.RunId, message.ShardId, message.Attempt, runtime.WorkerId, leaseFor, work.Token).ConfigureAwait(false))
-            {
-                // The lease was re-issued or the shard finished elsewhere: stop; the commit would be refused anyway.
-                LogLeaseLost(message.RunId, message.ShardId, message.Attempt);
-                await work.CancelAsync().ConfigureAwait(false);
-                return;
-            }
-        }
-    }
-
     private static ItemScoreRow ToRow(ScoredItem s, Guid contextId, DateTimeOffset at) => new()
     {
         ItemId = s.Id,
@@ -179,6 +217,9 @@ public sealed partial class ScoreShardConsumer(
     [LoggerMessage(Level = LogLevel.Error, Message = "Gave up shard {RunId}/{ShardId} attempt {Attempt}")]
     private partial void LogAbandoned(Exception exception, Guid runId, int shardId, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease on shard {RunId}/{ShardId} attempt {Attempt}; stopping")]
-    private partial void LogLeaseLost(Guid runId, int shardId, int attempt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped shard {RunId}/{ShardId} attempt {Attempt} without committing: lease {Loss}")]
+    private partial void LogStopped(Guid runId, int shardId, int attempt, LeaseLoss loss);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not hand back the lease on shard {RunId}/{ShardId} attempt {Attempt}; it runs out by itself")]
+    private partial void LogAbandonFailed(Exception exception, Guid runId, int shardId, int attempt);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using SisomCluster.Core;
 using SisomCluster.Core.Scoring;
@@ -33,18 +34,119 @@ public sealed class ShardScorer
         return ScoreAsync(items.ToAsyncEnumerable(), context, keepEmbeddings, cancellationToken);
     }
 
-    /// <summary>Scores a shard as its source streams it (<see cref="IPoolSource.ReadAsync"/>): images are pulled a batch ahead of inference.</summary>
+    /// <summary>
+    /// Scores a shard and keeps every result in memory (tests and tools over small shards). The worker streams instead
+    /// (<see cref="ScoreAsync(IAsyncEnumerable{PoolItem}, LoadedContext, bool, Func{ShardScoreBatch, CancellationToken, ValueTask}, CancellationToken)"/>),
+    /// so that a shard's results, embeddings included, never sit in memory whole.
+    /// </summary>
     public async Task<ShardScores> ScoreAsync(IAsyncEnumerable<PoolItem> items, LoadedContext context, bool keepEmbeddings, CancellationToken cancellationToken)
+    {
+        var scored = new List<ScoredItem>();
+        var failed = new List<FailedItem>();
+        ShardScoreSummary summary = await ScoreAsync(
+            items,
+            context,
+            keepEmbeddings,
+            (batch, _) =>
+            {
+                scored.AddRange(batch.Scored);
+                failed.AddRange(batch.Failed);
+                return ValueTask.CompletedTask;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return new ShardScores(scored, failed) { Stages = summary.Stages };
+    }
+
+    /// <summary>
+    /// Scores a shard as its source streams it (<see cref="IPoolSource.ReadAsync"/>): images are pulled a batch ahead of
+    /// inference, and the results go to <paramref name="sink"/> batch by batch as they are scored (one call at a time, in
+    /// order; a slow sink holds the pipeline back through its bounded channels). Nothing is kept once the sink has
+    /// returned, so memory stays bounded by a batch (and one chunk of stored embeddings), not by the shard.
+    /// </summary>
+    public async Task<ShardScoreSummary> ScoreAsync(
+        IAsyncEnumerable<PoolItem> items,
+        LoadedContext context,
+        bool keepEmbeddings,
+        Func<ShardScoreBatch, CancellationToken, ValueTask> sink,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(context);
-        var scored = new List<ScoredItem>();
-        var failed = new List<FailedItem>();
+        ArgumentNullException.ThrowIfNull(sink);
+        const int EmbeddingBatch = 4096;
+        const int FailureBatch = 4096;
+        var failed = new ConcurrentQueue<FailedItem>();
         var embedded = new List<PoolItem>();
         var stages = new StageTimings();
         var scorer = new SisomScorer(context.Scoring);
         int dimension = context.Scoring.Head.FeatureDimension;
         IReadOnlyList<StateLayer> layers = context.Scoring.Layers;
+
+        // The reader (which may run on the pipeline's producer) and the batch callback both emit: one at a time.
+        using var gate = new SemaphoreSlim(1, 1);
+        int scoredCount = 0;
+        int failedCount = 0;
+        int flaggedOod = 0;
+
+        async ValueTask EmitAsync(IReadOnlyList<ScoredItem> scored, CancellationToken token)
+        {
+            await gate.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                var failures = new List<FailedItem>();
+                while (failed.TryDequeue(out FailedItem? failure))
+                {
+                    failures.Add(failure);
+                }
+
+                if (scored.Count == 0 && failures.Count == 0)
+                {
+                    return;
+                }
+
+                scoredCount += scored.Count;
+                failedCount += failures.Count;
+                flaggedOod += scored.Count(s => s.Score.OodSisom);
+                await sink(new ShardScoreBatch(scored, failures), token).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        async ValueTask ScoreEmbeddedAsync(CancellationToken token)
+        {
+            if (embedded.Count == 0)
+            {
+                return;
+            }
+
+            var data = new float[embedded.Count * dimension];
+            var ids = new string[embedded.Count];
+            for (int i = 0; i < embedded.Count; i++)
+            {
+                if (embedded[i].Embedding!.Length != dimension)
+                {
+                    throw new InvalidDataException($"Item '{embedded[i].Id}' has an embedding of length {embedded[i].Embedding!.Length}, the context expects {dimension}.");
+                }
+
+                embedded[i].Embedding!.CopyTo(data, i * dimension);
+                ids[i] = embedded[i].Id;
+            }
+
+            embedded.Clear();
+            long scoreStart = Stopwatch.GetTimestamp();
+            var features = new FeatureMatrix(data, ids.Length, dimension);
+            var scored = new List<ScoredItem>(ids.Length);
+            Collect(scorer.Score(features), features, ids, context, keepEmbeddings, scored);
+            long scoreEnd = Stopwatch.GetTimestamp();
+            await EmitAsync(scored, token).ConfigureAwait(false);
+            lock (stages)
+            {
+                stages.Add("score", scoreStart, scoreEnd);
+            }
+        }
 
         async IAsyncEnumerable<SourceImage> Images()
         {
@@ -52,20 +154,29 @@ public sealed class ShardScorer
             {
                 if (item.ErrorCode is { } code)
                 {
-                    failed.Add(new FailedItem(item.Id, code, item.Error ?? string.Empty));
+                    failed.Enqueue(new FailedItem(item.Id, code, item.Error ?? string.Empty));
                 }
                 else if (item.Embedding is not null && layers.Count > 0)
                 {
                     // A stored embedding is h alone; the context's z also needs the item's layer states (SISOM.md §3.2).
-                    failed.Add(new FailedItem(item.Id, "no_layer_states", "the scoring context combines layer states, which a stored embedding does not carry"));
+                    failed.Enqueue(new FailedItem(item.Id, "no_layer_states", "the scoring context combines layer states, which a stored embedding does not carry"));
                 }
                 else if (item.Embedding is not null)
                 {
                     embedded.Add(item);
+                    if (embedded.Count == EmbeddingBatch)
+                    {
+                        await ScoreEmbeddedAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else
                 {
                     yield return new SourceImage(item.Id, item.Bytes);
+                }
+
+                if (failed.Count >= FailureBatch)
+                {
+                    await EmitAsync([], cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -76,7 +187,7 @@ public sealed class ShardScorer
             long readStart = Stopwatch.GetTimestamp();
             await foreach (SourceImage image in Images().ConfigureAwait(false))
             {
-                failed.Add(new FailedItem(image.Id, "no_model", "the shard has images but this worker runs without a model"));
+                failed.Enqueue(new FailedItem(image.Id, "no_model", "the shard has images but this worker runs without a model"));
             }
 
             stages.Add("read", readStart, Stopwatch.GetTimestamp());
@@ -95,19 +206,27 @@ public sealed class ShardScorer
 
             PipelineStatistics statistics = await new EmbeddingPipeline(_extractor, _pipeline).RunAsync(
                 Images(),
-                (batch, _) =>
+                async (batch, token) =>
                 {
-                    failed.AddRange(batch.Failures.Select(f => new FailedItem(f.Id, f.Code, f.Detail)));
+                    foreach (ItemFailure failure in batch.Failures)
+                    {
+                        failed.Enqueue(new FailedItem(failure.Id, failure.Code, failure.Detail));
+                    }
+
+                    var scored = new List<ScoredItem>(batch.Count);
                     if (batch.Count > 0)
                     {
                         long scoreStart = Stopwatch.GetTimestamp();
                         var features = new FeatureMatrix(batch.Features.AsSpan(0, batch.Count * dimension).ToArray(), batch.Count, dimension);
                         LayerStates? states = layers.Count > 0 ? batch.ToLayerStates() : null;
                         Collect(scorer.Score(features, default, states), features, batch.Ids.AsSpan(0, batch.Count), context, keepEmbeddings, scored);
-                        stages.Add("score", scoreStart, Stopwatch.GetTimestamp());
+                        lock (stages)
+                        {
+                            stages.Add("score", scoreStart, Stopwatch.GetTimestamp());
+                        }
                     }
 
-                    return ValueTask.CompletedTask;
+                    await EmitAsync(scored, token).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
 
@@ -118,29 +237,9 @@ public sealed class ShardScorer
             stages.Add("infer", statistics.InferenceWindow, statistics.InferenceTime, batches);
         }
 
-        const int EmbeddingBatch = 4096;
-        foreach (PoolItem[] chunk in embedded.Chunk(EmbeddingBatch))
-        {
-            var data = new float[chunk.Length * dimension];
-            var ids = new string[chunk.Length];
-            for (int i = 0; i < chunk.Length; i++)
-            {
-                if (chunk[i].Embedding!.Length != dimension)
-                {
-                    throw new InvalidDataException($"Item '{chunk[i].Id}' has an embedding of length {chunk[i].Embedding!.Length}, the context expects {dimension}.");
-                }
-
-                chunk[i].Embedding!.CopyTo(data, i * dimension);
-                ids[i] = chunk[i].Id;
-            }
-
-            long scoreStart = Stopwatch.GetTimestamp();
-            var features = new FeatureMatrix(data, chunk.Length, dimension);
-            Collect(scorer.Score(features), features, ids, context, keepEmbeddings, scored);
-            stages.Add("score", scoreStart, Stopwatch.GetTimestamp());
-        }
-
-        return new ShardScores(scored, failed) { Stages = stages };
+        await ScoreEmbeddedAsync(cancellationToken).ConfigureAwait(false);
+        await EmitAsync([], cancellationToken).ConfigureAwait(false);
+        return new ShardScoreSummary(scoredCount, failedCount, flaggedOod) { Stages = stages };
     }
 
     private static void Collect(SisomScoreBatch batch, FeatureMatrix features, ReadOnlySpan<string> ids, LoadedContext context, bool keepEmbeddings, List<ScoredItem> output)

@@ -7,11 +7,14 @@ namespace SisomCluster.Data.Tests.Results;
 /// <summary>Deterministic result rows (seeded), as a worker would produce them.</summary>
 internal static class ScoreRows
 {
-    public static List<ItemScoreRow> Make(Guid contextId, int count, int dimension = 0, string prefix = "item", int seed = 42)
+    public static List<ItemScoreRow> Make(Guid contextId, int count, int dimension = 0, string prefix = "item", int seed = 42) =>
+        [.. Stream(contextId, count, dimension, prefix, seed)];
+
+    /// <summary>The rows of <see cref="Make"/>, made one at a time as they are enumerated (a worker scoring a shard).</summary>
+    public static IEnumerable<ItemScoreRow> Stream(Guid contextId, int count, int dimension = 0, string prefix = "item", int seed = 42)
     {
         var random = new Random(seed);
         var scoredAt = new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
-        var rows = new List<ItemScoreRow>(count);
         for (int i = 0; i < count; i++)
         {
             float[]? embedding = null;
@@ -25,7 +28,7 @@ internal static class ScoreRows
             }
 
             double ratio = random.NextDouble() * 2;
-            rows.Add(new ItemScoreRow
+            yield return new ItemScoreRow
             {
                 ItemId = $"{prefix}/{i:D7}.jpg",
                 ContextId = contextId,
@@ -44,9 +47,7 @@ internal static class ScoreRows
                 NearestReference = $"ref/{i % 97}.png",
                 ScoredAt = scoredAt.AddMilliseconds(i),
                 Embedding = embedding,
-            });
+            };
         }
-
-        return rows;
     }
 }

@@ -214,6 +214,58 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
         Assert.Equal(0, await CountAsync("item_scores", runId));
     }
 
+    [Fact]
+    public async Task A_shard_bigger_than_a_chunk_streams_into_its_transaction_and_appears_only_at_completion()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        const int Count = (ShardCommit.ChunkRows * 2) + 7;
+        List<ItemScoreRow> rows = ScoreRows.Make(contextId, Count, dimension: 4);
+
+        ShardCommit commit = await _writer.BeginAsync(runId, 0, 1);
+        await using (commit)
+        {
+            // Added the way the worker adds them: a scored batch at a time.
+            foreach (ItemScoreRow[] batch in rows.Chunk(100))
+            {
+                await commit.AddScoresAsync(batch);
+            }
+
+            await commit.AddErrorsAsync([new("bad/0.jpg", "corrupt", "not a JPEG", At)]);
+
+            // Whole chunks went to the temp table as they filled; the rest waits for completion; nobody else sees any.
+            Assert.Equal(ShardCommit.ChunkRows * 2, commit.ScoresStaged);
+            Assert.Equal(0, await CountAsync("item_scores", runId));
+
+            ShardCommitOutcome outcome = await commit.CompleteAsync();
+
+            Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, Count, 1), outcome);
+        }
+
+        Assert.Equal(Count, await CountAsync("item_scores", runId));
+        Assert.Equal(1, await CountAsync("item_errors", runId));
+        Assert.Equal(ShardCommitStatus.AlreadyDone, (await _writer.CommitAsync(runId, 0, 1, rows, [])).Status);
+        Assert.Equal(Count, await CountAsync("item_scores", runId));
+    }
+
+    [Fact]
+    public async Task A_commit_given_up_before_completion_leaves_nothing()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+
+        ShardCommit commit = await _writer.BeginAsync(runId, 0, 1);
+        await using (commit)
+        {
+            await commit.AddScoresAsync(ScoreRows.Make(contextId, ShardCommit.ChunkRows + 1));
+            await commit.AddErrorsAsync([new("bad/0.jpg", "corrupt", "not a JPEG", At)]);
+            Assert.Equal(ShardCommit.ChunkRows, commit.ScoresStaged);
+        }
+
+        Assert.Equal(0, await CountAsync("item_scores", runId));
+        Assert.Equal(0, await CountAsync("item_errors", runId));
+        Assert.Equal(ShardState.Pending, await _fixture.CreateDbContext().Shards.Where(s => s.RunId == runId).Select(s => s.State).SingleAsync());
+        Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, 0, 1, ScoreRows.Make(contextId, 3), [])).Status);
+    }
+
     private async Task<(Guid RunId, Guid ContextId)> RunAsync(int shards = 1)
     {
         Guid poolId = await Seed.PoolAsync(_fixture);

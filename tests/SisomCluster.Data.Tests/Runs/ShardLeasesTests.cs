@@ -151,8 +151,8 @@ public sealed class ShardLeasesTests : IClassFixture<DatabaseFixture>
             _clock.Advance(LeaseTime);
             ShardReissue reissue = await _leases.ReissueAsync(runId, 0, attempt, $"attempt {attempt} expired");
             Assert.Equal(
-                attempt < 3 ? new ShardReissue(ShardReissueStatus.Reissued, attempt + 1) : new ShardReissue(ShardReissueStatus.Failed, 3),
-                reissue);
+                attempt < 3 ? (ShardReissueStatus.Reissued, attempt + 1, null) : (ShardReissueStatus.Failed, 3, "attempt 3 expired"),
+                (reissue.Status, reissue.Attempt, reissue.LastError));
         }
 
         Shard shard = await ShardAsync(runId, 0);
@@ -169,6 +169,74 @@ public sealed class ShardLeasesTests : IClassFixture<DatabaseFixture>
         Guid runId = await RunAsync();
 
         Assert.Equal(new ShardReissue(ShardReissueStatus.Reissued, 2), await _leases.ReissueAsync(runId, 0, 1, "never picked up"));
+    }
+
+    [Fact]
+    public async Task A_failed_shard_gets_one_shard_failed_row_per_listed_item_in_its_own_transaction()
+    {
+        Guid runId = await RunAsync(maxAttempts: 1);
+        await _leases.LeaseAsync(runId, 0, 1, "worker-a", LeaseTime);
+        _clock.Advance(LeaseTime);
+        string? seen = null;
+
+        ShardReissue reissue = await _leases.ReissueAsync(runId, 0, 1, "lease of worker-a expired", d => (seen = d) is null ? null : ["a.jpg", "b.jpg", "c.jpg"]);
+
+        Assert.Equal((ShardReissueStatus.Failed, 1, "lease of worker-a expired"), (reissue.Status, reissue.Attempt, reissue.LastError));
+        Assert.Contains("shard-0.tar", seen, StringComparison.Ordinal);
+        Assert.Equal(3, await _fixture.CountAsync(
+            "SELECT count(*) FROM item_errors WHERE run_id = $1 AND shard_id = 0 AND reason = 'shard_failed' AND detail = 'shard 0 failed after 1 attempts: lease of worker-a expired'", runId));
+
+        // A second sweep (another coordinator, or the next tick) neither fails the shard again nor writes the rows again.
+        Assert.Equal(ShardReissueStatus.NotReissued, (await _leases.ReissueAsync(runId, 0, 1, "again", _ => ["a.jpg", "b.jpg", "c.jpg", "d.jpg"])).Status);
+        Assert.Equal(3, await _fixture.CountAsync("SELECT count(*) FROM item_errors WHERE run_id = $1", runId));
+    }
+
+    [Fact]
+    public async Task A_reissued_shard_writes_no_rows()
+    {
+        Guid runId = await RunAsync(maxAttempts: 2);
+        await _leases.LeaseAsync(runId, 0, 1, "worker-a", LeaseTime);
+        _clock.Advance(LeaseTime);
+
+        Assert.Equal(ShardReissueStatus.Reissued, (await _leases.ReissueAsync(runId, 0, 1, "expired", _ => ["a.jpg"])).Status);
+        Assert.Equal(0, await _fixture.CountAsync("SELECT count(*) FROM item_errors WHERE run_id = $1", runId));
+    }
+
+    [Fact]
+    public async Task When_writing_the_failed_rows_fails_the_shard_stays_as_it_was()
+    {
+        // A trigger refuses one row after the UPDATE has failed the shard: the state change must roll back with the rows.
+        await using (var connection = await _fixture.DataSource.OpenConnectionAsync())
+        await using (var command = new Npgsql.NpgsqlCommand(
+            """
+            CREATE OR REPLACE FUNCTION refuse_poison_item() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.item_id LIKE 'poison%' THEN RAISE EXCEPTION 'injected: item_errors refuses %', NEW.item_id; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE OR REPLACE TRIGGER refuse_poison_item BEFORE INSERT ON item_errors FOR EACH ROW EXECUTE FUNCTION refuse_poison_item();
+            """,
+            connection))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Guid runId = await RunAsync(maxAttempts: 1);
+        await _leases.LeaseAsync(runId, 0, 1, "worker-a", LeaseTime);
+        _clock.Advance(LeaseTime);
+
+        var e = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => _leases.ReissueAsync(runId, 0, 1, "expired", _ => ["a.jpg", "poison.jpg"]));
+        Assert.Contains("injected", e.MessageText, StringComparison.Ordinal);
+
+        Shard shard = await ShardAsync(runId, 0);
+        Assert.Equal((ShardState.Leased, 1, "worker-a", (DateTimeOffset?)null), (shard.State, shard.Attempt, shard.LeaseOwner, shard.FinishedAt));
+        Assert.Equal(0, await _fixture.CountAsync("SELECT count(*) FROM item_errors WHERE run_id = $1", runId));
+        Assert.Single(await _leases.ExpiredAsync(), x => x.RunId == runId);
+
+        // The next sweep does both.
+        Assert.Equal(ShardReissueStatus.Failed, (await _leases.ReissueAsync(runId, 0, 1, "expired", _ => ["a.jpg", "b.jpg"])).Status);
+        Assert.Equal(2, await _fixture.CountAsync("SELECT count(*) FROM item_errors WHERE run_id = $1 AND reason = 'shard_failed'", runId));
+        Assert.Equal(ShardState.Failed, (await ShardAsync(runId, 0)).State);
     }
 
     private Task<Guid> RunAsync(int shards = 1, int maxAttempts = 3) => RunWithPoolAsync(shards, maxAttempts);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -64,6 +65,8 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
         builder.Configuration["Server:QueuePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
         builder.Configuration["Coordinator:ShardSize"] = "300";
+        var observer = new ScoreShardObserver();
+        builder.Services.AddConsumeObserver(_ => observer);
         builder.AddSisomServer(ServerRoles.All);
         await using WebApplication app = builder.Build();
         app.MapSisomServer(ServerRoles.All);
@@ -86,10 +89,17 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
 
         Assert.Equal(RunState.Completed, state);
 
-        // The same ScoreShard delivered again (a broker redelivery, a duplicate publish): no duplicate rows, no errors.
-        await app.Services.GetRequiredService<MassTransit.IBus>().Publish(new SisomCluster.Contracts.ScoreShard { RunId = runId, ShardId = 0, Attempt = 1 });
-        await Task.Delay(1500);
+        // The same ScoreShard delivered again (a broker redelivery, a duplicate publish): the worker consumes it (waited for,
+        // not slept on: a duplicate that never arrived would prove nothing), drops it, and nothing changes.
+        long doneBefore = await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND state = 'done' AND attempt = 1", runId);
+        Guid duplicateId = NewId.NextGuid();
+        await app.Services.GetRequiredService<IBus>().Publish(
+            new SisomCluster.Contracts.ScoreShard { RunId = runId, ShardId = 0, Attempt = 1 },
+            c => c.MessageId = duplicateId);
+        ConsumedShard duplicate = await observer.WaitAsync(c => c.MessageId == duplicateId, TimeSpan.FromSeconds(30));
+        Assert.Null(duplicate.Fault);
         await app.StopAsync();
+        Assert.Equal(7, doneBefore);
         Assert.Equal(7, await database.CountAsync("SELECT count(*) FROM shards WHERE run_id = $1 AND state = 'done'", runId));
         Assert.Equal(N, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1", runId));
         Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM item_errors WHERE run_id = $1", runId));
