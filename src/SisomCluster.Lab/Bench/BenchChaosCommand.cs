@@ -20,6 +20,9 @@ internal static class BenchChaosCommand
         var shardSize = new Option<int>("--shard-size") { Description = "Items per shard.", DefaultValueFactory = _ => 100 };
         var postgresPort = new Option<int>("--postgres-port") { Description = "Port of the private PostgreSQL (deploy/local/services.sh pg-up), never the shared 55432.", DefaultValueFactory = _ => 55498 };
         var rabbitPort = new Option<int>("--rabbitmq-port") { Description = "AMQP port of the private RabbitMQ (services.sh rabbitmq-up; management on this + 10000), never the shared 5672.", DefaultValueFactory = _ => 5698 };
+        var republish = new Option<int>("--republish-seconds") { Description = "Coordinator__RepublishSeconds of the cluster: a pending shard published longer ago is published again (the purge's recovery).", DefaultValueFactory = _ => 10 };
+        var lease = new Option<int>("--lease-seconds") { Description = "Worker__LeaseSeconds of the cluster: a killed worker's shard is re-issued this long after its last heartbeat.", DefaultValueFactory = _ => 10 };
+        var timeout = new Option<int>("--case-timeout-seconds") { Description = "How long a run may take after its fault before it counts as stuck.", DefaultValueFactory = _ => 240 };
         var keep = new Option<bool>("--keep-services") { Description = "Leave the private PostgreSQL and RabbitMQ running afterwards." };
         var server = new Option<string?>("--server") { Description = "sisom-server.dll; default: the one built beside this CLI.", HelpName = "PATH" };
         var script = new Option<string?>("--services-script") { Description = "deploy/local/services.sh; default: the one of this checkout.", HelpName = "PATH" };
@@ -33,7 +36,7 @@ internal static class BenchChaosCommand
             + "Example:" + System.Environment.NewLine
             + "  sisom bench chaos --repeat 1 --down-seconds 10 --out docs/results/chaos.json")
         {
-            repeat, down, faults, items, dimension, shardSize, postgresPort, rabbitPort, keep, server, script, work, output,
+            repeat, down, faults, items, dimension, shardSize, postgresPort, rabbitPort, republish, lease, timeout, keep, server, script, work, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -65,6 +68,9 @@ internal static class BenchChaosCommand
                 Items = Positive(parse.GetValue(items), "--items"),
                 Dimension = Positive(parse.GetValue(dimension), "--dimension"),
                 ShardSize = Positive(parse.GetValue(shardSize), "--shard-size"),
+                RepublishSeconds = Positive(parse.GetValue(republish), "--republish-seconds"),
+                LeaseSeconds = Positive(parse.GetValue(lease), "--lease-seconds"),
+                CaseTimeout = TimeSpan.FromSeconds(Positive(parse.GetValue(timeout), "--case-timeout-seconds")),
                 KeepServices = parse.GetValue(keep),
             };
             if (settings.Items / settings.ShardSize < 2 * 3)

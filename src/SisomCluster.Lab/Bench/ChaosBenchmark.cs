@@ -118,8 +118,8 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
             Injection injection = fault switch
             {
                 ChaosFault.WorkerKill => await KillWorkerAsync(rig, runId, cancellationToken).ConfigureAwait(false),
-                ChaosFault.RabbitMqDown => await TakeDownAsync(rig, runId, "RabbitMQ", rig.Services.BrokerDownAsync, rig.Services.BrokerUpAsync, cancellationToken).ConfigureAwait(false),
-                ChaosFault.PostgresDown => await TakeDownAsync(rig, runId, "PostgreSQL", rig.Services.DatabaseDownAsync, rig.Services.DatabaseUpAsync, cancellationToken).ConfigureAwait(false),
+                ChaosFault.RabbitMqDown => await TakeDownAsync(rig, runId, "RabbitMQ", settings.RabbitMqPort, rig.Services.BrokerDownAsync, rig.Services.BrokerUpAsync, cancellationToken).ConfigureAwait(false),
+                ChaosFault.PostgresDown => await TakeDownAsync(rig, runId, "PostgreSQL", settings.PostgresPort, rig.Services.DatabaseDownAsync, rig.Services.DatabaseUpAsync, cancellationToken).ConfigureAwait(false),
                 ChaosFault.QueuePurge => await PurgeAsync(rig, runId, cancellationToken).ConfigureAwait(false),
                 ChaosFault.DuplicateDelivery => new Injection(true, "", DateTimeOffset.UtcNow, null),
                 ChaosFault.PoisonShard => await PoisonAsync(rig, runId, cancellationToken).ConfigureAwait(false),
@@ -228,9 +228,13 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
         return Injection.Missed("no worker held a lease mid-run");
     }
 
-    /// <summary>A service stopped mid-run for <see cref="ChaosBenchmarkSettings.Down"/>, then started again (always).</summary>
+    /// <summary>
+    /// A service stopped mid-run, kept down for <see cref="ChaosBenchmarkSettings.Down"/> and started again (always).
+    /// The fault lasts from the moment the stop returned to the moment the port accepts connections again (the
+    /// servers reconnect then, before services.sh has finished provisioning).
+    /// </summary>
     private async Task<Injection> TakeDownAsync(
-        Rig rig, Guid runId, string service, Func<CancellationToken, Task> down, Func<CancellationToken, Task> up, CancellationToken cancellationToken)
+        Rig rig, Guid runId, string service, int port, Func<CancellationToken, Task> down, Func<CancellationToken, Task> up, CancellationToken cancellationToken)
     {
         if (await WaitMidRunAsync(rig, runId, cancellationToken).ConfigureAwait(false) is not { } before)
         {
@@ -238,7 +242,10 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
         }
 
         await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
-        DateTimeOffset start = DateTimeOffset.UtcNow;
+        var stopping = Stopwatch.StartNew();
+        DateTimeOffset start;
+        TimeSpan stop;
+        DateTimeOffset? listening = null;
         try
         {
             try
@@ -247,6 +254,8 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
             }
             finally
             {
+                start = DateTimeOffset.UtcNow;
+                stop = stopping.Elapsed;
                 await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
             }
 
@@ -254,11 +263,35 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
         }
         finally
         {
-            await up(CancellationToken.None).ConfigureAwait(false);
+            Task starting = up(CancellationToken.None);
+            while (!starting.IsCompleted && listening is null)
+            {
+                listening = await Listening(port).ConfigureAwait(false) ? DateTimeOffset.UtcNow : null;
+                await Task.WhenAny(starting, Task.Delay(100, CancellationToken.None)).ConfigureAwait(false);
+            }
+
+            await starting.ConfigureAwait(false);
+
+            // The harness's own pooled connections died with a restarted PostgreSQL.
+            rig.Database.DataSource.Clear();
         }
 
-        DateTimeOffset end = DateTimeOffset.UtcNow;
-        return new Injection(true, string.Create(CultureInfo.InvariantCulture, $"{service} down {(end - start).TotalSeconds:F0} s at {before.Done} done / {before.Pending} pending shards"), start, end);
+        DateTimeOffset end = listening ?? DateTimeOffset.UtcNow;
+        return new Injection(true, string.Create(CultureInfo.InvariantCulture, $"{service} down {(end - start).TotalSeconds:F0} s (stopping took {stop.TotalSeconds:F0} s) at {before.Done} done / {before.Pending} pending shards"), start, end);
+    }
+
+    private static async Task<bool> Listening(int port)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port).ConfigureAwait(false);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Every ScoreShard waiting in the queue dropped mid-run; only the coordinator's republish sweep brings them back.</summary>
