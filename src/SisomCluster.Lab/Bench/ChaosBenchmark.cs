@@ -127,16 +127,12 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
                 _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, null),
             };
 
-            // The poison shard's fault ends when the shard is failed; the harness sees that while it waits.
-            int? poisonShard = injection.Shard;
-            await WaitForEndAsync(rig, runId, async snapshot =>
+            await WaitForEndAsync(rig, runId, cancellationToken).ConfigureAwait(false);
+            if (injection.Shard is { } poison)
             {
-                if (poisonShard is { } shard && injection.End is null
-                    && (await rig.Probe.ShardsAsync(runId, cancellationToken).ConfigureAwait(false)).Any(s => s.ShardId == shard && s.State == "failed"))
-                {
-                    injection = injection with { End = DateTimeOffset.UtcNow };
-                }
-            }, cancellationToken).ConfigureAwait(false);
+                // The poison shard's fault ends when the coordinator fails it (its finished_at).
+                injection = injection with { End = await rig.Probe.FinishedAtAsync(runId, poison, cancellationToken).ConfigureAwait(false) };
+            }
 
             string detail = injection.Detail;
             bool injected = injection.Injected;
@@ -213,7 +209,7 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
                     if (rig.Cluster.WorkerOwning(lease.Owner) is { } victim)
                     {
                         int pid = victim.Id;
-                        await rig.Cluster.KillWorkerAsync(victim).ConfigureAwait(false);
+                        await rig.Cluster.KillWorkerAsync(victim, cancellationToken).ConfigureAwait(false);
                         DateTimeOffset now = DateTimeOffset.UtcNow;
                         return new Injection(true, $"killed worker {pid} holding shard {lease.ShardId} (attempt {lease.Attempt})", now, now);
                     }
@@ -229,9 +225,9 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
     }
 
     /// <summary>
-    /// A service stopped mid-run, kept down for <see cref="ChaosBenchmarkSettings.Down"/> and started again (always).
-    /// The fault lasts from the moment the stop returned to the moment the port accepts connections again (the
-    /// servers reconnect then, before services.sh has finished provisioning).
+    /// A service stopped mid-run, kept down for <see cref="ChaosBenchmarkSettings.Down"/> after the stop finished and
+    /// started again (always). The fault lasts from the moment its port closed to the moment it accepts connections
+    /// again (the servers reconnect then, before services.sh has finished provisioning).
     /// </summary>
     private async Task<Injection> TakeDownAsync(
         Rig rig, Guid runId, string service, int port, Func<CancellationToken, Task> down, Func<CancellationToken, Task> up, CancellationToken cancellationToken)
@@ -241,6 +237,8 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
             return Injection.Missed("the run ended before the fault could land");
         }
 
+        // Paused only until the port closes (the clients are cut off then), not through the whole graceful stop:
+        // a pause longer than the lease would expire leases by itself.
         await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
         var stopping = Stopwatch.StartNew();
         DateTimeOffset start;
@@ -250,12 +248,19 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
         {
             try
             {
-                await down(cancellationToken).ConfigureAwait(false);
+                Task stopped = down(cancellationToken);
+                while (!stopped.IsCompleted && await Listening(port).ConfigureAwait(false))
+                {
+                    await Task.WhenAny(stopped, Task.Delay(100, CancellationToken.None)).ConfigureAwait(false);
+                }
+
+                start = DateTimeOffset.UtcNow;
+                stop = stopping.Elapsed;
+                await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+                await stopped.ConfigureAwait(false);
             }
             finally
             {
-                start = DateTimeOffset.UtcNow;
-                stop = stopping.Elapsed;
                 await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
             }
 
@@ -277,7 +282,7 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
         }
 
         DateTimeOffset end = listening ?? DateTimeOffset.UtcNow;
-        return new Injection(true, string.Create(CultureInfo.InvariantCulture, $"{service} down {(end - start).TotalSeconds:F0} s (stopping took {stop.TotalSeconds:F0} s) at {before.Done} done / {before.Pending} pending shards"), start, end);
+        return new Injection(true, string.Create(CultureInfo.InvariantCulture, $"{service} down {(end - start).TotalSeconds:F0} s (port closed {stop.TotalSeconds:F0} s after the stop began) at {before.Done} done / {before.Pending} pending shards"), start, end);
     }
 
     private static async Task<bool> Listening(int port)
@@ -398,20 +403,12 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
     }
 
     /// <summary>Polls until the run ended or <see cref="ChaosBenchmarkSettings.CaseTimeout"/> passed (then it counts as stuck).</summary>
-    private async Task WaitForEndAsync(Rig rig, Guid runId, Func<ChaosRunProbe.Snapshot, Task> onPoll, CancellationToken cancellationToken)
+    private async Task WaitForEndAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < settings.CaseTimeout)
+        while (clock.Elapsed < settings.CaseTimeout
+            && await rig.Probe.TrySnapshotAsync(runId, cancellationToken).ConfigureAwait(false) is not { Ended: true })
         {
-            if (await rig.Probe.TrySnapshotAsync(runId, cancellationToken).ConfigureAwait(false) is { } snapshot)
-            {
-                await onPoll(snapshot).ConfigureAwait(false);
-                if (snapshot.Ended)
-                {
-                    return;
-                }
-            }
-
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
     }

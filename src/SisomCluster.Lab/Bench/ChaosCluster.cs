@@ -17,6 +17,7 @@ internal sealed class ChaosCluster(string serverPath, IReadOnlyDictionary<string
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private readonly List<ServerProcess> _workers = [];
+    private readonly List<Task<ServerProcess>> _starting = [];
 
     public ServerProcess? Control { get; private set; }
 
@@ -25,6 +26,8 @@ internal sealed class ChaosCluster(string serverPath, IReadOnlyDictionary<string
     /// <summary>Starts what is missing: the control process and workers up to <see cref="WorkerCount"/>; exited ones are dropped first.</summary>
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
+        _workers.AddRange(await Task.WhenAll(_starting).ConfigureAwait(false));
+        _starting.Clear();
         foreach (ServerProcess gone in _workers.Where(w => w.HasExited).ToList())
         {
             progress($"    worker {gone.Id} had exited; starting another");
@@ -53,11 +56,15 @@ internal sealed class ChaosCluster(string serverPath, IReadOnlyDictionary<string
         _workers.AddRange(await Task.WhenAll(starting).ConfigureAwait(false));
     }
 
-    /// <summary>SIGKILL, like a crash: no shutdown, no abandon, the lease just stops being renewed.</summary>
-    public async Task KillWorkerAsync(ServerProcess worker)
+    /// <summary>
+    /// SIGKILL, like a crash: no shutdown, no abandon, the lease just stops being renewed. A replacement starts at
+    /// once, in the background (<see cref="EnsureAsync"/> takes it in), so the next case does not wait for it.
+    /// </summary>
+    public async Task KillWorkerAsync(ServerProcess worker, CancellationToken cancellationToken)
     {
         _workers.Remove(worker);
         await worker.DisposeAsync().ConfigureAwait(false);
+        _starting.Add(ServerProcess.StartAsync(serverPath, "worker", settings, logDirectory, StartTimeout, cancellationToken));
     }
 
     /// <summary>The worker whose lease owner id (<c>host-pid</c>) is <paramref name="owner"/>, if it is one of ours and alive.</summary>
@@ -82,6 +89,19 @@ internal sealed class ChaosCluster(string serverPath, IReadOnlyDictionary<string
 
     public async ValueTask DisposeAsync()
     {
+        foreach (Task<ServerProcess> starting in _starting)
+        {
+            try
+            {
+                _workers.Add(await starting.ConfigureAwait(false));
+            }
+            catch (InvalidOperationException)
+            {
+                // It did not start; nothing to stop.
+            }
+        }
+
+        _starting.Clear();
         await ResumeWorkersAsync().ConfigureAwait(false);
         foreach (ServerProcess process in new[] { Control }.Concat(_workers).OfType<ServerProcess>())
         {

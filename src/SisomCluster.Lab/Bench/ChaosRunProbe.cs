@@ -74,6 +74,16 @@ internal sealed class ChaosRunProbe(NpgsqlDataSource dataSource)
         return shards;
     }
 
+    /// <summary>When the shard ended (done, or failed after its last attempt); null while it has not.</summary>
+    public async Task<DateTimeOffset?> FinishedAtAsync(Guid runId, int shardId, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = dataSource.CreateCommand("SELECT finished_at FROM shards WHERE run_id = $1 AND shard_id = $2");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
+        object? value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is DateTime utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : value as DateTimeOffset?;
+    }
+
     /// <summary>
     /// The run's outcome: result rows, error rows, items of failed shards that wrote no error rows (a tar or embeddings
     /// shard cannot list its ids), result rows beyond one per item, and the benchmark's runs not ended.
