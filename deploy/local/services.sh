@@ -3,7 +3,7 @@
 #   * PostgreSQL 15 + pgvector  on 127.0.0.1:${SISOM_PG_PORT:-55432}
 #   * RabbitMQ 3.10 (+ management) on 127.0.0.1:${SISOM_AMQP_PORT:-5672} / :${SISOM_AMQP_MGMT_PORT:-15672}
 #
-# Usage: deploy/local/services.sh up|down|status|env|rabbitmq-up|rabbitmq-down
+# Usage: deploy/local/services.sh up|down|status|env|rabbitmq-up|rabbitmq-down|pg-up|pg-down
 #
 #   up      install missing Debian packages (and build pgvector from the Debian 13
 #           source package if needed), start both services, create users and
@@ -14,6 +14,12 @@
 #   rabbitmq-up / rabbitmq-down
 #           start (and provision) or stop only the RabbitMQ node for SISOM_AMQP_PORT;
 #           the fault tests use them to run and restart a broker of their own.
+#   pg-up / pg-down
+#           start (and provision) or stop only the PostgreSQL cluster for SISOM_PG_PORT;
+#           the chaos benchmark (sisom bench chaos) stops and restarts a database of its own.
+#
+# A port other than the default (SISOM_PG_PORT, SISOM_AMQP_PORT) gets a state directory of its own
+# (.local/pg-<port>, .local/rabbitmq-<port>), so a private server never touches the shared one.
 #
 # Load the settings into a shell with:   export $(deploy/local/services.sh env)
 # (Not `eval`: the values contain ';', which the shell would treat as a separator.)
@@ -49,7 +55,9 @@ PG_VERSION=15
 PG_BIN=/usr/lib/postgresql/$PG_VERSION/bin
 PG_CONFIG=$PG_BIN/pg_config
 PG_OS_USER=postgres                     # postgres refuses to run as root
-PG_ROOT=$LOCAL_DIR/pg
+# One data directory per PostgreSQL port besides the default, like RabbitMQ below: the chaos benchmark stops and
+# restarts a cluster of its own without touching the shared one.
+if [[ $PG_PORT == 55432 ]]; then PG_ROOT=$LOCAL_DIR/pg; else PG_ROOT=$LOCAL_DIR/pg-$PG_PORT; fi
 PG_DATA=$PG_ROOT/data
 PG_LOGDIR=$PG_ROOT/log
 PG_LOG=$PG_LOGDIR/postgresql.log
@@ -676,6 +684,23 @@ cmd_rabbitmq_down() {
   rmq_down >&2
 }
 
+cmd_pg_up() {
+  require_root pg-up
+  take_lock
+  {
+    [[ -x $PG_BIN/postgres && -f $VECTOR_CONTROL ]] || { ensure_packages; ensure_pgvector; }
+    pg_up
+    pg_wait_ready
+    pg_provision
+  } >&2
+}
+
+cmd_pg_down() {
+  require_root pg-down
+  take_lock
+  pg_down >&2
+}
+
 cmd_status() {
   local rc=0 pid
   if pid=$(pg_running_pid); then
@@ -704,7 +729,7 @@ cmd_status() {
 }
 
 usage() {
-  echo "usage: $0 up|down|status|env|rabbitmq-up|rabbitmq-down" >&2
+  echo "usage: $0 up|down|status|env|rabbitmq-up|rabbitmq-down|pg-up|pg-down" >&2
   exit 2
 }
 
@@ -720,6 +745,8 @@ main() {
     env) print_env ;;
     rabbitmq-up) cmd_rabbitmq_up ;;
     rabbitmq-down) cmd_rabbitmq_down ;;
+    pg-up) cmd_pg_up ;;
+    pg-down) cmd_pg_down ;;
     *) usage ;;
   esac
 }

@@ -16,7 +16,7 @@ public sealed class LabCommandHelpTests
     public void The_tree_holds_every_documented_command()
     {
         var paths = AllPaths(LabApplication.CreateRootCommand()).ToHashSet(StringComparer.Ordinal);
-        foreach (string expected in new[] { "eval", "eval ood", "eval al", "bench", "bench core", "bench inference", "bench cluster", "bench rescore", "bench augment", "bench copy", "bench suite" })
+        foreach (string expected in new[] { "eval", "eval ood", "eval al", "bench", "bench core", "bench inference", "bench cluster", "bench rescore", "bench augment", "bench copy", "bench suite", "bench chaos" })
         {
             Assert.Contains(expected, paths);
         }

@@ -26,6 +26,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Whether the process has ended (killed, or crashed on its own).</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The URL the server listens on, once started.</summary>
     public string? Url { get; private set; }
 

@@ -50,7 +50,10 @@ internal sealed class BenchDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync().ConfigureAwait(false);
-        await using var connection = new NpgsqlConnection(_baseConnection);
+
+        // Unpooled: the server may have restarted since the schema was created (bench chaos stops it), which leaves
+        // the pooled connection of CreateAsync dead.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_baseConnection) { Pooling = false }.ConnectionString);
         await connection.OpenAsync().ConfigureAwait(false);
         await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", connection);
         await drop.ExecuteNonQueryAsync().ConfigureAwait(false);

@@ -1,0 +1,445 @@
+using System.Diagnostics;
+using System.Globalization;
+using SisomCluster.Cli.Cluster;
+using SisomCluster.Data.Runs;
+
+namespace SisomCluster.Lab.Bench;
+
+/// <summary>
+/// <c>sisom bench chaos</c> (issue 12 §5): real server processes — one <c>api,coordinator,aggregator</c> process and
+/// two workers — on a PostgreSQL and a RabbitMQ of their own, scoring a small stored-embeddings pool; each fault is
+/// injected into a run in flight and the run's outcome is read back in SQL (<see cref="ChaosRunProbe"/>). The workers
+/// are paused (SIGSTOP) for the moment a fault is being put in place, so it lands mid-run however fast the pool
+/// scores; they run on while the fault lasts.
+/// </summary>
+public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<string> progress)
+{
+    private const string QueuePrefix = "chaos";
+
+    /// <summary>Shards still waiting when a fault lands: work the faulted component must carry after it.</summary>
+    private const int MinPending = 3;
+
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan TriggerTimeout = TimeSpan.FromMinutes(3);
+
+    public async Task<IReadOnlyList<ChaosCaseResult>> RunAsync(CancellationToken cancellationToken)
+    {
+        var services = new PrivateServices(settings.ServicesScript, settings.PostgresPort, settings.RabbitMqPort);
+        progress($"private PostgreSQL :{settings.PostgresPort} and RabbitMQ :{settings.RabbitMqPort} (services.sh pg-up, rabbitmq-up)");
+        await services.DatabaseUpAsync(cancellationToken).ConfigureAwait(false);
+        await services.BrokerUpAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunCasesAsync(services, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!settings.KeepServices)
+            {
+                progress("stopping the private PostgreSQL and RabbitMQ");
+                await services.BrokerDownAsync(CancellationToken.None).ConfigureAwait(false);
+                await services.DatabaseDownAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<ChaosCaseResult>> RunCasesAsync(PrivateServices services, CancellationToken cancellationToken)
+    {
+        string root = Directory.CreateDirectory(Path.Combine(settings.WorkDirectory, "chaos")).FullName;
+        string npy = Path.Combine(root, "pool.npy");
+        string labels = Path.Combine(root, "labels.csv");
+        progress($"writing {settings.Items} synthetic {settings.Dimension}-d embeddings ({settings.Labeled} labeled), shards of {settings.ShardSize}");
+        SyntheticEmbeddings.Write(npy, labels, Path.Combine(root, "reference.npy"), Path.Combine(root, "reference-labels.txt"), settings.Items, settings.Labeled, settings.Dimension);
+        string ids = Path.Combine(root, "pool.ids.txt");
+
+        await using BenchDatabase database = await BenchDatabase.CreateAsync(services.DatabaseConnection, cancellationToken).ConfigureAwait(false);
+        string pool = "chaos-" + Guid.NewGuid().ToString("N")[..8];
+        await BenchPool.RegisterAsync(database, pool, npy, labels, cancellationToken).ConfigureAwait(false);
+        var server = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Sisom"] = database.ConnectionString,
+            ["ConnectionStrings__RabbitMq"] = services.RabbitMq,
+            ["Server__QueuePrefix"] = QueuePrefix,
+            ["Worker__ModelCache"] = Path.Combine(root, "models"),
+            ["Worker__IntraOpThreads"] = "1",
+            ["Worker__DecodeThreads"] = "1",
+            ["Worker__LeaseSeconds"] = settings.LeaseSeconds.ToString(CultureInfo.InvariantCulture),
+            ["Coordinator__LeaseCheckSeconds"] = "2",
+            ["Coordinator__RepublishSeconds"] = settings.RepublishSeconds.ToString(CultureInfo.InvariantCulture),
+            ["Aggregator__SweepSeconds"] = "2",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        };
+        string logs = Path.Combine(root, "logs");
+        progress($"starting {ChaosCluster.ControlRoles} + {ChaosCluster.WorkerCount} workers (logs in {logs})");
+        ChaosCluster cluster = new(settings.ServerPath, server, logs, progress);
+        await using (cluster.ConfigureAwait(false))
+        {
+            var rig = new Rig(services, database, new ChaosRunProbe(database.DataSource), cluster, new ScoreShardQueue(services.RabbitMq, QueuePrefix), pool, ids);
+            var results = new List<ChaosCaseResult>();
+            for (int repetition = 1; repetition <= settings.Repeat; repetition++)
+            {
+                foreach (ChaosFault fault in settings.Faults)
+                {
+                    ChaosCaseResult result = await RunCaseAsync(rig, fault, repetition, cancellationToken).ConfigureAwait(false);
+                    results.Add(result);
+                    progress(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"  {result.Fault} #{repetition}: {(result.Passed ? "ok" : "FAILED")} — run {result.State}, lost {result.Lost}, duplicates {result.Duplicates}, stuck {result.Stuck}, failed shards {result.FailedShards}, recovery {Seconds(result.RecoverySeconds)} s; {result.Detail}"));
+                    if (!result.Passed)
+                    {
+                        progress(cluster.Tails());
+                    }
+                }
+            }
+
+            return results;
+        }
+    }
+
+    private async Task<ChaosCaseResult> RunCaseAsync(Rig rig, ChaosFault fault, int repetition, CancellationToken cancellationToken)
+    {
+        string name = ChaosFaultNames.Name(fault);
+        progress($"{name} #{repetition}");
+        await rig.Cluster.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await rig.Queue.WaitForAsync(TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+        uint errorsBefore = await rig.Queue.ErrorsAsync(cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        byte[] idsFile = await File.ReadAllBytesAsync(rig.IdsFile, cancellationToken).ConfigureAwait(false);
+        DuplicatingTap? tap = fault == ChaosFault.DuplicateDelivery ? await rig.Queue.DuplicateAsync(cancellationToken).ConfigureAwait(false) : null;
+        try
+        {
+            Guid runId;
+            await using (var db = rig.Database.CreateDbContext())
+            {
+                runId = await RunRequests.CreateAsync(db, rig.Pool, "resnet18", budget: 10, quantile: 0.95, storeEmbeddings: false, settings.ShardSize, settings.MaxAttempts, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            }
+
+            Injection injection = fault switch
+            {
+                ChaosFault.WorkerKill => await KillWorkerAsync(rig, runId, cancellationToken).ConfigureAwait(false),
+                ChaosFault.RabbitMqDown => await TakeDownAsync(rig, runId, "RabbitMQ", settings.RabbitMqPort, rig.Services.BrokerDownAsync, rig.Services.BrokerUpAsync, cancellationToken).ConfigureAwait(false),
+                ChaosFault.PostgresDown => await TakeDownAsync(rig, runId, "PostgreSQL", settings.PostgresPort, rig.Services.DatabaseDownAsync, rig.Services.DatabaseUpAsync, cancellationToken).ConfigureAwait(false),
+                ChaosFault.QueuePurge => await PurgeAsync(rig, runId, cancellationToken).ConfigureAwait(false),
+                ChaosFault.DuplicateDelivery => new Injection(true, "", DateTimeOffset.UtcNow, null),
+                ChaosFault.PoisonShard => await PoisonAsync(rig, runId, cancellationToken).ConfigureAwait(false),
+                ChaosFault.CoordinatorRestart => await RestartControlAsync(rig, runId, cancellationToken).ConfigureAwait(false),
+                _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, null),
+            };
+
+            await WaitForEndAsync(rig, runId, cancellationToken).ConfigureAwait(false);
+            if (injection.Shard is { } poison)
+            {
+                // The poison shard's fault ends when the coordinator fails it (its finished_at).
+                injection = injection with { End = await rig.Probe.FinishedAtAsync(runId, poison, cancellationToken).ConfigureAwait(false) };
+            }
+
+            string detail = injection.Detail;
+            bool injected = injection.Injected;
+            if (tap is not null)
+            {
+                // Every copy must have been consumed, not merely sent: the queue drains once the workers took them.
+                uint left = await DrainedAsync(rig.Queue, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+                int shards = (await rig.Probe.ShardsAsync(runId, cancellationToken).ConfigureAwait(false)).Count;
+                injected = tap.Copies >= shards && left == 0;
+                detail = $"{tap.Copies} copies sent for {shards} ScoreShards, {left} left unconsumed";
+            }
+
+            ChaosRunProbe.Outcome outcome = await rig.Probe.OutcomeAsync(runId, injection.End ?? injection.Start, cancellationToken).ConfigureAwait(false);
+            uint errorsAfter = await rig.Queue.ErrorsAsync(cancellationToken).ConfigureAwait(false);
+            bool outage = fault != ChaosFault.DuplicateDelivery;
+            DateTimeOffset? end = injection.End;
+            return new ChaosCaseResult
+            {
+                Fault = ChaosFaultNames.Name(fault),
+                Repetition = repetition,
+                RunId = runId,
+                Injected = injected,
+                Detail = detail,
+                State = outcome.State,
+                PoolItems = settings.Items,
+                Scored = outcome.Scored,
+                Failed = outcome.Errors + outcome.ItemsOfFailedShards,
+                Lost = settings.Items - (outcome.Scored + outcome.Errors + outcome.ItemsOfFailedShards),
+                Duplicates = outcome.Duplicates,
+                Stuck = outcome.Stuck,
+                FailedShards = outcome.FailedShards,
+                ReissuedShards = outcome.ReissuedShards,
+                ErrorQueueMessages = errorsAfter - (long)errorsBefore,
+                FaultSeconds = ((end ?? outcome.CompletedAt ?? DateTimeOffset.UtcNow) - injection.Start).TotalSeconds,
+                ResumeSeconds = outage && end is { } e1 && outcome.FirstFinishedAfter is { } f ? (f - e1).TotalSeconds : null,
+                RecoverySeconds = outage && end is { } e2 && outcome.CompletedAt is { } c && outcome.State == "completed" ? (c - e2).TotalSeconds : null,
+                TotalSeconds = clock.Elapsed.TotalSeconds,
+            };
+        }
+        finally
+        {
+            if (tap is not null)
+            {
+                await tap.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+            await File.WriteAllBytesAsync(rig.IdsFile, idsFile, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>SIGKILL of a worker that holds a lease, checked while the workers are paused: it dies mid-shard.</summary>
+    private static async Task<Injection> KillWorkerAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TriggerTimeout)
+        {
+            if (await WaitMidRunAsync(rig, runId, cancellationToken).ConfigureAwait(false) is null)
+            {
+                break;
+            }
+
+            if (!(await rig.Probe.LeasesAsync(runId, cancellationToken).ConfigureAwait(false)).Any(l => rig.Cluster.WorkerOwning(l.Owner) is not null))
+            {
+                await Task.Delay(Poll / 5, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
+            try
+            {
+                foreach (ChaosRunProbe.Lease lease in await rig.Probe.LeasesAsync(runId, cancellationToken).ConfigureAwait(false))
+                {
+                    if (rig.Cluster.WorkerOwning(lease.Owner) is { } victim)
+                    {
+                        int pid = victim.Id;
+                        await rig.Cluster.KillWorkerAsync(victim, cancellationToken).ConfigureAwait(false);
+                        DateTimeOffset now = DateTimeOffset.UtcNow;
+                        return new Injection(true, $"killed worker {pid} holding shard {lease.ShardId} (attempt {lease.Attempt})", now, now);
+                    }
+                }
+            }
+            finally
+            {
+                await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+            }
+        }
+
+        return Injection.Missed("no worker held a lease mid-run");
+    }
+
+    /// <summary>
+    /// A service stopped mid-run, kept down for <see cref="ChaosBenchmarkSettings.Down"/> after the stop finished and
+    /// started again (always). The fault lasts from the moment its port closed to the moment it accepts connections
+    /// again (the servers reconnect then, before services.sh has finished provisioning).
+    /// </summary>
+    private async Task<Injection> TakeDownAsync(
+        Rig rig, Guid runId, string service, int port, Func<CancellationToken, Task> down, Func<CancellationToken, Task> up, CancellationToken cancellationToken)
+    {
+        if (await WaitMidRunAsync(rig, runId, cancellationToken).ConfigureAwait(false) is not { } before)
+        {
+            return Injection.Missed("the run ended before the fault could land");
+        }
+
+        // Paused only until the port closes (the clients are cut off then), not through the whole graceful stop:
+        // a pause longer than the lease would expire leases by itself.
+        await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
+        var stopping = Stopwatch.StartNew();
+        DateTimeOffset start;
+        TimeSpan stop;
+        DateTimeOffset? listening = null;
+        try
+        {
+            try
+            {
+                Task stopped = down(cancellationToken);
+                while (!stopped.IsCompleted && await Listening(port).ConfigureAwait(false))
+                {
+                    await Task.WhenAny(stopped, Task.Delay(100, CancellationToken.None)).ConfigureAwait(false);
+                }
+
+                start = DateTimeOffset.UtcNow;
+                stop = stopping.Elapsed;
+                await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+                await stopped.ConfigureAwait(false);
+            }
+            finally
+            {
+                await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+            }
+
+            await Task.Delay(settings.Down, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Task starting = up(CancellationToken.None);
+            while (!starting.IsCompleted && listening is null)
+            {
+                listening = await Listening(port).ConfigureAwait(false) ? DateTimeOffset.UtcNow : null;
+                await Task.WhenAny(starting, Task.Delay(100, CancellationToken.None)).ConfigureAwait(false);
+            }
+
+            await starting.ConfigureAwait(false);
+
+            // The harness's own pooled connections died with a restarted PostgreSQL.
+            rig.Database.DataSource.Clear();
+        }
+
+        DateTimeOffset end = listening ?? DateTimeOffset.UtcNow;
+        return new Injection(true, string.Create(CultureInfo.InvariantCulture, $"{service} down {(end - start).TotalSeconds:F0} s (port closed {stop.TotalSeconds:F0} s after the stop began) at {before.Done} done / {before.Pending} pending shards"), start, end);
+    }
+
+    private static async Task<bool> Listening(int port)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port).ConfigureAwait(false);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Every ScoreShard waiting in the queue dropped mid-run; only the coordinator's republish sweep brings them back.</summary>
+    private static async Task<Injection> PurgeAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
+    {
+        if (await WaitMidRunAsync(rig, runId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return Injection.Missed("the run ended before the fault could land");
+        }
+
+        await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
+        try
+        {
+            uint purged = await rig.Queue.PurgeAsync(cancellationToken).ConfigureAwait(false);
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            return new Injection(purged > 0, $"purged {purged} ScoreShard messages", now, now);
+        }
+        finally
+        {
+            await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The run's last shard made unreadable on every attempt, as soon as the run's shards are listed: the pool's ids
+    /// file is cut inside that shard's rows, so each read fails ("ids file ends before row"). The shard must fail after
+    /// its attempts and the run complete; the file is restored after the case.
+    /// </summary>
+    private async Task<Injection> PoisonAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TriggerTimeout && (await rig.Probe.ShardsAsync(runId, cancellationToken).ConfigureAwait(false)).Count == 0)
+        {
+            await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
+        }
+
+        await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
+        try
+        {
+            IReadOnlyList<(int ShardId, int ItemCount, string State)> shards = await rig.Probe.ShardsAsync(runId, cancellationToken).ConfigureAwait(false);
+            if (shards.Count == 0 || shards[^1].State != "pending")
+            {
+                return Injection.Missed("the last shard was taken before it could be poisoned");
+            }
+
+            (int shardId, int itemCount, _) = shards[^1];
+            int keep = settings.Items - itemCount + (itemCount / 2);
+            string[] lines = await File.ReadAllLinesAsync(rig.IdsFile, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllLinesAsync(rig.IdsFile, lines.Take(keep), cancellationToken).ConfigureAwait(false);
+            return new Injection(true, $"shard {shardId} ({itemCount} items): the ids file cut at line {keep} of {lines.Length}", DateTimeOffset.UtcNow, null) { Shard = shardId };
+        }
+        finally
+        {
+            await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The api+coordinator+aggregator process killed mid-run (SIGKILL) and started again at once.</summary>
+    private static async Task<Injection> RestartControlAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
+    {
+        if (await WaitMidRunAsync(rig, runId, cancellationToken).ConfigureAwait(false) is not { } before)
+        {
+            return Injection.Missed("the run ended before the fault could land");
+        }
+
+        await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
+        int pid = rig.Cluster.Control?.Id ?? 0;
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        try
+        {
+            await rig.Cluster.KillControlAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+        }
+
+        await rig.Cluster.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        DateTimeOffset end = DateTimeOffset.UtcNow;
+        return new Injection(true, string.Create(CultureInfo.InvariantCulture, $"killed {ChaosCluster.ControlRoles} {pid} at {before.Done} done / {before.Pending} pending shards, {rig.Cluster.Control?.Id} up after {(end - start).TotalSeconds:F0} s"), start, end);
+    }
+
+    /// <summary>Waits until the run is running with shards done and at least <see cref="MinPending"/> waiting; null when it ended first.</summary>
+    private static async Task<ChaosRunProbe.Snapshot?> WaitMidRunAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TriggerTimeout)
+        {
+            ChaosRunProbe.Snapshot? snapshot = await rig.Probe.TrySnapshotAsync(runId, cancellationToken).ConfigureAwait(false);
+            if (snapshot is { Ended: true })
+            {
+                return null;
+            }
+
+            if (snapshot is not null && snapshot.MidRun(MinPending))
+            {
+                return snapshot;
+            }
+
+            await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    /// <summary>Polls until the run ended or <see cref="ChaosBenchmarkSettings.CaseTimeout"/> passed (then it counts as stuck).</summary>
+    private async Task WaitForEndAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < settings.CaseTimeout
+            && await rig.Probe.TrySnapshotAsync(runId, cancellationToken).ConfigureAwait(false) is not { Ended: true })
+        {
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until no message is ready in the score-shard queue; returns how many still are at the timeout.</summary>
+    private static async Task<uint> DrainedAsync(ScoreShardQueue queue, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        uint ready;
+        while ((ready = await queue.ReadyAsync(cancellationToken).ConfigureAwait(false)) > 0 && clock.Elapsed < timeout)
+        {
+            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ready;
+    }
+
+    private static string Seconds(double? value) => value is { } v ? v.ToString("F1", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>What one case works with.</summary>
+    private sealed record Rig(PrivateServices Services, BenchDatabase Database, ChaosRunProbe Probe, ChaosCluster Cluster, ScoreShardQueue Queue, string Pool, string IdsFile);
+
+    /// <summary>Whether a fault landed, what was done, and when it began and ended (null: not yet, for the poison shard).</summary>
+    private sealed record Injection(bool Injected, string Detail, DateTimeOffset Start, DateTimeOffset? End)
+    {
+        public int? Shard { get; init; }
+
+        public static Injection Missed(string why)
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            return new Injection(false, why, now, now);
+        }
+    }
+}
