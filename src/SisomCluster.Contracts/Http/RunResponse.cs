@@ -2,6 +2,7 @@ namespace SisomCluster.Contracts.Http;
 
 /// <param name="State">pending, running, completed, failed or cancelled.</param>
 /// <param name="Progress">Shard and item counts; present in lists and single reads alike.</param>
+/// <param name="OodScore">The score whose threshold and flag drive the run's drift, OOD rate and OOD exclusion (<see cref="OodScoreNames"/>).</param>
 public sealed record RunResponse(
     Guid Id,
     Guid PoolId,
@@ -18,7 +19,8 @@ public sealed record RunResponse(
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
     string? Error,
-    RunProgressResponse? Progress)
+    RunProgressResponse? Progress,
+    string OodScore = OodScoreNames.Default)
 {
     /// <summary>Whether the run has ended: nothing about it changes any more.</summary>
     public bool IsFinished => State is RunStates.Completed or RunStates.Failed or RunStates.Cancelled;

@@ -22,7 +22,8 @@ internal static class RunMapping
         run.StartedAt,
         run.CompletedAt,
         run.Error,
-        progress is null ? null : ToResponse(progress));
+        progress is null ? null : ToResponse(progress),
+        run.OodScore);
 
     public static RunProgressResponse ToResponse(RunProgress p) =>
         new(p.TotalShards, p.PendingShards, p.LeasedShards, p.DoneShards, p.FailedShards, p.Items, p.ItemsScored, p.ItemsFailed, p.ItemsInFailedShards);
