@@ -22,12 +22,14 @@ public sealed class OfflineScoreGoldenTests
         var files = new ScoreFiles(directory, GoldenCase.All[index]);
         GoldenCase g = files.Golden;
 
-        CliResult result = CliResult.Run(files.Args(["--alpha", g.Alpha.ToString("R", CultureInfo.InvariantCulture), "--precision", "float64"]));
+        JsonElement knn = g.Expected.GetProperty("knn");
+        CliResult result = CliResult.Run(files.Args(["--alpha", g.Alpha.ToString("R", CultureInfo.InvariantCulture), "--precision", "float64", "--knn-k", knn.GetProperty("k").GetInt32().ToString(CultureInfo.InvariantCulture)]));
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Empty(result.Stderr);
         var csv = ScoreCsvFile.Read(files.Out);
-        Assert.Equal("index,predicted,nearest_reference,d_in,d_out,ratio,energy,sisom,sisome,ood_sisom,ood_sisome,no_reference,msp,max_logit,entropy,margin", csv.Header);
+        Assert.Equal("index,predicted,nearest_reference,d_in,d_out,ratio,energy,sisom,sisome,knn,ood_sisom,ood_sisome,ood_knn,ood_energy,no_reference,msp,max_logit,entropy,margin", csv.Header);
+        double[] kth = [.. knn.GetProperty("kth_distance").EnumerateArray().Select(e => e.GetDouble())];
         Assert.Equal(g.QueryCount, csv.Rows.Count);
         int[] predicted = g.Expected.GetProperty("predicted").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         int[] nearest = g.Expected.GetProperty("nearest_reference").EnumerateArray().Select(e => e.GetInt32()).ToArray();
@@ -53,6 +55,7 @@ public sealed class OfflineScoreGoldenTests
             Tolerance.Close(sisome[i], csv.Double(i, "sisome"), $"sisome[{i}]");
             Assert.Equal(oodSisom[i], csv.Bool(i, "ood_sisom"));
             Assert.Equal(oodSisome[i], csv.Bool(i, "ood_sisome"));
+            Tolerance.Close(kth[i], csv.Double(i, "knn"), $"knn[{i}]");
             Assert.Equal(nearest[i] < 0, csv.Bool(i, "no_reference"));
 
             // SISOM.md §7's baselines, computed here from the golden logits.
@@ -93,6 +96,9 @@ public sealed class OfflineScoreGoldenTests
         Assert.Equal(0.95, root.GetProperty("quantile").GetDouble());
         Assert.Equal(1, root.GetProperty("neighbour_rank").GetInt32());
         Assert.Equal("float64", root.GetProperty("precision").GetString());
+        Assert.Equal(50, root.GetProperty("knn_k").GetInt32());
+        Assert.True(root.GetProperty("threshold_knn").GetDouble() > 0);
+        Assert.True(double.IsFinite(root.GetProperty("threshold_energy").GetDouble()));
 
         // A fixed α is a grid of one point.
         JsonElement grid = Assert.Single(root.GetProperty("alpha_grid").EnumerateArray());

@@ -163,7 +163,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
         {
             if (truth.TryGetValue(s.ItemId, out FashionMnistPoolItem? item))
             {
-                scored.Add(new StoredScore(item, s.Scores.Sisom, s.Scores.Sisome, s.Scores.Msp, s.Scores.Energy, s.Scores.Flags.OodSisom));
+                scored.Add(new StoredScore(item, s.Scores.Sisom, s.Scores.Sisome, s.Scores.Msp, s.Scores.Energy, s.Scores.Knn ?? double.NaN, s.Scores.Flags.OodSisom));
             }
         }
 
@@ -189,7 +189,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
         output.WriteLine($"  {"score",-8} {"near+far",9} {"near",7} {"far",7}");
         foreach ((string name, Func<StoredScore, double> score) in new (string, Func<StoredScore, double>)[]
         {
-            ("SISOM", s => s.Sisom), ("SISOMe", s => s.Sisome), ("MSP", s => s.Msp), ("Energy", s => s.Energy),
+            ("SISOM", s => s.Sisom), ("SISOMe", s => s.Sisome), ("KNN", s => s.Knn), ("MSP", s => s.Msp), ("Energy", s => s.Energy),
         })
         {
             output.WriteLine(string.Create(
@@ -205,7 +205,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
         return ood.Contains(true) && ood.Contains(false) ? OodMetrics.Compute(chosen.Select(score).ToArray(), ood).Auroc : double.NaN;
     }
 
-    private sealed record StoredScore(FashionMnistPoolItem Item, double Sisom, double Sisome, double Msp, double Energy, bool Flagged);
+    private sealed record StoredScore(FashionMnistPoolItem Item, double Sisom, double Sisome, double Msp, double Energy, double Knn, bool Flagged);
 
     private static string Describe(FashionMnistPoolItemKind kind) => kind switch
     {

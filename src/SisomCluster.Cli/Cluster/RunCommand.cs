@@ -28,6 +28,12 @@ internal static class RunCommand
         var quantile = new Option<double>("--quantile") { Description = "Target ID true-positive rate q of the OOD thresholds.", DefaultValueFactory = _ => StartRunRequest.DefaultQuantile };
         var shardSize = new Option<int?>("--shard-size") { Description = "Items per shard (a tar file is always one shard); default: the coordinator's (Coordinator__ShardSize)." };
         var embeddings = new Option<bool>("--store-embeddings") { Description = "Keep each item's features for re-scoring and similar-item search." };
+        var oodScore = new Option<string>("--ood-score")
+        {
+            Description = "The score whose threshold flags OOD and drives drift: " + string.Join(" | ", OodScoreNames.All) + ". Every score is stored either way.",
+            DefaultValueFactory = _ => OodScoreNames.Default,
+            CustomParser = OptionParsers.Choice("--ood-score", OodScoreNames.All.ToDictionary(n => n, n => n)),
+        };
         var command = new Command(
             "start",
             "Request a run; a coordinator launches it. Prints the run id." + Environment.NewLine
@@ -35,14 +41,14 @@ internal static class RunCommand
             + "Example:" + Environment.NewLine
             + "  sisom run start --pool fashion --budget 50")
         {
-            pool, budget, model, quantile, shardSize, embeddings,
+            pool, budget, model, quantile, shardSize, embeddings, oodScore,
         };
         ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using SisomApiClient client = connection.Client(parse);
             RunResponse run = await client.StartRunAsync(
-                new StartRunRequest(parse.GetRequiredValue(pool), parse.GetValue(model), parse.GetValue(budget), parse.GetValue(quantile), parse.GetValue(embeddings), parse.GetValue(shardSize)),
+                new StartRunRequest(parse.GetRequiredValue(pool), parse.GetValue(model), parse.GetValue(budget), parse.GetValue(quantile), parse.GetValue(embeddings), parse.GetValue(shardSize), parse.GetValue(oodScore)),
                 cancellationToken).ConfigureAwait(false);
             parse.InvocationConfiguration.Output.WriteLine(run.Id.ToString());
             return ExitCodes.Success;
@@ -257,7 +263,7 @@ internal static class RunCommand
         RunProgressResponse p = run.Progress ?? new RunProgressResponse(0, 0, 0, 0, 0, 0, 0, 0, 0);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"run {run.Id}: {run.State}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
+            $"run {run.Id}: {run.State}; OOD by {run.OodScore}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
     }
 
     /// <summary>The parked-messages warning of a run not yet finished, or null when nothing is parked.</summary>

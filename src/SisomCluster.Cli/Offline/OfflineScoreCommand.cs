@@ -55,6 +55,14 @@ internal sealed class OfflineScoreCommand : Command
         CustomParser = OptionParsers.Choice("--neighbour-rank", new Dictionary<string, int> { ["1"] = 1, ["2"] = 2 }),
     };
 
+    private readonly Option<int> _knnK = new("--knn-k")
+    {
+        Description = "k of the KNN score: the k-th nearest distance of the L2-normalised features among the L2-normalised reference features (SISOM.md 7.1).",
+        HelpName = "K",
+        DefaultValueFactory = _ => Core.Baselines.KnnScorer.DefaultK,
+        CustomParser = OptionParsers.Integer("--knn-k", k => k >= 1, "an integer >= 1"),
+    };
+
     private static readonly Dictionary<string, ScoringPrecision> Precisions = new(StringComparer.OrdinalIgnoreCase)
     {
         ["float32"] = ScoringPrecision.Float32,
@@ -102,6 +110,7 @@ internal sealed class OfflineScoreCommand : Command
         Options.Add(_sisomeWeight);
         Options.Add(_quantile);
         Options.Add(_neighbourRank);
+        Options.Add(_knnK);
         Options.Add(_precision);
         Options.Add(_out);
         Options.Add(_statsOut);
@@ -137,6 +146,7 @@ internal sealed class OfflineScoreCommand : Command
             SisomeWeight = OptionParsers.AutoOrValue(parseResult.GetValue(_sisomeWeight)),
             Quantile = parseResult.GetValue(_quantile),
             NeighbourRank = parseResult.GetValue(_neighbourRank),
+            KnnK = parseResult.GetValue(_knnK),
             Precision = Precisions[parseResult.GetRequiredValue(_precision)],
         };
         LayerStates? referenceStates = ReadStates(parseResult.GetValue(_referenceStates), "--reference-states", inputs.ReferenceFeatures.Rows);
@@ -164,7 +174,7 @@ internal sealed class OfflineScoreCommand : Command
             $"scored {n} queries against {context.Reference.Count} references (K = {inputs.Head.ClassCount}, D = {inputs.Head.FeatureDimension}): alpha {context.Alpha:R} ({(alpha is null ? "auto" : "fixed")}), r_avg {context.Statistics.RAvg:G6}, sisome weight {context.SisomeWeight:G6}"));
         stdout.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"flagged OOD at q = {context.Quantile:R}: sisom {batch.OodSisom.Count(f => f)}/{n}, sisome {batch.OodSisome.Count(f => f)}/{n}"));
+            $"flagged OOD at q = {context.Quantile:R}: sisom {batch.OodSisom.Count(f => f)}/{n}, sisome {batch.OodSisome.Count(f => f)}/{n}, knn {batch.OodKnn.Count(f => f)}/{n}, energy {batch.OodEnergy.Count(f => f)}/{n}"));
         stdout.WriteLine(statsPath is null ? $"wrote {outPath}" : $"wrote {outPath} and {statsPath}");
         return ExitCodes.Success;
     }
@@ -207,7 +217,7 @@ internal sealed class OfflineScoreCommand : Command
 
     private static string Describe() =>
         "Score query features against a labeled reference set with SISOM and SISOMe (higher = more informative, more likely OOD)." + Environment.NewLine
-        + "Writes one CSV row per query: predicted class, nearest reference, d_in, d_out, ratio, energy, both scores, OOD and no-reference flags, and the logit baselines msp, max_logit, entropy, margin." + Environment.NewLine
+        + "Writes one CSV row per query: predicted class, nearest reference, d_in, d_out, ratio, energy, both scores, knn (k-th nearest distance of the L2-normalised features, --knn-k), the OOD flags of sisom, sisome, knn and energy (each at its own threshold at q), the no-reference flag, and the logit baselines msp, max_logit, entropy, margin." + Environment.NewLine
         + Environment.NewLine
         + "Example:" + Environment.NewLine
         + "  sisom offline score --reference ref.npy --reference-labels labels.txt --head-weights W.npy --head-bias b.npy --queries q.npy --out scores.csv --stats-out stats.json";

@@ -25,6 +25,9 @@ public static class ScoreStatsJson
         WriteNumber(json, "sisome_weight", context.SisomeWeight);
         WriteNumber(json, "threshold_sisom", context.ThresholdSisom);
         WriteNumber(json, "threshold_sisome", context.ThresholdSisome);
+        WriteNumber(json, "threshold_knn", context.ThresholdKnn);
+        WriteNumber(json, "threshold_energy", context.ThresholdEnergy);
+        json.WriteNumber("knn_k", context.Knn?.RequestedK ?? 0);
         WriteNumber(json, "quantile", context.Quantile);
         json.WriteNumber("neighbour_rank", context.NeighbourRank);
         json.WriteString("precision", context.Precision == ScoringPrecision.Float64 ? "float64" : "float32");

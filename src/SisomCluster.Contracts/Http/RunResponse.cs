@@ -2,6 +2,7 @@ namespace SisomCluster.Contracts.Http;
 
 /// <param name="State">pending, running, completed, failed or cancelled.</param>
 /// <param name="Progress">Shard and item counts; present in lists and single reads alike.</param>
+/// <param name="OodScore">The score whose threshold and flag drive the run's drift, OOD rate and OOD exclusion (<see cref="OodScoreNames"/>).</param>
 /// <param name="ParkedMessages">On a run not yet finished: messages the cluster's consumers parked in error queues, when any.</param>
 public sealed record RunResponse(
     Guid Id,
@@ -20,6 +21,7 @@ public sealed record RunResponse(
     DateTimeOffset? CompletedAt,
     string? Error,
     RunProgressResponse? Progress,
+    string OodScore = OodScoreNames.Default,
     ParkedMessagesResponse? ParkedMessages = null)
 {
     /// <summary>Whether the run has ended: nothing about it changes any more.</summary>

@@ -1,7 +1,8 @@
 namespace SisomCluster.Contracts.Http;
 
 /// <summary>The body of <c>POST /api/v1/runs</c>; every field nullable so that a missing one is named in the 400.</summary>
-public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize)
+/// <param name="OodScore">The score that flags OOD and drives drift (<see cref="OodScoreNames"/>); null = <see cref="OodScoreNames.Default"/>.</param>
+public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize, string? OodScore = null)
 {
     public const string DefaultModel = "resnet18";
 
@@ -28,5 +29,6 @@ public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, d
         : Budget is < 1 or > MaxBudget ? $"budget: must be between 1 and {MaxBudget}, got {Budget}."
         : Quantile is { } q && !(q > 0 && q <= 1) ? $"quantile: must lie in (0, 1], got {q}."
         : ShardSize is < 1 or > MaxShardSize ? $"shard_size: must be between 1 and {MaxShardSize}, got {ShardSize}."
+        : OodScore is not null && !OodScoreNames.All.Contains(OodScore, StringComparer.Ordinal) ? $"ood_score: must be one of {string.Join(", ", OodScoreNames.All)}, got '{(OodScore.Length > 40 ? OodScore[..40] + "…" : OodScore)}'."
         : null;
 }

@@ -1,3 +1,4 @@
+using SisomCluster.Core.Baselines;
 using SisomCluster.Core.Evaluation;
 using SisomCluster.Core.Reference;
 using SisomCluster.Core.States;
@@ -21,7 +22,10 @@ public sealed class ScoringContext
         double thresholdSisome,
         int neighbourRank,
         IReadOnlyList<AlphaCandidate> alphaGrid,
-        IReadOnlyList<StateLayer> layers)
+        IReadOnlyList<StateLayer> layers,
+        KnnScorer? knn,
+        double thresholdKnn,
+        double thresholdEnergy)
     {
         Head = head;
         Alpha = alpha;
@@ -34,6 +38,9 @@ public sealed class ScoringContext
         NeighbourRank = neighbourRank;
         AlphaGrid = alphaGrid;
         Layers = layers;
+        Knn = knn;
+        ThresholdKnn = knn is null ? double.NaN : thresholdKnn;
+        ThresholdEnergy = thresholdEnergy;
     }
 
     public LinearHead Head { get; }
@@ -54,6 +61,18 @@ public sealed class ScoringContext
     public double ThresholdSisome { get; }
 
     public int NeighbourRank { get; }
+
+    /// <summary>
+    /// The KNN score's reference bank (the reference items' features h, L2-normalised inside) and its k (SISOM.md §7.1);
+    /// null for a stored context from before KNN was stored, whose items then get no KNN score (NaN, never flagged).
+    /// </summary>
+    public KnnScorer? Knn { get; }
+
+    /// <summary>τ for KNN: the nearest-rank q-quantile of the reference items' leave-one-out KNN scores; NaN without <see cref="Knn"/>.</summary>
+    public double ThresholdKnn { get; }
+
+    /// <summary>τ for the energy E: the nearest-rank q-quantile of the reference items' energies (E does not depend on T); NaN when unknown.</summary>
+    public double ThresholdEnergy { get; }
 
     /// <summary>Precision of states and distances (that of the reference set).</summary>
     public ScoringPrecision Precision => Reference.StateVectors.Precision;
@@ -139,6 +158,9 @@ public sealed class ScoringContext
         }
 
         double weight = options.SisomeWeight ?? ScoreFormulas.SelfBalancingWeight(best.Statistics);
+
+        // KNN works on h, not on z: one bank whatever α is, and its threshold from each reference among the others.
+        var knn = new KnnScorer(referenceFeatures, options.KnnK, options.Search);
         var looSisom = new double[referenceLabels.Length];
         var looSisome = new double[referenceLabels.Length];
         for (int i = 0; i < looSisom.Length; i++)
@@ -158,12 +180,16 @@ public sealed class ScoringContext
             Thresholds.NearestRank(looSisome, options.Quantile),
             options.NeighbourRank,
             candidates,
-            referenceLayerStates?.Layers ?? []);
+            referenceLayerStates?.Layers ?? [],
+            knn,
+            Thresholds.NearestRank(knn.LeaveOneOut(), options.Quantile),
+            Thresholds.NearestRank(best.Energy, options.Quantile));
     }
 
     /// <summary>
     /// Reassembles a context from stored parts (the aggregator computes it once; workers load it).
-    /// Nothing is recomputed: margins come with <paramref name="reference"/>.
+    /// Nothing is recomputed: margins come with <paramref name="reference"/>, the KNN threshold with <paramref name="knn"/>
+    /// (null, with <paramref name="thresholdKnn"/> NaN, for a context stored before KNN was).
     /// </summary>
     public static ScoringContext FromParts(
         LinearHead head,
@@ -176,7 +202,10 @@ public sealed class ScoringContext
         double thresholdSisome,
         int neighbourRank = 1,
         IReadOnlyList<AlphaCandidate>? alphaGrid = null,
-        IReadOnlyList<StateLayer>? layers = null)
+        IReadOnlyList<StateLayer>? layers = null,
+        KnnScorer? knn = null,
+        double thresholdKnn = double.NaN,
+        double thresholdEnergy = double.NaN)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(reference);
@@ -206,7 +235,12 @@ public sealed class ScoringContext
             throw new ArgumentException($"neighbour_rank must be 1 or 2, got {neighbourRank}.", nameof(neighbourRank));
         }
 
-        return new ScoringContext(head, alpha, reference, statistics, sisomeWeight, quantile, thresholdSisom, thresholdSisome, neighbourRank, alphaGrid ?? [new AlphaCandidate(alpha, statistics.RAvg, true)], layers);
+        if (knn is not null && (knn.Count != reference.Count || knn.ReferenceFeatures.Columns != head.FeatureDimension))
+        {
+            throw new ArgumentException($"The KNN bank ({knn.Count} × {knn.ReferenceFeatures.Columns}) does not match the reference set ({reference.Count} items) and head (D = {head.FeatureDimension}).", nameof(knn));
+        }
+
+        return new ScoringContext(head, alpha, reference, statistics, sisomeWeight, quantile, thresholdSisom, thresholdSisome, neighbourRank, alphaGrid ?? [new AlphaCandidate(alpha, statistics.RAvg, true)], layers, knn, thresholdKnn, thresholdEnergy);
     }
 
     /// <summary>Leave-one-out ratios of the reference items themselves, class = true label (SISOM.md §6).</summary>

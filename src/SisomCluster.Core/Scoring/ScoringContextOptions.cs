@@ -22,6 +22,9 @@ public sealed record ScoringContextOptions
     /// <summary>1 = nearest same-class reference (the spec); 2 = second nearest (the reference code).</summary>
     public int NeighbourRank { get; init; } = 1;
 
+    /// <summary>k of the KNN score (SISOM.md §7.1); 50 as in Sun et al. and in the evaluations of docs/results.</summary>
+    public int KnnK { get; init; } = Baselines.KnnScorer.DefaultK;
+
     public NeighbourSearchOptions Search { get; init; } = NeighbourSearchOptions.Default;
 
     /// <summary>Precision of states and distances; float32 unless exact agreement with float64 references is needed.</summary>
@@ -55,6 +58,11 @@ public sealed record ScoringContextOptions
         if (NeighbourRank is < 1 or > 2)
         {
             throw new ArgumentException($"neighbour_rank must be 1 or 2, got {NeighbourRank}.", nameof(NeighbourRank));
+        }
+
+        if (KnnK < 1)
+        {
+            throw new ArgumentException($"KNN k must be >= 1, got {KnnK}.", nameof(KnnK));
         }
 
         ArgumentNullException.ThrowIfNull(Search);

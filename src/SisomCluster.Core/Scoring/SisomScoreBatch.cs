@@ -5,7 +5,7 @@ namespace SisomCluster.Core.Scoring;
 /// <summary>Per-item results of <see cref="SisomScorer.Score"/>, one array entry per input row.</summary>
 public sealed class SisomScoreBatch
 {
-    internal SisomScoreBatch(FeatureMatrix states, FeatureMatrix logits, int[] predicted, DistanceRatios ratios, double[] energy, LogitBaselines[] baselines, double[] sisom, double[] sisome, bool[] oodSisom, bool[] oodSisome)
+    internal SisomScoreBatch(FeatureMatrix states, FeatureMatrix logits, int[] predicted, DistanceRatios ratios, double[] energy, LogitBaselines[] baselines, double[] sisom, double[] sisome, double[] knn, bool[] oodSisom, bool[] oodSisome, bool[] oodKnn, bool[] oodEnergy, bool[] isReference)
     {
         States = states;
         Logits = logits;
@@ -17,6 +17,10 @@ public sealed class SisomScoreBatch
         Sisome = sisome;
         OodSisom = oodSisom;
         OodSisome = oodSisome;
+        Knn = knn;
+        OodKnn = oodKnn;
+        OodEnergy = oodEnergy;
+        IsReference = isReference;
     }
 
     public int Count => Predicted.Length;
@@ -47,6 +51,16 @@ public sealed class SisomScoreBatch
 
     public bool[] OodSisome { get; }
 
+    /// <summary>The KNN score of each item (SISOM.md §7.1), from the same features in the same call; NaN when the context has no KNN bank.</summary>
+    public double[] Knn { get; }
+
+    public bool[] OodKnn { get; }
+
+    public bool[] OodEnergy { get; }
+
+    /// <summary>The item is a member of T, scored with itself left out by identity (SISOM.md §5).</summary>
+    public bool[] IsReference { get; }
+
     /// <summary>Every score of item <paramref name="index"/> in one value.</summary>
     public SisomItemScore this[int index] => new(
         Predicted[index],
@@ -56,8 +70,12 @@ public sealed class SisomScoreBatch
         Ratios.Ratio[index],
         Sisom[index],
         Sisome[index],
+        Knn[index],
         Baselines[index],
         OodSisom[index],
         OodSisome[index],
-        Ratios.NoReference[index]);
+        OodKnn[index],
+        OodEnergy[index],
+        Ratios.NoReference[index],
+        IsReference[index]);
 }

@@ -5,7 +5,8 @@ namespace SisomCluster.Core.Scoring;
 
 /// <summary>
 /// Scores items against a <see cref="ScoringContext"/>: states, prediction, r, energy, SISOM, SISOMe, OOD flags and the
-/// logit baselines (MSP, MaxLogit, entropy, margin) of the same forward pass — every per-item score, in one call.
+/// logit baselines (MSP, MaxLogit, entropy, margin) of the same forward pass and the KNN score of the same features —
+/// every per-item score, in one call over one batch held in memory (no second read of the features).
 /// </summary>
 public sealed class SisomScorer
 {
@@ -23,7 +24,7 @@ public sealed class SisomScorer
     /// <summary>
     /// Scores the rows of <paramref name="features"/> (penultimate features h). When an item is itself a
     /// reference item, pass its index in <paramref name="memberIndex"/> (−1 otherwise) so it is left out
-    /// by identity. A context with layers needs the items' <paramref name="layerStates"/> for the same layers.
+    /// by identity, from the SISOM search and the KNN search alike (SISOM.md §5). A context with layers needs the items' <paramref name="layerStates"/> for the same layers.
     /// </summary>
     public SisomScoreBatch Score(FeatureMatrix features, ReadOnlySpan<int> memberIndex = default, LayerStates? layerStates = null)
     {
@@ -61,19 +62,35 @@ public sealed class SisomScorer
         }
 
         DistanceRatios ratios = DistanceRatios.Compute(c.Reference, states, predicted, memberIndex, c.NeighbourRank, _search);
+        double[] knn = c.Knn?.KthDistance(features, memberIndex) ?? Filled(n, double.NaN);
         var sisom = new double[n];
         var sisome = new double[n];
         var oodSisom = new bool[n];
         var oodSisome = new bool[n];
+        var oodKnn = new bool[n];
+        var oodEnergy = new bool[n];
+        var isReference = new bool[n];
         for (int i = 0; i < n; i++)
         {
             sisom[i] = ScoreFormulas.Sisom(ratios.Ratio[i], c.Statistics);
             sisome[i] = ScoreFormulas.Sisome(ratios.Ratio[i], energy[i], c.SisomeWeight, c.Statistics);
             oodSisom[i] = ratios.NoReference[i] || sisom[i] > c.ThresholdSisom;
             oodSisome[i] = ratios.NoReference[i] || sisome[i] > c.ThresholdSisome;
+
+            // NaN thresholds (a context without them) compare false: such items are never flagged by that score.
+            oodKnn[i] = knn[i] > c.ThresholdKnn;
+            oodEnergy[i] = energy[i] > c.ThresholdEnergy;
+            isReference[i] = !memberIndex.IsEmpty && memberIndex[i] >= 0;
         }
 
-        return new SisomScoreBatch(states.Values, logits, predicted, ratios, energy, baselines, sisom, sisome, oodSisom, oodSisome);
+        return new SisomScoreBatch(states.Values, logits, predicted, ratios, energy, baselines, sisom, sisome, knn, oodSisom, oodSisome, oodKnn, oodEnergy, isReference);
+    }
+
+    private static double[] Filled(int n, double value)
+    {
+        var values = new double[n];
+        Array.Fill(values, value);
+        return values;
     }
 
     private static string Describe(IReadOnlyList<StateLayer> layers) =>

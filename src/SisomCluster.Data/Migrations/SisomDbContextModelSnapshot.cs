@@ -371,6 +371,14 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("entropy");
 
+                    b.Property<bool>("IsReference")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_reference");
+
+                    b.Property<double?>("Knn")
+                        .HasColumnType("double precision")
+                        .HasColumnName("knn");
+
                     b.Property<double>("Margin")
                         .HasColumnType("double precision")
                         .HasColumnName("margin");
@@ -390,6 +398,14 @@ namespace SisomCluster.Data.Migrations
                     b.Property<bool>("NoReference")
                         .HasColumnType("boolean")
                         .HasColumnName("no_reference");
+
+                    b.Property<bool>("OodEnergy")
+                        .HasColumnType("boolean")
+                        .HasColumnName("ood_energy");
+
+                    b.Property<bool>("OodKnn")
+                        .HasColumnType("boolean")
+                        .HasColumnName("ood_knn");
 
                     b.Property<bool>("OodSisom")
                         .HasColumnType("boolean")
@@ -521,6 +537,13 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("model_version");
 
+                    b.Property<string>("OodScore")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("sisom")
+                        .HasColumnName("ood_score");
+
                     b.Property<string>("Options")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -566,6 +589,8 @@ namespace SisomCluster.Data.Migrations
                     b.ToTable("runs", null, t =>
                         {
                             t.HasCheckConstraint("ck_runs_max_attempts", "max_attempts >= 1");
+
+                            t.HasCheckConstraint("ck_runs_ood_score", "ood_score IN ('sisom', 'sisome', 'knn', 'energy')");
 
                             t.HasCheckConstraint("ck_runs_state", "state IN ('pending', 'running', 'finalizing', 'completed', 'failed', 'cancelled')");
                         });
@@ -657,6 +682,10 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("item_id");
 
+                    b.Property<Vector>("Feature")
+                        .HasColumnType("vector")
+                        .HasColumnName("feature");
+
                     b.Property<int>("Label")
                         .HasColumnType("integer")
                         .HasColumnName("label");
@@ -709,6 +738,10 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("double precision[]")
                         .HasColumnName("head_weights");
 
+                    b.Property<int>("KnnK")
+                        .HasColumnType("integer")
+                        .HasColumnName("knn_k");
+
                     b.Property<string>("Layers")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -759,6 +792,14 @@ namespace SisomCluster.Data.Migrations
                     b.Property<int>("StateDimension")
                         .HasColumnType("integer")
                         .HasColumnName("state_dimension");
+
+                    b.Property<double?>("ThresholdEnergy")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold_energy");
+
+                    b.Property<double?>("ThresholdKnn")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold_knn");
 
                     b.Property<double>("ThresholdSisom")
                         .HasColumnType("double precision")

@@ -34,6 +34,9 @@ public sealed class ItemScore
 
     public double Sisome { get; set; }
 
+    /// <summary>The KNN score (SISOM.md §7.1); null when the run's context has no KNN bank (stored before KNN was).</summary>
+    public double? Knn { get; set; }
+
     public double Msp { get; set; }
 
     public double MaxLogit { get; set; }
@@ -46,7 +49,14 @@ public sealed class ItemScore
 
     public bool OodSisome { get; set; }
 
+    public bool OodKnn { get; set; }
+
+    public bool OodEnergy { get; set; }
+
     public bool NoReference { get; set; }
+
+    /// <summary>The item is a labeled reference item of the context, scored with itself left out (SISOM.md §5); drift and histograms leave it out.</summary>
+    public bool IsReference { get; set; }
 
     public DateTimeOffset ScoredAt { get; set; }
 

@@ -27,6 +27,9 @@ public sealed class Run
 
     public bool StoreEmbeddings { get; set; }
 
+    /// <summary>The score whose flag (and threshold) the run's drift, OOD exclusion and OOD rate use: sisom, sisome, knn or energy (SISOM.md §8).</summary>
+    public string OodScore { get; set; } = Core.Scoring.OodScores.Default;
+
     /// <summary>Selection size B: how many items the global selection picks for labeling.</summary>
     public int Budget { get; set; }
 

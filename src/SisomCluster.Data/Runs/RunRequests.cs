@@ -18,6 +18,7 @@ public static class RunRequests
         int shardSize,
         int maxAttempts,
         DateTimeOffset now,
+        string oodScore = Core.Scoring.OodScores.Default,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -30,6 +31,11 @@ public static class RunRequests
         if (!(quantile > 0 && quantile <= 1))
         {
             throw new ArgumentException($"The quantile must lie in (0, 1], got {quantile}.", nameof(quantile));
+        }
+
+        if (!Core.Scoring.OodScores.IsKnown(oodScore))
+        {
+            throw new ArgumentException($"The OOD score must be one of {string.Join(", ", Core.Scoring.OodScores.All)}, got '{oodScore}'.", nameof(oodScore));
         }
 
         if (shardSize < 1 || maxAttempts < 1)
@@ -54,6 +60,7 @@ public static class RunRequests
             MaxAttempts = maxAttempts,
             Quantile = quantile,
             StoreEmbeddings = storeEmbeddings,
+            OodScore = oodScore,
             Budget = budget,
             CreatedAt = now,
         };

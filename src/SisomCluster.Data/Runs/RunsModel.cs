@@ -15,12 +15,14 @@ internal static class RunsModel
             {
                 t.HasCheckConstraint("ck_runs_state", LowercaseEnumConverter<RunState>.CheckConstraint("state"));
                 t.HasCheckConstraint("ck_runs_max_attempts", "max_attempts >= 1");
+                t.HasCheckConstraint("ck_runs_ood_score", "ood_score IN (" + string.Join(", ", Core.Scoring.OodScores.All.Select(s => "'" + s + "'")) + ")");
             });
             run.HasKey(r => r.Id);
             run.HasOne<Pool>().WithMany().HasForeignKey(r => r.PoolId).OnDelete(DeleteBehavior.Restrict);
             run.HasOne<ScoringContext>().WithMany().HasForeignKey(r => r.ContextId).OnDelete(DeleteBehavior.Restrict);
             run.Property(r => r.State).HasConversion(new LowercaseEnumConverter<RunState>());
             run.Property(r => r.MaxAttempts).HasDefaultValue(3);
+            run.Property(r => r.OodScore).HasDefaultValue(Core.Scoring.OodScores.Default);
             run.Property(r => r.Options).HasColumnType("jsonb");
             run.Property(r => r.CreatedAt).HasDefaultValueSql("now()");
             run.HasIndex(r => new { r.PoolId, r.CreatedAt });

@@ -14,4 +14,7 @@ public sealed class ReferenceItem
     public required Vector State { get; set; }
 
     public double Margin { get; set; }
+
+    /// <summary>The item's features h, the KNN score's bank (SISOM.md §7.1); null in contexts stored before KNN was.</summary>
+    public Vector? Feature { get; set; }
 }

@@ -38,6 +38,15 @@ public sealed class ScoringContext
 
     public int NeighbourRank { get; set; }
 
+    /// <summary>k of the KNN score (SISOM.md §7.1); 0 in contexts stored before KNN was (they are never reused).</summary>
+    public int KnnK { get; set; }
+
+    /// <summary>τ of KNN from the reference items' leave-one-out KNN scores; null without KNN.</summary>
+    public double? ThresholdKnn { get; set; }
+
+    /// <summary>τ of the energy E from the reference items' energies; null in contexts stored before it was.</summary>
+    public double? ThresholdEnergy { get; set; }
+
     public int ClassCount { get; set; }
 
     public int StateDimension { get; set; }

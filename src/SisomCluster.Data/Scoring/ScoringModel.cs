@@ -31,6 +31,7 @@ internal static class ScoringModel
             // an ANN index, if ever needed, is an expression index on a cast to vector(D) per context (kNN for scoring
             // is exact and runs in the worker, ARCHITECTURE.md §6).
             reference.Property(r => r.State).HasColumnType("vector");
+            reference.Property(r => r.Feature).HasColumnType("vector");
         });
     }
 }

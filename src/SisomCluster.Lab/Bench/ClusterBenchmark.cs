@@ -117,7 +117,7 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
             Guid runId;
             await using (var db = database.CreateDbContext())
             {
-                runId = await RunRequests.CreateAsync(db, pool, "resnet18", budget: 100, quantile: 0.95, storeEmbeddings: false, shardSize: 4096, maxAttempts: 3, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+                runId = await RunRequests.CreateAsync(db, pool, "resnet18", budget: 100, quantile: 0.95, storeEmbeddings: false, shardSize: 4096, maxAttempts: 3, DateTimeOffset.UtcNow, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             Run run = await WaitAsync(database, runId, servers, cancellationToken).ConfigureAwait(false);

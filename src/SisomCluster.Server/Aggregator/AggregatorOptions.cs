@@ -24,6 +24,10 @@ public sealed class AggregatorOptions
     /// <summary>Class-balanced selection: at most ⌈B/K⌉ items per predicted class (SISOM.md §8.3 step 3).</summary>
     public bool BalancedQuotas { get; set; }
 
+    /// <summary>k of the KNN score of new scoring contexts (SISOM.md §7.1); a context is reused only with the same k.</summary>
+    [Range(1, 100_000)]
+    public int KnnK { get; set; } = Core.Baselines.KnnScorer.DefaultK;
+
     /// <summary>How often running runs are checked for completion without waiting for a shard event.</summary>
     [Range(1, 3600)]
     public int SweepSeconds { get; set; } = 15;

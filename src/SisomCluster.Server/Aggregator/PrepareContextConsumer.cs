@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using SisomCluster.Contracts;
 using SisomCluster.Core.Scoring;
 using SisomCluster.Core.States;
@@ -23,7 +24,7 @@ namespace SisomCluster.Server.Aggregator;
 /// The labeled items are embedded here, in the aggregator, rather than by a worker shard: they are
 /// 10²–10⁵ items, small beside the pool. At larger label counts this becomes shard 0 for the workers.
 /// </remarks>
-public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache models, TimeProvider time, ILogger<PrepareContextConsumer> logger) : IConsumer<PrepareContext>
+public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache models, IOptions<AggregatorOptions> options, TimeProvider time, ILogger<PrepareContextConsumer> logger) : IConsumer<PrepareContext>
 {
     public async Task Consume(ConsumeContext<PrepareContext> context)
     {
@@ -42,8 +43,10 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         string modelVersion = model?.Model.Version ?? "embeddings:" + pool.SourceUri;
         string referenceVersion = ReferenceVersion.Of(labels.Select(l => (l.Key, l.Value)));
 
+        // knn_k: a context stored before KNN (k 0) or with another k is not reused.
+        int knnK = options.Value.KnnK;
         Guid? reusable = await db.ScoringContexts.AsNoTracking()
-            .Where(c => c.PoolId == pool.Id && c.ModelVersion == modelVersion && c.ReferenceVersion == referenceVersion && c.Quantile == run.Quantile)
+            .Where(c => c.PoolId == pool.Id && c.ModelVersion == modelVersion && c.ReferenceVersion == referenceVersion && c.Quantile == run.Quantile && c.KnnK == knnK)
             .OrderByDescending(c => c.CreatedAt)
             .Select(c => (Guid?)c.Id)
             .FirstOrDefaultAsync(token).ConfigureAwait(false);
@@ -132,7 +135,7 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
 
         int classes = Math.Max(2, labels.Count == 0 ? 0 : labels.Values.Max() + 1);
         LinearHead? head = model?.Model.Manifest.Outputs.Logits is null ? null : ModelPackage.ReadFinalLinearLayer(model.Model.ModelPath);
-        (ScoringContext built, IReadOnlyList<string> ids, _) = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, new ScoringContextOptions { Quantile = run.Quantile }, model?.StateLayers);
+        (ScoringContext built, IReadOnlyList<string> ids, _) = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, new ScoringContextOptions { Quantile = run.Quantile, KnnK = options.Value.KnnK }, model?.StateLayers);
         return await new ContextStore(db).SaveAsync(built, poolId, modelVersion, ids, token).ConfigureAwait(false);
     }
 

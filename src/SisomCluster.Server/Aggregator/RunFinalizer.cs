@@ -19,7 +19,9 @@ namespace SisomCluster.Server.Aggregator;
 
 /// <summary>
 /// Finalises a run once the <c>shards</c> table says every shard is done or failed (never by counting
-/// messages): global selection, thresholds, drift points, then <see cref="RunCompleted"/>. The
+/// messages): global selection, thresholds, drift points, then <see cref="RunCompleted"/>. The run's OOD score
+/// (<see cref="Run.OodScore"/>: sisom, sisome, knn or energy) chooses the flag that the selection's OOD exclusion, the drift
+/// counts and the OOD rate use; items that are labeled reference items (<c>is_reference</c>) are left out of drift. The
 /// running → finalizing → completed transitions and every row written happen in one transaction, so duplicate
 /// events finalise once and a crash leaves the run running for the next try.
 /// </summary>
@@ -52,6 +54,16 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
         db.Selections.AddRange(selected.Select(s => new Selection { RunId = runId, Rank = s.Rank, ItemId = s.Id, Score = s.Score, OriginalScore = s.OriginalScore, Predicted = s.Predicted, Reason = s.Reason.ToString().ToLowerInvariant(), CreatedAt = now }));
         db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisom", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisom, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
         db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisome", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisome, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
+        if (context.ThresholdKnn is { } knn)
+        {
+            db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = OodScores.Knn, Quantile = context.Quantile, N = referenceCount, Value = knn, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
+        }
+
+        if (context.ThresholdEnergy is { } energy)
+        {
+            db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = OodScores.Energy, Quantile = context.Quantile, N = referenceCount, Value = energy, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
+        }
+
         List<DriftPoint> drift = await DriftAsync(run, token).ConfigureAwait(false);
         db.DriftPoints.AddRange(drift);
         await db.SaveChangesAsync(token).ConfigureAwait(false);
@@ -89,17 +101,18 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
             LogNoDiversity(run.Id);
         }
 
-        const string Sql = """
-            SELECT s.item_id, s.sisom, s.predicted, s.ood_sisom, s.d_in, s.d_out, s.energy, CASE WHEN $5 THEN s.embedding END
+        string flag = FlagColumn(run);
+        string sql = $"""
+            SELECT s.item_id, s.sisom, s.predicted, s.{flag}, s.d_in, s.d_out, s.energy, CASE WHEN $5 THEN s.embedding END
             FROM item_scores s
             LEFT JOIN labels l ON l.pool_id = $2 AND l.item_id = s.item_id
-            WHERE s.run_id = $1 AND l.item_id IS NULL AND ($3 = false OR s.ood_sisom = false)
+            WHERE s.run_id = $1 AND l.item_id IS NULL AND ($3 = false OR s.{flag} = false)
             ORDER BY s.sisom DESC, s.item_id
             LIMIT $4
             """;
         var candidates = new List<SelectionCandidate>();
         var embeddings = new List<float[]>();
-        await using (NpgsqlCommand command = dataSource.CreateCommand(Sql))
+        await using (NpgsqlCommand command = dataSource.CreateCommand(sql))
         {
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.PoolId });
@@ -145,20 +158,24 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
         return ActiveLearningSelector.Select(candidates, selection, diverse ? context!.Scoring : null);
     }
 
-    /// <summary>OOD rate per source and per hour of capture (or scoring) time, with Wilson 95 % intervals (SISOM.md §8.2).</summary>
+    /// <summary>
+    /// OOD rate per source and per hour of capture (or scoring) time, with Wilson 95 % intervals (SISOM.md §8.2), by the
+    /// run's OOD score. Labeled reference items are left out: their scores are leave-one-out ones of the ID set itself.
+    /// </summary>
     private async Task<List<DriftPoint>> DriftAsync(Run run, CancellationToken token)
     {
-        const string Sql = """
-            SELECT 'source' AS kind, coalesce(i.source, '(none)') AS bucket, count(*), count(*) FILTER (WHERE s.ood_sisom)
+        string flag = FlagColumn(run);
+        string sql = $"""
+            SELECT 'source' AS kind, coalesce(i.source, '(none)') AS bucket, count(*), count(*) FILTER (WHERE s.{flag})
             FROM item_scores s LEFT JOIN items i ON i.pool_id = $2 AND i.item_id = s.item_id
-            WHERE s.run_id = $1 GROUP BY 2
+            WHERE s.run_id = $1 AND NOT s.is_reference GROUP BY 2
             UNION ALL
-            SELECT 'hour', to_char(date_trunc('hour', coalesce(i.captured_at, s.scored_at) AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*), count(*) FILTER (WHERE s.ood_sisom)
+            SELECT 'hour', to_char(date_trunc('hour', coalesce(i.captured_at, s.scored_at) AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*), count(*) FILTER (WHERE s.{flag})
             FROM item_scores s LEFT JOIN items i ON i.pool_id = $2 AND i.item_id = s.item_id
-            WHERE s.run_id = $1 GROUP BY 2
+            WHERE s.run_id = $1 AND NOT s.is_reference GROUP BY 2
             """;
         var points = new List<DriftPoint>();
-        await using NpgsqlCommand command = dataSource.CreateCommand(Sql);
+        await using NpgsqlCommand command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.PoolId });
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
@@ -182,6 +199,11 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
 
         return points;
     }
+
+    /// <summary>The <c>item_scores</c> flag column of the run's OOD score; the name comes from the fixed list, never from input.</summary>
+    private static string FlagColumn(Run run) => OodScores.IsKnown(run.OodScore)
+        ? "ood_" + run.OodScore
+        : throw new InvalidOperationException($"Run {run.Id} has an unknown OOD score '{run.OodScore}'.");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: diversity needs stored embeddings of a penultimate-only context (start the run with embeddings stored); plain top-B used")]
     private partial void LogNoDiversity(Guid runId);

@@ -13,6 +13,6 @@ public sealed class RunCreator(SisomDbContext db, IOptions<RunOptions> options, 
     public Task<Guid> CreateAsync(RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), cancellationToken);
+        return RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), request.OodScore, cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 namespace SisomCluster.Server.Runs;
 
 /// <summary>What a user asks for when starting a run.</summary>
-public sealed record RunRequest(string Pool, string Model, int Budget, double Quantile = 0.95, bool StoreEmbeddings = false, int? ShardSize = null);
+/// <param name="OodScore">The score that flags OOD and drives drift: sisom, sisome, knn or energy (Core's <c>OodScores</c>).</param>
+public sealed record RunRequest(string Pool, string Model, int Budget, double Quantile = 0.95, bool StoreEmbeddings = false, int? ShardSize = null, string OodScore = Core.Scoring.OodScores.Default);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pgvector;
 using SisomCluster.Core;
+using SisomCluster.Core.Baselines;
 using SisomCluster.Core.Reference;
 using SisomCluster.Core.Scoring;
 using SisomCluster.Core.States;
@@ -45,6 +46,9 @@ public sealed class ContextStore(SisomDbContext db)
             ThresholdSisom = context.ThresholdSisom,
             ThresholdSisome = context.ThresholdSisome,
             NeighbourRank = context.NeighbourRank,
+            KnnK = context.Knn?.RequestedK ?? 0,
+            ThresholdKnn = double.IsFinite(context.ThresholdKnn) ? context.ThresholdKnn : null,
+            ThresholdEnergy = double.IsFinite(context.ThresholdEnergy) ? context.ThresholdEnergy : null,
             ClassCount = context.Head.ClassCount,
             StateDimension = reference.Dimension,
             HeadWeights = context.Head.Weights,
@@ -63,6 +67,7 @@ public sealed class ContextStore(SisomDbContext db)
                 Label = reference.Labels[i],
                 State = new Vector(reference.States.Row(i).ToArray()),
                 Margin = reference.Margins[i],
+                Feature = context.Knn is { } knn ? new Vector(knn.ReferenceFeatures.Row(i).ToArray()) : null,
             });
         }
 
@@ -89,11 +94,26 @@ public sealed class ContextStore(SisomDbContext db)
             margins[i] = references[i].Margin;
         }
 
+        // The KNN bank: the reference items' features h, in the same (item id) order; a context stored before KNN has none.
+        KnnScorer? knn = null;
+        if (stored.KnnK > 0 && references.Count > 0 && references.All(r => r.Feature is not null))
+        {
+            int d = references[0].Feature!.ToArray().Length;
+            var features = new float[references.Count * d];
+            for (int i = 0; i < references.Count; i++)
+            {
+                references[i].Feature!.ToArray().CopyTo(features, i * d);
+            }
+
+            knn = new KnnScorer(new FeatureMatrix(features, references.Count, d), stored.KnnK);
+        }
+
         var head = new LinearHead(stored.HeadWeights!, stored.HeadBias!, stored.ClassCount, stored.HeadWeights!.Length / stored.ClassCount);
         var reference = new ReferenceSet(new FeatureMatrix(states, references.Count, s), labels, stored.ClassCount, margins);
         var statistics = new IdStatistics(stored.RAvg, stored.SdR, stored.MuE, stored.SdE, references.Count, references.Count);
         StateLayer[] layers = (JsonSerializer.Deserialize<StoredLayer[]>(stored.Layers, LayersJson) ?? []).Select(l => new StateLayer(l.Name, l.Alpha, l.Width)).ToArray();
-        ScoringContext context = ScoringContext.FromParts(head, stored.Alpha, reference, statistics, stored.SisomeWeight, stored.Quantile, stored.ThresholdSisom, stored.ThresholdSisome, stored.NeighbourRank, layers: layers);
+        ScoringContext context = ScoringContext.FromParts(head, stored.Alpha, reference, statistics, stored.SisomeWeight, stored.Quantile, stored.ThresholdSisom, stored.ThresholdSisome, stored.NeighbourRank, layers: layers,
+            knn: knn, thresholdKnn: stored.ThresholdKnn ?? double.NaN, thresholdEnergy: stored.ThresholdEnergy ?? double.NaN);
         return new LoadedContext(contextId, context, references.Select(r => r.ItemId).ToArray());
     }
 

@@ -3,4 +3,27 @@ using SisomCluster.Core.Scoring;
 namespace SisomCluster.Server.Scoring;
 
 /// <summary>A stored scoring context as loaded by <see cref="ContextStore"/>: the Core context plus the ids its reference indices stand for.</summary>
-public sealed record LoadedContext(Guid ContextId, ScoringContext Scoring, IReadOnlyList<string> ReferenceIds);
+public sealed record LoadedContext(Guid ContextId, ScoringContext Scoring, IReadOnlyList<string> ReferenceIds)
+{
+    private readonly Dictionary<string, int> _memberIndex = ReferenceIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The reference index of a pool item that is itself a labeled reference item of this context (same item id: a context
+    /// belongs to one pool), or −1. Such an item is scored with itself left out (SISOM.md §5).
+    /// </summary>
+    public int MemberIndex(string itemId) => _memberIndex.TryGetValue(itemId, out int index) ? index : -1;
+
+    /// <summary>The member index of each id (−1 for non-members); empty when none is a member, so Core skips the identity check.</summary>
+    public int[] MemberIndices(ReadOnlySpan<string> itemIds)
+    {
+        var indices = new int[itemIds.Length];
+        bool any = false;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            indices[i] = MemberIndex(itemIds[i]);
+            any |= indices[i] >= 0;
+        }
+
+        return any ? indices : [];
+    }
+}

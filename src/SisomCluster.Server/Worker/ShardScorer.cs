@@ -13,7 +13,8 @@ namespace SisomCluster.Server.Worker;
 /// <summary>
 /// The worker's pipeline for one shard: read → decode → batch → infer (Inference) → SISOM (Core).
 /// Items that carry an embedding (re-scoring from stored features) skip the model; items that
-/// cannot be read or decoded become <see cref="FailedItem"/>s. Never throws for a bad item.
+/// cannot be read or decoded become <see cref="FailedItem"/>s. Never throws for a bad item. A pool item that is also a
+/// labeled reference item of the context is scored with itself left out of T (SISOM.md §5) on both paths.
 /// </summary>
 public sealed class ShardScorer
 {
@@ -139,7 +140,7 @@ public sealed class ShardScorer
             long scoreStart = Stopwatch.GetTimestamp();
             var features = new FeatureMatrix(data, ids.Length, dimension);
             var scored = new List<ScoredItem>(ids.Length);
-            Collect(scorer.Score(features), features, ids, context, keepEmbeddings, scored);
+            Collect(scorer.Score(features, context.MemberIndices(ids)), features, ids, context, keepEmbeddings, scored);
             long scoreEnd = Stopwatch.GetTimestamp();
             await EmitAsync(scored, token).ConfigureAwait(false);
             lock (stages)
@@ -219,7 +220,8 @@ public sealed class ShardScorer
                         long scoreStart = Stopwatch.GetTimestamp();
                         var features = new FeatureMatrix(batch.Features.AsSpan(0, batch.Count * dimension).ToArray(), batch.Count, dimension);
                         LayerStates? states = layers.Count > 0 ? batch.ToLayerStates() : null;
-                        Collect(scorer.Score(features, default, states), features, batch.Ids.AsSpan(0, batch.Count), context, keepEmbeddings, scored);
+                        ReadOnlySpan<string> ids = batch.Ids.AsSpan(0, batch.Count);
+                        Collect(scorer.Score(features, context.MemberIndices(ids), states), features, ids, context, keepEmbeddings, scored);
                         lock (stages)
                         {
                             stages.Add("score", scoreStart, Stopwatch.GetTimestamp());

@@ -147,23 +147,36 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
             Ratio: 0.6,
             Sisom: 3.5,
             Sisome: 4.5,
+            Knn: 0.875,
             Baselines: new LogitBaselines(Msp: 0.25, MaxLogit: -5.5, Energy: -6.5, Entropy: 0.75, Margin: -0.125),
             OodSisom: true,
             OodSisome: false,
-            NoReference: false);
-        ItemScoreRow first = new() { ItemId = "a", ContextId = contextId, Score = score, NearestReference = "ref/3", ScoredAt = At };
-        ItemScoreRow second = first with { ItemId = "b", Score = score with { OodSisom = false, OodSisome = true, NoReference = true } };
+            OodKnn: false,
+            OodEnergy: true,
+            NoReference: true,
+            IsReference: false);
 
-        await _writer.CommitAsync(runId, 0, 1, [first, second], []);
+        // Three rows give the six flags six different patterns (a, b, c bits): sisom 100, sisome 010, knn 001, energy 110, no_reference 101, is_reference 011.
+        ItemScoreRow first = new() { ItemId = "a", ContextId = contextId, Score = score, NearestReference = "ref/3", ScoredAt = At };
+        ItemScoreRow second = first with { ItemId = "b", Score = score with { OodSisom = false, OodSisome = true, OodKnn = false, OodEnergy = true, NoReference = false, IsReference = true } };
+        ItemScoreRow third = first with { ItemId = "c", Score = score with { OodSisom = false, OodSisome = false, OodKnn = true, OodEnergy = false, NoReference = true, IsReference = true, Knn = double.NaN } };
+
+        await _writer.CommitAsync(runId, 0, 1, [first, second, third], []);
 
         await using SisomDbContext db = _fixture.CreateDbContext();
         ItemScore a = await db.ItemScores.SingleAsync(s => s.RunId == runId && s.ItemId == "a");
         Assert.Equal(
             (contextId, 0, 7, "ref/3", 1.5, (double?)2.5, 0.6, -6.5, 3.5, 4.5, 0.25, -5.5, 0.75, -0.125, At),
             (a.ContextId, a.ShardId, a.Predicted, a.NearestReference, a.DIn, a.DOut, a.Ratio, a.Energy, a.Sisom, a.Sisome, a.Msp, a.MaxLogit, a.Entropy, a.Margin, a.ScoredAt));
-        Assert.Equal((true, false, false), (a.OodSisom, a.OodSisome, a.NoReference));
+        Assert.Equal((double?)0.875, a.Knn);
+        Assert.Equal((true, false, false, true, true, false), (a.OodSisom, a.OodSisome, a.OodKnn, a.OodEnergy, a.NoReference, a.IsReference));
         ItemScore b = await db.ItemScores.SingleAsync(s => s.RunId == runId && s.ItemId == "b");
-        Assert.Equal((false, true, true), (b.OodSisom, b.OodSisome, b.NoReference));
+        Assert.Equal((false, true, false, true, false, true), (b.OodSisom, b.OodSisome, b.OodKnn, b.OodEnergy, b.NoReference, b.IsReference));
+        ItemScore c = await db.ItemScores.SingleAsync(s => s.RunId == runId && s.ItemId == "c");
+        Assert.Equal((false, false, true, false, true, true), (c.OodSisom, c.OodSisome, c.OodKnn, c.OodEnergy, c.NoReference, c.IsReference));
+
+        // A context without a KNN bank gives NaN: stored as NULL, like an undefined d_out.
+        Assert.Null(c.Knn);
     }
 
     [Fact]

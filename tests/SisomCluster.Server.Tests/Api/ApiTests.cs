@@ -23,6 +23,7 @@ public sealed class ApiTests(ApiTestHost host) : IClassFixture<ApiTestHost>
         Assert.Equal("pending", run.GetProperty("state").GetString());
         Assert.True(run.GetProperty("store_embeddings").GetBoolean());
         Assert.Equal("resnet18", run.GetProperty("model").GetString());
+        Assert.Equal("sisom", run.GetProperty("ood_score").GetString());
 
         using (HttpResponseMessage status = await host.GetAsync($"/api/v1/runs/{id}", host.ReadKey))
         {
@@ -54,6 +55,31 @@ public sealed class ApiTests(ApiTestHost host) : IClassFixture<ApiTestHost>
 
         using HttpResponseMessage unknown = await host.Client.SendAsync(host.Request(HttpMethod.Post, $"/api/v1/runs/{Guid.NewGuid()}/cancel", host.WriteKey));
         await ApiTestHost.ProblemAsync(unknown, HttpStatusCode.NotFound);
+    }
+
+    /// <summary>A run names the score that flags OOD and drives its drift; the API records it and refuses names it does not know.</summary>
+    [Fact]
+    public async Task A_run_records_its_ood_score_and_an_unknown_one_is_400()
+    {
+        using (HttpResponseMessage start = await host.SendJsonAsync(HttpMethod.Post, "/api/v1/runs", host.WriteKey, new { pool = host.PoolName, budget = 3, ood_score = "knn" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, start.StatusCode);
+            JsonElement run = await start.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("knn", run.GetProperty("ood_score").GetString());
+            using HttpResponseMessage status = await host.GetAsync($"/api/v1/runs/{run.GetProperty("id").GetString()}", host.ReadKey);
+            Assert.Equal("knn", (await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ood_score").GetString());
+            using HttpResponseMessage cancel = await host.Client.SendAsync(host.Request(HttpMethod.Post, $"/api/v1/runs/{run.GetProperty("id").GetString()}/cancel", host.WriteKey));
+        }
+
+        foreach (string wrong in new[] { "mahalanobis", "KNN", "" })
+        {
+            using HttpResponseMessage refused = await host.SendJsonAsync(HttpMethod.Post, "/api/v1/runs", host.WriteKey, new { pool = host.PoolName, budget = 3, ood_score = wrong });
+            Assert.StartsWith("ood_score:", (await ApiTestHost.ProblemAsync(refused, HttpStatusCode.BadRequest)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        // The wire names are Core's: one list, spelled twice only because Contracts has no dependencies.
+        Assert.Equal(Core.Scoring.OodScores.All, Contracts.Http.OodScoreNames.All);
+        Assert.Equal(Core.Scoring.OodScores.Default, Contracts.Http.OodScoreNames.Default);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class DashboardDataTests(ApiTestHost host) : IClassFixture<ApiTest
         using HttpResponseMessage response = await host.GetAsync($"/api/v1/runs/{host.RunId}/histograms?bins=10", host.ReadKey);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         JsonElement[] histograms = [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()];
-        Assert.Equal(new[] { "sisom", "sisome", "energy" }, histograms.Select(h => h.GetProperty("score").GetString()));
+        Assert.Equal(new[] { "sisom", "sisome", "knn", "energy" }, histograms.Select(h => h.GetProperty("score").GetString()));
 
         // sisom = i / 10 for i in 0..29: ten bins of width 0.29 hold three items each, the maximum folded into the last.
         JsonElement sisom = histograms[0];
@@ -43,8 +43,13 @@ public sealed class DashboardDataTests(ApiTestHost host) : IClassFixture<ApiTest
         Assert.Equal(29 / 20.0, sisome.GetProperty("max").GetDouble(), 9);
         Assert.Equal(JsonValueKind.Null, sisome.GetProperty("threshold").ValueKind);
 
+        // knn = i / 30: every item binned; no knn threshold was stored for this run.
+        JsonElement knn = histograms[2];
+        Assert.Equal(ApiTestHost.ScoredItems, knn.GetProperty("counts").EnumerateArray().Sum(c => c.GetInt64()));
+        Assert.Equal(29 / 30.0, knn.GetProperty("max").GetDouble(), 9);
+
         // A constant score has no width: every item in the first bin, min = max.
-        JsonElement energy = histograms[2];
+        JsonElement energy = histograms[3];
         Assert.Equal(ApiTestHost.Baselines.Energy, energy.GetProperty("min").GetDouble(), 12);
         Assert.Equal(ApiTestHost.Baselines.Energy, energy.GetProperty("max").GetDouble(), 12);
         Assert.Equal([ApiTestHost.ScoredItems, .. Enumerable.Repeat(0L, 9)], energy.GetProperty("counts").EnumerateArray().Select(c => c.GetInt64()));
@@ -55,6 +60,42 @@ public sealed class DashboardDataTests(ApiTestHost host) : IClassFixture<ApiTest
         Assert.Equal(40, one.Counts.Count);
         Assert.Equal(ApiTestHost.ScoredItems, one.Counts.Sum());
         Assert.Equal(1.5, one.Threshold);
+    }
+
+    /// <summary>
+    /// Labeled items that are pool items carry <c>is_reference</c>: their leave-one-out scores stay out of the histograms
+    /// (no spike of the ID set itself), while the API still serves them with the flag.
+    /// </summary>
+    [Fact]
+    public async Task Reference_items_are_left_out_of_the_histograms_and_served_with_their_flag()
+    {
+        await SetReferenceAsync(true);
+        try
+        {
+            using var client = new SisomApiClient(host.Client.BaseAddress!, host.ReadKey);
+            ScoreHistogramResponse sisom = Assert.Single(await client.HistogramsAsync(host.RunId, "sisom"));
+            Assert.Equal(ApiTestHost.ScoredItems - 2, sisom.Counts.Sum());
+            Assert.Equal(0.2, sisom.Min!.Value, 9);
+            ScoreHistogramResponse knn = Assert.Single(await client.HistogramsAsync(host.RunId, "knn"));
+            Assert.Equal(ApiTestHost.ScoredItems - 2, knn.Counts.Sum());
+
+            using HttpResponseMessage response = await host.GetAsync($"/api/v1/runs/{host.RunId}/scores?page_size=3", host.ReadKey);
+            JsonElement[] items = [.. (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray()];
+            Assert.Equal([true, true, false], items.Select(i => i.GetProperty("scores").GetProperty("flags").GetProperty("is_reference").GetBoolean()));
+            Assert.Equal(1 / 30.0, items[1].GetProperty("scores").GetProperty("knn").GetDouble(), 9);
+        }
+        finally
+        {
+            await SetReferenceAsync(false);
+        }
+    }
+
+    private async Task SetReferenceAsync(bool value)
+    {
+        await using NpgsqlCommand command = host.Database.DataSource.CreateCommand("UPDATE item_scores SET is_reference = $2 WHERE run_id = $1 AND item_id IN ('img-00.png', 'img-01.png')");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = host.RunId });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = value });
+        Assert.Equal(2, await command.ExecuteNonQueryAsync());
     }
 
     [Theory]

@@ -34,6 +34,9 @@ public sealed class ItemScoreConsistencyTests
     {
         Assert.Equal(EntityColumns().Keys.Order(StringComparer.Ordinal), ItemScoreColumns.Names.Order(StringComparer.Ordinal));
         Assert.Equal(ItemScoreColumns.Names.Count, ItemScoreColumns.Names.Distinct().Count());
+
+        // The scores of issue 16 are among them (and so in every check below).
+        Assert.Superset(new HashSet<string> { "knn", "ood_knn", "ood_energy", "is_reference" }, ItemScoreColumns.Names.ToHashSet());
     }
 
     [Fact]

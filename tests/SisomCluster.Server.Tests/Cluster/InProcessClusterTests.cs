@@ -73,21 +73,21 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         await app.StartAsync();
 
         Guid runId;
+        Guid knnRunId;
         using (IServiceScope scope = app.Services.CreateScope())
         {
             runId = await scope.ServiceProvider.GetRequiredService<RunCreator>().CreateAsync(new RunRequest("embeddings", "resnet18", Budget: 25), CancellationToken.None);
         }
 
-        RunState state = RunState.Pending;
-        DateTime deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline && state != RunState.Completed)
+        Assert.Equal(RunState.Completed, await WaitAsync(runId));
+
+        // A second run of the same pool flagging by KNN: same context (reused), its own drift and OOD exclusion.
+        using (IServiceScope scope = app.Services.CreateScope())
         {
-            await Task.Delay(250);
-            await using SisomDbContext db = database.CreateDbContext();
-            state = await db.Runs.Where(r => r.Id == runId).Select(r => r.State).SingleAsync();
+            knnRunId = await scope.ServiceProvider.GetRequiredService<RunCreator>().CreateAsync(new RunRequest("embeddings", "resnet18", Budget: 25, OodScore: "knn"), CancellationToken.None);
         }
 
-        Assert.Equal(RunState.Completed, state);
+        Assert.Equal(RunState.Completed, await WaitAsync(knnRunId));
 
         // The same ScoreShard delivered again (a broker redelivery, a duplicate publish): the worker consumes it (waited for,
         // not slept on: a duplicate that never arrived would prove nothing), drops it, and nothing changes.
@@ -107,7 +107,46 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM selections x JOIN item_scores s ON s.run_id = x.run_id AND s.item_id = x.item_id WHERE x.run_id = $1 AND s.ood_sisom", runId));
         Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM selections x JOIN labels l ON l.item_id = x.item_id WHERE x.run_id = $1", runId));
         Assert.Equal(2, await database.CountAsync("SELECT count(*) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'source'", runId));
-        Assert.Equal(2, await database.CountAsync("SELECT count(*) FROM thresholds WHERE run_id = $1", runId));
+        Assert.Equal(4, await database.CountAsync("SELECT count(*) FROM thresholds WHERE run_id = $1", runId));
+        await using (SisomDbContext db = database.CreateDbContext())
+        {
+            Assert.Equal(["energy", "knn", "sisom", "sisome"], await db.Thresholds.Where(t => t.RunId == runId).Select(t => t.ScoreKind).OrderBy(k => k).ToListAsync());
+        }
+
+        // SISOM.md §5: the 150 labeled items are pool items; each is scored without itself (never its own nearest
+        // reference, never d_in = 0), carries is_reference, and stays out of the drift counts.
+        Assert.Equal(150, await database.CountAsync("SELECT count(*) FROM item_scores s JOIN labels l ON l.item_id = s.item_id WHERE s.run_id = $1 AND s.is_reference", runId));
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM item_scores s LEFT JOIN labels l ON l.pool_id = $2 AND l.item_id = s.item_id WHERE s.run_id = $1 AND s.is_reference AND l.item_id IS NULL", runId, poolId));
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND nearest_reference = item_id", runId));
+
+        // The automatic α saturates these states, so distinct items can share z: a reference item's d_in may be 0 only to
+        // a twin in z (another reference whose stored state equals its own), never to itself.
+        Assert.Equal(0, await database.CountAsync(
+            """
+            SELECT count(*) FROM item_scores s
+            JOIN reference_items rx ON rx.context_id = s.context_id AND rx.item_id = s.item_id
+            JOIN reference_items ra ON ra.context_id = s.context_id AND ra.item_id = s.nearest_reference
+            WHERE s.run_id = $1 AND s.d_in = 0 AND (rx.item_id = ra.item_id OR (rx.state <-> ra.state) > 0)
+            """,
+            runId));
+        Assert.Equal(N - 150, await database.CountAsync("SELECT sum(scored) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'source'", runId));
+        Assert.Equal(
+            await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_sisom AND NOT is_reference", runId),
+            await database.CountAsync("SELECT sum(flagged) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'source'", runId));
+        Assert.Equal(N, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND knn > 0", runId));
+
+        // The KNN run: its drift counts ood_knn, its selection leaves ood_knn items out, and it records its choice.
+        await using (SisomDbContext db = database.CreateDbContext())
+        {
+            Run knnRun = await db.Runs.SingleAsync(r => r.Id == knnRunId);
+            Assert.Equal("knn", knnRun.OodScore);
+            Assert.Equal((await db.Runs.SingleAsync(r => r.Id == runId)).ContextId, knnRun.ContextId);
+        }
+
+        long knnFlagged = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_knn AND NOT is_reference", knnRunId);
+        Assert.NotEqual(knnFlagged, await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_sisom AND NOT is_reference", knnRunId));
+        Assert.Equal(knnFlagged, await database.CountAsync("SELECT sum(flagged) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'source'", knnRunId));
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM selections x JOIN item_scores s ON s.run_id = x.run_id AND s.item_id = x.item_id WHERE x.run_id = $1 AND s.ood_knn", knnRunId));
 
         // The unlabeled cluster (class 3) is far from every reference: flagged far more often than the ID items,
         // whose rate stays near 1 − q (SISOM.md §8.2).
@@ -115,6 +154,20 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         double idRate = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_sisom AND (substr(item_id, 6)::int % 4) <> 3", runId) / (N * 3 / 4.0);
         Assert.True(idRate < 0.15, $"ID items flagged at {idRate.ToString("P1", CultureInfo.InvariantCulture)}");
         Assert.True(oodRate > 3 * idRate, $"OOD items flagged at {oodRate.ToString("P1", CultureInfo.InvariantCulture)}, ID at {idRate.ToString("P1", CultureInfo.InvariantCulture)}");
+    }
+
+    private async Task<RunState> WaitAsync(Guid runId)
+    {
+        RunState state = RunState.Pending;
+        DateTime deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline && state != RunState.Completed)
+        {
+            await Task.Delay(250);
+            await using SisomDbContext db = database.CreateDbContext();
+            state = await db.Runs.Where(r => r.Id == runId).Select(r => r.State).SingleAsync();
+        }
+
+        return state;
     }
 
     [Fact]

@@ -47,6 +47,14 @@ public sealed class ContextStoreTests(DatabaseFixture database) : IClassFixture<
         Assert.Equal(a.Sisome, b.Sisome);
         Assert.Equal(a.OodSisom, b.OodSisom);
         Assert.Equal(a.Ratios.NearestReference, b.Ratios.NearestReference);
+
+        // KNN: its bank (the reference features), k and threshold, and the energy threshold come back from storage.
+        Assert.Equal(built.Knn!.RequestedK, loaded.Scoring.Knn!.RequestedK);
+        Assert.Equal(built.ThresholdKnn, loaded.Scoring.ThresholdKnn);
+        Assert.Equal(built.ThresholdEnergy, loaded.Scoring.ThresholdEnergy);
+        Assert.Equal(a.Knn, b.Knn);
+        Assert.Equal(a.OodKnn, b.OodKnn);
+        Assert.Equal(a.OodEnergy, b.OodEnergy);
     }
 
     [Fact]

@@ -37,8 +37,12 @@ public sealed class TelemetryTests(DatabaseFixture database) : IClassFixture<Dat
             Assert.Contains(samples, s => s.Name == "sisom_worker_stage_duration_seconds_sum" && s.Label("stage") == stage && s.Value > 0);
         }
 
+        // The OOD rate is that of the pool: labeled items scored as pool items (is_reference) are left out (SISOM.md §8.2).
+        long poolScored = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND NOT is_reference", run.RunId);
+        long poolFlagged = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_sisom AND NOT is_reference", run.RunId);
+        Assert.True(poolScored < scored, "the labeled items are pool items here");
         PrometheusSample rate = Assert.Single(samples, s => s.Name == "sisom_run_ood_rate" && s.Label("run") == runLabel);
-        Assert.Equal((double)flagged / scored, rate.Value, 1e-9);
+        Assert.Equal((double)poolFlagged / poolScored, rate.Value, 1e-9);
         Assert.Contains(samples, s => s.Name == "sisom_queue_lag_seconds_count" && s.Value >= shards);
 
         // Npgsql's meter is wired to the same endpoint. (MassTransit's is too, but it is configured once per process and

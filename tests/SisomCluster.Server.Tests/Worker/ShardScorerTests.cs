@@ -60,6 +60,51 @@ public sealed class ShardScorerTests : IDisposable
         Assert.All(fromEmbeddings.Scored, s => Assert.Null(s.Embedding));
     }
 
+    /// <summary>
+    /// SISOM.md §5: a pool item that is also a labeled reference item (same id) is scored with itself left out of T, on the
+    /// image path and the re-scoring path alike: never its own nearest reference, never d_in = 0, and its row says so.
+    /// </summary>
+    [Fact]
+    public async Task Pool_items_that_are_reference_items_are_scored_without_themselves()
+    {
+        FashionMnist data = FashionMnist.Load(train: true, limit: 80);
+        int[] labeled = Enumerable.Range(0, 80).Where(i => data.Labels[i] < 6).Take(40).ToArray();
+        FeatureMatrix referenceFeatures = await EmbedAsync(data, labeled);
+        int[] labels = labeled.Select(i => (int)data.Labels[i]).ToArray();
+        var head = LogisticRegressionFitter.Fit(referenceFeatures, labels, 6).Head;
+        string[] ids = labeled.Select(i => $"item-{i:D3}").ToArray();
+        var context = new LoadedContext(Guid.NewGuid(), ScoringContext.Build(head, referenceFeatures, labels, new ScoringContextOptions { KnnK = 5 }), ids);
+
+        // The pool: the labeled items themselves plus unlabeled ones, all under their pool ids.
+        int[] pool = Enumerable.Range(0, 60).ToArray();
+        var items = pool.Select(i => new PoolItem { Id = $"item-{i:D3}", Bytes = data.EncodePng(i) }).ToList();
+        ShardScores fromImages = await new ShardScorer(_extractor, new PipelineOptions { BatchSize = 16 }).ScoreAsync(items, context, keepEmbeddings: true, CancellationToken.None);
+        var embeddingItems = fromImages.Scored.Select(s => new PoolItem { Id = s.Id, Embedding = s.Embedding }).ToList();
+        ShardScores fromEmbeddings = await new ShardScorer(null).ScoreAsync(embeddingItems, context, keepEmbeddings: false, CancellationToken.None);
+
+        var members = new HashSet<string>(ids, StringComparer.Ordinal);
+        foreach (ShardScores scores in new[] { fromImages, fromEmbeddings })
+        {
+            Assert.Equal(pool.Length, scores.Scored.Count);
+            Assert.Equal(members.Count, scores.Scored.Count(s => s.Score.IsReference));
+            foreach (ScoredItem s in scores.Scored)
+            {
+                Assert.Equal(members.Contains(s.Id), s.Score.IsReference);
+                Assert.NotEqual(s.Id, s.NearestReference);
+                Assert.True(s.Score.DIn > 0, $"{s.Id}: d_in {s.Score.DIn}");
+                Assert.True(s.Score.Knn > 0, $"{s.Id}: knn {s.Score.Knn}");
+            }
+        }
+
+        Assert.Equal(fromImages.Scored.Select(s => s.Score.Knn), fromEmbeddings.Scored.Select(s => s.Score.Knn));
+
+        // The same items under ids that are not in T do find themselves: the identity, not the distance, made the difference.
+        var strangers = fromImages.Scored.Where(s => members.Contains(s.Id)).Select(s => new PoolItem { Id = "copy-of-" + s.Id, Embedding = s.Embedding }).ToList();
+        ShardScores copies = await new ShardScorer(null).ScoreAsync(strangers, context, keepEmbeddings: false, CancellationToken.None);
+        Assert.All(copies.Scored, s => Assert.False(s.Score.IsReference));
+        Assert.Contains(copies.Scored, s => s.NearestReference == s.Id["copy-of-".Length..] && s.Score.DIn < 1e-3);
+    }
+
     private async Task<FeatureMatrix> EmbedAsync(FashionMnist data, int[] indices)
     {
         var features = new List<float>();

@@ -20,11 +20,12 @@ internal static class ItemScoreMapping
         s.Energy,
         s.Sisom,
         s.Sisome,
+        s.Knn,
         s.Msp,
         s.MaxLogit,
         s.Entropy,
         s.Margin,
-        new ItemFlagsResponse(s.OodSisom, s.OodSisome, s.NoReference),
+        new ItemFlagsResponse(s.OodSisom, s.OodSisome, s.OodKnn, s.OodEnergy, s.NoReference, s.IsReference),
         s.ScoredAt);
 
     /// <summary>The same mapping with the item id, for lists (<c>GET /runs/{id}/scores</c>): built from <see cref="ToResponse"/>, not spelled out again.</summary>

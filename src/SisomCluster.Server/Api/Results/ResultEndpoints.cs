@@ -23,7 +23,7 @@ internal static class ResultEndpoints
         runs.MapGet("/scores", ScoresAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Every scored item of the run with its scores, by item id, paged.");
         runs.MapGet("/drift", DriftAsync).RequireAuthorization(ApiScopes.Read).WithSummary("OOD rate per hour or source with the expected band, paged.");
         runs.MapGet("/histograms", HistogramsAsync).RequireAuthorization(ApiScopes.Read)
-            .WithSummary("Equal-width histograms of the run's scores (?score=sisom|sisome|energy, all three without; ?bins=, 2–500, default 40) with their thresholds.");
+            .WithSummary("Equal-width histograms of the run's scores (?score=sisom|sisome|knn|energy, all without; ?bins=, 2–500, default 40) with their thresholds.");
     }
 
     private static async Task<IResult> SelectionAsync(

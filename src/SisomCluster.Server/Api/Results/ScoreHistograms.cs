@@ -6,7 +6,8 @@ namespace SisomCluster.Server.Api.Results;
 /// <summary>
 /// Score histograms computed in PostgreSQL (<c>width_bucket</c>): the scores never leave the database as rows, so a run
 /// of millions of items costs one aggregate per score. Non-finite scores (an item with no reference has an infinite
-/// d_in, and scores built from it) are left out, since they have no bin.
+/// d_in, and scores built from it) are left out, since they have no bin; so are labeled reference items
+/// (<c>is_reference</c>), whose leave-one-out scores would otherwise pile up beside the pool's.
 /// </summary>
 internal static class ScoreHistograms
 {
@@ -19,6 +20,7 @@ internal static class ScoreHistograms
     {
         ["sisom"] = "sisom",
         ["sisome"] = "sisome",
+        ["knn"] = "knn",
         ["energy"] = "energy",
     };
 
@@ -28,7 +30,7 @@ internal static class ScoreHistograms
 
         // width_bucket puts the maximum into bin bins + 1; it is folded into the last bin. A constant score has no width: bin 1.
         string sql = $"""
-            WITH s AS (SELECT {column} AS v FROM item_scores WHERE run_id = $1 AND {column} > '-Infinity'::float8 AND {column} < 'Infinity'::float8),
+            WITH s AS (SELECT {column} AS v FROM item_scores WHERE run_id = $1 AND NOT is_reference AND {column} > '-Infinity'::float8 AND {column} < 'Infinity'::float8),
                  r AS (SELECT min(v) AS lo, max(v) AS hi FROM s)
             SELECT r.lo, r.hi, CASE WHEN r.hi > r.lo THEN least(width_bucket(s.v, r.lo, r.hi, $2), $2) ELSE 1 END AS bin, count(*)
             FROM s, r

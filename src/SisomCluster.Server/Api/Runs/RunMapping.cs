@@ -30,6 +30,7 @@ internal static class RunMapping
         run.CompletedAt,
         run.Error,
         progress is null ? null : ToResponse(progress),
+        run.OodScore,
         (run.State is RunState.Pending or RunState.Running) && parked is { Total: > 0 } ? ToResponse(parked) : null);
 
     public static ParkedMessagesResponse ToResponse(ParkedMessageCounts parked) =>
