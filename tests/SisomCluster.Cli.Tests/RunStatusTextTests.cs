@@ -26,5 +26,5 @@ public sealed class RunStatusTextTests
 
     private static RunResponse Run(ParkedMessagesResponse? parked) => new(
         Guid.Parse("3f2c9a1b-0000-0000-0000-000000000001"), Guid.NewGuid(), "pool", "resnet18", "v1", RunStates.Running, 10, 0.95, false, 100, 3,
-        DateTimeOffset.UnixEpoch, null, null, null, new RunProgressResponse(2, 1, 1, 0, 0, 200, 0, 0, 0), parked);
+        DateTimeOffset.UnixEpoch, null, null, null, new RunProgressResponse(2, 1, 1, 0, 0, 200, 0, 0, 0), ParkedMessages: parked);
 }

@@ -112,7 +112,7 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
             Guid runId;
             await using (var db = rig.Database.CreateDbContext())
             {
-                runId = await RunRequests.CreateAsync(db, rig.Pool, "resnet18", budget: 10, quantile: 0.95, storeEmbeddings: false, settings.ShardSize, settings.MaxAttempts, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+                runId = await RunRequests.CreateAsync(db, rig.Pool, "resnet18", budget: 10, quantile: 0.95, storeEmbeddings: false, settings.ShardSize, settings.MaxAttempts, DateTimeOffset.UtcNow, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             Injection injection = fault switch
