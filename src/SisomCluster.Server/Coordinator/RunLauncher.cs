@@ -4,6 +4,7 @@ using SisomCluster.Contracts;
 using SisomCluster.Data;
 using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Pools;
+using SisomCluster.Server.Pools;
 
 namespace SisomCluster.Server.Coordinator;
 
@@ -13,7 +14,7 @@ namespace SisomCluster.Server.Coordinator;
 /// several coordinators never launch one run twice), lists the pool source once, writes one <c>shards</c> row per
 /// shard and asks the aggregator for the scoring context; the shards are published when it is ready.
 /// </summary>
-public sealed class RunLauncher(SisomDbContext db)
+public sealed class RunLauncher(SisomDbContext db, PoolAccess pools, TimeProvider time)
 {
     /// <summary>Launches one pending run, if any; returns its id.</summary>
     public async Task<Guid?> LaunchNextAsync(IPublishEndpoint bus, CancellationToken cancellationToken)
@@ -29,7 +30,21 @@ public sealed class RunLauncher(SisomDbContext db)
         }
 
         Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, cancellationToken).ConfigureAwait(false);
-        IPoolSource source = PoolSources.Open(pool.SourceKind, pool.SourceUri);
+        IPoolSource source;
+        try
+        {
+            source = pools.Open(pool.SourceKind, pool.SourceUri);
+        }
+        catch (PoolOutsideRootsException e)
+        {
+            // Registered before Pools__AllowedRoots changed (or by hand): the run fails at once instead of reading outside.
+            run.State = RunState.Failed;
+            run.Error = $"pool: {e.Message}";
+            run.CompletedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return run.Id;
+        }
 
         // Streamed: a shard's items are dropped once its row is added; the descriptor is the source's own JSON, stored as is.
         await foreach (ListedShard shard in source.ListAsync(run.ShardSize, cancellationToken: cancellationToken).ConfigureAwait(false))

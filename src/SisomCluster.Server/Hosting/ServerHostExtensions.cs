@@ -7,6 +7,7 @@ using SisomCluster.Server.Api;
 using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Dashboard;
 using SisomCluster.Server.Models;
+using SisomCluster.Server.Pools;
 using SisomCluster.Server.Runs;
 using SisomCluster.Server.Telemetry;
 using SisomCluster.Server.Worker;
@@ -29,6 +30,7 @@ public static class ServerHostExtensions
         builder.Services.AddHealthChecks();
         builder.Services.AddSisomData(database);
         builder.AddSisomTelemetry(roles.ToString());
+        builder.AddPoolAccess();
         if (roles.HasFlag(ServerRoles.Api))
         {
             builder.AddApiRole();
