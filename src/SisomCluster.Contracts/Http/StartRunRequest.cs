@@ -24,7 +24,7 @@ public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, d
     /// <returns>"field: problem", or null when the request is valid.</returns>
     public string? Validate() =>
         string.IsNullOrWhiteSpace(Pool) ? "pool: required."
-        : Model is not null && (Model.Length == 0 || Model.Length > MaxModelLength) ? $"model: give 'resnet18' or an .onnx path the workers can read (at most {MaxModelLength} characters)."
+        : Model is not null && (Model.Length == 0 || Model.Length > MaxModelLength) ? $"model: give a model name the server knows, such as 'resnet18' (at most {MaxModelLength} characters)."
         : Budget is null ? "budget: required (the number of items to select for labeling)."
         : Budget is < 1 or > MaxBudget ? $"budget: must be between 1 and {MaxBudget}, got {Budget}."
         : Quantile is { } q && !(q > 0 && q <= 1) ? $"quantile: must lie in (0, 1], got {q}."

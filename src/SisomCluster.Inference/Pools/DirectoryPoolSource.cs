@@ -7,6 +7,10 @@ namespace SisomCluster.Inference.Pools;
 /// A directory tree of image files (recursive, ordinal path order, image extensions only). Id = the
 /// path relative to the root with '/' separators; Source = the first path segment of a nested file
 /// (crawls are usually laid out one folder per source), null for a file at the root.
+/// <para>
+/// Items are read only inside the directory, compared as real paths: a symbolic link in the tree that points out of it
+/// is listed (it has an image name) but read as <see cref="PoolItem.OutsideCode"/>, never followed.
+/// </para>
 /// </summary>
 public sealed class DirectoryPoolSource : IPoolSource
 {
@@ -14,17 +18,22 @@ public sealed class DirectoryPoolSource : IPoolSource
     public const string KindName = "directory";
 
     private readonly string _root;
+    private readonly PoolRoots _roots;
 
-    public DirectoryPoolSource(string root)
+    public DirectoryPoolSource(string root, PoolRoots? roots = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         Uri = root;
         _root = Path.GetFullPath(root);
+        _roots = roots ?? PoolRoots.Unconfined;
     }
 
     public string Kind => KindName;
 
     public string Uri { get; }
+
+    /// <summary>The directory.</summary>
+    public string Location => _root;
 
     public bool HoldsImages => true;
 
@@ -54,14 +63,18 @@ public sealed class DirectoryPoolSource : IPoolSource
         report?.Invoke($"{Uri}: {items.Count} images");
 
         // Paths in one tree are unique, so a directory has no duplicates.
-        await foreach (ListedShard shard in FileItems.Cut(Kind, items, [], shardSize, cancellationToken).ConfigureAwait(false))
+        await foreach (ListedShard shard in FileItems.Cut(Kind, items, [], shardSize, _roots, cancellationToken).ConfigureAwait(false))
         {
             yield return shard;
         }
     }
 
-    public IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, CancellationToken cancellationToken = default) =>
-        FileItems.Read(Kind, descriptor, cancellationToken);
+    /// <summary>Reads the shard's files; one whose real path lies outside the directory (a symbolic link out) is <see cref="PoolItem.OutsideCode"/>.</summary>
+    public IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, CancellationToken cancellationToken = default)
+    {
+        string root = FileItems.RealPath(_root);
+        return FileItems.Read(Kind, descriptor, _roots, (uri, _) => FileItems.IsUnder(root, FileItems.RealPath(uri)), cancellationToken);
+    }
 
     /// <summary>Reads the file <paramref name="uri"/> if it lies under the pool's directory.</summary>
     public Task<PoolItem> ReadOneAsync(string id, string uri, CancellationToken cancellationToken = default)

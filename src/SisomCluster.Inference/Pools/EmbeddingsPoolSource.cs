@@ -32,6 +32,9 @@ public sealed class EmbeddingsPoolSource : IPoolSource
 
     public string Uri { get; }
 
+    /// <summary>The .npy file.</summary>
+    public string Location => _npyPath;
+
     public bool HoldsImages => false;
 
     /// <summary>Detection: an <c>.npy</c> file name.</summary>

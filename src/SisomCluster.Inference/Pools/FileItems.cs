@@ -8,7 +8,7 @@ internal static class FileItems
 {
     /// <summary>Consecutive runs of <paramref name="shardSize"/> items, in listing order; duplicates go with the first shard.</summary>
     public static async IAsyncEnumerable<ListedShard> Cut(
-        string kind, IReadOnlyList<PoolItemInfo> items, IReadOnlyList<PoolDuplicate> duplicates, int shardSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string kind, IReadOnlyList<PoolItemInfo> items, IReadOnlyList<PoolDuplicate> duplicates, int shardSize, PoolRoots roots, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
         await Task.CompletedTask.ConfigureAwait(false);
@@ -23,19 +23,27 @@ internal static class FileItems
                 slice[i] = items[start + i];
             }
 
-            string json = new FileListShard { Kind = kind, Index = index, ItemCount = count, Items = slice }.ToJson();
+            // The roots travel in the descriptor: a worker confines its reads to the roots the coordinator listed under.
+            string json = new FileListShard { Kind = kind, Index = index, ItemCount = count, Items = slice, AllowedRoots = roots.IsConfined ? roots.Roots : null }.ToJson();
             yield return new ListedShard(index, count, json, slice, index == 0 ? duplicates : []);
             index++;
         }
     }
 
-    public static async IAsyncEnumerable<PoolItem> Read(string kind, string descriptor, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a shard's items; an item for which <paramref name="allowed"/> (given the item's uri and the roots the
+    /// descriptor carries, joined with the source's own) says no is <see cref="PoolItem.OutsideCode"/>, unread.
+    /// </summary>
+    public static async IAsyncEnumerable<PoolItem> Read(string kind, string descriptor, PoolRoots roots, Func<string, PoolRoots, bool> allowed, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         FileListShard shard = ShardDescription.Parse<FileListShard>(descriptor, kind);
+        PoolRoots joined = shard.AllowedRoots is { Count: > 0 } listed ? new PoolRoots([.. roots.Roots, .. listed]) : roots;
         foreach (PoolItemInfo info in shard.Items!)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return await ReadOneAsync(info, cancellationToken).ConfigureAwait(false);
+            yield return allowed(info.Uri, joined)
+                ? await ReadOneAsync(info, cancellationToken).ConfigureAwait(false)
+                : Outside(info.Id, info.Uri) with { Source = info.Source, CapturedAt = info.CapturedAt };
         }
     }
 
@@ -54,7 +62,15 @@ internal static class FileItems
         }
 
         string folder = Directory.Exists(pool) ? pool : Path.GetDirectoryName(pool) ?? pool;
-        return full.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        return IsUnder(folder, full);
+    }
+
+    /// <summary>Whether the real path <paramref name="real"/> is the folder <paramref name="realFolder"/> or lies under it (both already real).</summary>
+    public static bool IsUnder(string realFolder, string real)
+    {
+        string folder = Path.TrimEndingDirectorySeparator(realFolder);
+        return string.Equals(real, folder, StringComparison.Ordinal)
+            || real.StartsWith(folder == Path.GetPathRoot(folder) ? folder : folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -5,5 +5,8 @@ internal sealed record FileListShard : ShardDescription
 {
     public IReadOnlyList<PoolItemInfo>? Items { get; init; }
 
+    /// <summary>The allowed roots (real paths) the pool was listed under; absent when the lister was unconfined.</summary>
+    public IReadOnlyList<string>? AllowedRoots { get; init; }
+
     protected override string? Missing() => Items is null ? "items" : null;
 }

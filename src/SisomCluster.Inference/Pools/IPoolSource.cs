@@ -15,6 +15,13 @@ public interface IPoolSource
     /// <summary>The pool as the user named it (a path, a manifest, a tar pattern, an .npy file).</summary>
     string Uri { get; }
 
+    /// <summary>
+    /// The absolute path all of this pool's reading starts from (a directory, a manifest, a tar file or the folder of a
+    /// tar pattern, an .npy file): what <see cref="PoolSources.Open(string, string, PoolRoots)"/> checks against the
+    /// allowed roots, and where an s3 kind would give its bucket.
+    /// </summary>
+    string Location { get; }
+
     /// <summary>Whether items are encoded images (a model is needed) rather than stored embeddings.</summary>
     bool HoldsImages { get; }
 

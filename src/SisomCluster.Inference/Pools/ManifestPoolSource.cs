@@ -16,17 +16,22 @@ public sealed class ManifestPoolSource : IPoolSource
     public const string KindName = "manifest";
 
     private readonly string _path;
+    private readonly PoolRoots _roots;
 
-    public ManifestPoolSource(string path)
+    public ManifestPoolSource(string path, PoolRoots? roots = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Uri = path;
         _path = Path.GetFullPath(path);
+        _roots = roots ?? PoolRoots.Unconfined;
     }
 
     public string Kind => KindName;
 
     public string Uri { get; }
+
+    /// <summary>The manifest file.</summary>
+    public string Location => _path;
 
     public bool HoldsImages => true;
 
@@ -62,25 +67,31 @@ public sealed class ManifestPoolSource : IPoolSource
         report?.Invoke($"{Uri}: {items.Count} items, {duplicates.Count} duplicate ids skipped");
 
         // Manifest order is the user's order (often by time or crawl batch): shards keep it.
-        await foreach (ListedShard shard in FileItems.Cut(Kind, items, duplicates, shardSize, cancellationToken).ConfigureAwait(false))
+        await foreach (ListedShard shard in FileItems.Cut(Kind, items, duplicates, shardSize, _roots, cancellationToken).ConfigureAwait(false))
         {
             yield return shard;
         }
     }
 
+    /// <summary>
+    /// Reads the shard's files. Under allowed roots (this source's, or those the descriptor was listed under) a file must
+    /// lie in the manifest's folder or in a root, as real paths, else it is <see cref="PoolItem.OutsideCode"/>, unread;
+    /// unconfined (no roots anywhere: the development default) a manifest may name any readable file.
+    /// </summary>
     public IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, CancellationToken cancellationToken = default) =>
-        FileItems.Read(Kind, descriptor, cancellationToken);
+        FileItems.Read(Kind, descriptor, _roots, (uri, roots) => !roots.IsConfined || FileItems.Inside(_path, uri) || roots.Holds(uri), cancellationToken);
 
     /// <summary>
-    /// Reads the file <paramref name="uri"/> if it lies under the manifest's folder, compared as real paths: an entry with
-    /// <c>../</c>, an absolute path elsewhere or a symbolic link out of the folder is <see cref="PoolItem.OutsideCode"/>
-    /// and nothing is read (the thumbnail path; the uri comes from the <c>items</c> row, never from a request).
+    /// Reads the file <paramref name="uri"/> if it lies under the manifest's folder or under an allowed root, compared as
+    /// real paths: an entry with <c>../</c>, an absolute path elsewhere or a symbolic link out of the folder is
+    /// <see cref="PoolItem.OutsideCode"/> and nothing is read (the thumbnail path; the uri comes from the <c>items</c>
+    /// row, never from a request).
     /// </summary>
     public Task<PoolItem> ReadOneAsync(string id, string uri, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentException.ThrowIfNullOrEmpty(uri);
-        return FileItems.Inside(_path, uri)
+        return FileItems.Inside(_path, uri) || _roots.Holds(uri)
             ? FileItems.ReadOneAsync(new PoolItemInfo(id, FileItems.RealPath(uri)), cancellationToken)
             : Task.FromResult(FileItems.Outside(id, uri));
     }

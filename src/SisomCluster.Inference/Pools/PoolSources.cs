@@ -16,10 +16,10 @@ public static class PoolSources
     /// </summary>
     private static readonly Registration[] Registered =
     [
-        new(TarPoolSource.KindName, TarPoolSource.Claims, uri => new TarPoolSource(uri)),
-        new(DirectoryPoolSource.KindName, DirectoryPoolSource.Claims, uri => new DirectoryPoolSource(uri)),
-        new(ManifestPoolSource.KindName, ManifestPoolSource.Claims, uri => new ManifestPoolSource(uri)),
-        new(EmbeddingsPoolSource.KindName, EmbeddingsPoolSource.Claims, uri => new EmbeddingsPoolSource(uri)),
+        new(TarPoolSource.KindName, TarPoolSource.Claims, TarPoolSource.Names, (uri, _) => new TarPoolSource(uri)),
+        new(DirectoryPoolSource.KindName, DirectoryPoolSource.Claims, Directory.Exists, (uri, roots) => new DirectoryPoolSource(uri, roots)),
+        new(ManifestPoolSource.KindName, ManifestPoolSource.Claims, File.Exists, (uri, roots) => new ManifestPoolSource(uri, roots)),
+        new(EmbeddingsPoolSource.KindName, EmbeddingsPoolSource.Claims, File.Exists, (uri, _) => new EmbeddingsPoolSource(uri)),
     ];
 
     /// <summary>The kind names, lower case, in detection order.</summary>
@@ -28,18 +28,56 @@ public static class PoolSources
     /// <summary>Whether <paramref name="kind"/> names a registered kind (case-insensitive).</summary>
     public static bool IsKind(string? kind) => Find(kind) is not null;
 
-    /// <summary>Opens <paramref name="uri"/> as a source of <paramref name="kind"/> (as stored: case-insensitive).</summary>
+    /// <summary>Opens <paramref name="uri"/> as a source of <paramref name="kind"/> (as stored: case-insensitive), unconfined.</summary>
     /// <exception cref="ArgumentException">An unknown kind.</exception>
-    public static IPoolSource Open(string kind, string uri)
+    public static IPoolSource Open(string kind, string uri) => Open(kind, uri, PoolRoots.Unconfined);
+
+    /// <summary>
+    /// Opens <paramref name="uri"/> as a source of <paramref name="kind"/> confined to <paramref name="roots"/>: its
+    /// <see cref="IPoolSource.Location"/> must lie in them (as a real path), and it reads items only there.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown kind.</exception>
+    /// <exception cref="PoolOutsideRootsException">The source lies outside the roots (the message names no path).</exception>
+    public static IPoolSource Open(string kind, string uri, PoolRoots roots)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
+        ArgumentNullException.ThrowIfNull(roots);
         Registration registration = Find(kind)
             ?? throw new ArgumentException($"unknown source kind '{kind}'; use {string.Join(", ", Kinds)}.", nameof(kind));
-        return registration.Open(uri);
+        IPoolSource source = registration.Open(uri, roots);
+        return roots.Allows(source.Location) ? source : throw new PoolOutsideRootsException();
     }
 
     /// <summary>Opens <paramref name="uri"/> as the kind <see cref="Detect"/> finds.</summary>
     public static IPoolSource Open(string uri) => Open(Detect(uri), uri);
+
+    /// <summary>Opens <paramref name="uri"/> as the kind <see cref="Detect"/> finds, confined to <paramref name="roots"/>.</summary>
+    public static IPoolSource Open(string uri, PoolRoots roots) => Open(Detect(uri), uri, roots);
+
+    /// <summary>
+    /// The path a source named <paramref name="uri"/> reads under, told without touching the file system: the folder of
+    /// a tar pattern (<c>dir/shard-*.tar</c>), else the path itself (absolute). For a check before the source is opened.
+    /// </summary>
+    public static string LocationOf(string uri)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        return TarPoolSource.HasWildcard(Path.GetFileName(uri))
+            ? Path.GetFullPath(Path.GetDirectoryName(uri) is { Length: > 0 } folder ? folder : ".")
+            : Path.GetFullPath(uri);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="uri"/> names something a source of <paramref name="kind"/> (or, when null, of any kind)
+    /// can read: an existing file or directory, or a tar pattern whose folder exists. Registration asks this before it
+    /// lists, so that a missing source is a plain "not found" (a remote kind answers for its own store).
+    /// </summary>
+    public static bool Exists(string? kind, string uri)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        return string.IsNullOrEmpty(kind)
+            ? Registered.Any(r => r.Exists(uri))
+            : Find(kind) is { } registration && registration.Exists(uri);
+    }
 
     /// <summary>
     /// The first registered kind that claims <paramref name="uri"/>: a directory holding <c>*.tar</c> files (top level),
@@ -90,5 +128,5 @@ public static class PoolSources
     private static Registration? Find(string? kind) =>
         string.IsNullOrEmpty(kind) ? null : Array.Find(Registered, r => r.Name.Equals(kind, StringComparison.OrdinalIgnoreCase));
 
-    private sealed record Registration(string Name, Func<string, bool> Claims, Func<string, IPoolSource> Open);
+    private sealed record Registration(string Name, Func<string, bool> Claims, Func<string, bool> Exists, Func<string, PoolRoots, IPoolSource> Open);
 }

@@ -36,6 +36,12 @@ public sealed class TarPoolSource : IPoolSource
 
     public string Uri { get; }
 
+    /// <summary>The tar file, the folder of tars, or the folder of a pattern.</summary>
+    public string Location =>
+        File.Exists(Uri) || Directory.Exists(Uri) || !HasWildcard(Path.GetFileName(Uri))
+            ? Path.GetFullPath(Uri)
+            : Path.GetFullPath(Path.GetDirectoryName(Uri) is { Length: > 0 } folder ? folder : ".");
+
     public bool HoldsImages => true;
 
     /// <summary>
@@ -83,6 +89,12 @@ public sealed class TarPoolSource : IPoolSource
     public async IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         TarShard shard = ShardDescription.Parse<TarShard>(descriptor, Kind);
+        if (!shard.FilePath!.EndsWith(".tar", StringComparison.OrdinalIgnoreCase) || !FileItems.Inside(Uri, shard.FilePath))
+        {
+            // A tar linked in from outside the pool's folder (or a descriptor naming another file) is not read: the shard fails.
+            throw new InvalidDataException($"shard {shard.Index}: its tar does not lie in the pool.");
+        }
+
         string stem = Stem(shard.FilePath!);
         await foreach (TarSample sample in TarSamples.ReadAsync(shard.FilePath!, withImages: true, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -175,6 +187,11 @@ public sealed class TarPoolSource : IPoolSource
             .ToList();
         return tars.Count > 0 ? tars : throw new FileNotFoundException($"{uri}: no .tar files match.", uri);
     }
+
+    /// <summary>Whether <paramref name="uri"/> names an existing tar file or folder, or a pattern whose folder exists.</summary>
+    internal static bool Names(string uri) =>
+        File.Exists(uri) || Directory.Exists(uri)
+        || (HasWildcard(Path.GetFileName(uri)) && Directory.Exists(Path.GetDirectoryName(uri) is { Length: > 0 } folder ? folder : "."));
 
     internal static bool HasWildcard(string name) => name.AsSpan().IndexOfAny('*', '?') >= 0;
 

@@ -11,6 +11,7 @@ using SisomCluster.Inference.Models;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Inference.Sources;
 using SisomCluster.Server.Models;
+using SisomCluster.Server.Pools;
 using SisomCluster.Server.Scoring;
 
 namespace SisomCluster.Server.Aggregator;
@@ -24,7 +25,7 @@ namespace SisomCluster.Server.Aggregator;
 /// The labeled items are embedded here, in the aggregator, rather than by a worker shard: they are
 /// 10²–10⁵ items, small beside the pool. At larger label counts this becomes shard 0 for the workers.
 /// </remarks>
-public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache models, IOptions<AggregatorOptions> options, TimeProvider time, ILogger<PrepareContextConsumer> logger) : IConsumer<PrepareContext>
+public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache models, PoolAccess pools, IOptions<AggregatorOptions> options, TimeProvider time, ILogger<PrepareContextConsumer> logger) : IConsumer<PrepareContext>
 {
     public async Task Consume(ConsumeContext<PrepareContext> context)
     {
@@ -38,7 +39,7 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
 
         Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, token).ConfigureAwait(false);
         Dictionary<string, int> labels = await db.Labels.AsNoTracking().Where(l => l.PoolId == pool.Id).ToDictionaryAsync(l => l.ItemId, l => l.Label, StringComparer.Ordinal, token).ConfigureAwait(false);
-        IPoolSource source = PoolSources.Open(pool.SourceKind, pool.SourceUri);
+        IPoolSource source = pools.Open(pool.SourceKind, pool.SourceUri);
         FeatureExtractor? model = source.HoldsImages ? models.Model(run.ModelName) : null;
         string modelVersion = model?.Model.Version ?? "embeddings:" + pool.SourceUri;
         string referenceVersion = ReferenceVersion.Of(labels.Select(l => (l.Key, l.Value)));

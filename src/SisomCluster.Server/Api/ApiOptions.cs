@@ -29,4 +29,11 @@ public sealed class ApiOptions
     /// set it when the API port is reachable from outside. <c>/healthz</c> stays open (probes).
     /// </summary>
     public bool ProtectOperationalEndpoints { get; set; }
+
+    /// <summary>
+    /// Thumbnails rendered at once by this process (<c>Api__MaxConcurrentThumbnails</c>); a request beyond it is answered
+    /// 503 with <c>Retry-After</c>. 0 (the default): twice the processor count.
+    /// </summary>
+    [Range(0, 4096)]
+    public int MaxConcurrentThumbnails { get; set; }
 }

@@ -37,6 +37,7 @@ public static class ApiRoleExtensions
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = Math.Max(api.Value.MaxRequestBytes, api.Value.MaxLabelsBytes));
         services.AddSingleton<BootstrapKey>();
         services.AddScoped<ApiKeyStore>();
+        services.AddSingleton<ThumbnailGate>();
         services.AddSingleton<ThumbnailCache>();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>

@@ -5,6 +5,7 @@ using SisomCluster.Data;
 using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Server.Messaging;
+using SisomCluster.Server.Pools;
 
 namespace SisomCluster.Server.Coordinator;
 
@@ -21,7 +22,7 @@ namespace SisomCluster.Server.Coordinator;
 /// run pending with shards and no context, which <see cref="AwaitingContextAsync"/> finds for <see cref="PendingRunLauncher"/>
 /// to ask again (<see cref="RequestContextAsync"/>).
 /// </remarks>
-public sealed class RunLauncher(SisomDbContext db, SisomQueues queues)
+public sealed class RunLauncher(SisomDbContext db, SisomQueues queues, PoolAccess pools, TimeProvider time)
 {
     /// <summary>Launches one pending run, if any; returns its id.</summary>
     public async Task<Guid?> LaunchNextAsync(ISendEndpointProvider bus, CancellationToken cancellationToken)
@@ -37,7 +38,21 @@ public sealed class RunLauncher(SisomDbContext db, SisomQueues queues)
         }
 
         Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, cancellationToken).ConfigureAwait(false);
-        IPoolSource source = PoolSources.Open(pool.SourceKind, pool.SourceUri);
+        IPoolSource source;
+        try
+        {
+            source = pools.Open(pool.SourceKind, pool.SourceUri);
+        }
+        catch (PoolOutsideRootsException e)
+        {
+            // Registered before Pools__AllowedRoots changed (or by hand): the run fails at once instead of reading outside.
+            run.State = RunState.Failed;
+            run.Error = $"pool: {e.Message}";
+            run.CompletedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return run.Id;
+        }
 
         // Streamed: a shard's items are dropped once its row is added; the descriptor is the source's own JSON, stored as is.
         await foreach (ListedShard shard in source.ListAsync(run.ShardSize, cancellationToken: cancellationToken).ConfigureAwait(false))

@@ -8,6 +8,7 @@ using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Dashboard;
 using SisomCluster.Server.Messaging;
 using SisomCluster.Server.Models;
+using SisomCluster.Server.Pools;
 using SisomCluster.Server.Runs;
 using SisomCluster.Server.Telemetry;
 using SisomCluster.Server.Worker;
@@ -30,6 +31,7 @@ public static class ServerHostExtensions
         builder.Services.AddHealthChecks();
         builder.Services.AddSisomData(database);
         builder.AddSisomTelemetry(roles.ToString());
+        builder.AddPoolAccess();
         if (roles.HasFlag(ServerRoles.Api))
         {
             builder.AddApiRole();

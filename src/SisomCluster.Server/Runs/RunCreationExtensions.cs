@@ -1,3 +1,5 @@
+using SisomCluster.Server.Models;
+
 namespace SisomCluster.Server.Runs;
 
 /// <summary>Registers the <see cref="RunCreator"/> behind <c>POST /api/v1/runs</c>, once.</summary>
@@ -11,6 +13,8 @@ public static class RunCreationExtensions
             builder.Services.AddOptions<RunOptions>().BindConfiguration(RunOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
             builder.Services.AddScoped<RunCreator>();
         }
+
+        builder.AddModelRegistry();
 
         return builder;
     }

@@ -3,6 +3,7 @@ using MassTransit;
 using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Coordinator;
 using SisomCluster.Server.Models;
+using SisomCluster.Server.Pools;
 using SisomCluster.Server.Runs;
 using SisomCluster.Server.Worker;
 
@@ -31,6 +32,10 @@ public static class ServerSettings
         .. OptionsOf(typeof(WorkerOptions), WorkerOptions.SectionName),
         .. OptionsOf(typeof(ModelOptions), ModelOptions.SectionName),
         .. OptionsOf(typeof(AggregatorOptions), AggregatorOptions.SectionName),
+        .. OptionsOf(typeof(ModelDirectoryOptions), ModelDirectoryOptions.SectionName),
+
+        // A list (Pools__AllowedRoots__0, __1, …): the deployments set the first, the pool volume.
+        PoolOptions.SectionName + "__" + nameof(PoolOptions.AllowedRoots) + "__0",
     ];
 
     /// <summary>The ScoreShard queue for a prefix, named by the same formatter as the server's bus setup.</summary>

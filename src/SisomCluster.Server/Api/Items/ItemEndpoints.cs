@@ -19,6 +19,9 @@ internal static class ItemEndpoints
 {
     public const int MaxNeighbours = 100;
 
+    /// <summary>What a 503 for a thumbnail asks the client to wait (seconds): a render takes milliseconds.</summary>
+    private const string ThumbnailRetryAfterSeconds = "1";
+
     public static void Map(RouteGroupBuilder api)
     {
         RouteGroupBuilder items = api.MapGroup("/").WithTags("items");
@@ -78,7 +81,7 @@ internal static class ItemEndpoints
             thumbnail));
     }
 
-    private static async Task<IResult> ThumbnailAsync(string pool, string itemId, [FromQuery] string? size, SisomDbContext db, ThumbnailCache thumbnails, CancellationToken cancellationToken)
+    private static async Task<IResult> ThumbnailAsync(string pool, string itemId, [FromQuery] string? size, SisomDbContext db, ThumbnailCache thumbnails, HttpContext http, CancellationToken cancellationToken)
     {
         itemId = ItemIdFromRoute(itemId);
         if (!ApiQuery.TryInt(size, "size", 16, ThumbnailReader.MaxSize, ThumbnailReader.DefaultSize, out int edge, out IResult? problem))
@@ -99,6 +102,12 @@ internal static class ItemEndpoints
         }
 
         ThumbnailResult result = await thumbnails.GetAsync(found, item, edge, cancellationToken).ConfigureAwait(false);
+        if (result.Busy)
+        {
+            http.Response.Headers.RetryAfter = ThumbnailRetryAfterSeconds;
+            return TypedResults.Problem(title: "Busy", detail: result.Problem, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         return result.Bytes is { } png
             ? TypedResults.File(png, "image/png")
             : TypedResults.Problem(title: "No thumbnail", detail: result.Problem, statusCode: StatusCodes.Status422UnprocessableEntity);

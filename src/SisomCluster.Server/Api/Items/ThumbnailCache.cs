@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using SisomCluster.Data.Pools;
 using SisomCluster.Inference.Decoding;
+using SisomCluster.Server.Pools;
 
 namespace SisomCluster.Server.Api.Items;
 
@@ -13,10 +14,11 @@ namespace SisomCluster.Server.Api.Items;
 /// Reads are serialized per shard (the container an item is read from: a tar, or the item's file), so a gallery's
 /// parallel requests into one tar read it one after another rather than all at once, and a request that waited for
 /// the same item finds it rendered. The cache holds at most <see cref="MaxBytes"/> of PNGs; past that the least
-/// recently used go first. Keys hold the pool id and the item's stored uri, so a re-registered pool never gets
+/// recently used go first. At most <see cref="ThumbnailGate.Capacity"/> renders run at once (a request beyond gets
+/// <see cref="ThumbnailResult.NoSlot"/>); a cache hit takes no slot. Keys hold the pool id and the item's stored uri, so a re-registered pool never gets
 /// another pool's pictures. Failures are not kept: a file that appears later is read then.
 /// </remarks>
-internal sealed class ThumbnailCache : IDisposable
+internal sealed class ThumbnailCache(PoolAccess pools, ThumbnailGate gate) : IDisposable
 {
     public const long MaxBytes = 64L * 1024 * 1024;
 
@@ -38,9 +40,16 @@ internal sealed class ThumbnailCache : IDisposable
             return ThumbnailResult.Png(hit);
         }
 
+        // A render slot, taken without waiting: none free is a 503 for the caller, not a queue.
+        using IDisposable? slot = gate.TryEnter();
+        if (slot is null)
+        {
+            return ThumbnailResult.NoSlot;
+        }
+
         string shard = ThumbnailReader.ShardOf(item);
-        SemaphoreSlim gate = _shards[(int)((uint)StringComparer.Ordinal.GetHashCode(shard) % Stripes)];
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        SemaphoreSlim stripe = _shards[(int)((uint)StringComparer.Ordinal.GetHashCode(shard) % Stripes)];
+        await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (TryGet(key, out hit))
@@ -50,7 +59,7 @@ internal sealed class ThumbnailCache : IDisposable
 
             // The read streams (a tar member is reached without reading its predecessors); decoding is CPU work on a
             // thread-pool thread, not the request's.
-            ItemBytes read = await ThumbnailReader.ReadItemBytesAsync(pool, item, cancellationToken).ConfigureAwait(false);
+            ItemBytes read = await ThumbnailReader.ReadItemBytesAsync(pools, pool, item, cancellationToken).ConfigureAwait(false);
             ThumbnailResult result = read.Problem is { } problem
                 ? ThumbnailResult.None(problem)
                 : await Task.Run(() => ThumbnailRenderer.Render(read.Bytes, size, item.ItemId, DecodeLimits.Default), cancellationToken).ConfigureAwait(false);
@@ -63,7 +72,7 @@ internal sealed class ThumbnailCache : IDisposable
         }
         finally
         {
-            gate.Release();
+            stripe.Release();
         }
     }
 

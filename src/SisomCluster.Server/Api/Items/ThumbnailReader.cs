@@ -1,5 +1,6 @@
 using SisomCluster.Data.Pools;
 using SisomCluster.Inference.Pools;
+using SisomCluster.Server.Pools;
 
 namespace SisomCluster.Server.Api.Items;
 
@@ -19,11 +20,22 @@ internal static class ThumbnailReader
     /// <see cref="ThumbnailCache"/> calls it and renders with <see cref="ThumbnailRenderer"/>.
     /// </summary>
     /// <returns>The bytes, or a one-line reason (<see cref="ItemBytes.Problem"/>) why there are none.</returns>
-    public static async Task<ItemBytes> ReadItemBytesAsync(Pool pool, Item item, CancellationToken cancellationToken)
+    public static async Task<ItemBytes> ReadItemBytesAsync(PoolAccess pools, Pool pool, Item item, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(pools);
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(item);
-        IPoolSource? source = PoolSources.IsKind(pool.SourceKind) ? PoolSources.Open(pool.SourceKind, pool.SourceUri) : null;
+        IPoolSource? source;
+        try
+        {
+            source = PoolSources.IsKind(pool.SourceKind) ? pools.Open(pool.SourceKind, pool.SourceUri) : null;
+        }
+        catch (PoolOutsideRootsException)
+        {
+            // Registered before Pools__AllowedRoots was set (or changed): nothing of it is read.
+            return ItemBytes.None($"pool '{pool.Name}' lies outside the folders this server allows pools in.");
+        }
+
         if (source is not { HoldsImages: true })
         {
             return ItemBytes.None($"pool '{pool.Name}' holds {pool.SourceKind}, not images.");

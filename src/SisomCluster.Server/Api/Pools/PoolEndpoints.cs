@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -10,6 +11,7 @@ using SisomCluster.Data.Labels;
 using SisomCluster.Data.Pools;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Server.Api.Paging;
+using SisomCluster.Server.Pools;
 
 namespace SisomCluster.Server.Api.Pools;
 
@@ -53,7 +55,7 @@ internal static class PoolEndpoints
         return TypedResults.Ok(page.ToPage(rows, p => p.Name));
     }
 
-    private static async Task<IResult> RegisterAsync(RegisterPoolRequest body, SisomDbContext db, NpgsqlDataSource dataSource, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> RegisterAsync(RegisterPoolRequest body, PoolAccess pools, SisomDbContext db, NpgsqlDataSource dataSource, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         if (body is null)
         {
@@ -83,7 +85,13 @@ internal static class PoolEndpoints
             return ApiProblems.BadRequest("source", $"give an absolute path as the server sees it, not '{source}'.");
         }
 
-        if (!File.Exists(source) && !Directory.Exists(source) && !TarPoolSourcePattern(source))
+        // Confinement first, on the real path, before anything is looked up: outside answers the same whether it exists or not.
+        if (!pools.Allows(source))
+        {
+            return OutsideRoots();
+        }
+
+        if (!PoolSources.Exists(kind, source))
         {
             return ApiProblems.BadRequest("source", $"the server finds no file or directory '{source}'.");
         }
@@ -100,7 +108,7 @@ internal static class PoolEndpoints
         PoolListing listing;
         try
         {
-            pool = kind is { } k ? PoolSources.Open(k, source) : PoolSources.Open(source);
+            pool = kind is { } k ? pools.Open(k, source) : pools.Open(source);
             listing = await Task.Run(
                 () => PoolListing.CollectAsync(
                     pool.ListAsync(
@@ -110,16 +118,21 @@ internal static class PoolEndpoints
                             warningCount++;
                             if (warnings.Count < ListedProblems)
                             {
-                                warnings.Add(line);
+                                warnings.Add(ServerPaths.Scrub(line, source));
                             }
                         },
                         cancellationToken),
                     cancellationToken),
                 cancellationToken).ConfigureAwait(false);
         }
+        catch (PoolOutsideRootsException)
+        {
+            return OutsideRoots();
+        }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            return ApiProblems.BadRequest("source", e.Message);
+            // A listing's message may name files the client never named (a tar beside the source, a resolved link).
+            return ApiProblems.BadRequest("source", ServerPaths.Scrub(e.Message, source));
         }
 
         var entity = new Data.Pools.Pool
@@ -166,9 +179,9 @@ internal static class PoolEndpoints
         return TypedResults.Created($"{http.Request.PathBase}/api/v1/pools/{Uri.EscapeDataString(name)}", response);
     }
 
-    /// <summary>A tar pool may be named by a wildcard (dir/shard-*.tar): its folder must exist.</summary>
-    private static bool TarPoolSourcePattern(string source) =>
-        Path.GetFileName(source).AsSpan().IndexOfAny('*', '?') >= 0 && Directory.Exists(Path.GetDirectoryName(source));
+    /// <summary>A source outside <c>Pools__AllowedRoots</c>: 422, naming no path (the client's own is in its request).</summary>
+    private static ProblemHttpResult OutsideRoots() =>
+        TypedResults.Problem(title: "Pool source not allowed", detail: $"source: {PoolOutsideRootsException.DefaultMessage}", statusCode: StatusCodes.Status422UnprocessableEntity);
 
     private static async Task<IResult> GetAsync(string pool, SisomDbContext db, CancellationToken cancellationToken)
     {

@@ -102,6 +102,11 @@ internal static class RunEndpoints
             return TypedResults.Problem(title: "Invalid request", detail: error, statusCode: StatusCodes.Status400BadRequest);
         }
 
+        if (creator.ModelProblem(body.Model ?? StartRunRequest.DefaultModel) is { } model)
+        {
+            return ApiProblems.BadRequest("model", model);
+        }
+
         if (!await db.Pools.AnyAsync(p => p.Name == body.Pool, cancellationToken).ConfigureAwait(false))
         {
             return ApiProblems.BadRequest("pool", $"no pool named '{body.Pool}'.");

@@ -32,11 +32,19 @@
     return items;
   }
 
+  // A thumbnail; a 503 (every render slot of the api taken) is tried again after its Retry-After, a few times.
   async function image(path) {
     const key = sessionStorage.getItem("sisom-key");
-    const response = await fetch(path, { headers: key ? { Authorization: "Bearer " + key } : {} });
-    if (!response.ok) { throw new Error(path + ": HTTP " + response.status); }
-    return URL.createObjectURL(await response.blob());
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(path, { headers: key ? { Authorization: "Bearer " + key } : {} });
+      if (response.status === 503 && attempt < 10) {
+        const wait = Number(response.headers.get("Retry-After")) || 1;
+        await new Promise(resolve => setTimeout(resolve, 1000 * wait));
+        continue;
+      }
+      if (!response.ok) { throw new Error(path + ": HTTP " + response.status); }
+      return URL.createObjectURL(await response.blob());
+    }
   }
 
   document.getElementById("key-form").addEventListener("submit", e => {
