@@ -10,6 +10,7 @@ using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Extraction;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Server.Models;
+using SisomCluster.Server.Pools;
 using SisomCluster.Server.Scoring;
 using SisomCluster.Server.Telemetry;
 
@@ -29,6 +30,7 @@ public sealed partial class ScoreShardConsumer(
     ShardResultWriter writer,
     WorkerRuntime runtime,
     ModelCache models,
+    PoolAccess pools,
     IOptions<WorkerOptions> options,
     TimeProvider time,
     SisomMetrics metrics,
@@ -66,7 +68,8 @@ public sealed partial class ScoreShardConsumer(
             Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == message.RunId, work.Token).ConfigureAwait(false);
             Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, work.Token).ConfigureAwait(false);
             LoadedContext scoring = await runtime.ContextAsync(run.ContextId ?? throw new InvalidOperationException($"Run {run.Id} has no scoring context."), id => new ContextStore(db).LoadAsync(id, CancellationToken.None)).ConfigureAwait(false);
-            IPoolSource source = PoolSources.Open(pool.SourceKind, pool.SourceUri);
+            // Confined like the listing (Pools__AllowedRoots, real paths): a pool moved outside the roots is not read here either.
+            IPoolSource source = pools.Open(pool.SourceKind, pool.SourceUri);
             FeatureExtractor? model = source.HoldsImages ? models.Model(run.ModelName) : null;
             var scorer = new ShardScorer(model, new PipelineOptions { BatchSize = options.Value.BatchSize, DecodeThreads = options.Value.DecodeThreads });
 

@@ -2,6 +2,7 @@ using System.Reflection;
 using MassTransit;
 using SisomCluster.Server.Aggregator;
 using SisomCluster.Server.Coordinator;
+using SisomCluster.Server.Messaging;
 using SisomCluster.Server.Models;
 using SisomCluster.Server.Pools;
 using SisomCluster.Server.Runs;
@@ -33,6 +34,7 @@ public static class ServerSettings
         .. OptionsOf(typeof(ModelOptions), ModelOptions.SectionName),
         .. OptionsOf(typeof(AggregatorOptions), AggregatorOptions.SectionName),
         .. OptionsOf(typeof(ModelDirectoryOptions), ModelDirectoryOptions.SectionName),
+        .. OptionsOf(typeof(MessagingOptions), MessagingOptions.SectionName),
 
         // A list (Pools__AllowedRoots__0, __1, …): the deployments set the first, the pool volume.
         PoolOptions.SectionName + "__" + nameof(PoolOptions.AllowedRoots) + "__0",
