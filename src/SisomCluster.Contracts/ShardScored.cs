@@ -13,7 +13,7 @@ public sealed record ShardScored
 
     public required int Failed { get; init; }
 
-    /// <summary>Items flagged OOD by SISOM in this shard.</summary>
+    /// <summary>Items of this shard flagged OOD by the run's OOD score (<c>ood_score</c>), reference items left out.</summary>
     public required int FlaggedOod { get; init; }
 
     public required string WorkerId { get; init; }

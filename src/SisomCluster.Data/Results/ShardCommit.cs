@@ -51,8 +51,11 @@ public sealed class ShardCommit : IAsyncDisposable
         try
         {
             transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // The transaction stays open while the shard is scored (idle between chunks): a server-wide
+            // idle_in_transaction_session_timeout must not kill it, so this transaction turns it off for itself.
             await using (var create = new NpgsqlCommand(
-                "CREATE TEMP TABLE item_scores_in (LIKE item_scores) ON COMMIT DROP; "
+                "SET LOCAL idle_in_transaction_session_timeout = 0; "
+                + "CREATE TEMP TABLE item_scores_in (LIKE item_scores) ON COMMIT DROP; "
                 + "CREATE TEMP TABLE item_errors_in (LIKE item_errors) ON COMMIT DROP",
                 connection,
                 transaction))

@@ -136,26 +136,41 @@ public sealed class EmbeddingsPoolSource : IPoolSource
     public async IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         EmbeddingsShard shard = ShardDescription.Parse<EmbeddingsShard>(descriptor, Kind);
-        NpyMatrixHeader header = NpyMatrixHeader.Read(shard.FilePath!);
+
+        // The descriptor names the files to read; only this pool's own .npy and its ids file are read (compared as real
+        // paths), as a tar pool reads only its own tars. Messages name files, never server folders.
+        string npyName = Path.GetFileName(_npyPath);
+        if (!string.Equals(FileItems.RealPath(shard.FilePath!), FileItems.RealPath(_npyPath), StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"Shard {shard.Index} names another file than the pool's {npyName}; it is not read.");
+        }
+
+        string ownIds = _idsPath ?? FindIdsFile(_npyPath);
+        if (!string.Equals(FileItems.RealPath(shard.IdsPath!), FileItems.RealPath(ownIds), StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"Shard {shard.Index} names another ids file than the pool's {Path.GetFileName(ownIds)}; it is not read.");
+        }
+
+        NpyMatrixHeader header = NpyMatrixHeader.Read(_npyPath);
         long start = shard.Start!.Value;
         long end = shard.End!.Value;
         if (start < 0 || end > header.Rows || start > end)
         {
-            throw new InvalidDataException($"{shard.FilePath} has {header.Rows} rows; shard {shard.Index} asks for rows [{start}, {end}).");
+            throw new InvalidDataException($"{npyName} has {header.Rows} rows; shard {shard.Index} asks for rows [{start}, {end}).");
         }
 
         var skip = new HashSet<long>(shard.SkippedRows ?? []);
-        var stream = new FileStream(shard.FilePath!, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var stream = new FileStream(_npyPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using var disposeStream = stream.ConfigureAwait(false);
         stream.Position = header.DataOffset + (start * header.RowBytes);
-        IAsyncEnumerator<(string Id, long Offset)> ids = IdLines.ReadAsync(shard.IdsPath!, shard.IdsOffset!.Value, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        IAsyncEnumerator<(string Id, long Offset)> ids = IdLines.ReadAsync(ownIds, shard.IdsOffset!.Value, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using var disposeIds = ids.ConfigureAwait(false);
         var rowBytes = new byte[header.RowBytes];
         for (long row = start; row < end; row++)
         {
             if (!await ids.MoveNextAsync().ConfigureAwait(false))
             {
-                throw new InvalidDataException($"{shard.IdsPath} ends before row {row}; it changed since the pool was listed.");
+                throw new InvalidDataException($"{Path.GetFileName(ownIds)} ends before row {row}; it changed since the pool was listed.");
             }
 
             await stream.ReadExactlyAsync(rowBytes, cancellationToken).ConfigureAwait(false);

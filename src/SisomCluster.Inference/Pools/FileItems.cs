@@ -31,17 +31,22 @@ internal static class FileItems
     }
 
     /// <summary>
-    /// Reads a shard's items; an item for which <paramref name="allowed"/> (given the item's uri and the roots the
-    /// descriptor carries, joined with the source's own) says no is <see cref="PoolItem.OutsideCode"/>, unread.
+    /// Reads a shard's items; an item for which <paramref name="allowed"/> says no — under the roots the descriptor
+    /// carries (the coordinator's) AND under the source's own when this process is confined too: never the union, so a
+    /// worker with narrower roots than the coordinator's, or roots narrowed after the launch, reads no more than its
+    /// own allow — is <see cref="PoolItem.OutsideCode"/>, unread.
     /// </summary>
     public static async IAsyncEnumerable<PoolItem> Read(string kind, string descriptor, PoolRoots roots, Func<string, PoolRoots, bool> allowed, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         FileListShard shard = ShardDescription.Parse<FileListShard>(descriptor, kind);
-        PoolRoots joined = shard.AllowedRoots is { Count: > 0 } listed ? new PoolRoots([.. roots.Roots, .. listed]) : roots;
+        PoolRoots? listed = shard.AllowedRoots is { Count: > 0 } named ? new PoolRoots(named) : null;
+        bool Allowed(string uri) => listed is null
+            ? allowed(uri, roots)
+            : allowed(uri, listed) && (!roots.IsConfined || allowed(uri, roots));
         foreach (PoolItemInfo info in shard.Items!)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return allowed(info.Uri, joined)
+            yield return Allowed(info.Uri)
                 ? await ReadOneAsync(info, cancellationToken).ConfigureAwait(false)
                 : Outside(info.Id, info.Uri) with { Source = info.Source, CapturedAt = info.CapturedAt };
         }

@@ -39,8 +39,21 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
 
         Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, token).ConfigureAwait(false);
         Dictionary<string, int> labels = await db.Labels.AsNoTracking().Where(l => l.PoolId == pool.Id).ToDictionaryAsync(l => l.ItemId, l => l.Label, StringComparer.Ordinal, token).ConfigureAwait(false);
-        IPoolSource source = pools.Open(pool.SourceKind, pool.SourceUri);
-        FeatureExtractor? model = source.HoldsImages ? models.Model(run.ModelName) : null;
+        IPoolSource source;
+        FeatureExtractor? model;
+        try
+        {
+            source = pools.Open(pool.SourceKind, pool.SourceUri);
+            model = source.HoldsImages ? models.Model(run.ModelName) : null;
+        }
+        catch (Exception e) when (e is PoolOutsideRootsException or ArgumentException)
+        {
+            // The pool is now outside Pools__AllowedRoots, or the run's model left the registry: asking again cannot help,
+            // so the run fails with the reason (no server path) instead of its request being parked and re-sent forever.
+            await FailAsync(context, run, e is PoolOutsideRootsException ? $"pool: {e.Message}" : Reason(e), token).ConfigureAwait(false);
+            return;
+        }
+
         string modelVersion = model?.Model.Version ?? "embeddings:" + pool.SourceUri;
         string referenceVersion = ReferenceVersion.Of(labels.Select(l => (l.Key, l.Value)));
 
@@ -59,12 +72,7 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         catch (ArgumentException e)
         {
             // No usable reference set (no labels, one class, ...): the run cannot be scored; say why instead of waiting forever.
-            LogContextFailed(run.Id, e.Message);
-            run.State = RunState.Failed;
-            run.Error = e.Message;
-            run.CompletedAt = time.GetUtcNow();
-            await db.SaveChangesAsync(token).ConfigureAwait(false);
-            await context.Publish(new RunCompleted { RunId = run.Id, State = "failed", Scored = 0, Failed = 0, FailedShards = 0, Selected = 0 }, token).ConfigureAwait(false);
+            await FailAsync(context, run, e.Message, token).ConfigureAwait(false);
             return;
         }
 
@@ -80,6 +88,20 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
 
         await context.Publish(new ContextReady { RunId = run.Id, ContextId = contextId }, token).ConfigureAwait(false);
     }
+
+    private async Task FailAsync(ConsumeContext context, Run run, string reason, CancellationToken token)
+    {
+        LogContextFailed(run.Id, reason);
+        run.State = RunState.Failed;
+        run.Error = reason;
+        run.CompletedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(token).ConfigureAwait(false);
+        await context.Publish(new RunCompleted { RunId = run.Id, State = "failed", Scored = 0, Failed = 0, FailedShards = 0, Selected = 0 }, token).ConfigureAwait(false);
+    }
+
+    /// <summary>An argument exception's message without its " (Parameter 'x')" tail.</summary>
+    private static string Reason(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : e.Message;
 
     private async Task<Guid> BuildAsync(IPoolSource source, FeatureExtractor? model, Dictionary<string, int> labels, Run run, Guid poolId, string modelVersion, CancellationToken token)
     {

@@ -23,7 +23,7 @@ public sealed class SisomMetrics
         _itemsScored = meter.CreateCounter<long>("sisom.worker.items_scored", "{item}", "Items a worker committed, by run and outcome (scored, or failed with an item error).");
         _stageDuration = meter.CreateHistogram<double>("sisom.worker.stage.duration", "s", "Busy time of one pipeline stage (read, decode, infer, score, commit) over one shard.");
         _queueLag = meter.CreateHistogram<double>("sisom.queue.lag", "s", "Time from a ScoreShard's publication to a worker starting on it.");
-        _oodRate = meter.CreateGauge<double>("sisom.run.ood_rate", null, "Fraction of a completed run's scored items flagged OOD by SISOM.");
+        _oodRate = meter.CreateGauge<double>("sisom.run.ood_rate", null, "Fraction of a completed run's scored items flagged OOD by the run's OOD score (reference items left out).");
         _parked = meter.CreateGauge<long>("sisom.error_queue.messages", "{message}", "Messages parked in a consumer endpoint's _error or _skipped queue (counted by the coordinator and api processes).");
     }
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SisomCluster.Contracts;
+using SisomCluster.Core.Scoring;
 using SisomCluster.Data;
 using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
@@ -79,6 +80,7 @@ public sealed partial class ScoreShardConsumer(
             await using (commit.ConfigureAwait(false))
             {
                 var copying = new CommitTiming();
+                int flaggedOod = 0;
                 ShardScoreSummary scores = await scorer.ScoreAsync(
                     source.ReadAsync(lease.Descriptor, work.Token),
                     scoring,
@@ -88,6 +90,9 @@ public sealed partial class ScoreShardConsumer(
                         long copyStart = Stopwatch.GetTimestamp();
                         DateTimeOffset at = time.GetUtcNow();
                         await commit.AddScoresAsync(batch.Scored.Select(s => ToRow(s, scoring.ContextId, at)), token).ConfigureAwait(false);
+
+                        // By the run's OOD score, reference items left out: the count the finaliser's OOD rate uses.
+                        flaggedOod += batch.Scored.Count(s => !s.Score.IsReference && OodScores.Flagged(s.Score, run.OodScore));
                         await commit.AddErrorsAsync(batch.Failed.Select(f => new ItemErrorRow(f.Id, f.Reason, f.Detail, at)), token).ConfigureAwait(false);
                         copying.Add(copyStart, Stopwatch.GetTimestamp());
                     },
@@ -122,7 +127,7 @@ public sealed partial class ScoreShardConsumer(
                             Attempt = message.Attempt,
                             Scored = outcome.ScoresInserted,
                             Failed = outcome.ErrorsInserted,
-                            FlaggedOod = scores.FlaggedOod,
+                            FlaggedOod = flaggedOod,
                             WorkerId = runtime.WorkerId,
                             Seconds = time.GetElapsedTime(started).TotalSeconds,
                         },

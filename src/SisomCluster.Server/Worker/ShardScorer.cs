@@ -87,7 +87,6 @@ public sealed class ShardScorer
         using var gate = new SemaphoreSlim(1, 1);
         int scoredCount = 0;
         int failedCount = 0;
-        int flaggedOod = 0;
 
         async ValueTask EmitAsync(IReadOnlyList<ScoredItem> scored, CancellationToken token)
         {
@@ -107,7 +106,6 @@ public sealed class ShardScorer
 
                 scoredCount += scored.Count;
                 failedCount += failures.Count;
-                flaggedOod += scored.Count(s => s.Score.OodSisom);
                 await sink(new ShardScoreBatch(scored, failures), token).ConfigureAwait(false);
             }
             finally
@@ -241,7 +239,7 @@ public sealed class ShardScorer
 
         await ScoreEmbeddedAsync(cancellationToken).ConfigureAwait(false);
         await EmitAsync([], cancellationToken).ConfigureAwait(false);
-        return new ShardScoreSummary(scoredCount, failedCount, flaggedOod) { Stages = stages };
+        return new ShardScoreSummary(scoredCount, failedCount) { Stages = stages };
     }
 
     private static void Collect(SisomScoreBatch batch, FeatureMatrix features, ReadOnlySpan<string> ids, LoadedContext context, bool keepEmbeddings, List<ScoredItem> output)

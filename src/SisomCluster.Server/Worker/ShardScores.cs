@@ -3,8 +3,6 @@ namespace SisomCluster.Server.Worker;
 /// <summary>Everything one shard produced: every item is in exactly one of the two lists.</summary>
 public sealed record ShardScores(IReadOnlyList<ScoredItem> Scored, IReadOnlyList<FailedItem> Failed)
 {
-    public int FlaggedOod => Scored.Count(s => s.Score.OodSisom);
-
     /// <summary>Where the time went, per stage (read, decode, infer, score); the consumer adds commit.</summary>
     public StageTimings Stages { get; init; } = new();
 }

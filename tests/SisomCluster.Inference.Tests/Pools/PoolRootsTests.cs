@@ -1,3 +1,4 @@
+using SisomCluster.Inference.Npy;
 using SisomCluster.Inference.Pools;
 using Xunit;
 
@@ -112,5 +113,52 @@ public sealed class PoolRootsTests
         InvalidDataException error = await Assert.ThrowsAsync<InvalidDataException>(() => source.ReadAsync(descriptor).ToListAsync().AsTask());
         Assert.DoesNotContain(files.Root, error.Message, StringComparison.Ordinal);
         Assert.Single(await PoolTestFiles.ReadAllAsync(source, await source.ListAllAsync(shardSize: 10)));
+    }
+
+    [Fact]
+    public async Task A_worker_confined_more_narrowly_than_the_lister_reads_only_under_its_own_roots()
+    {
+        using var files = new PoolTestFiles();
+        files.Write("data/img/a.png", PoolTestFiles.Png(0));
+        string other = files.Write("other-root/b.png", PoolTestFiles.Png(1));
+        string manifest = files.WriteText("data/pool.csv", $"id,uri\na,img/a.png\nb,{other}\n");
+        var lister = (ManifestPoolSource)PoolSources.Open(manifest, new PoolRoots([files.PathOf("data"), files.PathOf("other-root")]));
+        PoolListing listing = await lister.ListAllAsync(shardSize: 10);
+
+        // The descriptor carries both roots; a worker allowed only "data" must not read "other-root" through it.
+        var worker = (ManifestPoolSource)PoolSources.Open(manifest, new PoolRoots([files.PathOf("data")]));
+        List<PoolItem> read = await PoolTestFiles.ReadAllAsync(worker, listing);
+
+        Assert.Equal([null, PoolItem.OutsideCode], read.Select(i => i.ErrorCode));
+        Assert.True(read[1].Bytes.IsEmpty);
+    }
+
+    [Fact]
+    public async Task An_embeddings_descriptor_naming_another_npy_or_ids_file_is_refused_without_paths()
+    {
+        using var files = new PoolTestFiles();
+        string npy = files.PathOf("pool/emb.npy");
+        Directory.CreateDirectory(Path.GetDirectoryName(npy)!);
+        NpyFile.Write(npy, new NpyArray(new float[4 * 2], 4, 2));
+        files.WriteText("pool/emb.ids.txt", "a\nb\nc\nd\n");
+        string secret = files.PathOf("secret/other.npy");
+        Directory.CreateDirectory(Path.GetDirectoryName(secret)!);
+        NpyFile.Write(secret, new NpyArray([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f], 4, 2));
+        string secretIds = files.WriteText("secret/other.ids.txt", "w\nx\ny\nz\n");
+        var source = new EmbeddingsPoolSource(npy);
+        string own = (await source.ListAllAsync(shardSize: 10)).Shards[0].Descriptor;
+
+        foreach (string hostile in new[]
+        {
+            own.Replace(System.Text.Json.JsonSerializer.Serialize(npy), System.Text.Json.JsonSerializer.Serialize(secret), StringComparison.Ordinal),
+            own.Replace(System.Text.Json.JsonSerializer.Serialize(files.PathOf("pool/emb.ids.txt")), System.Text.Json.JsonSerializer.Serialize(secretIds), StringComparison.Ordinal),
+        })
+        {
+            Assert.NotEqual(own, hostile);
+            InvalidDataException error = await Assert.ThrowsAsync<InvalidDataException>(() => source.ReadAsync(hostile).ToListAsync().AsTask());
+            Assert.DoesNotContain(files.Root, error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(["a", "b", "c", "d"], (await source.ReadAsync(own).ToListAsync()).Select(i => i.Id));
     }
 }

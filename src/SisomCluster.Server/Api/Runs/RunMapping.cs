@@ -9,8 +9,9 @@ internal static class RunMapping
 {
     /// <summary>What a run's status says about parked messages: why they are not lost work, and what to look at.</summary>
     public const string ParkedNote =
-        "Not lost work: a parked ScoreShard's shard stays pending, and the coordinator sends it again once its last send is older "
-        + "than Coordinator__RepublishSeconds (no attempt is spent). The count is cluster-wide; the messages' fault headers "
+        "Not lost work: a shard whose ScoreShard was parked before a worker leased it stays pending and is sent again once its "
+        + "last send is older than Coordinator__RepublishSeconds (no attempt spent); one parked after a worker leased it was "
+        + "handed back and is sent again at its next attempt. The count is cluster-wide; the messages' fault headers "
         + "(RabbitMQ management UI) say what failed. Purge the queue once understood.";
 
     public static RunResponse ToResponse(Run run, string? pool, RunProgress? progress, ParkedMessageCounts? parked = null) => new(
