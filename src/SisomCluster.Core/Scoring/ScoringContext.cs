@@ -125,37 +125,12 @@ public sealed class ScoringContext
         referenceFeatures.EnsureFinite("reference features");
         Guard.Labels(referenceLabels, head.ClassCount, "reference labels");
 
-        double[] grid = options.Alpha is { } fixedAlpha ? [fixedAlpha] : options.AlphaGrid.Order().ToArray();
-        var candidates = new List<AlphaCandidate>(grid.Length);
-        Evaluated? best = null;
-        ArgumentException? lastError = null;
-        foreach (double alpha in grid)
-        {
-            Evaluated? evaluated = null;
-            string? reason = null;
-            try
-            {
-                evaluated = Evaluate(head, referenceFeatures, referenceLabels, alpha, options, referenceLayerStates);
-            }
-            catch (ArgumentException e) when (grid.Length > 1)
-            {
-                // A degenerate grid point (e.g. saturated states, σ_r = 0) cannot be chosen; others may.
-                lastError = e;
-                reason = e.Message;
-            }
-
-            double rAvg = evaluated?.Statistics.RAvg ?? double.NaN;
-            candidates.Add(new AlphaCandidate(alpha, rAvg, evaluated is not null, reason));
-            if (evaluated is not null && (best is null || evaluated.Statistics.RAvg < best.Statistics.RAvg))
-            {
-                best = evaluated;
-            }
-        }
-
-        if (best is null)
-        {
-            throw new ArgumentException($"No alpha in the grid gives defined ID statistics: {lastError?.Message}", nameof(referenceFeatures), lastError);
-        }
+        double[] grid = options.Alpha is { } fixedAlpha ? [fixedAlpha] : [.. options.AlphaGrid];
+        (Evaluated best, IReadOnlyList<AlphaCandidate> candidates) = AlphaSearch.Minimise(
+            grid,
+            alpha => Evaluate(head, referenceFeatures, referenceLabels, alpha, options, referenceLayerStates),
+            evaluated => evaluated.Statistics.RAvg,
+            nameof(referenceFeatures));
 
         double weight = options.SisomeWeight ?? ScoreFormulas.SelfBalancingWeight(best.Statistics);
 

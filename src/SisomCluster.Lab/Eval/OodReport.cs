@@ -39,7 +39,7 @@ internal sealed class OodReport
     }
 
     /// <summary>"far" is the union of the far sets; every other name is one OOD set.</summary>
-    public static OodReport Build(IReadOnlyList<OodBenchmarkResult> results, string[] sets, string command, OodSizes sizes, EmbeddingCache cache, double seconds, OodSetup? setup = null)
+    public static OodReport Build(IReadOnlyList<OodBenchmarkResult> results, string[] sets, string command, OodSizes sizes, int embedded, double embedSeconds, double seconds, OodSetup? setup = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(results.Count);
         var metrics = new Dictionary<string, Dictionary<OodMethod, OodMetrics[]>>();
@@ -49,7 +49,7 @@ internal sealed class OodReport
             metrics[set] = results[0].Methods.ToDictionary(m => m, m => results.Select(r => r.Metrics(m, members)).ToArray());
         }
 
-        return new OodReport(metrics, results, sets, command, sizes, cache.Embedded, cache.EmbedSeconds, seconds, setup ?? new OodSetup(null, null, "ood"));
+        return new OodReport(metrics, results, sets, command, sizes, embedded, embedSeconds, seconds, setup ?? new OodSetup(null, null, "ood"));
     }
 
     public static string Name(OodMethod method) => method switch
@@ -76,14 +76,14 @@ internal sealed class OodReport
         md.AppendLine();
         md.AppendLine(Invariant($"{OodMetrics.Convention}. AUROC and AUPR: higher is better; FPR@95 (ID items flagged when 95 % of OOD items are): lower is better. Mean ± sample std over {_results.Count} seeds (the seed picks the labeled subset and the noise images)."));
         md.AppendLine();
-        string head = _setup.ModelHead is null ? "logistic-regression head fitted on" : $"head: {_setup.ModelHead}; reference set:";
-        md.AppendLine(Invariant($"Data: frozen backbone, {head} {_sizes.Labeled} labeled ID training images ({_sizes.Labeled / EvalOodCommand.IdClasses} per class of classes 0–5, drawn from the first {_sizes.TrainImages / 10} training images per class); that labeled set is also SISOM's reference set and KNN's bank (k = 50 unless --knn-k). ID test: {_sizes.IdTest} test images of classes 0–5. Near-OOD: {_sizes.Near} test images of classes 6–9 (shirt, sneaker, bag, ankle boot). Far-OOD: {_sizes.FarEach} images each of scikit-learn digits (8×8 upscaled to 24×24 on a 28×28 black canvas), uniform noise, blank (uniform grey levels 0–255) and inverted Fashion-MNIST test images; \"far\" is their union."));
+        string head = _setup.ModelHead is null ? "frozen backbone, logistic-regression head fitted on" : $"the model as given (frozen, not fine-tuned), head: {_setup.ModelHead}; reference set:";
+        md.AppendLine(Invariant($"Data: {head} {_sizes.Labeled} labeled ID training images ({_sizes.Labeled / EvalOodCommand.IdClasses} per class of classes 0–5, drawn from the first {_sizes.TrainImages / 10} training images per class); that labeled set is also SISOM's reference set and KNN's bank (k = 50 unless --knn-k). ID test: {_sizes.IdTest} test images of classes 0–5. Near-OOD: {_sizes.Near} test images of classes 6–9 (shirt, sneaker, bag, ankle boot). Far-OOD: {_sizes.FarEach} images each of scikit-learn digits (8×8 upscaled to 24×24 on a 28×28 black canvas), uniform noise, blank (uniform grey levels 0–255) and inverted Fashion-MNIST test images; \"far\" is their union."));
         md.AppendLine();
         md.AppendLine(Invariant($"Head accuracy on the ID test set: {MeanStd.Of(_results.Select(r => r.IdAccuracy).ToArray()).Format()}. SISOM α (auto, minimal r_avg): {string.Join(", ", _results.Select(r => r.Alpha.ToString("G", CultureInfo.InvariantCulture)))}; SISOMe weight w = min(r_avg, 1): {string.Join(", ", _results.Select(r => r.SisomeWeight.ToString("F3", CultureInfo.InvariantCulture)))}."));
         md.AppendLine();
         if (_setup.Layers is not null)
         {
-            md.AppendLine(Invariant($"Multi-layer rows: z = concat(s_pen, s_1, …) with the layer states of the augmented model (`sisom model augment`), layers {_setup.Layers}; same features, head, reference set, seeds and splits as the penultimate rows. α_pen of the multi-layer context (auto): {string.Join(", ", _results.Select(r => r.MultiLayerAlpha?.ToString("G", CultureInfo.InvariantCulture)))}; SISOMe weight: {string.Join(", ", _results.Select(r => r.MultiLayerSisomeWeight?.ToString("F3", CultureInfo.InvariantCulture)))}."));
+            md.AppendLine(Invariant($"Multi-layer rows: z = concat(s_pen, s_1, …) with the layer states of the augmented model (`sisom model augment`), layers {_setup.Layers}; same features, head, reference set, seeds and splits as the penultimate rows.{(_setup.LayerAlphas is null ? string.Empty : " A layer's α marked auto is chosen per seed by the latent-space analysis (SISOM.md §3.4): the α of the grid whose states of that layer alone give the smallest r_avg on the reference set; r_avg per grid point in the JSON (`layer_alpha`).")} α_pen of the multi-layer context (auto): {string.Join(", ", _results.Select(r => r.MultiLayerAlpha?.ToString("G", CultureInfo.InvariantCulture)))}; SISOMe weight: {string.Join(", ", _results.Select(r => r.MultiLayerSisomeWeight?.ToString("F3", CultureInfo.InvariantCulture)))}."));
             md.AppendLine();
         }
 
@@ -135,6 +135,13 @@ internal sealed class OodReport
             ["model_head"] = _setup.ModelHead ?? "fitted",
             ["layers"] = _setup.Layers ?? string.Empty,
             ["multilayer_alpha"] = _results.Select(r => r.MultiLayerAlpha).ToArray(),
+            ["layer_alpha"] = _setup.LayerAlphas?.ToDictionary(
+                p => p.Key,
+                p => p.Value.Select(c => new
+                {
+                    alpha = c.Alpha,
+                    grid = c.Grid.Select(g => new { alpha = g.Alpha, r_avg = double.IsFinite(g.RAvg) ? g.RAvg : (double?)null, eligible = g.Eligible }).ToArray(),
+                }).ToArray()) ?? [],
             ["seconds"] = _seconds,
             ["metrics"] = _sets.ToDictionary(
                 s => s,
