@@ -39,10 +39,7 @@ public sealed partial class ParkedMessageWatch(
     {
         IReadOnlyDictionary<string, long> counts = await depths.CountAsync(queues.ParkingQueues, cancellationToken).ConfigureAwait(false);
         var latest = new ParkedMessageCounts(counts, time.GetUtcNow());
-        foreach ((string queue, long count) in counts)
-        {
-            metrics.ParkedMessages(queue, count);
-        }
+        metrics.ParkedMessages(counts);
 
         if (latest.Total > 0 && (Latest?.Total ?? 0) != latest.Total)
         {

@@ -14,7 +14,7 @@ public sealed class SisomMetrics
     private readonly Histogram<double> _stageDuration;
     private readonly Histogram<double> _queueLag;
     private readonly Gauge<double> _oodRate;
-    private readonly Gauge<long> _parked;
+    private IReadOnlyDictionary<string, long> _parkedCounts = new Dictionary<string, long>();
 
     public SisomMetrics(IMeterFactory meterFactory)
     {
@@ -24,7 +24,14 @@ public sealed class SisomMetrics
         _stageDuration = meter.CreateHistogram<double>("sisom.worker.stage.duration", "s", "Busy time of one pipeline stage (read, decode, infer, score, commit) over one shard.");
         _queueLag = meter.CreateHistogram<double>("sisom.queue.lag", "s", "Time from a ScoreShard's publication to a worker starting on it.");
         _oodRate = meter.CreateGauge<double>("sisom.run.ood_rate", null, "Fraction of a completed run's scored items flagged OOD by the run's OOD score (reference items left out).");
-        _parked = meter.CreateGauge<long>("sisom.error_queue.messages", "{message}", "Messages parked in a consumer endpoint's _error or _skipped queue (counted by the coordinator and api processes).");
+
+        // Observed at each collection from the last count, so every scrape sees every queue's series, whatever the exporter
+        // does with synchronous gauges that were not recorded since its last collection.
+        meter.CreateObservableGauge(
+            "sisom.error_queue.messages",
+            () => Volatile.Read(ref _parkedCounts).Select(c => new Measurement<long>(c.Value, new KeyValuePair<string, object?>("queue", c.Key))),
+            "{message}",
+            "Messages parked in a consumer endpoint's _error or _skipped queue (counted by the coordinator and api processes).");
     }
 
     /// <summary>
@@ -54,6 +61,7 @@ public sealed class SisomMetrics
         _oodRate.Record(rate, new KeyValuePair<string, object?>("run", runId.ToString()));
 
     /// <summary>A parking queue's message count (<c>queue</c> tag: a handful of queues per cluster).</summary>
-    public void ParkedMessages(string queue, long count) =>
-        _parked.Record(count, new KeyValuePair<string, object?>("queue", queue));
+    /// <summary>The latest count of every parking queue (replaces the previous one).</summary>
+    public void ParkedMessages(IReadOnlyDictionary<string, long> counts) =>
+        Volatile.Write(ref _parkedCounts, new Dictionary<string, long>(counts, StringComparer.Ordinal));
 }
