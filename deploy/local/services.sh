@@ -598,11 +598,11 @@ rmq_provision() {
     return 0
   fi
   log "creating rabbitmq user $MQ_USER"
-  if ! rmq 30 rabbitmqctl -q list_users 9>&- | awk '{print $1}' | grep -qxF "$MQ_USER"; then
-    rmq 30 rabbitmqctl -q add_user "$MQ_USER" "$MQ_PASS" >&2 9>&-
+  if ! rmq 90 rabbitmqctl -q list_users 9>&- | awk '{print $1}' | grep -qxF "$MQ_USER"; then
+    rmq 90 rabbitmqctl -q add_user "$MQ_USER" "$MQ_PASS" >&2 9>&-
   fi
-  rmq 30 rabbitmqctl -q set_user_tags "$MQ_USER" administrator >&2 9>&-
-  rmq 30 rabbitmqctl -q set_permissions -p / "$MQ_USER" '.*' '.*' '.*' >&2 9>&-
+  rmq 90 rabbitmqctl -q set_user_tags "$MQ_USER" administrator >&2 9>&-
+  rmq 90 rabbitmqctl -q set_permissions -p / "$MQ_USER" '.*' '.*' '.*' >&2 9>&-
   touch "$RMQ_PROVISIONED"
 }
 
