@@ -30,21 +30,35 @@ if ! grep -q '^app:' "$rootfs/etc/passwd"; then
   chroot "$rootfs" groupadd --gid 1654 app
   chroot "$rootfs" useradd --uid 1654 --gid 1654 --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 fi
-rm -rf "$rootfs/var/lib/apt/lists/"* "$rootfs/var/cache/apt/"*.bin
+rm -rf "$rootfs/var/lib/apt/lists/"* "$rootfs/var/cache/apt/"*.bin "$rootfs/usr/share/doc/"* "$rootfs/usr/share/man/"* "$rootfs/usr/share/info/"*
+find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
+
+# This machine's extra certificate authorities (a TLS-inspecting egress proxy, say) for the SDK image only, so that
+# `dotnet restore` in the build stage reaches nuget.org as the host does; NUGET_CERT_REVOCATION_MODE follows the host's.
+extra_ca=${SISOM_BASE_EXTRA_CA:-/usr/local/share/ca-certificates}
 
 # One tar per image: the Debian tree, plus /usr/share/dotnet (all of it for the SDK; host + shared runtimes for aspnet).
 import() { # name, dotnet parts...
   local name=$1; shift
-  local stage=$work/$name
+  local stage=$work/$name env='ENV DOTNET_ROOT=/usr/share/dotnet DOTNET_RUNNING_IN_CONTAINER=true DOTNET_NOLOGO=1 APP_UID=1654 LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+  if [ -n "${SISOM_BASE_ONLY:-}" ] && [ "$SISOM_BASE_ONLY" != "$name" ]; then return; fi
   rm -rf "$stage"; mkdir -p "$stage/usr/share/dotnet" "$stage/usr/bin"
   for part in "$@"; do cp -a "$dotnet_root/$part" "$stage/usr/share/dotnet/"; done
   ln -sf /usr/share/dotnet/dotnet "$stage/usr/bin/dotnet"
   tar -C "$rootfs" -c . | tar -C "$stage" -x --skip-old-files
-  tar -C "$stage" -c . | docker import \
-    -c 'ENV DOTNET_ROOT=/usr/share/dotnet DOTNET_RUNNING_IN_CONTAINER=true DOTNET_NOLOGO=1 APP_UID=1654 LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    -c 'CMD ["/bin/bash"]' - "sisom-local/$name:$tag"
+  if [ "$name" = sdk ]; then
+    rm -rf "$stage"/usr/share/dotnet/sdk/*/FSharp       # C# only
+    if compgen -G "$extra_ca/*.crt" >/dev/null; then
+      mkdir -p "$stage/usr/local/share/ca-certificates"
+      cp "$extra_ca"/*.crt "$stage/usr/local/share/ca-certificates/"
+      cat "$extra_ca"/*.crt >>"$stage/etc/ssl/certs/ca-certificates.crt"
+    fi
+    env="$env NUGET_CERT_REVOCATION_MODE=${NUGET_CERT_REVOCATION_MODE:-online}"
+  fi
+  tar -C "$stage" -c . | docker import -c "$env" -c 'CMD ["/bin/bash"]' - "sisom-local/$name:$tag"
   rm -rf "$stage"
 }
+# SISOM_BASE_ONLY=sdk|aspnet rebuilds one of them.
 import sdk dotnet host shared sdk packs LICENSE.txt ThirdPartyNotices.txt
 import aspnet dotnet host shared LICENSE.txt ThirdPartyNotices.txt
-docker image ls sisom-local
+docker image ls 'sisom-local/*'
