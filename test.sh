@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README "Testing"; CI runs it through .ci/run).
 #   1. installs and starts the local services (PostgreSQL 15 + pgvector, RabbitMQ) via deploy/local/services.sh
-#   2. installs the npm tools of deploy/lint once (the deployment tests lint and render with them)
+#   2. installs the npm tools of deploy/lint once (the deployment tests lint and render with them), and promtool
 #   3. builds the whole solution with warnings as errors
 #   4. runs every test project and prints one final line: "N passed, N failed"
 # Exits non-zero on a build error or any failed test.
@@ -27,6 +27,23 @@ echo "== deploy tools (deploy/lint: dockerfilelint, kubernetes-models, helm)" >&
 lint=deploy/lint
 if [ ! -f "$lint/node_modules/.package-lock.json" ] || [ "$lint/package-lock.json" -nt "$lint/node_modules/.package-lock.json" ]; then
   (cd "$lint" && npm ci --no-audit --no-fund --loglevel=error) >&2 || echo "npm ci in $lint failed: SisomCluster.Deploy.Tests will say so" >&2
+fi
+
+echo "== promtool (the alert rules' unit tests, deploy/prometheus)" >&2
+# Only the promtool binary of Debian's prometheus package, unpacked into .local/tools: installing the package would
+# also enable and start a Prometheus daemon.
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ ! -x .local/tools/promtool ]; then
+    tmp=$(mktemp -d)
+    if (cd "$tmp" && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get download prometheus >/dev/null 2>&1; }; } \
+        && dpkg-deb --fsys-tarfile prometheus_*.deb | tar -xO ./usr/bin/promtool >promtool && chmod +x promtool); then
+      mkdir -p .local/tools && mv "$tmp/promtool" .local/tools/promtool
+    else
+      echo "promtool could not be downloaded: SisomCluster.Deploy.Tests will say so" >&2
+    fi
+    rm -rf "$tmp"
+  fi
+  export PATH="$PWD/.local/tools:$PATH"
 fi
 
 echo "== build ($configuration)" >&2

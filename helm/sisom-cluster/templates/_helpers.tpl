@@ -53,3 +53,23 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
       name: {{ include "sisom.secretName" . }}
       key: rabbitmq
 {{- end -}}
+
+{{/*
+The RabbitMQ management API URL that KEDA's rabbitmq trigger reads (protocol http, Secret key rabbitmq-management):
+secrets.rabbitmqManagement, or derived from secrets.rabbitmq: amqp://user:pass@host:5672/vhost becomes
+http://user:pass@host:<worker.autoscaling.managementPort>/vhost (a trailing "/" = the default vhost, as KEDA wants it).
+*/}}
+{{- define "sisom.rabbitmqManagementUrl" -}}
+{{- if .Values.secrets.rabbitmqManagement -}}
+{{- .Values.secrets.rabbitmqManagement -}}
+{{- else -}}
+{{- $u := urlParse .Values.secrets.rabbitmq -}}
+{{- if not (has $u.scheme (list "amqp" "amqps")) -}}
+{{- fail (printf "secrets.rabbitmq must be an amqp:// or amqps:// URI to derive the management URL for KEDA, or set secrets.rabbitmqManagement (got scheme %q)" $u.scheme) -}}
+{{- end -}}
+{{- $host := splitList ":" $u.host | first -}}
+{{- $scheme := ternary "https" "http" (eq $u.scheme "amqps") -}}
+{{- $auth := ternary (printf "%s@" $u.userinfo) "" (ne $u.userinfo "") -}}
+{{- printf "%s://%s%s:%v/%s" $scheme $auth $host .Values.worker.autoscaling.managementPort (trimPrefix "/" $u.path) -}}
+{{- end -}}
+{{- end -}}

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using SisomCluster.Contracts;
 using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Pools;
+using SisomCluster.Server.Telemetry;
 
 namespace SisomCluster.Server.Coordinator;
 
@@ -58,6 +59,8 @@ public sealed partial class LeaseMonitor(IServiceScopeFactory scopes, IOptions<C
         {
             LogPublished(published);
         }
+
+        await scope.ServiceProvider.GetRequiredService<RunShardGauge>().RecordAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

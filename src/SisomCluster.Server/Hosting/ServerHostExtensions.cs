@@ -52,7 +52,15 @@ public static class ServerHostExtensions
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ParkedMessageWatch>());
         }
 
-        builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
+        // A stopping process (a worker scaled in: SIGTERM) lets the message in hand finish until shortly before the host's
+        // ShutdownTimeout (configuration shutdownTimeoutSeconds, default 30 s), then cancels it, so that a worker still
+        // busy abandons its shard's lease (re-issued by the coordinator at once) before the process exits, instead of
+        // leaving it to run out (README "Deploying": scale-in).
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure<IOptions<HostOptions>>((o, host) =>
+        {
+            o.WaitUntilStarted = true;
+            o.ConsumerStopTimeout = ConsumerStopTimeout(host.Value.ShutdownTimeout);
+        });
         builder.Services.AddMassTransit(bus =>
         {
             // No calls home: the cluster runs where nothing outside may be reached.
@@ -114,4 +122,8 @@ public static class ServerHostExtensions
 
         return app;
     }
+
+    /// <summary>The host's shutdown timeout less a margin for the abandon (at most 5 s, at most half of it).</summary>
+    internal static TimeSpan ConsumerStopTimeout(TimeSpan shutdownTimeout) =>
+        shutdownTimeout - TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, shutdownTimeout.Ticks / 2));
 }

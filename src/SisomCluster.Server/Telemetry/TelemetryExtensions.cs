@@ -24,6 +24,7 @@ public static class TelemetryExtensions
         ArgumentNullException.ThrowIfNull(builder);
         bool otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]);
         builder.Services.AddSingleton<SisomMetrics>();
+        builder.Services.AddSingleton<RunShardGauge>();
 
         IOpenTelemetryBuilder telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource

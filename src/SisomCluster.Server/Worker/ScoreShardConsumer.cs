@@ -81,6 +81,7 @@ public sealed partial class ScoreShardConsumer(
             {
                 var copying = new CommitTiming();
                 int flaggedOod = 0;
+                int poolItems = 0;
                 ShardScoreSummary scores = await scorer.ScoreAsync(
                     source.ReadAsync(lease.Descriptor, work.Token),
                     scoring,
@@ -93,6 +94,7 @@ public sealed partial class ScoreShardConsumer(
 
                         // By the run's OOD score, reference items left out: the count the finaliser's OOD rate uses.
                         flaggedOod += batch.Scored.Count(s => !s.Score.IsReference && OodScores.Flagged(s.Score, run.OodScore));
+                        poolItems += batch.Scored.Count(s => !s.Score.IsReference);
                         await commit.AddErrorsAsync(batch.Failed.Select(f => new ItemErrorRow(f.Id, f.Reason, f.Detail, at)), token).ConfigureAwait(false);
                         copying.Add(copyStart, Stopwatch.GetTimestamp());
                     },
@@ -119,6 +121,7 @@ public sealed partial class ScoreShardConsumer(
                 LogCommitted(message.RunId, message.ShardId, message.Attempt, outcome.Status, outcome.ScoresInserted, outcome.ErrorsInserted);
                 if (outcome.Status == ShardCommitStatus.Committed)
                 {
+                    metrics.OodItems(message.RunId, poolItems, flaggedOod, run.Quantile);
                     await context.Publish(
                         new ShardScored
                         {

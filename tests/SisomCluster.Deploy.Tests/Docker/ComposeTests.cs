@@ -12,6 +12,18 @@ public sealed class ComposeTests
 
     private static JsonElement Services => Compose.Value.GetProperty("services");
 
+    /// <summary>
+    /// Only the top-level keys that both Compose v2 and Debian 12's docker-compose 1.29 accept (its schema refuses
+    /// "name", for one): `docker-compose -f docker/compose.yaml config -q` passes with either (docker/README.md).
+    /// </summary>
+    [Fact]
+    public void The_file_uses_only_top_level_keys_docker_compose_1_29_accepts()
+    {
+        string[] allowed = ["services", "volumes", "networks", "secrets", "configs"];
+        string[] refused = [.. Compose.Value.EnumerateObject().Select(p => p.Name).Where(n => !allowed.Contains(n) && !n.StartsWith("x-", StringComparison.Ordinal))];
+        Assert.True(refused.Length == 0, "docker-compose 1.29 refuses the top-level keys: " + string.Join(", ", refused));
+    }
+
     [Fact]
     public void The_backing_services_use_pgvector_17_and_rabbitmq_3_management_with_health_checks()
     {

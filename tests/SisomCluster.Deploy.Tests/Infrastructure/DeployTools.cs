@@ -35,14 +35,24 @@ public static class DeployTools
     public static ToolResult HelmTemplate(params string[] sets)
     {
         var arguments = new List<string> { "template", "sisom", RepositoryPaths.Of("helm", "sisom-cluster"), "--namespace", "sisom" };
-        foreach (string set in sets)
+        for (int i = 0; i < sets.Length; i++)
         {
+            if (sets[i] == "--show-only")
+            {
+                arguments.Add(sets[i]);
+                arguments.Add(sets[++i]);
+                continue;
+            }
+
             arguments.Add("--set");
-            arguments.Add(set);
+            arguments.Add(sets[i]);
         }
 
         return Tool.Run(Helm, arguments);
     }
+
+    /// <summary><c>helm template</c> of one template only (<c>--show-only</c>).</summary>
+    public static ToolResult HelmTemplateOnly(string template, params string[] sets) => HelmTemplate([.. sets, "--show-only", template]);
 
     /// <summary>Validates rendered YAML with deploy/lint/k8s-validate.mjs and returns the objects.</summary>
     public static ToolResult Validate(string yaml)

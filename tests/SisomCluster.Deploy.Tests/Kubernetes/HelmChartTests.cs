@@ -35,6 +35,7 @@ public sealed class HelmChartTests
         { [.. Secrets, "api.ingress.enabled=true", "api.ingress.className=nginx", "api.ingress.tls[0].secretName=sisom-tls", "api.ingress.tls[0].hosts[0]=sisom.example.com"] },
         { [.. Secrets, "worker.autoscaling.enabled=false", "worker.gpu.enabled=false", "worker.replicas=3"] },
         { [.. Secrets, "api.enabled=false", "migration.enabled=false", "serviceAccount.create=false", "pools.existingClaim="] },
+        { [.. Secrets, "monitoring.grafanaDashboard.enabled=true"] },
     };
 
     [Theory]
@@ -104,6 +105,46 @@ public sealed class HelmChartTests
         Assert.False(Manifest.Single(prefixed, "Deployment", "sisom-worker").GetProperty("spec").TryGetProperty("replicas", out _));
     }
 
+    [Theory]
+    [InlineData("amqp://sisom:p@rabbitmq:5672/", null, "http://sisom:p@rabbitmq:15672/")]
+    [InlineData("amqps://u:p%40ss@mq.example:5671/prod", null, "https://u:p%40ss@mq.example:15672/prod")]
+    [InlineData("amqp://sisom:p@rabbitmq:5672/", "http://keda:k@mgmt:8080/", "http://keda:k@mgmt:8080/")]
+    public void Keda_reads_the_management_url_from_the_secret(string amqp, string? management, string expected)
+    {
+        string[] sets = ["secrets.postgres=Host=pg", "secrets.rabbitmq=" + amqp, .. management is null ? Array.Empty<string>() : ["secrets.rabbitmqManagement=" + management]];
+        IReadOnlyList<JsonElement> objects = Render(sets);
+        JsonElement trigger = Manifest.Single(objects, "ScaledObject", "sisom-worker").GetProperty("spec").GetProperty("triggers")[0];
+        Assert.Equal("http", trigger.GetProperty("metadata").GetProperty("protocol").GetString());
+        JsonElement secretRef = Manifest.Single(objects, "TriggerAuthentication", trigger.GetProperty("authenticationRef").GetProperty("name").GetString()!)
+            .GetProperty("spec").GetProperty("secretTargetRef")[0];
+        JsonElement secret = Manifest.Single(objects, "Secret", secretRef.GetProperty("name").GetString()!);
+        Assert.Equal(expected, secret.GetProperty("stringData").GetProperty(secretRef.GetProperty("key").GetString()!).GetString());
+
+        // With an existing Secret, the TriggerAuthentication reads that one (which must hold the key).
+        IReadOnlyList<JsonElement> existing = Render(["secrets.existingSecret=my-secrets"]);
+        Assert.Equal("my-secrets", Manifest.Single(existing, "TriggerAuthentication", "sisom-rabbitmq-management").GetProperty("spec").GetProperty("secretTargetRef")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void A_rabbitmq_uri_the_management_url_cannot_come_from_fails_naming_the_values()
+    {
+        ToolResult result = DeployTools.HelmTemplate("secrets.postgres=Host=pg", "secrets.rabbitmq=rabbitmq:5672");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("secrets.rabbitmqManagement", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_grace_period_shorter_than_the_shutdown_timeout_is_refused()
+    {
+        JsonElement worker = Manifest.Single(Chart, "Deployment", "sisom-worker");
+        Assert.Equal("240", Manifest.Env(Manifest.Container(worker), "shutdownTimeoutSeconds").GetProperty("value").GetString());
+        Assert.Equal(300, Manifest.PodSpec(worker).GetProperty("terminationGracePeriodSeconds").GetInt32());
+
+        ToolResult result = DeployTools.HelmTemplate([.. Secrets, "worker.shutdownTimeoutSeconds=290"]);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("worker.terminationGracePeriodSeconds must be at least worker.shutdownTimeoutSeconds + 30", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_migration_is_a_pre_install_and_pre_upgrade_hook_after_its_secret()
     {
@@ -121,7 +162,7 @@ public sealed class HelmChartTests
             int.Parse(secretAnnotations.GetProperty("helm.sh/hook-weight").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
             < int.Parse(annotations.GetProperty("helm.sh/hook-weight").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
             "the Secret must exist before the migration Job runs");
-        Assert.Equal(["api-bootstrap-key", "postgres", "rabbitmq"], secret.GetProperty("stringData").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["api-bootstrap-key", "postgres", "rabbitmq", "rabbitmq-management"], secret.GetProperty("stringData").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -91,8 +91,29 @@ public sealed class KustomizeTests
         string target = scaled.GetProperty("spec").GetProperty("scaleTargetRef").GetProperty("name").GetString()!;
         JsonElement worker = Manifest.Single(BaseObjects, "Deployment", target);
         Assert.Equal("worker", Manifest.Component(worker));
-        string hostVariable = trigger.GetProperty("metadata").GetProperty("hostFromEnv").GetString()!;
-        Assert.Contains(hostVariable, Manifest.EnvNames(Manifest.Container(worker)));
+
+        // Ready + unacknowledged messages: the management API (protocol http), not AMQP's ready count (kedacore/keda#1325).
+        JsonElement metadata = trigger.GetProperty("metadata");
+        Assert.Equal("http", metadata.GetProperty("protocol").GetString());
+        Assert.Equal("QueueLength", metadata.GetProperty("mode").GetString());
+        Assert.False(metadata.TryGetProperty("hostFromEnv", out _), "the management URL comes from the TriggerAuthentication");
+        string authentication = trigger.GetProperty("authenticationRef").GetProperty("name").GetString()!;
+        JsonElement secretRef = Assert.Single(Manifest.Single(BaseObjects, "TriggerAuthentication", authentication).GetProperty("spec").GetProperty("secretTargetRef").EnumerateArray());
+        Assert.Equal("host", secretRef.GetProperty("parameter").GetString());
+        Assert.Equal("rabbitmq-management", secretRef.GetProperty("key").GetString());
+        string workerSecret = Manifest.Env(Manifest.Container(worker), "ConnectionStrings__RabbitMq").GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("name").GetString()!;
+        Assert.Equal(workerSecret, secretRef.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void A_scaled_in_worker_has_time_to_commit_or_give_back_its_shard()
+    {
+        JsonElement worker = Manifest.Single(BaseObjects, "Deployment", "sisom-worker");
+        int grace = Manifest.PodSpec(worker).GetProperty("terminationGracePeriodSeconds").GetInt32();
+        int shutdown = int.Parse(Manifest.Env(Manifest.Container(worker), "shutdownTimeoutSeconds").GetProperty("value").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(grace >= shutdown + 30, $"terminationGracePeriodSeconds {grace} < shutdownTimeoutSeconds {shutdown} + 30");
+        int lease = int.Parse(Manifest.Data(Manifest.Single(BaseObjects, "ConfigMap", "sisom-config"))["Worker__LeaseSeconds"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(shutdown >= lease, $"shutdownTimeoutSeconds {shutdown} < Worker__LeaseSeconds {lease}");
     }
 
     [Fact]

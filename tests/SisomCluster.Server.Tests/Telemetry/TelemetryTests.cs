@@ -45,6 +45,14 @@ public sealed class TelemetryTests(DatabaseFixture database) : IClassFixture<Dat
         Assert.Equal((double)poolFlagged / poolScored, rate.Value, 1e-9);
         Assert.Contains(samples, s => s.Name == "sisom_queue_lag_seconds_count" && s.Value >= shards);
 
+        // The live counts behind the OOD-rate alert: the same pool items and flags, and (1 - q) of them expected flagged.
+        PrometheusSample oodFlagged = Assert.Single(samples, s => s.Name == "sisom_worker_ood_items_total" && s.Label("run") == runLabel && s.Label("flagged") == "true");
+        PrometheusSample oodClear = Assert.Single(samples, s => s.Name == "sisom_worker_ood_items_total" && s.Label("run") == runLabel && s.Label("flagged") == "false");
+        Assert.Equal(poolFlagged, oodFlagged.Value);
+        Assert.Equal(poolScored - poolFlagged, oodClear.Value);
+        PrometheusSample expected = Assert.Single(samples, s => s.Name == "sisom_worker_ood_expected_items_total" && s.Label("run") == runLabel);
+        Assert.Equal(poolScored * (1 - 0.95), expected.Value, 1e-6);
+
         // Npgsql's meter is wired to the same endpoint. (MassTransit's is too, but it is configured once per process and
         // goes quiet when the first host that configured it stops: in this test process, an earlier test's host.)
         string names = string.Join(", ", samples.Select(s => s.Name).Distinct());
