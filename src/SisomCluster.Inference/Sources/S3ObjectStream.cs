@@ -162,6 +162,20 @@ internal sealed class S3ObjectStream : Stream
         try
         {
             using GetObjectResponse response = await _store.GetAsync(_uri, _stored, from, idle.Token).ConfigureAwait(false);
+
+            // Not every compatible store honours If-Match: the answer itself says whether it is the version listed.
+            if (_stored.ETag is { Length: > 0 } listed && response.ETag is { Length: > 0 } now && listed.Trim('"') != now.Trim('"'))
+            {
+                throw new S3ReadException($"{_uri}: the object changed since the pool was listed (its ETag differs); register the pool again.", transient: false);
+            }
+
+            if (response.ContentLength < _stored.Size - from)
+            {
+                throw new S3ReadException(
+                    string.Create(CultureInfo.InvariantCulture, $"{_uri}: the object has {from + response.ContentLength} bytes, {_stored.Size} when the pool was listed: it changed since the pool was listed (truncated); register the pool again."),
+                    transient: false);
+            }
+
             Stream body = response.ResponseStream;
             while (true)
             {

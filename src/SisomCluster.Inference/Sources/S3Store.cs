@@ -162,6 +162,7 @@ public sealed class S3Store : IDisposable
             "NoSuchKey" => new FileNotFoundException($"{where}: no such object.", where.ToString(), e),
             "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied" or "ExpiredToken" or "InvalidToken"
                 => new UnauthorizedAccessException($"{where}: the store refused the credentials ({code}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the role.", e),
+            "InvalidRange" => new S3ReadException($"{where}: the object is shorter than when the pool was listed: it changed since the pool was listed (truncated); register the pool again.", transient: false, e),
             "PreconditionFailed" => new S3ReadException($"{where}: the object changed since the pool was listed (its ETag differs); register the pool again.", transient: false, e),
             _ when e.StatusCode == HttpStatusCode.NotFound => new FileNotFoundException($"{where}: not found ({code}).", where.ToString(), e),
             _ when e.StatusCode == HttpStatusCode.Forbidden => new UnauthorizedAccessException($"{where}: access denied ({code}).", e),
