@@ -34,6 +34,13 @@ public sealed class FaultyHttpProxy : IAsyncDisposable
     /// <summary>Every request seen, in order.</summary>
     public ConcurrentQueue<ProxyRequest> Seen { get; } = new();
 
+    /// <summary>Forgets the requests seen so far and numbers the next one 1 again.</summary>
+    public void Reset()
+    {
+        Seen.Clear();
+        Interlocked.Exchange(ref _count, 0);
+    }
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
