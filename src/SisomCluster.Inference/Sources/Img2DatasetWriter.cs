@@ -88,15 +88,15 @@ public static class Img2DatasetWriter
             ParquetWriter writer = await ParquetWriter.CreateAsync(schema, file, cancellationToken: cancellationToken).ConfigureAwait(false);
             await using (writer.ConfigureAwait(false))
             {
-            using ParquetRowGroupWriter group = writer.CreateRowGroup();
-            await group.WriteAsync(url, [.. samples.Select(s => s.Url)]).ConfigureAwait(false);
-            await group.WriteAsync(key, [.. samples.Select(s => s.Key)]).ConfigureAwait(false);
-            await group.WriteAsync(status, [.. samples.Select(s => s.Status)]).ConfigureAwait(false);
-            await group.WriteAsync(error, [.. samples.Select(s => s.ErrorMessage!)]).ConfigureAwait(false);
-            await group.WriteAsync(caption, [.. samples.Select(s => s.Caption!)]).ConfigureAwait(false);
-            await group.WriteAsync<int>(width, samples.Select(s => s.Width).ToArray().AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
-            await group.WriteAsync<int>(height, samples.Select(s => s.Height).ToArray().AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
-            await group.WriteAsync(captured, [.. samples.Select(s => s.CapturedAt?.ToString("O", CultureInfo.InvariantCulture)!)]).ConfigureAwait(false);
+                using ParquetRowGroupWriter group = writer.CreateRowGroup();
+                await group.WriteAsync(url, [.. samples.Select(s => s.Url)]).ConfigureAwait(false);
+                await group.WriteAsync(key, [.. samples.Select(s => s.Key)]).ConfigureAwait(false);
+                await group.WriteAsync(status, [.. samples.Select(s => s.Status)]).ConfigureAwait(false);
+                await group.WriteAsync(error, [.. samples.Select(s => s.ErrorMessage!)]).ConfigureAwait(false);
+                await group.WriteAsync(caption, [.. samples.Select(s => s.Caption!)]).ConfigureAwait(false);
+                await group.WriteAsync<int>(width, samples.Select(s => s.Width).ToArray().AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await group.WriteAsync<int>(height, samples.Select(s => s.Height).ToArray().AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await group.WriteAsync(captured, [.. samples.Select(s => s.CapturedAt?.ToString("O", CultureInfo.InvariantCulture)!)]).ConfigureAwait(false);
             }
         }
     }

@@ -81,7 +81,7 @@ public sealed class S3Store : IDisposable
         ArgumentNullException.ThrowIfNull(stored);
         if (stored.Size > Settings.MaxObjectBytes)
         {
-            throw new IOException(string.Create(CultureInfo.InvariantCulture, $"{uri}: {stored.Size} bytes, more than the {Settings.MaxObjectBytes} an object may have (S3__MaxObjectBytes)."));
+            throw new IOException(string.Create(CultureInfo.InvariantCulture, $"{uri}: {stored.Size} bytes, more than the {Settings.MaxObjectBytes} an object may have (S3__MaxObjectMegabytes)."));
         }
 
         return new S3ObjectStream(this, uri, stored);

@@ -29,13 +29,13 @@ public sealed class S3Options : IValidatableObject
     [Range(0, 20)]
     public int MaxRetries { get; set; } = 4;
 
-    /// <summary>The largest object a pool may read (a tar shard); a larger one fails its shard unread.</summary>
-    [Range(1L, long.MaxValue)]
-    public long MaxObjectBytes { get; set; } = 16L << 30;
+    /// <summary>The largest object a pool may read, in MiB (a tar shard); a larger one fails its shard unread.</summary>
+    [Range(1, 1 << 20)]
+    public int MaxObjectMegabytes { get; set; } = 16 << 10;
 
-    /// <summary>Bytes each open object is read ahead of the scorer (the memory one stream may hold).</summary>
-    [Range(256 << 10, 1 << 30)]
-    public int ReadAheadBytes { get; set; } = 8 << 20;
+    /// <summary>MiB each open object is read ahead of the scorer (the memory one stream may hold).</summary>
+    [Range(1, 1024)]
+    public int ReadAheadMegabytes { get; set; } = 8;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -52,7 +52,7 @@ public sealed class S3Options : IValidatableObject
         ForcePathStyle = ForcePathStyle,
         Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
         MaxRetries = MaxRetries,
-        MaxObjectBytes = MaxObjectBytes,
-        ReadAheadBytes = ReadAheadBytes,
+        MaxObjectBytes = (long)MaxObjectMegabytes << 20,
+        ReadAheadBytes = ReadAheadMegabytes << 20,
     };
 }
