@@ -2,8 +2,9 @@
 # Local development services for SisomCluster:
 #   * PostgreSQL 15 + pgvector  on 127.0.0.1:${SISOM_PG_PORT:-55432}
 #   * RabbitMQ 3.10 (+ management) on 127.0.0.1:${SISOM_AMQP_PORT:-5672} / :${SISOM_AMQP_MGMT_PORT:-15672}
+#   * an S3 API (s3rver, npm, deploy/local/s3) on 127.0.0.1:${SISOM_S3_PORT:-4569}, for s3:// pools
 #
-# Usage: deploy/local/services.sh up|down|status|env|rabbitmq-up|rabbitmq-down|pg-up|pg-down
+# Usage: deploy/local/services.sh up|down|status|env|rabbitmq-up|rabbitmq-down|pg-up|pg-down|s3-up|s3-down
 #
 #   up      install missing Debian packages (and build pgvector from the Debian 13
 #           source package if needed), start both services, create users and
@@ -17,6 +18,9 @@
 #   pg-up / pg-down
 #           start (and provision) or stop only the PostgreSQL cluster for SISOM_PG_PORT;
 #           the chaos benchmark (sisom bench chaos) stops and restarts a database of its own.
+#   s3-up / s3-down
+#           start or stop only the loopback S3 server (s3rver, credentials S3RVER/S3RVER) for
+#           SISOM_S3_PORT; `up` starts it too (npm ci in deploy/local/s3 once, then offline).
 #
 # A port other than the default (SISOM_PG_PORT, SISOM_AMQP_PORT) gets a state directory of its own
 # (.local/pg-<port>, .local/rabbitmq-<port>), so a private server never touches the shared one.
@@ -42,6 +46,7 @@ LISTEN_ADDR=127.0.0.1
 PG_PORT=${SISOM_PG_PORT:-55432}
 AMQP_PORT=${SISOM_AMQP_PORT:-5672}
 MGMT_PORT=${SISOM_AMQP_MGMT_PORT:-15672}
+S3_PORT=${SISOM_S3_PORT:-4569}
 
 DB_USER=sisom
 DB_PASS=sisom
@@ -80,6 +85,14 @@ RMQ_NODENAME=sisom-$AMQP_PORT@localhost   # one node per port: two checkouts on 
 RMQ_PROVISIONED=$RMQ_MNESIA/.$RMQ_NODENAME.provisioned   # per node: each node name has its own database
 EPMD_PIDFILE=$RMQ_ROOT/epmd.pid
 EPMD_FOREIGN=$RMQ_ROOT/epmd.not-ours    # epmd existed before us: never kill it
+
+# s3rver: one data directory per port, like the others. DEV-ONLY: its fixed keys are S3RVER/S3RVER.
+S3_APP=$SCRIPT_DIR/s3
+if [[ $S3_PORT == 4569 ]]; then S3_ROOT=$LOCAL_DIR/s3; else S3_ROOT=$LOCAL_DIR/s3-$S3_PORT; fi
+S3_DATA=$S3_ROOT/data
+S3_LOG=$S3_ROOT/s3rver.log
+S3_PIDFILE=$S3_ROOT/s3rver.pid
+S3_KEY=S3RVER
 
 APT_DIR=$LOCAL_DIR/apt
 BUILD_DIR=$LOCAL_DIR/build
@@ -160,6 +173,9 @@ print_env() {
     "$LISTEN_ADDR" "$PG_PORT" "$DB_USER" "$DB_PASS"
   printf 'ConnectionStrings__RabbitMq=amqp://%s:%s@%s:%s/\n' "$MQ_USER" "$MQ_PASS" "$LISTEN_ADDR" "$AMQP_PORT"
   printf 'SISOM_RABBITMQ_MANAGEMENT=http://%s:%s/\n' "$LISTEN_ADDR" "$MGMT_PORT"
+  printf 'S3__ServiceUrl=http://%s:%s\n' "$LISTEN_ADDR" "$S3_PORT"
+  printf 'S3__ForcePathStyle=true\n'
+  printf 'AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n' "$S3_KEY" "$S3_KEY"
 }
 
 # Serialise up/down between concurrent callers. fd 9 must not leak into the
@@ -641,6 +657,74 @@ rmq_down() {
   fi
 }
 
+# ---------------------------------------------------------------------- s3 ---
+
+# s3rver from deploy/local/s3 (package-lock.json): npm ci only when node_modules is missing or older
+# than the lock file, so later runs need no network.
+s3_install() {
+  if ! command -v npm >/dev/null; then
+    log "installing nodejs and npm (for s3rver)"
+    apt-get update 9>&-
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm 9>&-
+  fi
+  if [[ ! -f $S3_APP/node_modules/.package-lock.json || $S3_APP/package-lock.json -nt $S3_APP/node_modules/.package-lock.json ]]; then
+    log "npm ci in $S3_APP (s3rver)"
+    (cd "$S3_APP" && npm ci --no-audit --no-fund --loglevel=error >&2 9>&-)
+  fi
+}
+
+is_our_s3rver() {
+  local pid=$1
+  [[ $(proc_comm "$pid") == node ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-d $S3_DATA "
+}
+
+s3_running_pid() {
+  local pid
+  pid=$(read_pidfile "$S3_PIDFILE") || return 1
+  is_our_s3rver "$pid" || return 1
+  echo "$pid"
+}
+
+s3_up() {
+  local pid i
+  if pid=$(s3_running_pid); then
+    log "s3rver already running (pid $pid)"
+    return 0
+  fi
+  s3_install
+  if port_open "$S3_PORT"; then
+    die "port $LISTEN_ADDR:$S3_PORT is already in use by another program (set SISOM_S3_PORT to use another port)"
+  fi
+  mkdir -p "$S3_DATA"
+  log "starting s3rver on $LISTEN_ADDR:$S3_PORT (data $S3_DATA)"
+  setsid node "$S3_APP/node_modules/s3rver/bin/s3rver.js" -d "$S3_DATA" -a "$LISTEN_ADDR" -p "$S3_PORT" \
+    --no-vhost-buckets --silent </dev/null >"$S3_LOG" 2>&1 9>&- &
+  echo $! >"$S3_PIDFILE"
+  for ((i = 0; i < WAIT_SECS * 2; i++)); do
+    port_open "$S3_PORT" && return 0
+    s3_running_pid >/dev/null || break
+    sleep 0.5
+  done
+  tail_log "$S3_LOG"
+  die "s3rver does not answer on $LISTEN_ADDR:$S3_PORT"
+}
+
+s3_down() {
+  local pid i
+  if pid=$(s3_running_pid); then
+    log "stopping s3rver (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 20; i++)); do
+      is_our_s3rver "$pid" || break
+      sleep 0.25
+    done
+    if is_our_s3rver "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
+  else
+    log "s3rver not running"
+  fi
+  rm -f "$S3_PIDFILE"
+}
+
 # --------------------------------------------------------------- commands ---
 
 cmd_up() {
@@ -654,6 +738,7 @@ cmd_up() {
     pg_provision
     rmq_up
     rmq_provision
+    s3_up
     log "all services up"
   } >&2
   print_env
@@ -665,7 +750,18 @@ cmd_down() {
   {
     pg_down
     rmq_down
+    s3_down
   } >&2
+}
+
+cmd_s3_up() {
+  take_lock
+  s3_up >&2
+}
+
+cmd_s3_down() {
+  take_lock
+  s3_down >&2
 }
 
 cmd_rabbitmq_up() {
@@ -725,11 +821,17 @@ cmd_status() {
     echo "rabbitmq:   stopped"
     rc=3
   fi
+  if pid=$(s3_running_pid) && port_open "$S3_PORT"; then
+    echo "s3:         running (pid $pid, s3rver http://$LISTEN_ADDR:$S3_PORT/, data $S3_DATA)"
+  else
+    echo "s3:         stopped"
+    rc=3
+  fi
   return "$rc"
 }
 
 usage() {
-  echo "usage: $0 up|down|status|env|rabbitmq-up|rabbitmq-down|pg-up|pg-down" >&2
+  echo "usage: $0 up|down|status|env|rabbitmq-up|rabbitmq-down|pg-up|pg-down|s3-up|s3-down" >&2
   exit 2
 }
 
@@ -738,6 +840,7 @@ main() {
   check_port_var SISOM_PG_PORT "$PG_PORT"
   check_port_var SISOM_AMQP_PORT "$AMQP_PORT"
   check_port_var SISOM_AMQP_MGMT_PORT "$MGMT_PORT"
+  check_port_var SISOM_S3_PORT "$S3_PORT"
   case $1 in
     up) cmd_up ;;
     down) cmd_down ;;
@@ -747,6 +850,8 @@ main() {
     rabbitmq-down) cmd_rabbitmq_down ;;
     pg-up) cmd_pg_up ;;
     pg-down) cmd_pg_down ;;
+    s3-up) cmd_s3_up ;;
+    s3-down) cmd_s3_down ;;
     *) usage ;;
   esac
 }

@@ -23,12 +23,13 @@ internal static class PoolCommand
         var source = new Argument<string>("SOURCE")
         {
             Description = "Where the items are, as the server and its workers read it: a directory of images, a folder of WebDataset .tar shards (or one .tar), "
-                + "a CSV/JSONL manifest (id,uri[,source,captured_at]), or an embeddings .npy with its ids file. A relative path is made absolute here (for a server on this machine).",
+                + "a CSV/JSONL manifest (id,uri[,source,captured_at]), an embeddings .npy with its ids file, or an s3://bucket/prefix folder of .tar shards "
+                + "or img2dataset shards (NNNNN.tar + NNNNN.parquet, also as a directory). A relative path is made absolute here (for a server on this machine).",
         };
         var kind = new Option<string?>("--kind")
         {
-            Description = "directory, tar, manifest or embeddings; default: detected by the server from SOURCE.",
-            CustomParser = OptionParsers.Choice<string?>("--kind", TableFormatOption.Names("directory", "tar", "manifest", "embeddings").ToDictionary(p => p.Key, p => (string?)p.Value)),
+            Description = "directory, tar, manifest, embeddings, s3 or img2dataset; default: detected by the server from SOURCE.",
+            CustomParser = OptionParsers.Choice<string?>("--kind", TableFormatOption.Names("directory", "tar", "manifest", "embeddings", "s3", "img2dataset").ToDictionary(p => p.Key, p => (string?)p.Value)),
         };
         var command = new Command(
             "add",

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SisomCluster.Inference.Sources;
 
 namespace SisomCluster.Inference.Pools;
 
@@ -11,15 +12,18 @@ namespace SisomCluster.Inference.Pools;
 public static class PoolSources
 {
     /// <summary>
-    /// In detection order: the first kind whose <c>Claims</c> accepts a uri is its kind (a folder of tars is Tar before it
-    /// is Directory).
+    /// In detection order: the first kind whose <c>Claims</c> accepts a uri is its kind (a folder of img2dataset shards is
+    /// Img2Dataset before its tars make it Tar, a folder of tars is Tar before it is Directory, an s3:// folder without
+    /// parquet files is S3).
     /// </summary>
     private static readonly Registration[] Registered =
     [
-        new(TarPoolSource.KindName, TarPoolSource.Claims, TarPoolSource.Names, (uri, _) => new TarPoolSource(uri)),
-        new(DirectoryPoolSource.KindName, DirectoryPoolSource.Claims, Directory.Exists, (uri, roots) => new DirectoryPoolSource(uri, roots)),
-        new(ManifestPoolSource.KindName, ManifestPoolSource.Claims, File.Exists, (uri, roots) => new ManifestPoolSource(uri, roots)),
-        new(EmbeddingsPoolSource.KindName, EmbeddingsPoolSource.Claims, File.Exists, (uri, _) => new EmbeddingsPoolSource(uri)),
+        new(Img2DatasetPoolSource.KindName, Img2DatasetPoolSource.Claims, Img2DatasetPoolSource.Names, (uri, _, context) => new Img2DatasetPoolSource(uri, context), Remote: true),
+        new(S3TarPoolSource.KindName, (uri, _) => S3TarPoolSource.Claims(uri), S3Uri.IsS3, (uri, _, context) => new S3TarPoolSource(uri, context), Remote: true),
+        new(TarPoolSource.KindName, (uri, _) => TarPoolSource.Claims(uri), TarPoolSource.Names, (uri, _, _) => new TarPoolSource(uri)),
+        new(DirectoryPoolSource.KindName, (uri, _) => DirectoryPoolSource.Claims(uri), Directory.Exists, (uri, roots, _) => new DirectoryPoolSource(uri, roots)),
+        new(ManifestPoolSource.KindName, (uri, _) => ManifestPoolSource.Claims(uri), File.Exists, (uri, roots, _) => new ManifestPoolSource(uri, roots)),
+        new(EmbeddingsPoolSource.KindName, (uri, _) => EmbeddingsPoolSource.Claims(uri), File.Exists, (uri, _, _) => new EmbeddingsPoolSource(uri)),
     ];
 
     /// <summary>The kind names, lower case, in detection order.</summary>
@@ -32,19 +36,28 @@ public static class PoolSources
     /// <exception cref="ArgumentException">An unknown kind.</exception>
     public static IPoolSource Open(string kind, string uri) => Open(kind, uri, PoolRoots.Unconfined);
 
+    /// <summary>Opens <paramref name="uri"/> as a source of <paramref name="kind"/> confined to <paramref name="roots"/>, with the default <see cref="PoolContext"/>.</summary>
+    public static IPoolSource Open(string kind, string uri, PoolRoots roots) => Open(kind, uri, roots, PoolContext.Default);
+
     /// <summary>
     /// Opens <paramref name="uri"/> as a source of <paramref name="kind"/> confined to <paramref name="roots"/>: its
     /// <see cref="IPoolSource.Location"/> must lie in them (as a real path), and it reads items only there.
     /// </summary>
-    /// <exception cref="ArgumentException">An unknown kind.</exception>
+    /// <exception cref="ArgumentException">An unknown kind, or an s3:// uri for a kind that reads local files.</exception>
     /// <exception cref="PoolOutsideRootsException">The source lies outside the roots (the message names no path).</exception>
-    public static IPoolSource Open(string kind, string uri, PoolRoots roots)
+    public static IPoolSource Open(string kind, string uri, PoolRoots roots, PoolContext context)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
         ArgumentNullException.ThrowIfNull(roots);
+        ArgumentNullException.ThrowIfNull(context);
         Registration registration = Find(kind)
             ?? throw new ArgumentException($"unknown source kind '{kind}'; use {string.Join(", ", Kinds)}.", nameof(kind));
-        IPoolSource source = registration.Open(uri, roots);
+        if (S3Uri.IsS3(uri) && !registration.Remote)
+        {
+            throw new ArgumentException($"a {registration.Name} pool reads files on the server; an s3:// uri is an {S3TarPoolSource.KindName} or {Img2DatasetPoolSource.KindName} pool.", nameof(kind));
+        }
+
+        IPoolSource source = registration.Open(uri, roots, context);
         return roots.Allows(source.Location) ? source : throw new PoolOutsideRootsException();
     }
 
@@ -54,6 +67,9 @@ public static class PoolSources
     /// <summary>Opens <paramref name="uri"/> as the kind <see cref="Detect"/> finds, confined to <paramref name="roots"/>.</summary>
     public static IPoolSource Open(string uri, PoolRoots roots) => Open(Detect(uri), uri, roots);
 
+    /// <summary>Opens <paramref name="uri"/> as the kind <see cref="Detect(string, PoolContext)"/> finds, confined to <paramref name="roots"/>.</summary>
+    public static IPoolSource Open(string uri, PoolRoots roots, PoolContext context) => Open(Detect(uri, context), uri, roots, context);
+
     /// <summary>
     /// The path a source named <paramref name="uri"/> reads under, told without touching the file system: the folder of
     /// a tar pattern (<c>dir/shard-*.tar</c>), else the path itself (absolute). For a check before the source is opened.
@@ -61,6 +77,12 @@ public static class PoolSources
     public static string LocationOf(string uri)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
+        if (S3Uri.IsS3(uri))
+        {
+            // The folder an s3 pool reads; an uri that is not a valid s3 location is refused when it is opened.
+            return S3Uri.Parse(uri).AsFolder().ToString();
+        }
+
         return TarPoolSource.HasWildcard(Path.GetFileName(uri))
             ? Path.GetFullPath(Path.GetDirectoryName(uri) is { Length: > 0 } folder ? folder : ".")
             : Path.GetFullPath(uri);
@@ -86,12 +108,20 @@ public static class PoolSources
     /// <see cref="EmbeddingsPoolSource.FindIdsFile"/>). Anything else is an <see cref="ArgumentException"/> naming what is
     /// accepted.
     /// </summary>
-    public static string Detect(string uri)
+    public static string Detect(string uri) => Detect(uri, PoolContext.Default);
+
+    /// <summary>
+    /// <see cref="Detect(string)"/> with <paramref name="context"/>'s object store: a directory or s3:// folder holding
+    /// <c>NNNNN.parquet</c> beside <c>NNNNN.tar</c> is Img2Dataset (an s3:// folder is listed once to tell), any other
+    /// s3:// uri is S3.
+    /// </summary>
+    public static string Detect(string uri, PoolContext context)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
-        return Registered.FirstOrDefault(r => r.Claims(uri))?.Name
+        ArgumentNullException.ThrowIfNull(context);
+        return Registered.FirstOrDefault(r => r.Claims(uri, context))?.Name
             ?? throw new ArgumentException(
-                $"{uri}: cannot tell the pool kind; name a directory, a .tar file or pattern (dir/shard-*.tar), a .csv/.jsonl manifest or an .npy embeddings file.",
+                $"{uri}: cannot tell the pool kind; name a directory, a .tar file or pattern (dir/shard-*.tar), a .csv/.jsonl manifest, an .npy embeddings file or an s3://bucket/prefix folder.",
                 nameof(uri));
     }
 
@@ -128,5 +158,6 @@ public static class PoolSources
     private static Registration? Find(string? kind) =>
         string.IsNullOrEmpty(kind) ? null : Array.Find(Registered, r => r.Name.Equals(kind, StringComparison.OrdinalIgnoreCase));
 
-    private sealed record Registration(string Name, Func<string, bool> Claims, Func<string, bool> Exists, Func<string, PoolRoots, IPoolSource> Open);
+    /// <param name="Remote">Whether the kind reads s3:// uris (the others read files on the server only).</param>
+    private sealed record Registration(string Name, Func<string, PoolContext, bool> Claims, Func<string, bool> Exists, Func<string, PoolRoots, PoolContext, IPoolSource> Open, bool Remote = false);
 }

@@ -128,6 +128,28 @@ internal static class TarSamples
     }
 
     /// <summary>
+    /// The bytes of the first image member of sample <paramref name="key"/> (whatever its extension: img2dataset writes
+    /// <c>.jpg</c>, <c>.png</c> or <c>.webp</c> as asked), walking headers only. Null when the tar has no such sample.
+    /// </summary>
+    public static async Task<(byte[]? Bytes, string? Error)?> ReadSampleImageAsync(Stream stream, string tarName, string key, CancellationToken cancellationToken)
+    {
+        var reader = new TarReader(stream, leaveOpen: true);
+        await using (reader.ConfigureAwait(false))
+        {
+            int members = 0;
+            while (await NextEntryAsync(reader, tarName, ++members, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                if (Parse(entry) is { } member && member.Key == key && ImageSources.ImageExtensions.Contains(member.Extension))
+                {
+                    return await ReadImageAsync(entry, tarName, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// The next member header, checked: a corrupt header is an <see cref="InvalidDataException"/> naming the tar (whatever
     /// <see cref="TarReader"/> threw), as are more than <see cref="MaxMembers"/> members, a name over
     /// <see cref="MaxNameLength"/> characters and a negative size.

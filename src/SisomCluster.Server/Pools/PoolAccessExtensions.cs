@@ -9,6 +9,7 @@ public static class PoolAccessExtensions
         if (!builder.Services.Any(d => d.ServiceType == typeof(PoolAccess)))
         {
             builder.Services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.SectionName);
+            builder.Services.AddOptions<S3Options>().BindConfiguration(S3Options.SectionName).ValidateDataAnnotations().ValidateOnStart();
             builder.Services.AddSingleton<PoolAccess>();
         }
 

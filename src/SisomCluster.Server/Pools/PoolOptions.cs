@@ -1,16 +1,23 @@
 namespace SisomCluster.Server.Pools;
 
-/// <summary>Where pools may live (<c>Pools__AllowedRoots__0</c>, <c>Pools__AllowedRoots__1</c>, …).</summary>
+/// <summary>Where pools may live (<c>Pools__AllowedRoots__0</c>, <c>Pools__AllowedRoots__1</c>, …) and how crawl shards are read.</summary>
 public sealed class PoolOptions
 {
     public const string SectionName = "Pools";
 
     /// <summary>
-    /// Folders pools may be registered in and read from, compared as real paths (symbolic links resolved). Empty (the
-    /// default, meant for development and the local demo): any path the process can read. A deployment sets it to the
-    /// mounted pool volume (Helm <c>pools.allowedRoots</c>): then a source outside is refused at registration (422),
-    /// a run of a pool registered outside before the setting changed fails at launch, thumbnails of it are refused, and
-    /// a manifest's items must lie in its own folder or in a root.
+    /// Folders pools may be registered in and read from, compared as real paths (symbolic links resolved), and s3://
+    /// prefixes (<c>s3://bucket/prefix</c>, or <c>s3://bucket</c> for a whole bucket). Empty (the default, meant for
+    /// development and the local demo): any path the process can read and any bucket its credentials reach. A deployment
+    /// sets it to the mounted pool volume and its buckets (Helm <c>pools.allowedRoots</c>): then a source outside is
+    /// refused at registration (422), a run of a pool registered outside before the setting changed fails at launch,
+    /// thumbnails of it are refused, and a manifest's items must lie in its own folder or in a root.
     /// </summary>
     public IList<string> AllowedRoots { get; } = [];
+
+    /// <summary>The img2dataset parquet column an item's source comes from (an http(s) url gives its host); empty: none.</summary>
+    public string Img2DatasetSourceColumn { get; set; } = "url";
+
+    /// <summary>The img2dataset parquet column an item's capture time comes from (ISO-8601, Unix seconds, timestamp).</summary>
+    public string Img2DatasetCapturedAtColumn { get; set; } = "captured_at";
 }

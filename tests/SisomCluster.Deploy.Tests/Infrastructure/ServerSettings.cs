@@ -35,6 +35,9 @@ public static class ServerSettings
         .. OptionsOf(typeof(AggregatorOptions), AggregatorOptions.SectionName),
         .. OptionsOf(typeof(ModelDirectoryOptions), ModelDirectoryOptions.SectionName),
         .. OptionsOf(typeof(MessagingOptions), MessagingOptions.SectionName),
+        .. OptionsOf(typeof(S3Options), S3Options.SectionName),
+        PoolOptions.SectionName + "__" + nameof(PoolOptions.Img2DatasetSourceColumn),
+        PoolOptions.SectionName + "__" + nameof(PoolOptions.Img2DatasetCapturedAtColumn),
 
         // A list (Pools__AllowedRoots__0, __1, …): the deployments set the first, the pool volume.
         PoolOptions.SectionName + "__" + nameof(PoolOptions.AllowedRoots) + "__0",

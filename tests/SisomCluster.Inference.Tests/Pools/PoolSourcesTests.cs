@@ -25,12 +25,12 @@ public sealed class PoolSourcesTests
     [Fact]
     public void The_registry_names_its_kinds_and_refuses_others()
     {
-        Assert.Equal(["tar", "directory", "manifest", "embeddings"], PoolSources.Kinds);
+        Assert.Equal(["img2dataset", "s3", "tar", "directory", "manifest", "embeddings"], PoolSources.Kinds);
         Assert.True(PoolSources.IsKind("TAR"));
         Assert.False(PoolSources.IsKind("zip"));
         Assert.False(PoolSources.IsKind("2"));
         var error = Assert.Throws<ArgumentException>(() => PoolSources.Open("zip", "/p"));
-        Assert.StartsWith("unknown source kind 'zip'; use tar, directory, manifest, embeddings.", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("unknown source kind 'zip'; use img2dataset, s3, tar, directory, manifest, embeddings.", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

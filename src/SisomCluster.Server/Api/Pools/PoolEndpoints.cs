@@ -10,6 +10,7 @@ using SisomCluster.Data.Access;
 using SisomCluster.Data.Labels;
 using SisomCluster.Data.Pools;
 using SisomCluster.Inference.Pools;
+using SisomCluster.Inference.Sources;
 using SisomCluster.Server.Api.Paging;
 using SisomCluster.Server.Pools;
 
@@ -78,11 +79,22 @@ internal static class PoolEndpoints
             kind = body.Kind.ToLowerInvariant();
         }
 
-        // The source is read by the server and its workers, never by the client: a path on their file system.
+        // The source is read by the server and its workers, never by the client: a path on their file system, or an s3:// folder.
         string source = body.Source!.Trim();
-        if (!Path.IsPathFullyQualified(source))
+        if (S3Uri.IsS3(source))
         {
-            return ApiProblems.BadRequest("source", $"give an absolute path as the server sees it, not '{source}'.");
+            try
+            {
+                S3Uri.Parse(source);
+            }
+            catch (ArgumentException e)
+            {
+                return ApiProblems.BadRequest("source", e.Message);
+            }
+        }
+        else if (!Path.IsPathFullyQualified(source))
+        {
+            return ApiProblems.BadRequest("source", $"give an absolute path as the server sees it, or an s3://bucket/prefix, not '{source}'.");
         }
 
         // Confinement first, on the real path, before anything is looked up: outside answers the same whether it exists or not.
