@@ -65,11 +65,18 @@ public sealed class GuardedSelectionTests
         Assert.True(guardedOod * 2 <= oldOod, $"guarded picked {guardedOod} OOD items, the old selection {oldOod}");
         Assert.Equal(60, guarded.Count);
 
-        OodGate gate = Assert.Single(guardedOptions.Gates);
+        // Two gates, whatever the run's score: SISOM at the run's q (its threshold) and KNN at the lower quantile.
+        Assert.Equal([OodScores.Sisom, OodScores.Knn], guardedOptions.Gates.Select(g => g.Score));
+        Assert.Equal(context.ThresholdSisom, guardedOptions.Gates[0].Threshold);
+        OodGate knn = guardedOptions.Gates[1];
         var byId = candidates.ToDictionary(c => c.Id);
-        Assert.All(guarded, s => Assert.True(byId[s.Id].OodValues![gate.Score] <= gate.Threshold));
+        Assert.All(guarded, s => Assert.True(byId[s.Id].OodValues![OodScores.Knn] <= knn.Threshold && byId[s.Id].OodValues![OodScores.Sisom] <= context.ThresholdSisom));
         Assert.All(guarded, s => Assert.False(byId[s.Id].IsOod));
-        Assert.Contains(old, s => byId[s.Id].OodValues![gate.Score] > gate.Threshold);
+        Assert.Contains(old, s => byId[s.Id].OodValues![OodScores.Knn] > knn.Threshold);
+
+        // A run flagging by KNN gets the same guarded candidates: the SISOM gate stands in for the SISOM flag.
+        List<SelectionCandidate> byKnnFlag = candidates.ConvertAll(c => c with { IsOod = c.OodValues![OodScores.Knn] > context.ThresholdKnn });
+        Assert.Equal(guarded.Select(s => s.Id), ActiveLearningSelector.Select(byKnnFlag, guardedOptions).Select(s => s.Id));
     }
 
     [Fact]

@@ -19,6 +19,17 @@ public static class SelectionGates
     public const double DefaultQuantile = 0.8;
 
     /// <summary>
+    /// The guarded selection's gates, whatever the run's OOD score: SISOM at the context's q (its own threshold) and
+    /// <paramref name="score"/> at <paramref name="quantile"/>. Two detectors: in <c>eval al</c> the KNN gate with the KNN flag
+    /// alone still spent 25.8 % of the labels on OOD items, with the SISOM threshold beside it 17.0 % (random: 20.7 %).
+    /// </summary>
+    public static IReadOnlyList<OodGate> Guarded(ScoringContext context, string score = DefaultScore, double quantile = DefaultQuantile)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return [new OodGate(OodScores.Sisom, context.ThresholdSisom), At(context, score, quantile)];
+    }
+
+    /// <summary>
     /// The gate at <paramref name="quantile"/> of <paramref name="score"/>'s leave-one-out reference scores of
     /// <paramref name="context"/>. KNN, SISOMe and energy need the reference features that the KNN bank holds.
     /// </summary>

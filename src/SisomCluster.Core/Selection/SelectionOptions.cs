@@ -33,8 +33,8 @@ public sealed record SelectionOptions
 
     /// <summary>
     /// The product's selection of B items under <paramref name="policy"/> (SISOM.md §8.3 step 1): OOD exclusion on; with
-    /// <see cref="SelectionPolicy.Guarded"/> (the default) also the gate of <paramref name="gateScore"/> at
-    /// <paramref name="gateQuantile"/> of the context's leave-one-out reference scores.
+    /// <see cref="SelectionPolicy.Guarded"/> (the default) also the gates of <see cref="SelectionGates.Guarded"/>: SISOM at
+    /// the context's q and <paramref name="gateScore"/> at <paramref name="gateQuantile"/> of the leave-one-out reference scores.
     /// </summary>
     public static SelectionOptions For(
         SelectionPolicy policy,
@@ -46,7 +46,7 @@ public sealed record SelectionOptions
             SelectionPolicy.Guarded => new SelectionOptions
             {
                 Budget = budget,
-                Gates = [SelectionGates.At(context ?? throw new ArgumentNullException(nameof(context), "The guarded selection needs the scoring context for its gate."), gateScore, gateQuantile)],
+                Gates = SelectionGates.Guarded(context ?? throw new ArgumentNullException(nameof(context), "The guarded selection needs the scoring context for its gates."), gateScore, gateQuantile),
             },
             SelectionPolicy.Threshold => new SelectionOptions { Budget = budget },
             _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, $"Unknown selection policy {policy}."),

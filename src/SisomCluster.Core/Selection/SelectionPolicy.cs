@@ -4,8 +4,8 @@ namespace SisomCluster.Core.Selection;
 public enum SelectionPolicy
 {
     /// <summary>
-    /// The default: items flagged OOD by the run's score are left out, and so are items above the gate score's
-    /// threshold at the lower gate quantile (<see cref="SelectionGates.DefaultScore"/> at <see cref="SelectionGates.DefaultQuantile"/>).
+    /// The default: items flagged OOD by the run's score are left out, and so are items above SISOM's threshold at q and
+    /// items above the gate score's threshold at the lower gate quantile (<see cref="SelectionGates.Guarded"/>: KNN at 0.8).
     /// </summary>
     Guarded,
 
