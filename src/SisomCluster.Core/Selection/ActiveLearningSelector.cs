@@ -3,7 +3,8 @@ using SisomCluster.Core.Scoring;
 namespace SisomCluster.Core.Selection;
 
 /// <summary>
-/// Global active-learning selection (SISOM.md §8.3): OOD exclusion, order by score (ties by id),
+/// Global active-learning selection (SISOM.md §8.3): OOD exclusion (the run's flag and, for the guarded default, an OOD
+/// gate below the run's threshold: <see cref="SelectionGates"/>), order by score (ties by id),
 /// optional per-class quotas, optional SISOM-native diversity.
 /// </summary>
 public static class ActiveLearningSelector
@@ -17,7 +18,7 @@ public static class ActiveLearningSelector
         Validate(candidates, options, context);
 
         SelectionCandidate[] ordered = candidates
-            .Where(c => !options.ExcludeOod || !c.IsOod)
+            .Where(c => !options.ExcludeOod || (!c.IsOod && !Gated(c, options.Gates)))
             .OrderByDescending(c => c.Score)
             .ThenBy(c => c.Id, StringComparer.Ordinal)
             .ToArray();
@@ -64,6 +65,20 @@ public static class ActiveLearningSelector
         return taken;
     }
 
+    /// <summary>Above a gate's threshold (strictly, like the run's flag s &gt; τ).</summary>
+    private static bool Gated(SelectionCandidate candidate, IReadOnlyList<OodGate> gates)
+    {
+        foreach (OodGate gate in gates)
+        {
+            if (candidate.OodValues![gate.Score] > gate.Threshold)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     internal static bool QuotaFull(SelectionOptions options, Dictionary<int, int> perClass, int predicted) =>
         options.ClassQuotas is not null
         && options.ClassQuotas.TryGetValue(predicted, out int quota)
@@ -93,6 +108,19 @@ public static class ActiveLearningSelector
             if (c.Predicted < 0)
             {
                 throw new ArgumentException($"candidate '{c.Id}' has predicted class {c.Predicted}.", nameof(candidates));
+            }
+
+            foreach (OodGate gate in options.ExcludeOod ? options.Gates : [])
+            {
+                if (c.OodValues is null || !c.OodValues.TryGetValue(gate.Score, out double value))
+                {
+                    throw new ArgumentException($"candidate '{c.Id}' has no {gate.Score} score for the OOD gate.", nameof(candidates));
+                }
+
+                if (double.IsNaN(value))
+                {
+                    throw new ArgumentException($"candidate '{c.Id}' has a NaN {gate.Score} score for the OOD gate.", nameof(candidates));
+                }
             }
 
             if (options.DiversityFactor is not null)

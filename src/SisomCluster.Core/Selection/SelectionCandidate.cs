@@ -15,6 +15,9 @@ public sealed record SelectionCandidate(string Id, double Score, int Predicted, 
     /// <summary>d_out = the margin of that reference (NaN when none).</summary>
     public double DOut { get; init; } = double.NaN;
 
+    /// <summary>The item's OOD scores by name (sisom, sisome, knn, energy), for <see cref="SelectionOptions.Gates"/>.</summary>
+    public IReadOnlyDictionary<string, double>? OodValues { get; init; }
+
     /// <summary>E(x), for re-scoring SISOMe.</summary>
     public double Energy { get; init; }
 }

@@ -13,8 +13,14 @@ public sealed record SelectionOptions
     /// <summary>B, the number of items to select.</summary>
     public required int Budget { get; init; }
 
-    /// <summary>Leave out items flagged OOD (default). Off: OOD items compete like any other.</summary>
+    /// <summary>Leave out items flagged OOD and items above a gate (default). Off: OOD items compete like any other.</summary>
     public bool ExcludeOod { get; init; } = true;
+
+    /// <summary>
+    /// Further OOD exclusions with <see cref="ExcludeOod"/>: a candidate above any gate's threshold is left out. The guarded
+    /// default selection (<see cref="For"/>) passes one gate, <see cref="SelectionGates.At"/>; empty = the run's flag only.
+    /// </summary>
+    public IReadOnlyList<OodGate> Gates { get; init; } = [];
 
     /// <summary>Optional cap per predicted class; classes not named are uncapped.</summary>
     public IReadOnlyDictionary<int, int>? ClassQuotas { get; init; }
@@ -24,6 +30,27 @@ public sealed record SelectionOptions
 
     /// <summary>The score re-computed by diversity; it should match the score the candidates carry.</summary>
     public SelectionScore ScoreKind { get; init; } = SelectionScore.Sisom;
+
+    /// <summary>
+    /// The product's selection of B items under <paramref name="policy"/> (SISOM.md §8.3 step 1): OOD exclusion on; with
+    /// <see cref="SelectionPolicy.Guarded"/> (the default) also the gates of <see cref="SelectionGates.Guarded"/>: SISOM at
+    /// the context's q and <paramref name="gateScore"/> at <paramref name="gateQuantile"/> of the leave-one-out reference scores.
+    /// </summary>
+    public static SelectionOptions For(
+        SelectionPolicy policy,
+        int budget,
+        Scoring.ScoringContext? context,
+        string gateScore = SelectionGates.DefaultScore,
+        double gateQuantile = SelectionGates.DefaultQuantile) => policy switch
+        {
+            SelectionPolicy.Guarded => new SelectionOptions
+            {
+                Budget = budget,
+                Gates = SelectionGates.Guarded(context ?? throw new ArgumentNullException(nameof(context), "The guarded selection needs the scoring context for its gates."), gateScore, gateQuantile),
+            },
+            SelectionPolicy.Threshold => new SelectionOptions { Budget = budget },
+            _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, $"Unknown selection policy {policy}."),
+        };
 
     /// <summary>Class-balanced quotas: ⌈B/K⌉ per class.</summary>
     public static IReadOnlyDictionary<int, int> BalancedQuotas(int budget, int classCount)
@@ -39,6 +66,12 @@ public sealed record SelectionOptions
         if (Budget < 1)
         {
             throw new ArgumentException($"The selection budget must be >= 1, got {Budget}.", nameof(Budget));
+        }
+
+        ArgumentNullException.ThrowIfNull(Gates);
+        foreach (OodGate gate in Gates)
+        {
+            (gate ?? throw new ArgumentException("An OOD gate is null.", nameof(Gates))).Validate();
         }
 
         if (ClassQuotas is not null)

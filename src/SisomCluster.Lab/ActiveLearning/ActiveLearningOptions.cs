@@ -18,6 +18,15 @@ public sealed record ActiveLearningOptions
     /// <summary>M = factor·B for <see cref="QueryStrategy.SisomDiversity"/>.</summary>
     public double DiversityFactor { get; init; } = 4;
 
+    /// <summary>The run's OOD score (sisom, sisome, knn, energy) whose flag at q the production selections exclude.</summary>
+    public string OodScore { get; init; } = OodScores.Default;
+
+    /// <summary>The guarded selection's gate score (<see cref="Core.Selection.SelectionGates.DefaultScore"/>).</summary>
+    public string GateScore { get; init; } = Core.Selection.SelectionGates.DefaultScore;
+
+    /// <summary>The guarded selection's gate quantile (<see cref="Core.Selection.SelectionGates.DefaultQuantile"/>).</summary>
+    public double GateQuantile { get; init; } = Core.Selection.SelectionGates.DefaultQuantile;
+
     public LogisticRegressionOptions Head { get; init; } = LogisticRegressionOptions.Default;
 
     public ScoringContextOptions Scoring { get; init; } = new();
@@ -32,6 +41,16 @@ public sealed record ActiveLearningOptions
         if (!(DiversityFactor >= 1 && double.IsFinite(DiversityFactor)))
         {
             throw new ArgumentException($"The diversity factor must be >= 1, got {DiversityFactor}.", nameof(DiversityFactor));
+        }
+
+        if (!OodScores.IsKnown(OodScore) || !OodScores.IsKnown(GateScore))
+        {
+            throw new ArgumentException($"The OOD score and the gate score must be one of {string.Join(", ", OodScores.All)} (got '{OodScore}', '{GateScore}').", nameof(OodScore));
+        }
+
+        if (!(GateQuantile > 0 && GateQuantile < 1))
+        {
+            throw new ArgumentException($"The gate quantile must lie in (0, 1), got {GateQuantile}.", nameof(GateQuantile));
         }
 
         ArgumentNullException.ThrowIfNull(Head);

@@ -94,6 +94,12 @@ public static class ActiveLearningSimulation
             selectionTime.Start();
             int[] picks = Pick(strategy, pool, unlabeled, train, trainFeatures, trainLabels, head, queried, random, options);
             selectionTime.Stop();
+            if (picks.Length == 0)
+            {
+                // A gated selection found no candidate left: the budget is not spent, the curve ends here.
+                break;
+            }
+
             foreach (int p in picks)
             {
                 queried[p] = true;
@@ -160,6 +166,9 @@ public static class ActiveLearningSimulation
             case QueryStrategy.Sisom:
             case QueryStrategy.Sisome:
             case QueryStrategy.SisomDiversity:
+            case QueryStrategy.SisomProduction:
+            case QueryStrategy.SisomGuarded:
+            case QueryStrategy.SisomGuardedBalanced:
                 return PickBySisom(strategy, pool, unlabeled, trainFeatures, trainLabels, head, budget, options);
 
             default:
@@ -173,28 +182,40 @@ public static class ActiveLearningSimulation
         SisomScoreBatch batch = new SisomScorer(context, options.Scoring.Search).Score(Rows(pool, unlabeled));
         bool useSisome = strategy == QueryStrategy.Sisome;
         bool diverse = strategy == QueryStrategy.SisomDiversity;
+        bool guarded = strategy is QueryStrategy.SisomGuarded or QueryStrategy.SisomGuardedBalanced;
+        bool production = guarded || strategy == QueryStrategy.SisomProduction;
         var candidates = new SelectionCandidate[unlabeled.Length];
         for (int i = 0; i < candidates.Length; i++)
         {
-            candidates[i] = new SelectionCandidate(Id(i), useSisome ? batch.Sisome[i] : batch.Sisom[i], batch.Predicted[i], useSisome ? batch.OodSisome[i] : batch.OodSisom[i])
+            // The production selections flag by the run's OOD score at q, as the aggregator does (item_scores.ood_<score>).
+            bool flagged = production ? OodScores.Flagged(batch[i], options.OodScore) : useSisome ? batch.OodSisome[i] : batch.OodSisom[i];
+            candidates[i] = new SelectionCandidate(Id(i), useSisome ? batch.Sisome[i] : batch.Sisom[i], batch.Predicted[i], flagged)
             {
                 State = diverse ? batch.States.Row(i).ToArray() : null,
                 DIn = batch.Ratios.DIn[i],
                 DOut = batch.Ratios.DOut[i],
                 Energy = batch.Energy[i],
+                OodValues = guarded
+                    ? new Dictionary<string, double>(StringComparer.Ordinal) { [OodScores.Sisom] = batch.Sisom[i], [OodScores.Sisome] = batch.Sisome[i], [OodScores.Knn] = batch.Knn[i], [OodScores.Energy] = batch.Energy[i] }
+                    : null,
             };
         }
 
-        var selection = new SelectionOptions
-        {
-            Budget = budget,
-
-            // The paper's AL criterion is plain top-B of the score: the most surprising items are the most
-            // informative; the OOD exclusion of production selection (§8.3 step 1) is left off here.
-            ExcludeOod = false,
-            DiversityFactor = diverse ? options.DiversityFactor : null,
-            ScoreKind = useSisome ? SelectionScore.Sisome : SelectionScore.Sisom,
-        };
+        // The paper's AL criterion is plain top-B of the score: the most surprising items are the most informative; the OOD
+        // exclusion of production selection (§8.3 step 1) is left off there. The production strategies take the product's
+        // own options (SelectionOptions.For: exclusion on, and the guarded default's gate).
+        SelectionOptions selection = production
+            ? SelectionOptions.For(guarded ? SelectionPolicy.Guarded : SelectionPolicy.Threshold, budget, context, options.GateScore, options.GateQuantile) with
+            {
+                ClassQuotas = strategy == QueryStrategy.SisomGuardedBalanced ? SelectionOptions.BalancedQuotas(budget, head.ClassCount) : null,
+            }
+            : new SelectionOptions
+            {
+                Budget = budget,
+                ExcludeOod = false,
+                DiversityFactor = diverse ? options.DiversityFactor : null,
+                ScoreKind = useSisome ? SelectionScore.Sisome : SelectionScore.Sisom,
+            };
         return ActiveLearningSelector.Select(candidates, selection, context)
             .Select(s => unlabeled[int.Parse(s.Id, System.Globalization.CultureInfo.InvariantCulture)])
             .ToArray();

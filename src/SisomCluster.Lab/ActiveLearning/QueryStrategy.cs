@@ -23,4 +23,19 @@ public enum QueryStrategy
 
     /// <summary>SISOM with SISOM-native diversity (SISOM.md §8.3 step 4).</summary>
     SisomDiversity,
+
+    /// <summary>
+    /// The product's selection before issue 16 (<see cref="Core.Selection.SelectionPolicy.Threshold"/>): top SISOM among the
+    /// items not flagged OOD by the run's OOD score at q (<see cref="ActiveLearningOptions.OodScore"/>).
+    /// </summary>
+    SisomProduction,
+
+    /// <summary>
+    /// The product's default selection (<see cref="Core.Selection.SelectionPolicy.Guarded"/>): as <see cref="SisomProduction"/>,
+    /// and items above the gate score's threshold at the gate quantile are left out too.
+    /// </summary>
+    SisomGuarded,
+
+    /// <summary><see cref="SisomGuarded"/> with class-balanced quotas (⌈B/K⌉ per predicted class).</summary>
+    SisomGuardedBalanced,
 }

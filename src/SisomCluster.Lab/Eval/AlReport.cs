@@ -40,6 +40,9 @@ internal sealed class AlReport
         QueryStrategy.Sisom => "SISOM",
         QueryStrategy.Sisome => "SISOMe",
         QueryStrategy.SisomDiversity => "SISOM + diversity",
+        QueryStrategy.SisomProduction => "SISOM, production (threshold)",
+        QueryStrategy.SisomGuarded => "SISOM, guarded",
+        QueryStrategy.SisomGuardedBalanced => "SISOM, guarded + balanced",
         _ => strategy.ToString(),
     };
 
@@ -50,7 +53,7 @@ internal sealed class AlReport
         md.AppendLine();
         md.AppendLine(Invariant($"Command: `{_command}`"));
         md.AppendLine();
-        md.AppendLine(Invariant($"Frozen backbone; the logistic-regression head (L2 = {_options.Head.L2}, ≤ {_options.Head.MaxIterations} L-BFGS steps) is refitted on the labeled ID items every round. {_options.InitialLabels} random initial labels, then {_options.Rounds} rounds of {_options.BatchSize}. Accuracy on the test images of the variant's classes; area = trapezoidal area under accuracy vs labels spent, divided by the label range (the mean accuracy over the budget). Mean ± sample std over {_seeds} seeds (the seed picks the initial labels, the random strategy's draws and the open-set pool's OOD items). SISOM and SISOMe select plain top-B (no OOD exclusion, as in the paper); SISOM + diversity walks the top {_options.DiversityFactor}·B (SISOM.md §8.3); α is chosen automatically every round."));
+        md.AppendLine(Invariant($"Frozen backbone; the logistic-regression head (L2 = {_options.Head.L2}, ≤ {_options.Head.MaxIterations} L-BFGS steps) is refitted on the labeled ID items every round. {_options.InitialLabels} random initial labels, then {_options.Rounds} rounds of {_options.BatchSize}. Accuracy on the test images of the variant's classes; area = trapezoidal area under accuracy vs labels spent, divided by the label range (the mean accuracy over the budget). Mean ± sample std over {_seeds} seeds (the seed picks the initial labels, the random strategy's draws and the open-set pool's OOD items). SISOM and SISOMe select plain top-B (no OOD exclusion, as in the paper); SISOM + diversity walks the top {_options.DiversityFactor}·B (SISOM.md §8.3); α is chosen automatically every round. The production rows run the product's selection (Core's ActiveLearningSelector, OOD exclusion on): *production (threshold)* = top SISOM among the items not flagged by the run's OOD score ({_options.OodScore}) at q = {_options.Scoring.Quantile} (the product's behaviour before issue 16); *guarded* = that, and items whose {_options.GateScore} score exceeds the {_options.GateQuantile} quantile of the reference items' leave-one-out {_options.GateScore} scores are left out too (the product's default); *guarded + balanced* adds ⌈B/K⌉ per predicted class."));
         md.AppendLine();
         md.AppendLine(Invariant($"Time: {_seconds:F0} s in all; {_embedded} images embedded in this run ({_embedSeconds:F0} s), the rest read from the embedding cache."));
         md.AppendLine();
@@ -81,6 +84,25 @@ internal sealed class AlReport
 
                 row.Add(Stat(variant, strategy, r => r.SelectionSeconds).Format(1));
                 md.AppendLine($"| {string.Join(" | ", row)} |");
+            }
+
+            if (open)
+            {
+                md.AppendLine();
+                md.AppendLine("Share of each round's queried labels spent on OOD items (mean ± std over seeds; the pool is "
+                    + Invariant($"{(double)variant.Pool(0).Labels.Count(l => l < 0) / variant.Pool(0).Labels.Length:P0} OOD, which random matches):"));
+                md.AppendLine();
+                md.Append("| strategy | ");
+                md.Append(string.Join(" | ", Enumerable.Range(1, first.LabelsSpent.Length - 1).Select(i => Invariant($"round {i}"))));
+                md.AppendLine(" | all rounds ↓ |");
+                md.AppendLine("|---|" + string.Concat(Enumerable.Range(1, first.LabelsSpent.Length).Select(_ => "---|")));
+                foreach (QueryStrategy strategy in _strategies)
+                {
+                    var row = new List<string> { Name(strategy) };
+                    row.AddRange(Enumerable.Range(1, first.LabelsSpent.Length - 1).Select(i => Stat(variant, strategy, r => OodShare(r, i - 1, i)).Format(2)));
+                    row.Add(Stat(variant, strategy, r => OodShare(r, 0, r.LabelsSpent.Length - 1)).Format(3));
+                    md.AppendLine($"| {string.Join(" | ", row)} |");
+                }
             }
 
             md.AppendLine();
@@ -157,6 +179,10 @@ internal sealed class AlReport
 
         return text.ToString();
     }
+
+    /// <summary>OOD queries / labels queried between rounds <paramref name="from"/> and <paramref name="to"/> (NaN when a run ended before).</summary>
+    internal static double OodShare(ActiveLearningRun run, int from, int to) =>
+        to >= run.LabelsSpent.Length ? double.NaN : (double)(run.OodSelected[to] - run.OodSelected[from]) / (run.LabelsSpent[to] - run.LabelsSpent[from]);
 
     private static IEnumerable<ActiveLearningRun> Runs(AlVariant variant, QueryStrategy strategy) => variant.Runs.Where(r => r.Strategy == strategy);
 

@@ -4,6 +4,8 @@ using System.Globalization;
 using SisomCluster.Cli;
 using SisomCluster.Core;
 using SisomCluster.Core.Heads;
+using SisomCluster.Core.Scoring;
+using SisomCluster.Core.Selection;
 using SisomCluster.Lab.ActiveLearning;
 
 namespace SisomCluster.Lab.Eval;
@@ -24,6 +26,9 @@ internal sealed class EvalAlCommand : Command
         ["sisom"] = QueryStrategy.Sisom,
         ["sisome"] = QueryStrategy.Sisome,
         ["sisom-diversity"] = QueryStrategy.SisomDiversity,
+        ["sisom-production"] = QueryStrategy.SisomProduction,
+        ["sisom-guarded"] = QueryStrategy.SisomGuarded,
+        ["sisom-guarded-balanced"] = QueryStrategy.SisomGuardedBalanced,
     };
 
     private readonly EvalOptions _shared = new();
@@ -33,6 +38,10 @@ internal sealed class EvalAlCommand : Command
     private readonly Option<double> _openFraction = new("--open-set-fraction") { Description = "Fraction of the open-set pool that is OOD (classes 6-9); 0 skips the open-set variant.", DefaultValueFactory = _ => 0.2 };
     private readonly Option<double> _diversity = new("--diversity-factor") { Description = "M = factor x batch candidates walked by sisom-diversity.", DefaultValueFactory = _ => 4 };
     private readonly Option<int> _maxIterations = new("--max-iterations") { Description = "L-BFGS iteration limit of each head refit.", DefaultValueFactory = _ => LogisticRegressionOptions.Default.MaxIterations };
+    private readonly Option<string> _oodScore = new("--ood-score") { Description = $"The run's OOD score whose flag at q the production selections exclude: {string.Join(", ", OodScores.All)}.", DefaultValueFactory = _ => OodScores.Default, CustomParser = OptionParsers.Choice("--ood-score", TableFormatOption.Names([.. OodScores.All])) };
+    private readonly Option<string> _gateScore = new("--gate-score") { Description = $"sisom-guarded's gate score: {string.Join(", ", OodScores.All)}.", DefaultValueFactory = _ => SelectionGates.DefaultScore, CustomParser = OptionParsers.Choice("--gate-score", TableFormatOption.Names([.. OodScores.All])) };
+    private readonly Option<double> _gateQuantile = new("--gate-quantile") { Description = "sisom-guarded's gate: items above this quantile of the reference items' leave-one-out gate scores are left out.", DefaultValueFactory = _ => SelectionGates.DefaultQuantile };
+    private readonly Option<string> _variants = new("--variants") { Description = "closed, open or both (the open set also needs --open-set-fraction > 0).", DefaultValueFactory = _ => "both", CustomParser = OptionParsers.Choice("--variants", TableFormatOption.Names("both", "closed", "open")) };
     private readonly Option<string[]> _strategies = new("--strategies") { Description = $"Strategies to run: {string.Join(", ", StrategyNames.Keys)} (default: all).", AllowMultipleArgumentsPerToken = true };
 
     public EvalAlCommand()
@@ -45,6 +54,10 @@ internal sealed class EvalAlCommand : Command
         Options.Add(_openFraction);
         Options.Add(_diversity);
         Options.Add(_maxIterations);
+        Options.Add(_oodScore);
+        Options.Add(_gateScore);
+        Options.Add(_gateQuantile);
+        Options.Add(_variants);
         Options.Add(_strategies);
         SetAction(Execute);
     }
@@ -70,6 +83,12 @@ internal sealed class EvalAlCommand : Command
             throw new UsageException($"--diversity-factor must be >= 1, got {diversity}.");
         }
 
+        double gateQuantile = parse.GetValue(_gateQuantile);
+        if (!(gateQuantile > 0 && gateQuantile < 1))
+        {
+            throw new UsageException($"--gate-quantile must lie in (0, 1), got {gateQuantile}.");
+        }
+
         QueryStrategy[] strategies = ParseStrategies(parse.GetValue(_strategies));
         var options = new ActiveLearningOptions
         {
@@ -77,6 +96,9 @@ internal sealed class EvalAlCommand : Command
             Rounds = parse.GetValue(_rounds),
             BatchSize = parse.GetValue(_batch),
             DiversityFactor = diversity,
+            OodScore = parse.GetRequiredValue(_oodScore),
+            GateScore = parse.GetRequiredValue(_gateScore),
+            GateQuantile = gateQuantile,
             Head = LogisticRegressionOptions.Default with { MaxIterations = parse.GetValue(_maxIterations) },
         };
 
@@ -94,8 +116,19 @@ internal sealed class EvalAlCommand : Command
             throw new UsageException($"--initial + --rounds x --batch = {needed} labels, more than the {train.Rows} pool images (raise --train-per-class).");
         }
 
-        var variants = new List<AlVariant> { Closed(train, trainLabels, test, testLabels) };
-        if (openFraction > 0)
+        string which = parse.GetRequiredValue(_variants);
+        if (which == "open" && openFraction == 0)
+        {
+            throw new UsageException("--variants open needs --open-set-fraction > 0.");
+        }
+
+        var variants = new List<AlVariant>();
+        if (which != "open")
+        {
+            variants.Add(Closed(train, trainLabels, test, testLabels));
+        }
+
+        if (openFraction > 0 && which != "closed")
         {
             variants.Add(Open(train, trainLabels, test, testLabels, openFraction));
         }
@@ -191,7 +224,8 @@ internal sealed class EvalAlCommand : Command
 
     private static string Describe() =>
         "Pool-based active learning on frozen Fashion-MNIST features: random, entropy, margin, coreset, sisom, sisome," + Environment.NewLine
-        + "sisom-diversity; closed set (10 classes) and open set (20 % OOD in the pool); accuracy per round and area under the curve." + Environment.NewLine
+        + "sisom-diversity, sisom-production (the product's selection before issue 16), sisom-guarded (its default: OOD gate)," + Environment.NewLine
+        + "sisom-guarded-balanced; closed set (10 classes) and open set (20 % OOD in the pool); accuracy per round and area under the curve." + Environment.NewLine
         + Environment.NewLine
         + "Example:" + Environment.NewLine
         + "  sisom eval al --out docs/results";

@@ -30,6 +30,7 @@ internal sealed class EvalOodCommand : Command
     private readonly Option<int> _farCount = new("--far-count") { Description = "Images in each far-OOD set.", DefaultValueFactory = _ => 300 };
     private readonly Option<string> _digits = new("--digits") { Description = "scikit-learn's digits.csv.gz (Debian python3-sklearn).", HelpName = "FILE", DefaultValueFactory = _ => SklearnDigits.DefaultPath };
     private readonly Option<int> _knnK = new("--knn-k") { Description = "k of the KNN baseline.", DefaultValueFactory = _ => 50 };
+    private readonly Option<int> _firstSeed = new("--first-seed") { Description = "The first seed: seeds run from it to it + --seeds - 1 (held-out seeds for a score designed on seeds 0..2).", DefaultValueFactory = _ => 0 };
     private readonly Option<string?> _layers = new("--layers") { Description = "Also multi-layer SISOM/SISOMe: layer tensors and their alpha, TENSOR:ALPHA,... (sisom model augment's --layer), or TENSOR:auto for the alpha of minimal r_avg of that layer's states (per seed, over --layer-alpha-grid); needs a --model with logits. The augmented models are built once into the cache.", HelpName = "TENSOR:ALPHA|auto,..." };
     private readonly Option<string> _layerAlphaGrid = new("--layer-alpha-grid") { Description = "The alpha values tried for every TENSOR:auto layer of --layers (one augmented model and embedding pass per value).", HelpName = "A,B,...", DefaultValueFactory = _ => string.Join(',', LayerAlphaSearch.DefaultGrid.Select(g => g.ToString("R", CultureInfo.InvariantCulture))) };
 
@@ -42,6 +43,7 @@ internal sealed class EvalOodCommand : Command
         Options.Add(_digits);
         Options.Add(_knnK);
         Options.Add(_layers);
+        Options.Add(_firstSeed);
         Options.Add(_layerAlphaGrid);
         SetAction(Execute);
     }
@@ -55,6 +57,12 @@ internal sealed class EvalOodCommand : Command
         EvalOptions.Positive(parse, _farCount);
         EvalOptions.Positive(parse, _knnK);
         int seeds = parse.GetValue(_shared.Seeds);
+        int firstSeed = parse.GetValue(_firstSeed);
+        if (firstSeed < 0)
+        {
+            throw new UsageException($"--first-seed must be >= 0, got {firstSeed}.");
+        }
+
         int labeledPerClass = parse.GetValue(_labeledPerClass);
         int farCount = parse.GetValue(_farCount);
         int trainPerClass = parse.GetValue(_shared.TrainPerClass);
@@ -104,7 +112,7 @@ internal sealed class EvalOodCommand : Command
         foreach (ModelPackage variant in models)
         {
             using EmbeddingCache cache = _shared.OpenCache(parse, stderr, variant);
-            embeddings.Add(OodEmbeddings.Embed(cache, splits, digits, farCount, seeds));
+            embeddings.Add(OodEmbeddings.Embed(cache, splits, digits, farCount, firstSeed, seeds));
             embedded += cache.Embedded;
             embedSeconds += cache.EmbedSeconds;
         }
@@ -118,8 +126,9 @@ internal sealed class EvalOodCommand : Command
         string[] reportSets = ["near", "far", .. FarSets];
         var results = new List<OodBenchmarkResult>();
         var layerAlphas = layers.Select(_ => new List<LayerAlphaChoice>()).ToArray();
-        for (int seed = 0; seed < seeds; seed++)
+        for (int run = 0; run < seeds; run++)
         {
+            int seed = firstSeed + run;
             int[] labeledRows = LabeledSubset(splits.Train.Labels, labeledPerClass, seed);
             int[] labeledLabels = labeledRows.Select(i => splits.Train.Labels[i]).ToArray();
             OodLayerStates? states = null;
@@ -151,7 +160,7 @@ internal sealed class EvalOodCommand : Command
                     {
                         ["near"] = Select(test, nearRows),
                         ["digits"] = Compose(e => e.FixedFar["digits"].States),
-                        ["noise"] = Compose(e => e.Noise[seed].States),
+                        ["noise"] = Compose(e => e.Noise[run].States),
                         ["blank"] = Compose(e => e.FixedFar["blank"].States),
                         ["inverted"] = Compose(e => e.FixedFar["inverted"].States),
                     });
@@ -163,7 +172,7 @@ internal sealed class EvalOodCommand : Command
                 IdClasses,
                 idTest,
                 idTestLabels,
-                [new("near", near), new("digits", sets.FixedFar["digits"].Features), new("noise", sets.Noise[seed].Features), new("blank", sets.FixedFar["blank"].Features), new("inverted", sets.FixedFar["inverted"].Features)],
+                [new("near", near), new("digits", sets.FixedFar["digits"].Features), new("noise", sets.Noise[run].Features), new("blank", sets.FixedFar["blank"].Features), new("inverted", sets.FixedFar["inverted"].Features)],
                 new OodBenchmarkOptions { KnnK = parse.GetValue(_knnK), FixedHead = modelHead },
                 states);
             results.Add(result);

@@ -29,10 +29,10 @@ internal sealed class OodEmbeddings
     /// <summary>digits, blank, inverted (the noise set is drawn per seed).</summary>
     public IReadOnlyDictionary<string, (FeatureMatrix Features, LayerStates? States)> FixedFar { get; }
 
-    /// <summary>The noise set of seed i.</summary>
+    /// <summary>The noise set of the i-th seed (seed first + i).</summary>
     public IReadOnlyList<(FeatureMatrix Features, LayerStates? States)> Noise { get; }
 
-    public static OodEmbeddings Embed(EmbeddingCache cache, FashionSplits splits, GreyImageSet digits, int farCount, int seeds)
+    public static OodEmbeddings Embed(EmbeddingCache cache, FashionSplits splits, GreyImageSet digits, int farCount, int firstSeed, int seeds)
     {
         var train = cache.Embed(splits.Train);
         var test = cache.Embed(splits.Test);
@@ -42,7 +42,7 @@ internal sealed class OodEmbeddings
             ["blank"] = cache.Embed(SyntheticOodImages.Blank(farCount)),
             ["inverted"] = cache.Embed(SyntheticOodImages.Inverted(GreyImageSet.From("fmnist-test-extra", splits.TestData, splits.UnusedTest[..farCount]))),
         };
-        var noise = Enumerable.Range(0, seeds).Select(seed => cache.Embed(SyntheticOodImages.Noise(farCount, seed))).ToArray();
+        var noise = Enumerable.Range(firstSeed, seeds).Select(seed => cache.Embed(SyntheticOodImages.Noise(farCount, seed))).ToArray();
         return new OodEmbeddings(train, test, fixedFar, noise);
     }
 }

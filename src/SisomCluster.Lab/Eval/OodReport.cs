@@ -62,6 +62,7 @@ internal sealed class OodReport
         OodMethod.Knn => "KNN",
         OodMethod.SisomMultiLayer => "SISOM (multi-layer)",
         OodMethod.SisomeMultiLayer => "SISOMe (multi-layer)",
+        OodMethod.SisomeKnn => "SISOMe + KNN (z-sum)",
         _ => method.ToString(),
     };
 

@@ -41,6 +41,7 @@ public static class OodBenchmark
         ScoringContext context = ScoringContext.Build(head, labeled, labels, options.Scoring);
         var scorer = new SisomScorer(context, options.Scoring.Search);
         var knn = new KnnScorer(labeled, options.KnnK, options.Scoring.Search);
+        Combination combined = Combination.FromReference(Core.Selection.SelectionGates.LeaveOneOutScores(context, Core.Scoring.OodScores.Sisome), knn.LeaveOneOut());
         ScoringContext? multi = layerStates is null ? null : ScoringContext.Build(head, labeled, labels, options.Scoring, layerStates.Labeled);
         SisomScorer? multiScorer = multi is null ? null : new SisomScorer(multi, options.Scoring.Search);
 
@@ -53,7 +54,7 @@ public static class OodBenchmark
                 throw new ArgumentException($"No layer states for the OOD set '{name}'.", nameof(layerStates));
             }
 
-            if (!ood.TryAdd(name, Score(scorer, knn, features, multiScorer, states)))
+            if (!ood.TryAdd(name, Score(scorer, knn, combined, features, multiScorer, states)))
             {
                 throw new ArgumentException($"The OOD set name '{name}' appears twice.", nameof(oodSets));
             }
@@ -63,13 +64,13 @@ public static class OodBenchmark
             HeadEvaluation.Accuracy(head, idTest, idTestLabels),
             context.Alpha,
             context.SisomeWeight,
-            Score(scorer, knn, idTest, multiScorer, layerStates?.IdTest),
+            Score(scorer, knn, combined, idTest, multiScorer, layerStates?.IdTest),
             ood,
             multi?.Alpha,
             multi?.SisomeWeight);
     }
 
-    private static Dictionary<OodMethod, double[]> Score(SisomScorer scorer, KnnScorer knn, FeatureMatrix features, SisomScorer? multiScorer, LayerStates? states)
+    private static Dictionary<OodMethod, double[]> Score(SisomScorer scorer, KnnScorer knn, Combination combined, FeatureMatrix features, SisomScorer? multiScorer, LayerStates? states)
     {
         SisomScoreBatch batch = scorer.Score(features);
         int n = batch.Count;
@@ -105,6 +106,47 @@ public static class OodBenchmark
         scores[OodMethod.MaxLogit] = maxLogit;
         scores[OodMethod.Energy] = energy;
         scores[OodMethod.Knn] = knn.KthDistance(features);
+        scores[OodMethod.SisomeKnn] = combined.Apply(batch.Sisome, scores[OodMethod.Knn]);
         return scores;
+    }
+
+    /// <summary>c = (s_e − μ_se)/σ_se + (knn − μ_knn)/σ_knn, μ and σ over the finite leave-one-out scores of the reference items.</summary>
+    internal sealed record Combination(double MeanSisome, double SdSisome, double MeanKnn, double SdKnn)
+    {
+        public static Combination FromReference(double[] sisome, double[] knn)
+        {
+            (double ms, double ss) = MeanSd(sisome);
+            (double mk, double sk) = MeanSd(knn);
+            return new Combination(ms, ss, mk, sk);
+        }
+
+        public double[] Apply(double[] sisome, double[] knn)
+        {
+            var result = new double[sisome.Length];
+            for (int i = 0; i < result.Length; i++)
+            {
+                result[i] = ((sisome[i] - MeanSisome) / SdSisome) + ((knn[i] - MeanKnn) / SdKnn);
+            }
+
+            return result;
+        }
+
+        private static (double Mean, double Sd) MeanSd(double[] values)
+        {
+            double[] finite = values.Where(double.IsFinite).ToArray();
+            if (finite.Length < 2)
+            {
+                throw new ArgumentException($"The combined score needs >= 2 finite reference scores, got {finite.Length}.", nameof(values));
+            }
+
+            double mean = finite.Average();
+            double sd = Math.Sqrt(finite.Sum(v => (v - mean) * (v - mean)) / (finite.Length - 1));
+            if (!(sd > 0))
+            {
+                throw new ArgumentException("The reference scores of the combined score do not vary (sd = 0).", nameof(values));
+            }
+
+            return (mean, sd);
+        }
     }
 }

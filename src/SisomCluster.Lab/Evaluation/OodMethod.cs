@@ -15,4 +15,10 @@ public enum OodMethod
 
     /// <summary>SISOMe on the multi-layer z.</summary>
     SisomeMultiLayer,
+
+    /// <summary>
+    /// Beyond the paper (issue 16): z-scored SISOMe plus z-scored KNN, each standardised by the mean and sample std of the
+    /// reference items' leave-one-out scores, equal weights fixed beforehand (no OOD data, no tuning).
+    /// </summary>
+    SisomeKnn,
 }

@@ -15,6 +15,15 @@ public sealed class AggregatorOptions
     public bool ExcludeOod { get; set; } = true;
 
     /// <summary>
+    /// How OOD items are kept out (with <see cref="ExcludeOod"/>): <c>Guarded</c> (default) also leaves out items above SISOM's
+    /// threshold at q and above the KNN gate at the 0.8 quantile of the reference items' leave-one-out KNN scores (Core's
+    /// <c>SelectionGates.Guarded</c>), so the
+    /// selection does not fill up with the borderline items just under the run's threshold; <c>Threshold</c> = the run's
+    /// flag only (the behaviour before issue 16).
+    /// </summary>
+    public Core.Selection.SelectionPolicy Selection { get; set; } = Core.Selection.SelectionPolicy.Guarded;
+
+    /// <summary>
     /// SISOM-native diversity (SISOM.md §8.3 step 4) over the top factor·B candidates; 0 = off. Needs runs that store
     /// embeddings (z is recomputed from h for the candidates); otherwise the plain top-B is used and a warning logged.
     /// </summary>

@@ -92,7 +92,8 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
     private async Task<IReadOnlyList<SelectedItem>> SelectAsync(Run run, Guid contextId, CancellationToken token)
     {
         AggregatorOptions o = options.Value;
-        LoadedContext? context = o.DiversityFactor > 0 || o.BalancedQuotas
+        bool guarded = o.ExcludeOod && o.Selection == SelectionPolicy.Guarded;
+        LoadedContext? context = o.DiversityFactor > 0 || o.BalancedQuotas || guarded
             ? await new ContextStore(db).LoadAsync(contextId, token).ConfigureAwait(false)
             : null;
         bool diverse = o.DiversityFactor > 0 && run.StoreEmbeddings && context!.Scoring.Layers.Count == 0;
@@ -101,12 +102,32 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
             LogNoDiversity(run.Id);
         }
 
+        // The guarded default's gates (Core: SelectionGates.Guarded): SISOM at q and KNN at 0.8; KNN needs the bank, so a
+        // context stored before KNN gates on SISOM at 0.8 instead.
+        string gateScore = SelectionGates.DefaultScore;
+        if (guarded && context!.Scoring.Knn is null)
+        {
+            gateScore = OodScores.Sisom;
+            LogGateFallback(run.Id, gateScore);
+        }
+
+        SelectionOptions selection = SelectionOptions.For(guarded ? SelectionPolicy.Guarded : SelectionPolicy.Threshold, run.Budget, context?.Scoring, gateScore) with
+        {
+            ExcludeOod = o.ExcludeOod,
+            ClassQuotas = o.BalancedQuotas ? SelectionOptions.BalancedQuotas(run.Budget, context!.Scoring.Head.ClassCount) : null,
+            DiversityFactor = diverse ? o.DiversityFactor : null,
+        };
+        IReadOnlyList<OodGate> gates = o.ExcludeOod ? selection.Gates : [];
+
+        // SQL only narrows to the top factor·B candidates past the same exclusions (flag, gates); Core selects.
         string flag = FlagColumn(run);
+        string gateColumns = string.Concat(gates.Select(g => $", s.{ScoreColumn(g.Score)}"));
+        string gateFilter = string.Concat(gates.Select((g, i) => $" AND s.{ScoreColumn(g.Score)} <= ${6 + i}"));
         string sql = $"""
-            SELECT s.item_id, s.sisom, s.predicted, s.{flag}, s.d_in, s.d_out, s.energy, CASE WHEN $5 THEN s.embedding END
+            SELECT s.item_id, s.sisom, s.predicted, s.{flag}, s.d_in, s.d_out, s.energy, CASE WHEN $5 THEN s.embedding END{gateColumns}
             FROM item_scores s
             LEFT JOIN labels l ON l.pool_id = $2 AND l.item_id = s.item_id
-            WHERE s.run_id = $1 AND l.item_id IS NULL AND ($3 = false OR s.{flag} = false)
+            WHERE s.run_id = $1 AND l.item_id IS NULL AND ($3 = false OR (s.{flag} = false{gateFilter}))
             ORDER BY s.sisom DESC, s.item_id
             LIMIT $4
             """;
@@ -119,6 +140,11 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
             command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = o.ExcludeOod });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = run.Budget * Math.Max(o.CandidateFactor, (int)Math.Ceiling(o.DiversityFactor) + 1) });
             command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = diverse });
+            foreach (OodGate g in gates)
+            {
+                command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = g.Threshold });
+            }
+
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
@@ -127,6 +153,7 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
                     DIn = reader.GetDouble(4),
                     DOut = reader.IsDBNull(5) ? double.NaN : reader.GetDouble(5),
                     Energy = reader.GetDouble(6),
+                    OodValues = gates.Count == 0 ? null : GateValues(reader, gates),
                 });
                 if (diverse)
                 {
@@ -148,13 +175,11 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
             }
         }
 
-        var selection = new SelectionOptions
+        foreach (OodGate g in gates)
         {
-            Budget = run.Budget,
-            ExcludeOod = o.ExcludeOod,
-            ClassQuotas = o.BalancedQuotas ? SelectionOptions.BalancedQuotas(run.Budget, context!.Scoring.Head.ClassCount) : null,
-            DiversityFactor = diverse ? o.DiversityFactor : null,
-        };
+            LogGate(run.Id, g.Score, g.Threshold);
+        }
+
         return ActiveLearningSelector.Select(candidates, selection, diverse ? context!.Scoring : null);
     }
 
@@ -204,6 +229,29 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
     private static string FlagColumn(Run run) => OodScores.IsKnown(run.OodScore)
         ? "ood_" + run.OodScore
         : throw new InvalidOperationException($"Run {run.Id} has an unknown OOD score '{run.OodScore}'.");
+
+    /// <summary>The <c>item_scores</c> column of an OOD score; the name comes from the fixed list, never from input.</summary>
+    private static string ScoreColumn(string score) => OodScores.IsKnown(score)
+        ? score
+        : throw new InvalidOperationException($"Unknown OOD score '{score}'.");
+
+    /// <summary>The candidate's gate scores, read from the columns after the embedding (column 8 on); NULL reads as NaN.</summary>
+    private static Dictionary<string, double> GateValues(NpgsqlDataReader reader, IReadOnlyList<OodGate> gates)
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int i = 0; i < gates.Count; i++)
+        {
+            values[gates[i].Score] = reader.IsDBNull(8 + i) ? double.NaN : reader.GetDouble(8 + i);
+        }
+
+        return values;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: guarded selection leaves out items with {Score} above {Threshold}")]
+    private partial void LogGate(Guid runId, string score, double threshold);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the scoring context has no KNN bank (stored before KNN); the guarded selection gates on {Score}")]
+    private partial void LogGateFallback(Guid runId, string score);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: diversity needs stored embeddings of a penultimate-only context (start the run with embeddings stored); plain top-B used")]
     private partial void LogNoDiversity(Guid runId);

@@ -23,6 +23,9 @@ public sealed class ActiveLearningSimulationTests
     [InlineData(QueryStrategy.Sisom)]
     [InlineData(QueryStrategy.Sisome)]
     [InlineData(QueryStrategy.SisomDiversity)]
+    [InlineData(QueryStrategy.SisomProduction)]
+    [InlineData(QueryStrategy.SisomGuarded)]
+    [InlineData(QueryStrategy.SisomGuardedBalanced)]
     public void Every_strategy_spends_its_budget_each_round_and_learns(QueryStrategy strategy)
     {
         GaussianBlobs pool = GaussianBlobs.Create(seed: 1, rows: 300, classes: 3, dimension: 8, meanSpread: 0.8);
@@ -60,6 +63,29 @@ public sealed class ActiveLearningSimulationTests
         Assert.InRange(random.OodSelected[^1], 1, 15);
         // The head is least sure between the classes, so uncertainty sampling walks into the OOD cluster.
         Assert.True(entropy.OodSelected[^1] > random.OodSelected[^1], $"entropy picked {entropy.OodSelected[^1]} OOD items, random {random.OodSelected[^1]}");
+    }
+
+    [Fact]
+    public void Guarded_selection_queries_fewer_ood_items_than_the_threshold_selection_and_plain_sisom()
+    {
+        GaussianBlobs id = GaussianBlobs.Create(seed: 2, rows: 240, classes: 3, dimension: 8, meanSpread: 0.8);
+        FeatureMatrix between = Between(id, rows: 60, seed: 3);
+        var data = new float[(id.Features.Rows + between.Rows) * 8];
+        id.Features.Data.CopyTo(data, 0);
+        between.Data.CopyTo(data, id.Features.Data.Length);
+        var pool = new FeatureMatrix(data, 300, 8);
+        int[] labels = [.. id.Labels, .. Enumerable.Repeat(-1, 60)];
+        GaussianBlobs test = GaussianBlobs.Create(seed: 2, rows: 90, classes: 3, dimension: 8, meanSpread: 0.8);
+        ActiveLearningOptions options = Small with { InitialLabels = 30, Rounds = 4, BatchSize = 15, GateScore = OodScores.Sisom };
+
+        int Ood(QueryStrategy strategy) => ActiveLearningSimulation.Run(pool, labels, 3, test.Features, test.Labels, strategy, seed: 1, options).OodSelected[^1];
+        int plain = Ood(QueryStrategy.Sisom);
+        int threshold = Ood(QueryStrategy.SisomProduction);
+        int guarded = Ood(QueryStrategy.SisomGuarded);
+
+        // The in-between items are what SISOM ranks highest; the run's flag at q keeps only some out, the gate below q more.
+        Assert.True(threshold <= plain, $"threshold selection {threshold} OOD queries, plain SISOM {plain}");
+        Assert.True(guarded < threshold, $"guarded selection {guarded} OOD queries, threshold selection {threshold}");
     }
 
     [Fact]
@@ -108,7 +134,7 @@ public sealed class ActiveLearningSimulationTests
             new OodBenchmarkOptions { KnnK = 5 });
 
         Assert.True(result.IdAccuracy > 0.8, $"accuracy {result.IdAccuracy}");
-        Assert.Equal(6, result.Methods.Count);
+        Assert.Equal(7, result.Methods.Count);
         foreach (OodMethod method in result.Methods)
         {
             Assert.Equal(60, result.IdScores[method].Length);
@@ -121,6 +147,18 @@ public sealed class ActiveLearningSimulationTests
         Assert.Equal(context.Alpha, result.Alpha);
         Assert.Equal(new SisomScorer(context).Score(between).Sisom, result.OodScores["between"][OodMethod.Sisom]);
 
+        // SISOMe + KNN: each term standardised by the reference items' leave-one-out scores (no OOD data), summed.
+        double[] looSisome = Core.Selection.SelectionGates.LeaveOneOutScores(context, OodScores.Sisome);
+        double[] looKnn = new Core.Baselines.KnnScorer(train.Features, 5).LeaveOneOut();
+        (double ms, double ss) = (looSisome.Average(), Sd(looSisome));
+        (double mk, double sk) = (looKnn.Average(), Sd(looKnn));
+        double[] combined = result.OodScores["between"][OodMethod.SisomeKnn];
+        for (int i = 0; i < combined.Length; i++)
+        {
+            double expected = ((result.OodScores["between"][OodMethod.Sisome][i] - ms) / ss) + ((result.OodScores["between"][OodMethod.Knn][i] - mk) / sk);
+            Assert.Equal(expected, combined[i], 9);
+        }
+
         // The head hesitates between the classes (MSP); KNN compares directions (L2-normalised), and the far cluster points the other way.
         double mspBetween = result.Metrics(OodMethod.Msp, "between").Auroc;
         Assert.True(mspBetween > 0.7, $"MSP AUROC on the in-between cluster {mspBetween}");
@@ -131,5 +169,11 @@ public sealed class ActiveLearningSimulationTests
         Assert.Equal(60, both.IdCount);
         Tolerance.Close(result.Metrics(OodMethod.Sisome, "far").Auroc, result.Roc(OodMethod.Sisome, "far").Area(), "roc area");
         Assert.Throws<ArgumentException>(() => result.Metrics(OodMethod.Msp, "nope"));
+    }
+
+    private static double Sd(double[] values)
+    {
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
     }
 }

@@ -106,6 +106,23 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         Assert.Equal(25, await database.CountAsync("SELECT count(*) FROM selections WHERE run_id = $1", runId));
         Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM selections x JOIN item_scores s ON s.run_id = x.run_id AND s.item_id = x.item_id WHERE x.run_id = $1 AND s.ood_sisom", runId));
         Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM selections x JOIN labels l ON l.item_id = x.item_id WHERE x.run_id = $1", runId));
+
+        // The guarded default selection (issue 16): nothing selected lies above the KNN gate, the 0.8 quantile (nearest rank)
+        // of the reference items' leave-one-out KNN scores, which their is_reference rows hold. The old selection (top SISOM
+        // among the items not flagged) would have taken such items: the gate is what keeps them out.
+        const string Gate = "(SELECT percentile_disc(0.8) WITHIN GROUP (ORDER BY knn) FROM item_scores WHERE run_id = $1 AND is_reference)";
+        Assert.Equal(0, await database.CountAsync($"SELECT count(*) FROM selections x JOIN item_scores s ON s.run_id = x.run_id AND s.item_id = x.item_id WHERE x.run_id = $1 AND s.knn > {Gate}", runId));
+        Assert.True(
+            await database.CountAsync(
+                $"""
+                SELECT count(*) FROM (
+                    SELECT s.knn FROM item_scores s LEFT JOIN labels l ON l.pool_id = $2 AND l.item_id = s.item_id
+                    WHERE s.run_id = $1 AND l.item_id IS NULL AND NOT s.ood_sisom ORDER BY s.sisom DESC, s.item_id LIMIT 25) old
+                WHERE old.knn > {Gate}
+                """,
+                runId,
+                poolId) > 0,
+            "the old selection's top 25 hold no item above the gate: this run cannot tell the two selections apart");
         Assert.Equal(2, await database.CountAsync("SELECT count(*) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'source'", runId));
         Assert.Equal(4, await database.CountAsync("SELECT count(*) FROM thresholds WHERE run_id = $1", runId));
         await using (SisomDbContext db = database.CreateDbContext())
