@@ -27,8 +27,6 @@ public static class KernelSelection
 {
     public const string EnvironmentVariable = "SISOM_KERNEL_ISA";
 
-    private static KernelIsa? _override;
-
     /// <summary>The widest the hardware accelerates.</summary>
     public static KernelIsa Best =>
         Vector512.IsHardwareAccelerated ? KernelIsa.Vector512
@@ -36,19 +34,8 @@ public static class KernelSelection
         : Vector128.IsHardwareAccelerated ? KernelIsa.Vector128
         : KernelIsa.Difference;
 
-    /// <summary>The kernel in use: the override, else SISOM_KERNEL_ISA, else <see cref="Best"/>.</summary>
-    public static KernelIsa Current => _override ?? FromEnvironment.Value;
-
-    /// <summary>Forces a kernel for this process (tests, benchmarks); null = back to the default. Unsupported ones throw.</summary>
-    public static void Override(KernelIsa? isa)
-    {
-        if (isa is { } i && !IsSupported(i))
-        {
-            throw new PlatformNotSupportedException($"{i} is not accelerated on this machine (best: {Best}).");
-        }
-
-        _override = isa;
-    }
+    /// <summary>The default kernel of this process: SISOM_KERNEL_ISA if set, else <see cref="Best"/>.</summary>
+    public static KernelIsa Current => FromEnvironment.Value;
 
     public static bool IsSupported(KernelIsa isa) => isa switch
     {

@@ -23,7 +23,7 @@ internal static class NeighbourSearch
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         options.Validate();
-        KernelIsa isa = typeof(T) == typeof(float) ? KernelSelection.Current : KernelIsa.Difference;
+        KernelIsa isa = typeof(T) == typeof(float) ? options.Kernel ?? KernelSelection.Current : KernelIsa.Difference;
         if (isa != KernelIsa.Difference)
         {
             RunGemm((IReadOnlyList<SearchJob<float>>)jobs, options, isa);
