@@ -94,7 +94,8 @@ internal static class GemmKernel
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    // Not inlined: only the ISA in use is compiled (JIT time counts in a short scoring call).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Micro512(float** rows, float* norms, float* b, float* bn, int depth, float* o, int stride, int rowsHere)
     {
         float* a0 = rows[0], a1 = rows[1], a2 = rows[2], a3 = rows[3], a4 = rows[4], a5 = rows[5], a6 = rows[6], a7 = rows[7];
@@ -158,7 +159,8 @@ internal static class GemmKernel
         Vector512.FusedMultiplyAdd(minusTwo, c1, q + n1).Store(p + 16);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    // Not inlined: only the ISA in use is compiled (JIT time counts in a short scoring call).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Micro256(float** rows, float* norms, float* b, float* bn, int depth, float* o, int stride, int rowsHere)
     {
         float* a0 = rows[0], a1 = rows[1], a2 = rows[2], a3 = rows[3], a4 = rows[4], a5 = rows[5];
@@ -214,7 +216,8 @@ internal static class GemmKernel
         Vector256.FusedMultiplyAdd(minusTwo, c1, q + n1).Store(p + 8);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    // Not inlined: only the ISA in use is compiled (JIT time counts in a short scoring call).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Micro128(float** rows, float* norms, float* b, float* bn, int depth, float* o, int stride, int rowsHere)
     {
         float* a0 = rows[0], a1 = rows[1], a2 = rows[2], a3 = rows[3], a4 = rows[4], a5 = rows[5];

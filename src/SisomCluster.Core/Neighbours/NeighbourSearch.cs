@@ -19,6 +19,9 @@ namespace SisomCluster.Core.Neighbours;
 /// </remarks>
 internal static class NeighbourSearch
 {
+    /// <summary>The GEMM form pays off when a job has at least this many references per neighbour kept.</summary>
+    public const int MinReferencesPerK = 32;
+
     public static void Run<T>(IReadOnlyList<SearchJob<T>> jobs, NeighbourSearchOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -82,7 +85,8 @@ internal static class NeighbourSearch
         foreach (SearchJob<float> job in jobs)
         {
             // Norms too large for float32 sums (≥ 1e30) would overflow the GEMM form: such jobs take the difference form.
-            (Fits(job.Queries) && Fits(job.References) ? gemm : difference).Add(job);
+            // With few references per neighbour kept (k = 50 among 1 000), most pairs end up refined: the difference form is cheaper.
+            (job.References.Count >= MinReferencesPerK * job.K && Fits(job.Queries) && Fits(job.References) ? gemm : difference).Add(job);
         }
 
         if (difference.Count > 0)

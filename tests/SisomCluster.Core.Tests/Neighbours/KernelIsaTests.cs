@@ -33,7 +33,7 @@ public sealed class KernelIsaTests
         {
             (1, 101, 67, 37, 1, 0f),
             (2, 300, 130, 64, 5, 0f),
-            (3, 257, 70, 512, 50, 0f),
+            (3, 1700, 70, 512, 50, 0f), // k = 50 needs ≥ 32·k references to take the GEMM path
             (4, 200, 90, 24, 3, 1000f), // ‖x‖² ≈ 2.4e7 against distances ≈ 1: the GEMM form alone cancels to noise
             (5, 40, 33, 9, 60, 0f), // k larger than the reference count
         })
