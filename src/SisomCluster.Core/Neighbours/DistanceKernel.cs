@@ -76,7 +76,7 @@ internal static class DistanceKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static unsafe T Kernel1x1<T>(T* q, T* r, int stride)
+    internal static unsafe T Kernel1x1<T>(T* q, T* r, int stride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Vector<T> acc = Vector<T>.Zero;

@@ -14,6 +14,9 @@ public sealed record NeighbourSearchOptions
     /// <summary>Target size of one reference block when <see cref="ReferenceBlockSize"/> is null.</summary>
     public const int AutoBlockBytes = 192 * 1024;
 
+    /// <summary>The float32 kernel (results are the same with every one); null = <see cref="KernelSelection.Current"/>.</summary>
+    public KernelIsa? Kernel { get; init; }
+
     /// <summary>-1 = all cores.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
@@ -23,6 +26,11 @@ public sealed record NeighbourSearchOptions
 
     internal void Validate()
     {
+        if (Kernel is { } kernel && !KernelSelection.IsSupported(kernel))
+        {
+            throw new PlatformNotSupportedException($"Kernel {kernel} is not accelerated on this machine (best: {KernelSelection.Best}).");
+        }
+
         if (QueryBlockSize < 1)
         {
             throw new ArgumentException($"QueryBlockSize must be >= 1, got {QueryBlockSize}.", nameof(QueryBlockSize));

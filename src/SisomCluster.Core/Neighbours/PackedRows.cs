@@ -22,6 +22,9 @@ internal sealed class PackedRows<T>
         }
     }
 
+    private float[]? _squaredNorms;
+    private ReferencePanels? _panels;
+
     public int Count { get; }
 
     public int Dimension { get; }
@@ -32,6 +35,44 @@ internal sealed class PackedRows<T>
 
     /// <summary>Row i of this pack is row Indices[i] of the source.</summary>
     public int[] Indices { get; }
+
+    /// <summary>‖row‖² of each row, summed in double and rounded to float (built on first use, then shared).</summary>
+    public float[] SquaredNorms()
+    {
+        if (Volatile.Read(ref _squaredNorms) is { } cached)
+        {
+            return cached;
+        }
+
+        var norms = new float[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            double sum = 0;
+            foreach (T v in Data.AsSpan(i * Stride, Stride))
+            {
+                double x = double.CreateTruncating(v);
+                sum += x * x;
+            }
+
+            norms[i] = (float)sum;
+        }
+
+        Interlocked.CompareExchange(ref _squaredNorms, norms, null);
+        return _squaredNorms!;
+    }
+
+    /// <summary>These rows packed for <see cref="GemmKernel"/> in panels of <paramref name="width"/> (float32 only; built on first use, then shared).</summary>
+    internal ReferencePanels Panels(int width)
+    {
+        if (Volatile.Read(ref _panels) is { } cached && cached.Width == width)
+        {
+            return cached;
+        }
+
+        var panels = new ReferencePanels((PackedRows<float>)(object)this, width);
+        Volatile.Write(ref _panels, panels);
+        return panels;
+    }
 
     public static int StrideFor(int dimension)
     {
