@@ -15,8 +15,8 @@ public static class OodScoreNames
 
     public const string Energy = "energy";
 
-    /// <summary>SISOM for now: which score should be the default is decided by the evaluation of issue 16.</summary>
-    public const string Default = Sisom;
+    /// <summary>KNN, decided by the evaluation (README, "Which score flags OOD"); equal to Core's OodScores.Default (tested).</summary>
+    public const string Default = Knn;
 
     public static IReadOnlyList<string> All { get; } = [Sisom, Sisome, Knn, Energy];
 }

@@ -22,7 +22,9 @@ internal static class RunsModel
             run.HasOne<ScoringContext>().WithMany().HasForeignKey(r => r.ContextId).OnDelete(DeleteBehavior.Restrict);
             run.Property(r => r.State).HasConversion(new LowercaseEnumConverter<RunState>());
             run.Property(r => r.MaxAttempts).HasDefaultValue(3);
-            run.Property(r => r.OodScore).HasDefaultValue(Core.Scoring.OodScores.Default);
+            // The column default is for rows written before the column existed: those runs were flagged by SISOM. New runs always
+            // carry their choice (OodScores.Default when the request names none).
+            run.Property(r => r.OodScore).HasDefaultValue(Core.Scoring.OodScores.Sisom);
             run.Property(r => r.Options).HasColumnType("jsonb");
             run.Property(r => r.CreatedAt).HasDefaultValueSql("now()");
             run.HasIndex(r => new { r.PoolId, r.CreatedAt });

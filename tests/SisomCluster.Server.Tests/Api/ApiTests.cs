@@ -23,7 +23,7 @@ public sealed class ApiTests(ApiTestHost host) : IClassFixture<ApiTestHost>
         Assert.Equal("pending", run.GetProperty("state").GetString());
         Assert.True(run.GetProperty("store_embeddings").GetBoolean());
         Assert.Equal("resnet18", run.GetProperty("model").GetString());
-        Assert.Equal("sisom", run.GetProperty("ood_score").GetString());
+        Assert.Equal("knn", run.GetProperty("ood_score").GetString()); // the default (README, "Which score flags OOD")
 
         using (HttpResponseMessage status = await host.GetAsync($"/api/v1/runs/{id}", host.ReadKey))
         {

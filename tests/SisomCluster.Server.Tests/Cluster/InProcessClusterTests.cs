@@ -76,7 +76,7 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         Guid knnRunId;
         using (IServiceScope scope = app.Services.CreateScope())
         {
-            runId = await scope.ServiceProvider.GetRequiredService<RunCreator>().CreateAsync(new RunRequest("embeddings", "resnet18", Budget: 25), CancellationToken.None);
+            runId = await scope.ServiceProvider.GetRequiredService<RunCreator>().CreateAsync(new RunRequest("embeddings", "resnet18", Budget: 25, OodScore: "sisom"), CancellationToken.None);
         }
 
         Assert.Equal(RunState.Completed, await WaitAsync(runId));

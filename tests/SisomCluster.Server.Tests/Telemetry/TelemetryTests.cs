@@ -20,7 +20,7 @@ public sealed class TelemetryTests(DatabaseFixture database) : IClassFixture<Dat
         string runLabel = run.RunId.ToString();
 
         long scored = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1", run.RunId);
-        long flagged = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_sisom", run.RunId);
+        long flagged = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_knn", run.RunId);
         Assert.Equal(600, scored);
         Assert.True(flagged > 0, "the unlabeled cluster is flagged");
 
@@ -39,7 +39,7 @@ public sealed class TelemetryTests(DatabaseFixture database) : IClassFixture<Dat
 
         // The OOD rate is that of the pool: labeled items scored as pool items (is_reference) are left out (SISOM.md §8.2).
         long poolScored = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND NOT is_reference", run.RunId);
-        long poolFlagged = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_sisom AND NOT is_reference", run.RunId);
+        long poolFlagged = await database.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND ood_knn AND NOT is_reference", run.RunId);
         Assert.True(poolScored < scored, "the labeled items are pool items here");
         PrometheusSample rate = Assert.Single(samples, s => s.Name == "sisom_run_ood_rate" && s.Label("run") == runLabel);
         Assert.Equal((double)poolFlagged / poolScored, rate.Value, 1e-9);
