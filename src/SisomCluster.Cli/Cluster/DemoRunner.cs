@@ -163,7 +163,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
         {
             if (truth.TryGetValue(s.ItemId, out FashionMnistPoolItem? item))
             {
-                scored.Add(new StoredScore(item, s.Scores.Sisom, s.Scores.Sisome, s.Scores.Msp, s.Scores.Energy, s.Scores.Knn ?? double.NaN, s.Scores.Flags.OodSisom));
+                scored.Add(new StoredScore(item, s.Scores.Sisom, s.Scores.Sisome, s.Scores.Msp, s.Scores.Energy, s.Scores.Knn ?? double.NaN, FlaggedBy(s.Scores.Flags, run.OodScore)));
             }
         }
 
@@ -174,9 +174,9 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
         }
 
         output.WriteLine();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scored {scored.Count} of {pool.Items.Count} items in {(run.CompletedAt!.Value - run.CreatedAt).TotalSeconds:F0} s; {scored.Count(s => s.Flagged)} flagged OOD by SISOM at q = 0.95"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scored {scored.Count} of {pool.Items.Count} items in {(run.CompletedAt!.Value - run.CreatedAt).TotalSeconds:F0} s; {scored.Count(s => s.Flagged)} flagged OOD by {run.OodScore} at q = {run.Quantile}"));
         output.WriteLine();
-        output.WriteLine($"selection: {selected.Count} items for labeling (budget {run.Budget}); none flagged OOD");
+        output.WriteLine($"selection: {selected.Count} items for labeling (budget {run.Budget}); none flagged OOD by {run.OodScore}");
         string byKind = string.Join(", ", selected.GroupBy(s => truth.TryGetValue(s.Id, out var t) ? t.Kind : FashionMnistPoolItemKind.Corrupt).OrderBy(g => g.Key).Select(g => $"{Describe(g.Key)} {g.Count()}"));
         output.WriteLine($"  truly: {byKind}");
         string byClass = string.Join(", ", selected.GroupBy(s => s.Predicted).OrderBy(g => g.Key).Select(g => $"{ClassName(g.Key)} {g.Count()}"));
@@ -204,6 +204,16 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output, TextWri
         bool[] ood = chosen.Select(i => i.Item.IsOod).ToArray();
         return ood.Contains(true) && ood.Contains(false) ? OodMetrics.Compute(chosen.Select(score).ToArray(), ood).Auroc : double.NaN;
     }
+
+    /// <summary>The item's flag by the run's OOD score (the one its drift and selection use).</summary>
+    private static bool FlaggedBy(ItemFlagsResponse flags, string oodScore) => oodScore switch
+    {
+        OodScoreNames.Sisom => flags.OodSisom,
+        OodScoreNames.Sisome => flags.OodSisome,
+        OodScoreNames.Knn => flags.OodKnn,
+        OodScoreNames.Energy => flags.OodEnergy,
+        _ => throw new InvalidOperationException($"The run names an OOD score this CLI does not know: {oodScore}."),
+    };
 
     private sealed record StoredScore(FashionMnistPoolItem Item, double Sisom, double Sisome, double Msp, double Energy, double Knn, bool Flagged);
 
