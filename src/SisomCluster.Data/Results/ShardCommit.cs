@@ -29,7 +29,7 @@ public sealed class ShardCommit : IAsyncDisposable
     private readonly Guid _runId;
     private readonly int _shardId;
     private readonly int _attempt;
-    private readonly string _scoresCopy;
+    private readonly string _partition;
     private readonly List<ItemScoreRow> _scores = new(ChunkRows);
     private readonly List<ItemErrorRow> _errors = [];
     private ShardCommitStatus? _refused;
@@ -42,7 +42,7 @@ public sealed class ShardCommit : IAsyncDisposable
         _runId = runId;
         _shardId = shardId;
         _attempt = attempt;
-        _scoresCopy = $"COPY {ItemScorePartitions.Name(runId)} ({ItemScoreColumns.List}) FROM STDIN (FORMAT BINARY)";
+        _partition = ItemScorePartitions.Name(runId);
     }
 
     /// <summary>
@@ -219,21 +219,13 @@ public sealed class ShardCommit : IAsyncDisposable
             return;
         }
 
-        NpgsqlBinaryImporter importer = await _connection.BeginBinaryImportAsync(
-            _scoresCopy, cancellationToken).ConfigureAwait(false);
-        await using (importer.ConfigureAwait(false))
+        try
         {
-            foreach (ItemScoreRow row in _scores)
-            {
-                var source = new ItemScoreCopyRow(_runId, _shardId, row);
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                foreach (CopyColumn<ItemScoreCopyRow> column in ItemScoreColumns.All)
-                {
-                    await column.WriteAsync(importer, source, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            await CompleteCopyAsync(importer, "item_scores", cancellationToken).ConfigureAwait(false);
+            await ItemScoreColumns.CopyAsync(_connection, _partition, _runId, _shardId, _scores, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw Duplicate("item_scores", e);
         }
 
         ScoresStaged += _scores.Count;
@@ -262,28 +254,25 @@ public sealed class ShardCommit : IAsyncDisposable
                 await importer.WriteAsync(row.At.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
             }
 
-            await CompleteCopyAsync(importer, "item_errors", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw Duplicate("item_errors", e);
+            }
         }
 
         ErrorsStaged += _errors.Count;
         _errors.Clear();
     }
 
-    private async Task CompleteCopyAsync(NpgsqlBinaryImporter importer, string table, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            // Commits of one shard are serialised and fenced, so a key that exists already came from another shard: the
-            // pool listed one id twice (listings skip duplicates, so this is a bug or a hand-made shard). Fail loudly
-            // rather than count the item twice; the transaction is rolled back, so the shard stays retryable.
-            throw new InvalidOperationException(
-                $"Shard {_shardId} of run {_runId}: an item already has a row in {table} from another shard ({e.Detail}); nothing of this shard was written.", e);
-        }
-    }
+    // Commits of one shard are serialised and fenced, so a key that exists already came from another shard: the pool
+    // listed one id twice (listings skip duplicates, so this is a bug or a hand-made shard). Fail loudly rather than count
+    // the item twice; the transaction is rolled back, so nothing of this shard is written and it stays retryable.
+    private InvalidOperationException Duplicate(string table, PostgresException e) =>
+        new($"Shard {_shardId} of run {_runId}: an item already has a row in {table} from another shard ({e.Detail}); nothing of this shard was written.", e);
 
     private async Task FinishAsync(CancellationToken cancellationToken)
     {
