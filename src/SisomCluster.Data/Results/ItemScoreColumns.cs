@@ -1,3 +1,4 @@
+using Npgsql;
 using NpgsqlTypes;
 using Pgvector;
 
@@ -47,4 +48,32 @@ public static class ItemScoreColumns
 
     /// <summary>The names as an SQL column list.</summary>
     internal static string List { get; } = string.Join(", ", Names);
+
+    /// <summary>
+    /// Binary-COPYs <paramref name="rows"/> of one shard into <paramref name="table"/> (the run's partition, or a table
+    /// like it) in one COPY, on the caller's connection and transaction.
+    /// </summary>
+    /// <param name="table">A table name the code made (never user text): it is part of the COPY statement.</param>
+    public static async Task CopyAsync(
+        NpgsqlConnection connection, string table, Guid runId, int shardId, IReadOnlyList<ItemScoreRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(rows);
+        NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+            $"COPY {table} ({List}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        await using (importer.ConfigureAwait(false))
+        {
+            foreach (ItemScoreRow row in rows)
+            {
+                var source = new ItemScoreCopyRow(runId, shardId, row);
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                foreach (CopyColumn<ItemScoreCopyRow> column in All)
+                {
+                    await column.WriteAsync(importer, source, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

@@ -5,10 +5,14 @@ namespace SisomCluster.Data.Results;
 
 /// <summary>
 /// One shard's commit in progress (<see cref="ShardResultWriter.BeginAsync"/>): one connection and one transaction for
-/// the whole shard. Rows are buffered up to <see cref="ChunkRows"/> and then binary-COPYed into temp tables, so memory is
-/// bounded by a chunk whatever the shard's size; nothing reaches <c>item_scores</c> or <c>item_errors</c> before
-/// <see cref="CompleteAsync"/>, which takes the shard's row lock only then (the worker's heartbeat and the coordinator's
-/// sweep are not blocked while the shard is scored). Not thread-safe: one caller adds at a time.
+/// the whole shard. <see cref="BeginAsync"/> takes the shard's commit lock (a transaction-scoped advisory lock, so the
+/// worker's heartbeat and the coordinator's sweep, which update the shard row, are not blocked while the shard is scored)
+/// and checks the fence: a shard that is done, failed, unknown or at another attempt is refused before anything is
+/// COPYed. Rows are buffered up to <see cref="ChunkRows"/> and then binary-COPYed straight into the run's
+/// <c>item_scores</c> partition (<see cref="ItemScorePartitions"/>) and into <c>item_errors</c>, so memory is bounded by a
+/// chunk whatever the shard's size; nobody else sees them before <see cref="CompleteAsync"/> locks the shard row, checks
+/// the fence again (the coordinator may have re-issued the shard meanwhile), marks the shard done and commits. Not
+/// thread-safe: one caller adds at a time.
 /// </summary>
 public sealed class ShardCommit : IAsyncDisposable
 {
@@ -25,8 +29,10 @@ public sealed class ShardCommit : IAsyncDisposable
     private readonly Guid _runId;
     private readonly int _shardId;
     private readonly int _attempt;
+    private readonly string _partition;
     private readonly List<ItemScoreRow> _scores = new(ChunkRows);
     private readonly List<ItemErrorRow> _errors = [];
+    private ShardCommitStatus? _refused;
     private bool _completed;
 
     private ShardCommit(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid runId, int shardId, int attempt)
@@ -36,13 +42,24 @@ public sealed class ShardCommit : IAsyncDisposable
         _runId = runId;
         _shardId = shardId;
         _attempt = attempt;
+        _partition = ItemScorePartitions.Name(runId);
     }
 
-    /// <summary>Rows sent to the temp tables so far (not yet inserted: <see cref="CompleteAsync"/> decides).</summary>
+    /// <summary>
+    /// Rows COPYed into the run's partition so far, in this uncommitted transaction (<see cref="CompleteAsync"/> decides
+    /// whether they stay). Zero when the commit was refused at <see cref="BeginAsync"/>: rows added then are dropped.
+    /// </summary>
     public int ScoresStaged { get; private set; }
 
     /// <inheritdoc cref="ScoresStaged"/>
     public int ErrorsStaged { get; private set; }
+
+    /// <summary>
+    /// Why the commit was refused when it began (the shard is done, failed, unknown or at another attempt), or null when
+    /// it holds the shard's commit lock and may write. A refused commit COPYs nothing; <see cref="CompleteAsync"/> reports
+    /// the reason.
+    /// </summary>
+    public ShardCommitStatus? Refused => _refused;
 
     internal static async Task<ShardCommit> BeginAsync(NpgsqlDataSource dataSource, Guid runId, int shardId, int attempt, CancellationToken cancellationToken)
     {
@@ -53,17 +70,30 @@ public sealed class ShardCommit : IAsyncDisposable
             transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             // The transaction stays open while the shard is scored (idle between chunks): a server-wide
             // idle_in_transaction_session_timeout must not kill it, so this transaction turns it off for itself.
-            await using (var create = new NpgsqlCommand(
-                "SET LOCAL idle_in_transaction_session_timeout = 0; "
-                + "CREATE TEMP TABLE item_scores_in (LIKE item_scores) ON COMMIT DROP; "
-                + "CREATE TEMP TABLE item_errors_in (LIKE item_errors) ON COMMIT DROP",
-                connection,
-                transaction))
+            await using (var setting = new NpgsqlCommand("SET LOCAL idle_in_transaction_session_timeout = 0", connection, transaction))
             {
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await setting.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return new ShardCommit(connection, transaction, runId, shardId, attempt);
+            // One committer per shard at a time: a second one (a redelivery, or a newer attempt while a stale one is
+            // still open) waits here, then reads the shard in a statement of its own (a fresh snapshot) and is refused
+            // when the first committed. Rows of one shard therefore never meet another commit's uncommitted rows.
+            await using (var lockShard = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1::text), $2)", connection, transaction))
+            {
+                lockShard.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+                lockShard.Parameters.Add(new NpgsqlParameter<int> { TypedValue = shardId });
+                await lockShard.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var commit = new ShardCommit(connection, transaction, runId, shardId, attempt);
+            commit._refused = await commit.CheckFenceAsync(forUpdate: false, cancellationToken).ConfigureAwait(false);
+            if (commit._refused is not null)
+            {
+                // Nothing will be written: give the lock and the connection back now, not when the caller disposes.
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return commit;
         }
         catch
         {
@@ -82,6 +112,11 @@ public sealed class ShardCommit : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(rows);
         ObjectDisposedException.ThrowIf(_completed, this);
+        if (_refused is not null)
+        {
+            return;
+        }
+
         foreach (ItemScoreRow row in rows)
         {
             _scores.Add(row);
@@ -97,6 +132,11 @@ public sealed class ShardCommit : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(rows);
         ObjectDisposedException.ThrowIf(_completed, this);
+        if (_refused is not null)
+        {
+            return;
+        }
+
         foreach (ItemErrorRow row in rows)
         {
             _errors.Add(row);
@@ -108,16 +148,21 @@ public sealed class ShardCommit : IAsyncDisposable
     }
 
     /// <summary>
-    /// Locks the shard row and, when the caller still holds the current attempt of a shard that is not done, inserts
-    /// the staged rows and marks the shard done, then commits; otherwise rolls back and says why.
+    /// Locks the shard row and, when the caller still holds the current attempt of a shard that is not done, COPYs the
+    /// last rows, marks the shard done with the counts and commits; otherwise rolls back (the rows COPYed so far go with
+    /// the transaction) and says why.
     /// </summary>
     public async Task<ShardCommitOutcome> CompleteAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         _completed = true;
+        if (_refused is { } early)
+        {
+            return ShardCommitOutcome.NothingWritten(early);
+        }
 
-        // The row lock serialises commits of one shard: a second committer waits here and then sees 'done'.
-        ShardCommitStatus? refusal = await LockShardAsync(cancellationToken).ConfigureAwait(false);
+        // The row lock orders this commit against the coordinator's re-issue of the shard (which bumps the attempt).
+        ShardCommitStatus? refusal = await CheckFenceAsync(forUpdate: true, cancellationToken).ConfigureAwait(false);
         if (refusal is { } status)
         {
             await _transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
@@ -126,9 +171,9 @@ public sealed class ShardCommit : IAsyncDisposable
 
         await FlushScoresAsync(cancellationToken).ConfigureAwait(false);
         await FlushErrorsAsync(cancellationToken).ConfigureAwait(false);
-        (int scored, int failed) = await InsertAndFinishAsync(cancellationToken).ConfigureAwait(false);
+        await FinishAsync(cancellationToken).ConfigureAwait(false);
         await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new ShardCommitOutcome(ShardCommitStatus.Committed, scored, failed);
+        return new ShardCommitOutcome(ShardCommitStatus.Committed, ScoresStaged, ErrorsStaged);
     }
 
     /// <summary>Rolls back an uncompleted commit (the temp tables go with it) and closes the connection.</summary>
@@ -141,10 +186,10 @@ public sealed class ShardCommit : IAsyncDisposable
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task<ShardCommitStatus?> LockShardAsync(CancellationToken cancellationToken)
+    private async Task<ShardCommitStatus?> CheckFenceAsync(bool forUpdate, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT state, attempt FROM shards WHERE run_id = $1 AND shard_id = $2 FOR UPDATE", _connection, _transaction);
+            "SELECT state, attempt FROM shards WHERE run_id = $1 AND shard_id = $2" + (forUpdate ? " FOR UPDATE" : ""), _connection, _transaction);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = _runId });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _shardId });
         NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -174,21 +219,13 @@ public sealed class ShardCommit : IAsyncDisposable
             return;
         }
 
-        NpgsqlBinaryImporter importer = await _connection.BeginBinaryImportAsync(
-            $"COPY item_scores_in ({ItemScoreColumns.List}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-        await using (importer.ConfigureAwait(false))
+        try
         {
-            foreach (ItemScoreRow row in _scores)
-            {
-                var source = new ItemScoreCopyRow(_runId, _shardId, row);
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                foreach (CopyColumn<ItemScoreCopyRow> column in ItemScoreColumns.All)
-                {
-                    await column.WriteAsync(importer, source, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await ItemScoreColumns.CopyAsync(_connection, _partition, _runId, _shardId, _scores, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw Duplicate("item_scores", e);
         }
 
         ScoresStaged += _scores.Count;
@@ -203,7 +240,7 @@ public sealed class ShardCommit : IAsyncDisposable
         }
 
         NpgsqlBinaryImporter importer = await _connection.BeginBinaryImportAsync(
-            $"COPY item_errors_in ({ErrorColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+            $"COPY item_errors ({ErrorColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
             foreach (ItemErrorRow row in _errors)
@@ -217,41 +254,40 @@ public sealed class ShardCommit : IAsyncDisposable
                 await importer.WriteAsync(row.At.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
             }
 
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw Duplicate("item_errors", e);
+            }
         }
 
         ErrorsStaged += _errors.Count;
         _errors.Clear();
     }
 
-    private async Task<(int Scored, int Failed)> InsertAndFinishAsync(CancellationToken cancellationToken)
+    // Commits of one shard are serialised and fenced, so a key that exists already came from another shard: the pool
+    // listed one id twice (listings skip duplicates, so this is a bug or a hand-made shard). Fail loudly rather than count
+    // the item twice; the transaction is rolled back, so nothing of this shard is written and it stays retryable.
+    private InvalidOperationException Duplicate(string table, PostgresException e) =>
+        new($"Shard {_shardId} of run {_runId}: an item already has a row in {table} from another shard ({e.Detail}); nothing of this shard was written.", e);
+
+    private async Task FinishAsync(CancellationToken cancellationToken)
     {
-        // One statement: the inserted counts go straight into the shard row, so progress sums always match the tables.
-        string sql = $"""
-            WITH s AS (
-                INSERT INTO item_scores ({ItemScoreColumns.List})
-                SELECT {ItemScoreColumns.List} FROM item_scores_in
-                ON CONFLICT (run_id, item_id) DO NOTHING
-                RETURNING 1),
-            e AS (
-                INSERT INTO item_errors ({ErrorColumns})
-                SELECT {ErrorColumns} FROM item_errors_in
-                ON CONFLICT (run_id, item_id) DO NOTHING
-                RETURNING 1)
+        await using var command = new NpgsqlCommand(
+            """
             UPDATE shards
-            SET state = 'done', scored = (SELECT count(*) FROM s), failed = (SELECT count(*) FROM e),
-                lease_expires_at = NULL, finished_at = now()
+            SET state = 'done', scored = $3, failed = $4, lease_expires_at = NULL, finished_at = now()
             WHERE run_id = $1 AND shard_id = $2
-            RETURNING scored, failed
-            """;
-        await using var command = new NpgsqlCommand(sql, _connection, _transaction);
+            """,
+            _connection,
+            _transaction);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = _runId });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _shardId });
-        NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            return (reader.GetInt32(0), reader.GetInt32(1));
-        }
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ScoresStaged });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ErrorsStaged });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

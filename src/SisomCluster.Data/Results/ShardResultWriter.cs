@@ -3,12 +3,12 @@ using Npgsql;
 namespace SisomCluster.Data.Results;
 
 /// <summary>
-/// Commits a shard's results exactly once (ARCHITECTURE.md §3): in one transaction it binary-COPYs the rows into temp
-/// tables — chunk by chunk as the worker scores them (<see cref="BeginAsync"/>), so that a big shard is never held in
-/// memory whole — then locks the shard row, checks that the shard is not done and that the caller holds the current
-/// attempt, inserts the rows with <c>ON CONFLICT DO NOTHING</c> and flips the shard to <c>done</c>. A redelivered message,
-/// a second worker racing on the same shard, or a worker of an attempt the coordinator gave up on therefore never
-/// duplicates or overwrites a row.
+/// Commits a shard's results exactly once (ARCHITECTURE.md §3): in one transaction it takes the shard's commit lock and
+/// checks the fence (the shard is not done and the caller holds its current attempt; otherwise nothing is COPYed), then
+/// binary-COPYs the rows straight into the run's <c>item_scores</c> partition — chunk by chunk as the worker scores them
+/// (<see cref="BeginAsync"/>), so that a big shard is never held in memory whole — and at completion locks the shard row,
+/// checks the fence again and flips the shard to <c>done</c>. A redelivered message, a second worker racing on the same
+/// shard, or a worker of an attempt the coordinator gave up on therefore never duplicates or overwrites a row.
 /// </summary>
 public sealed class ShardResultWriter
 {
@@ -20,9 +20,11 @@ public sealed class ShardResultWriter
     }
 
     /// <summary>
-    /// Opens the commit of attempt <paramref name="attempt"/> of a shard: a connection and a transaction holding two
-    /// temp tables, into which <see cref="ShardCommit.AddScoresAsync"/> and <see cref="ShardCommit.AddErrorsAsync"/> COPY
-    /// as results come; <see cref="ShardCommit.CompleteAsync"/> applies them. Disposing it uncompleted rolls everything back.
+    /// Opens the commit of attempt <paramref name="attempt"/> of a shard: a connection and a transaction holding the
+    /// shard's commit lock, into which <see cref="ShardCommit.AddScoresAsync"/> and <see cref="ShardCommit.AddErrorsAsync"/>
+    /// COPY as results come; <see cref="ShardCommit.CompleteAsync"/> commits them. Waits while another commit of the same
+    /// shard is open; a refused commit (<see cref="ShardCommit.Refused"/>) writes nothing. Disposing it uncompleted rolls
+    /// everything back.
     /// </summary>
     public Task<ShardCommit> BeginAsync(Guid runId, int shardId, int attempt, CancellationToken cancellationToken = default) =>
         ShardCommit.BeginAsync(_dataSource, runId, shardId, attempt, cancellationToken);

@@ -16,25 +16,40 @@ internal static class BenchServiceCommands
         Option<string?> connection = ConnectionOption.Create();
         var rows = new Option<int>("--rows") { Description = "item_scores rows per measurement.", DefaultValueFactory = _ => 100_000 };
         var dimensions = new Option<string>("--dimensions") { Description = "Comma-separated embedding dimensions (0 = no embedding column).", DefaultValueFactory = _ => "0,512" };
+        var rescoreRows = new Option<int>("--rescore-rows") { Description = "Rows of the re-scoring-shaped commit figure (scores only, in shards, concurrent writers; 0 = skip it).", DefaultValueFactory = _ => 200_000 };
+        var shardSize = new Option<int>("--shard-size") { Description = "Rows per shard of the re-scoring figure (the cluster's re-scoring shard size).", DefaultValueFactory = _ => 4096 };
+        var writers = new Option<string>("--writers") { Description = "Comma-separated counts of concurrent committers (workers) for the re-scoring figure.", DefaultValueFactory = _ => "1,2" };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
         var command = new Command(
             "copy",
-            "Result rows/s of the worker's commit (binary COPY -> temp table -> INSERT ON CONFLICT, shard done, one transaction) against EF Core SaveChanges of the same rows, in a schema of its own." + Environment.NewLine
+            "Result rows/s of the worker's commit (binary COPY straight into the run's item_scores partition under the shard's fence, shard done, one transaction) against EF Core SaveChanges of the same rows; and re-scoring-shaped (scores only, shards, 1 and 2 concurrent writers) against the previous commit path (COPY -> temp table -> INSERT ON CONFLICT), in a schema of its own." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom bench copy --rows 100000 --dimensions 0,512")
+            + "  sisom bench copy --rows 100000 --dimensions 0,512 --rescore-rows 1000000 --writers 1,2")
         {
-            connection, rows, dimensions, json,
+            connection, rows, dimensions, rescoreRows, shardSize, writers, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             TextWriter output = parse.InvocationConfiguration.Output;
+            string database = ConnectionOption.Resolve(parse, connection);
+            int rescore = parse.GetValue(rescoreRows);
+            if (rescore < 0)
+            {
+                throw new UsageException($"--rescore-rows must be 0 or positive, not {rescore}.");
+            }
+
+            int shard = Positive(parse.GetValue(shardSize), "--shard-size");
+            IReadOnlyList<int> writerCounts = BenchCommand.ParseList(parse.GetRequiredValue(writers), "--writers", allowZero: false);
             IReadOnlyList<CopyBenchmarkResult> results = await CopyBenchmark.RunAsync(
-                ConnectionOption.Resolve(parse, connection),
+                database,
                 Positive(parse.GetValue(rows), "--rows"),
                 BenchCommand.ParseList(parse.GetRequiredValue(dimensions), "--dimensions", allowZero: true),
                 line => output.WriteLine($"  running {line}"),
                 cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<CopyRescoreResult> rescoring = rescore == 0
+                ? []
+                : await CopyRescoreBenchmark.RunAsync(database, rescore, shard, writerCounts, line => output.WriteLine($"  running {line}"), cancellationToken).ConfigureAwait(false);
             output.WriteLine();
             output.WriteLine($"{"id",-32} {"COPY rows/s",12} {"EF rows/s",10} {"speed-up",9}");
             foreach (CopyBenchmarkResult r in results)
@@ -42,7 +57,25 @@ internal static class BenchServiceCommands
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Id,-32} {r.CopyRowsPerSecond,12:F0} {r.EfRowsPerSecond,10:F0} {r.SpeedUp,8:F1}x"));
             }
 
-            WriteJson(parse.GetValue(json), new { results = results.Select(r => new { r.Id, r.Rows, r.Dimension, r.CopyRowsPerSecond, r.EfRowsPerSecond, r.SpeedUp }) }, output);
+            if (rescoring.Count > 0)
+            {
+                output.WriteLine();
+                output.WriteLine($"{"id",-36} {"rows/s",10} {"previous path rows/s",21} {"speed-up",9}");
+                foreach (CopyRescoreResult r in rescoring)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Id,-36} {r.RowsPerSecond,10:F0} {r.LegacyRowsPerSecond,21:F0} {r.SpeedUp,8:F2}x"));
+                }
+            }
+
+            WriteJson(
+                parse.GetValue(json),
+                new
+                {
+                    cores = Environment.ProcessorCount,
+                    results = results.Select(r => new { r.Id, r.Rows, r.Dimension, r.CopyRowsPerSecond, r.EfRowsPerSecond, r.SpeedUp }),
+                    rescore = rescoring.Select(r => new { r.Id, r.Rows, r.ShardSize, r.Writers, r.RowsPerSecond, r.LegacyRowsPerSecond, r.SpeedUp }),
+                },
+                output);
             return ExitCodes.Success;
         });
         return command;

@@ -44,6 +44,12 @@ public sealed class BenchSuite(BenchSuiteSettings settings, Action<string> progr
             figures.Add(new BenchFigure(r.Id + ".rows_per_s", r.CopyRowsPerSecond, "rows/s", "EF Core SaveChanges", r.EfRowsPerSecond));
         }
 
+        progress("COPY commit, re-scoring shaped (scores only, shards of 4 096, concurrent writers)");
+        foreach (CopyRescoreResult r in await CopyRescoreBenchmark.RunAsync(settings.Connection, settings.RescoreCopyRows, 4096, [1, 2], line => progress("  " + line), cancellationToken).ConfigureAwait(false))
+        {
+            figures.Add(new BenchFigure(r.Id + ".rows_per_s", r.RowsPerSecond, "rows/s", "previous commit path (temp table + INSERT ON CONFLICT)", r.LegacyRowsPerSecond));
+        }
+
         if (settings.RabbitMq is null || settings.ServerPath is null)
         {
             progress("no RabbitMQ or server: cluster figures skipped");

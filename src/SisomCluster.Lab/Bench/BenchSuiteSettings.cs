@@ -17,6 +17,9 @@ public sealed record BenchSuiteSettings
 
     public int CopyRows { get; init; } = 50_000;
 
+    /// <summary>Rows of the re-scoring-shaped commit figure (shards of 4 096, 1 and 2 writers, vs the previous path).</summary>
+    public int RescoreCopyRows { get; init; } = 200_000;
+
     public int ClusterImages { get; init; } = 400;
 
     public int RescoreEmbeddings { get; init; } = 200_000;

@@ -10,9 +10,10 @@ using SisomCluster.Data.Runs;
 namespace SisomCluster.Lab.Bench;
 
 /// <summary>
-/// <c>sisom bench copy</c>: the worker's result commit (binary COPY into a temp table, <c>INSERT … ON CONFLICT DO
-/// NOTHING</c>, shard flipped to done, one transaction — <see cref="ShardResultWriter"/>) against the same rows saved the
-/// ordinary way, EF Core <c>AddRange</c> + <c>SaveChanges</c> (batched INSERTs), in a schema of its own.
+/// <c>sisom bench copy</c>: the worker's result commit (binary COPY straight into the run's <c>item_scores</c> partition
+/// under the shard's fence, shard flipped to done, one transaction — <see cref="ShardResultWriter"/>) against the same
+/// rows saved the ordinary way, EF Core <c>AddRange</c> + <c>SaveChanges</c> (batched INSERTs), in a schema of its own.
+/// The re-scoring-shaped figure against the previous commit path is <see cref="CopyRescoreBenchmark"/>.
 /// </summary>
 public static class CopyBenchmark
 {
@@ -89,7 +90,7 @@ public static class CopyBenchmark
         return run.Id;
     }
 
-    private static List<ItemScoreRow> Rows(Guid contextId, int count, int dimension, string prefix)
+    internal static List<ItemScoreRow> Rows(Guid contextId, int count, int dimension, string prefix)
     {
         var random = new Random(7);
         DateTimeOffset at = DateTimeOffset.UtcNow;

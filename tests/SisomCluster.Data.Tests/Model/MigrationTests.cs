@@ -27,7 +27,9 @@ public sealed class MigrationTests : IClassFixture<DatabaseFixture>
 
         var tables = new List<string>();
         await using (var command = _fixture.DataSource.CreateCommand(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name"))
+            "SELECT table_name FROM information_schema.tables t WHERE table_schema = $1 "
+            + "AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.relname = t.table_name AND c.relnamespace = t.table_schema::text::regnamespace AND c.relispartition) "
+            + "ORDER BY table_name"))
         {
             command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = _fixture.Schema });
             await using var reader = await command.ExecuteReaderAsync();

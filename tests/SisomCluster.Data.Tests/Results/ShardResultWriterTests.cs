@@ -200,17 +200,101 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
-    public async Task An_item_already_scored_by_another_shard_is_not_counted_twice()
+    public async Task An_item_already_scored_by_another_shard_fails_that_commit_and_is_not_counted_twice()
     {
+        // Pool listings skip repeated ids, so this takes a hand-made shard; the COPY into the run's partition meets the
+        // primary key and the whole second commit is rolled back with the reason, instead of counting the item twice.
         (Guid runId, Guid contextId) = await RunAsync(shards: 2);
         List<ItemScoreRow> rows = ScoreRows.Make(contextId, 10);
         await _writer.CommitAsync(runId, 0, 1, rows[..6], []);
 
-        ShardCommitOutcome second = await _writer.CommitAsync(runId, 1, 1, rows[4..], []);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _writer.CommitAsync(runId, 1, 1, rows[4..], []));
 
-        Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, 4, 0), second);
-        Assert.Equal(10, await CountAsync("item_scores", runId));
-        Assert.Equal(10, await _fixture.CountAsync("SELECT sum(scored) FROM shards WHERE run_id = $1", runId));
+        Assert.Contains("another shard", error.Message, StringComparison.Ordinal);
+        Assert.Equal(6, await CountAsync("item_scores", runId));
+        Assert.Equal(6, await _fixture.CountAsync("SELECT sum(scored) FROM shards WHERE run_id = $1", runId));
+        Assert.Equal(ShardState.Pending, await _fixture.CreateDbContext().Shards.Where(s => s.RunId == runId && s.ShardId == 1).Select(s => s.State).SingleAsync());
+    }
+
+    [Fact]
+    public async Task A_second_commit_of_a_done_shard_is_refused_before_it_copies_anything()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        List<ItemScoreRow> rows = ScoreRows.Make(contextId, ShardCommit.ChunkRows + 5);
+        Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, 0, 1, rows, [])).Status);
+
+        ShardCommit again = await _writer.BeginAsync(runId, 0, 1);
+        await using (again)
+        {
+            Assert.Equal(ShardCommitStatus.AlreadyDone, again.Refused);
+            await again.AddScoresAsync(rows);
+            await again.AddErrorsAsync([new("bad.jpg", "corrupt", "x", At)]);
+
+            // A full chunk was added, yet nothing went to the server: the refused commit has no transaction any more.
+            Assert.Equal(0, again.ScoresStaged);
+            Assert.Equal(0, again.ErrorsStaged);
+            Assert.Equal(ShardCommitOutcome.NothingWritten(ShardCommitStatus.AlreadyDone), await again.CompleteAsync());
+        }
+
+        Assert.Equal(rows.Count, await CountAsync("item_scores", runId));
+        Assert.Equal(0, await CountAsync("item_errors", runId));
+        Assert.Equal(rows.Count, await _fixture.CountAsync("SELECT scored FROM shards WHERE run_id = $1", runId));
+    }
+
+    [Fact]
+    public async Task A_stale_attempt_is_refused_at_begin_and_cannot_write()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        await SetAttemptAsync(runId, 0, 2);
+
+        ShardCommit stale = await _writer.BeginAsync(runId, 0, 1);
+        await using (stale)
+        {
+            Assert.Equal(ShardCommitStatus.StaleAttempt, stale.Refused);
+            await stale.AddScoresAsync(ScoreRows.Make(contextId, ShardCommit.ChunkRows + 1));
+            Assert.Equal(0, stale.ScoresStaged);
+            Assert.Equal(ShardCommitStatus.StaleAttempt, (await stale.CompleteAsync()).Status);
+        }
+
+        Assert.Equal(0, await CountAsync("item_scores", runId));
+        Assert.Equal(ShardState.Pending, await _fixture.CreateDbContext().Shards.Where(s => s.RunId == runId).Select(s => s.State).SingleAsync());
+    }
+
+    [Fact]
+    public async Task An_attempt_reissued_while_it_streams_is_rolled_back_and_the_new_attempt_waits_for_it()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        List<ItemScoreRow> rows = ScoreRows.Make(contextId, (ShardCommit.ChunkRows * 2) + 3);
+
+        ShardCommit first = await _writer.BeginAsync(runId, 0, 1);
+        Task<ShardCommit> second;
+        await using (first)
+        {
+            Assert.Null(first.Refused);
+            await first.AddScoresAsync(rows);
+            Assert.Equal(ShardCommit.ChunkRows * 2, first.ScoresStaged);
+
+            // The coordinator gives up on attempt 1 while its rows sit in the partition, uncommitted.
+            await SetAttemptAsync(runId, 0, 2);
+
+            // Attempt 2 waits for the shard's commit lock instead of meeting attempt 1's rows in the primary key.
+            second = _writer.BeginAsync(runId, 0, 2);
+            await Task.Delay(500);
+            Assert.False(second.IsCompleted);
+
+            Assert.Equal(ShardCommitOutcome.NothingWritten(ShardCommitStatus.StaleAttempt), await first.CompleteAsync());
+        }
+
+        Assert.Equal(0, await CountAsync("item_scores", runId));
+        ShardCommit current = await second.WaitAsync(TimeSpan.FromSeconds(30));
+        await using (current)
+        {
+            Assert.Null(current.Refused);
+            await current.AddScoresAsync(rows);
+            Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, rows.Count, 0), await current.CompleteAsync());
+        }
+
+        Assert.Equal(rows.Count, await CountAsync("item_scores", runId));
     }
 
     [Fact]
@@ -245,7 +329,8 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
 
             await commit.AddErrorsAsync([new("bad/0.jpg", "corrupt", "not a JPEG", At)]);
 
-            // Whole chunks went to the temp table as they filled; the rest waits for completion; nobody else sees any.
+            // Whole chunks went to the run's partition as they filled, uncommitted; the rest waits for completion; nobody
+            // else sees any.
             Assert.Equal(ShardCommit.ChunkRows * 2, commit.ScoresStaged);
             Assert.Equal(0, await CountAsync("item_scores", runId));
 

@@ -15,13 +15,21 @@ public sealed class BenchSuiteTests(DatabaseFixture database) : IClassFixture<Da
     [Fact]
     public async Task Bench_copy_measures_copy_and_its_ef_core_baseline()
     {
-        LabResult copy = LabResult.Run("bench", "copy", "--rows", "2000", "--dimensions", "0,8", "--connection", database.ConnectionString, "--json", _directory.File("copy.json"));
+        LabResult copy = LabResult.Run(
+            "bench", "copy", "--rows", "2000", "--dimensions", "0,8", "--rescore-rows", "5000", "--shard-size", "1024", "--writers", "1,2",
+            "--connection", database.ConnectionString, "--json", _directory.File("copy.json"));
 
         Assert.True(copy.ExitCode == 0, copy.ToString());
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(_directory.File("copy.json")));
         JsonElement[] results = json.RootElement.GetProperty("results").EnumerateArray().ToArray();
         Assert.Equal(["copy.item_scores.n2000.d0", "copy.item_scores.n2000.d8"], results.Select(r => r.GetProperty("id").GetString()));
         Assert.All(results, r => Assert.True(r.GetProperty("copy_rows_per_second").GetDouble() > 0 && r.GetProperty("ef_rows_per_second").GetDouble() > 0));
+
+        // Re-scoring shaped: 5 shards (the last one short), 1 and 2 writers, each against the previous commit path; the
+        // benchmark fails unless both paths wrote every row.
+        JsonElement[] rescore = json.RootElement.GetProperty("rescore").EnumerateArray().ToArray();
+        Assert.Equal(["copy.rescore.n5000.s1024.w1", "copy.rescore.n5000.s1024.w2"], rescore.Select(r => r.GetProperty("id").GetString()));
+        Assert.All(rescore, r => Assert.True(r.GetProperty("rows_per_second").GetDouble() > 0 && r.GetProperty("legacy_rows_per_second").GetDouble() > 0));
 
         // The benchmark's schema is dropped afterwards: nothing is left in the test schema either.
         Assert.Equal(0L, await database.CountAsync("SELECT count(*) FROM item_scores"));

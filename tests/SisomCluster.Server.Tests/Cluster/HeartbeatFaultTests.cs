@@ -21,9 +21,10 @@ namespace SisomCluster.Server.Tests.Cluster;
 
 /// <summary>
 /// The worker's lease while a shard is in progress (issue 12), on the real RabbitMQ and PostgreSQL. To hold a worker
-/// in the middle of a shard for as long as a test needs, the test locks <c>item_errors</c> (its own schema's): the
-/// worker has leased the shard and heartbeats, and waits where its commit opens (its temp tables are made
-/// <c>LIKE item_errors</c>) — a slow shard whose end the test controls, without sleeping. One shard per run.
+/// in the middle of a shard for as long as a test needs, the test holds the shard's commit lock (the advisory lock
+/// <c>ShardCommit</c> takes when it begins) as soon as the run exists, long before the run's context is ready: the
+/// worker has leased the shard and heartbeats, and waits where its commit opens — a slow shard whose end the test
+/// controls, without sleeping. One shard per run.
 /// </summary>
 public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHelper output) : IClassFixture<DatabaseFixture>, IDisposable
 {
@@ -54,11 +55,10 @@ public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHel
         var observer = new ScoreShardObserver();
         await using WebApplication app = await StartAsync(observer, leasesSource);
 
-        Guid runId;
         DateTimeOffset leasedUntil;
-        await using (Blocker blocker = await Blocker.LockAsync(database))
+        Guid runId = await CreateRunAsync(app, poolName);
+        await using (Blocker blocker = await Blocker.LockAsync(database, runId))
         {
-            runId = await CreateRunAsync(app, poolName);
             leasedUntil = await LeasedUntilAsync(runId);
 
             // Three heartbeat connections in a row are refused, as while PostgreSQL restarts.
@@ -123,10 +123,9 @@ public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHel
         var observer = new ScoreShardObserver();
         await using WebApplication app = await StartAsync(observer, leasesSource);
 
-        Guid runId;
-        await using (Blocker blocker = await Blocker.LockAsync(database))
+        Guid runId = await CreateRunAsync(app, poolName);
+        await using (Blocker blocker = await Blocker.LockAsync(database, runId))
         {
-            runId = await CreateRunAsync(app, poolName);
             await LeasedUntilAsync(runId);
             Volatile.Write(ref armed, 1);
 
@@ -161,11 +160,10 @@ public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHel
         var observer = new ScoreShardObserver();
         await using WebApplication app = await StartAsync(observer, leasesSource: null);
 
-        Guid runId;
         TimeSpan stoppedAfter;
-        await using (Blocker blocker = await Blocker.LockAsync(database))
+        Guid runId = await CreateRunAsync(app, poolName);
+        await using (Blocker blocker = await Blocker.LockAsync(database, runId))
         {
-            runId = await CreateRunAsync(app, poolName);
             await LeasedUntilAsync(runId);
 
             // What the coordinator does when it re-issues a shard, done behind the worker's back while it is busy.
@@ -315,12 +313,15 @@ public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHel
             _transaction = transaction;
         }
 
-        public static async Task<Blocker> LockAsync(DatabaseFixture database)
+        public static async Task<Blocker> LockAsync(DatabaseFixture database, Guid runId)
         {
             NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync();
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync();
-            await using (var command = new NpgsqlCommand("LOCK TABLE item_errors IN ACCESS EXCLUSIVE MODE", connection, transaction))
+
+            // ShardCommit.BeginAsync's commit lock for shard 0 of the run.
+            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1::text), 0)", connection, transaction))
             {
+                command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
                 await command.ExecuteNonQueryAsync();
             }
 

@@ -1,6 +1,7 @@
 using Npgsql;
 using Pgvector;
 using SisomCluster.Contracts.Http;
+using SisomCluster.Data.Results;
 
 namespace SisomCluster.Server.Api.Items;
 
@@ -37,7 +38,10 @@ internal static class SimilaritySearch
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is bool valid ? valid : null;
     }
 
-    /// <summary>Builds the run's HNSW index unless a valid one exists. CONCURRENTLY: other runs' workers keep writing meanwhile.</summary>
+    /// <summary>
+    /// Builds the run's HNSW index unless a valid one exists, on the run's partition of <c>item_scores</c> (a partitioned
+    /// table takes no CREATE INDEX CONCURRENTLY). CONCURRENTLY: other runs' workers keep writing meanwhile.
+    /// </summary>
     /// <returns>True when it was built now.</returns>
     public static async Task<bool> EnsureIndexAsync(NpgsqlDataSource dataSource, Guid runId, int dimensions, CancellationToken cancellationToken)
     {
@@ -59,7 +63,7 @@ internal static class SimilaritySearch
         string opClass = dimensions <= MaxVectorIndexDimensions ? "vector_cosine_ops" : "halfvec_cosine_ops";
         await ExecuteAsync(
             dataSource,
-            $"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON item_scores USING hnsw ((embedding::{CastType(dimensions)}) {opClass}) WHERE run_id = '{runId:D}'",
+            $"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {ItemScorePartitions.Name(runId)} USING hnsw ((embedding::{CastType(dimensions)}) {opClass}) WHERE run_id = '{runId:D}'",
             cancellationToken).ConfigureAwait(false);
         return true;
     }
