@@ -37,6 +37,8 @@ public sealed class SisomDbContext : DbContext
 
     public DbSet<ReferenceItem> ReferenceItems => Set<ReferenceItem>();
 
+    public DbSet<ReferenceStateRow> ReferenceStates => Set<ReferenceStateRow>();
+
     public DbSet<ItemLabel> Labels => Set<ItemLabel>();
 
     public DbSet<ItemScore> ItemScores => Set<ItemScore>();

@@ -25,7 +25,8 @@ public sealed class ScoringContext
         IReadOnlyList<StateLayer> layers,
         KnnScorer? knn,
         double thresholdKnn,
-        double thresholdEnergy)
+        double thresholdEnergy,
+        IReadOnlyDictionary<double, ReferenceState>? referenceStates)
     {
         Head = head;
         Alpha = alpha;
@@ -41,6 +42,7 @@ public sealed class ScoringContext
         Knn = knn;
         ThresholdKnn = knn is null ? double.NaN : thresholdKnn;
         ThresholdEnergy = thresholdEnergy;
+        ReferenceStates = referenceStates ?? new Dictionary<double, ReferenceState>();
     }
 
     public LinearHead Head { get; }
@@ -90,12 +92,22 @@ public sealed class ScoringContext
     public IReadOnlyList<AlphaCandidate> AlphaGrid { get; }
 
     /// <summary>
+    /// The margins and leave-one-out neighbours at every α tried (<see cref="ReferenceState"/>), which the next
+    /// reference-set version updates instead of recomputing (<see cref="ReferenceReuse"/>); empty for a context
+    /// reassembled from parts without them.
+    /// </summary>
+    public IReadOnlyDictionary<double, ReferenceState> ReferenceStates { get; }
+
+    /// <summary>
     /// Builds the context from labeled reference features: chooses α (or takes the fixed one),
     /// computes states, margins, leave-one-out ratios, statistics and thresholds on T. With
     /// <paramref name="referenceLayerStates"/> (from an augmented model), z = concat(s_pen, s_j…) and the search
-    /// tunes α_pen only: the layers' α are fixed where their states were computed.
+    /// tunes α_pen only: the layers' α are fixed where their states were computed. With <paramref name="reuse"/> (the
+    /// previous reference-set version's states, same head and layers), margins and leave-one-out neighbours are updated at
+    /// each α the previous version evaluated (<see cref="ReferenceState.Update"/>, O(n·|T|·D) for n added items) rather than
+    /// recomputed (O(|T|²·D)); the result is the same.
     /// </summary>
-    public static ScoringContext Build(LinearHead head, FeatureMatrix referenceFeatures, int[] referenceLabels, ScoringContextOptions? options = null, LayerStates? referenceLayerStates = null)
+    public static ScoringContext Build(LinearHead head, FeatureMatrix referenceFeatures, int[] referenceLabels, ScoringContextOptions? options = null, LayerStates? referenceLayerStates = null, ReferenceReuse? reuse = null)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(referenceFeatures);
@@ -125,10 +137,16 @@ public sealed class ScoringContext
         referenceFeatures.EnsureFinite("reference features");
         Guard.Labels(referenceLabels, head.ClassCount, "reference labels");
 
+        if (reuse is not null && reuse.PreviousIndex.Length != referenceLabels.Length)
+        {
+            throw new ArgumentException($"reuse maps {reuse.PreviousIndex.Length} items, the reference set has {referenceLabels.Length}.", nameof(reuse));
+        }
+
         double[] grid = options.Alpha is { } fixedAlpha ? [fixedAlpha] : [.. options.AlphaGrid];
+        var states = new Dictionary<double, ReferenceState>();
         (Evaluated best, IReadOnlyList<AlphaCandidate> candidates) = AlphaSearch.Minimise(
             grid,
-            alpha => Evaluate(head, referenceFeatures, referenceLabels, alpha, options, referenceLayerStates),
+            alpha => Evaluate(head, referenceFeatures, referenceLabels, alpha, options, referenceLayerStates, reuse, states),
             evaluated => evaluated.Statistics.RAvg,
             nameof(referenceFeatures));
 
@@ -158,7 +176,8 @@ public sealed class ScoringContext
             referenceLayerStates?.Layers ?? [],
             knn,
             Thresholds.NearestRank(knn.LeaveOneOut(), options.Quantile),
-            Thresholds.NearestRank(best.Energy, options.Quantile));
+            Thresholds.NearestRank(best.Energy, options.Quantile),
+            states);
     }
 
     /// <summary>
@@ -180,7 +199,8 @@ public sealed class ScoringContext
         IReadOnlyList<StateLayer>? layers = null,
         KnnScorer? knn = null,
         double thresholdKnn = double.NaN,
-        double thresholdEnergy = double.NaN)
+        double thresholdEnergy = double.NaN,
+        IReadOnlyDictionary<double, ReferenceState>? referenceStates = null)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(reference);
@@ -215,7 +235,7 @@ public sealed class ScoringContext
             throw new ArgumentException($"The KNN bank ({knn.Count} × {knn.ReferenceFeatures.Columns}) does not match the reference set ({reference.Count} items) and head (D = {head.FeatureDimension}).", nameof(knn));
         }
 
-        return new ScoringContext(head, alpha, reference, statistics, sisomeWeight, quantile, thresholdSisom, thresholdSisome, neighbourRank, alphaGrid ?? [new AlphaCandidate(alpha, statistics.RAvg, true)], layers, knn, thresholdKnn, thresholdEnergy);
+        return new ScoringContext(head, alpha, reference, statistics, sisomeWeight, quantile, thresholdSisom, thresholdSisome, neighbourRank, alphaGrid ?? [new AlphaCandidate(alpha, statistics.RAvg, true)], layers, knn, thresholdKnn, thresholdEnergy, referenceStates);
     }
 
     /// <summary>Leave-one-out ratios of the reference items themselves, class = true label (SISOM.md §6).</summary>
@@ -231,19 +251,23 @@ public sealed class ScoringContext
         return DistanceRatios.Compute(reference, reference.StateVectors, reference.Labels, self, neighbourRank: 1, options);
     }
 
-    private static Evaluated Evaluate(LinearHead head, FeatureMatrix features, int[] labels, double alpha, ScoringContextOptions options, LayerStates? layerStates)
+    private static Evaluated Evaluate(LinearHead head, FeatureMatrix features, int[] labels, double alpha, ScoringContextOptions options, LayerStates? layerStates, ReferenceReuse? reuse, Dictionary<double, ReferenceState> evaluated)
     {
         (StateMatrix penultimate, FeatureMatrix logits) = NeuronStates.Compute(head, features, alpha, options.Precision, options.Search.MaxDegreeOfParallelism);
         StateMatrix states = NeuronStates.Concatenate(penultimate, layerStates);
-        var reference = new ReferenceSet(states, labels, head.ClassCount, margins: null, options.Search);
-        DistanceRatios loo = LeaveOneOutRatios(reference, options.Search);
+        ReferenceState state = reuse is not null && reuse.StatesByAlpha.TryGetValue(alpha, out ReferenceState? previous)
+            ? ReferenceState.Update(previous, states, labels, reuse.PreviousIndex, options.Search)
+            : ReferenceState.Compute(states, labels, options.Search);
+        evaluated[alpha] = state;
+        var reference = new ReferenceSet(states, labels, head.ClassCount, state.Margins, options.Search);
+        double[] looRatio = state.LooRatios();
         var energy = new double[labels.Length];
         for (int i = 0; i < energy.Length; i++)
         {
             energy[i] = ScoreFormulas.Energy(logits.Row(i));
         }
 
-        return new Evaluated(alpha, reference, loo.Ratio, energy, IdStatistics.Compute(loo.Ratio, energy));
+        return new Evaluated(alpha, reference, looRatio, energy, IdStatistics.Compute(looRatio, energy));
     }
 
     private sealed record Evaluated(double Alpha, ReferenceSet Reference, double[] LooRatio, double[] Energy, IdStatistics Statistics);

@@ -705,6 +705,42 @@ namespace SisomCluster.Data.Migrations
                     b.ToTable("reference_items", (string)null);
                 });
 
+            modelBuilder.Entity("SisomCluster.Data.Scoring.ReferenceStateRow", b =>
+                {
+                    b.Property<Guid>("ContextId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("context_id");
+
+                    b.Property<double>("Alpha")
+                        .HasColumnType("double precision")
+                        .HasColumnName("alpha");
+
+                    b.PrimitiveCollection<double[]>("LooDistances")
+                        .IsRequired()
+                        .HasColumnType("double precision[]")
+                        .HasColumnName("loo_distances");
+
+                    b.PrimitiveCollection<int[]>("LooNeighbours")
+                        .IsRequired()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("loo_neighbours");
+
+                    b.PrimitiveCollection<int[]>("MarginNeighbours")
+                        .IsRequired()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("margin_neighbours");
+
+                    b.PrimitiveCollection<double[]>("Margins")
+                        .IsRequired()
+                        .HasColumnType("double precision[]")
+                        .HasColumnName("margins");
+
+                    b.HasKey("ContextId", "Alpha")
+                        .HasName("pk_reference_states");
+
+                    b.ToTable("reference_states", (string)null);
+                });
+
             modelBuilder.Entity("SisomCluster.Data.Scoring.ScoringContext", b =>
                 {
                     b.Property<Guid>("Id")
@@ -908,6 +944,16 @@ namespace SisomCluster.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_reference_items_scoring_contexts_context_id");
+                });
+
+            modelBuilder.Entity("SisomCluster.Data.Scoring.ReferenceStateRow", b =>
+                {
+                    b.HasOne("SisomCluster.Data.Scoring.ScoringContext", null)
+                        .WithMany()
+                        .HasForeignKey("ContextId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_reference_states_scoring_contexts_context_id");
                 });
 
             modelBuilder.Entity("SisomCluster.Data.Scoring.ScoringContext", b =>

@@ -33,5 +33,16 @@ internal static class ScoringModel
             reference.Property(r => r.State).HasColumnType("vector");
             reference.Property(r => r.Feature).HasColumnType("vector");
         });
+
+        modelBuilder.Entity<ReferenceStateRow>(state =>
+        {
+            state.ToTable("reference_states");
+            state.HasKey(r => new { r.ContextId, r.Alpha });
+            state.HasOne<ScoringContext>().WithMany().HasForeignKey(r => r.ContextId).OnDelete(DeleteBehavior.Cascade);
+            state.Property(r => r.Margins).HasColumnType("double precision[]");
+            state.Property(r => r.MarginNeighbours).HasColumnType("integer[]");
+            state.Property(r => r.LooNeighbours).HasColumnType("integer[]");
+            state.Property(r => r.LooDistances).HasColumnType("double precision[]");
+        });
     }
 }

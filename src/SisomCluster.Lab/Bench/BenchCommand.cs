@@ -19,6 +19,7 @@ internal static class BenchCommand
             + "  sisom bench core --json bench-core.json")
         {
             CreateCore(),
+            MarginsBenchmark.CreateCommand(),
             CreateInference(),
             BenchServiceCommands.CreateCluster(rescore: false),
             BenchServiceCommands.CreateCluster(rescore: true),

@@ -109,7 +109,14 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
         try
         {
             TimeSpan startTimeout = TimeSpan.FromMinutes(2);
-            servers.Add(await ServerProcess.StartAsync(settings.ServerPath, "coordinator,aggregator", common, logs, startTimeout, cancellationToken).ConfigureAwait(false));
+            // The reference phase (the aggregator embedding the labeled items) runs before any shard, while the workers wait:
+            // it gets every core, not a worker's share.
+            var aggregator = new Dictionary<string, string>(common)
+            {
+                ["Worker__IntraOpThreads"] = cores.ToString(CultureInfo.InvariantCulture),
+                ["Worker__DecodeThreads"] = cores.ToString(CultureInfo.InvariantCulture),
+            };
+            servers.Add(await ServerProcess.StartAsync(settings.ServerPath, "coordinator,aggregator", aggregator, logs, startTimeout, cancellationToken).ConfigureAwait(false));
             ServerProcess[] started = await Task.WhenAll(Enumerable.Range(0, workers)
                 .Select(_ => ServerProcess.StartAsync(settings.ServerPath, "worker", common, logs, startTimeout, cancellationToken))).ConfigureAwait(false);
             servers.AddRange(started);

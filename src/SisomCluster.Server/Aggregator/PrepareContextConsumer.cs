@@ -40,11 +40,14 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, token).ConfigureAwait(false);
         Dictionary<string, int> labels = await db.Labels.AsNoTracking().Where(l => l.PoolId == pool.Id).ToDictionaryAsync(l => l.ItemId, l => l.Label, StringComparer.Ordinal, token).ConfigureAwait(false);
         IPoolSource source;
-        FeatureExtractor? model;
+        ModelPackage? package;
         try
         {
             source = pools.Open(pool.SourceKind, pool.SourceUri);
-            model = source.HoldsImages ? models.Model(run.ModelName) : null;
+
+            // The model's files and version only: its ONNX Runtime session is built later, and only when some labeled item
+            // has no stored features for this model version (BuildAsync).
+            package = source.HoldsImages ? models.Package(run.ModelName) : null;
         }
         catch (Exception e) when (e is PoolOutsideRootsException or ArgumentException)
         {
@@ -54,7 +57,7 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
             return;
         }
 
-        string modelVersion = model?.Model.Version ?? "embeddings:" + pool.SourceUri;
+        string modelVersion = package?.Version ?? "embeddings:" + pool.SourceUri;
         string referenceVersion = ReferenceVersion.Of(labels.Select(l => (l.Key, l.Value)));
 
         // knn_k: a context stored before KNN (k 0) or with another k is not reused.
@@ -67,7 +70,7 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         Guid contextId;
         try
         {
-            contextId = reusable ?? await BuildAsync(source, model, labels, run, pool.Id, modelVersion, token).ConfigureAwait(false);
+            contextId = reusable ?? await BuildAsync(source, package, labels, run, pool.Id, modelVersion, token).ConfigureAwait(false);
         }
         catch (ArgumentException e)
         {
@@ -103,41 +106,66 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
     private static string Reason(Exception e) =>
         e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : e.Message;
 
-    private async Task<Guid> BuildAsync(IPoolSource source, FeatureExtractor? model, Dictionary<string, int> labels, Run run, Guid poolId, string modelVersion, CancellationToken token)
+    private async Task<Guid> BuildAsync(IPoolSource source, ModelPackage? package, Dictionary<string, int> labels, Run run, Guid poolId, string modelVersion, CancellationToken token)
     {
+        var store = new ContextStore(db);
         var labeled = new List<ContextBuilder.LabeledFeatures>();
         var images = new List<SourceImage>();
 
-        // The run's own shard descriptors, listed once at launch; a shard that cannot be read only loses its labeled items.
-        var descriptors = await db.Shards.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.ShardId).Select(s => new { s.ShardId, s.Descriptor }).ToListAsync(token).ConfigureAwait(false);
-        foreach (var shard in descriptors)
+        // The newest context of this pool and model: its stored features spare embedding the labeled items it already had
+        // (an item's features are a function of the model version and the item), and its margins and leave-one-out
+        // neighbours are updated rather than recomputed when the head and layers are the same (ContextBuilder).
+        PreviousReference? previous = await store.LoadPreviousAsync(poolId, modelVersion, token).ConfigureAwait(false);
+        bool layered = package is not null && package.Manifest.Outputs.LayerStates.Count > 0;
+        var pending = new HashSet<string>(labels.Keys, StringComparer.Ordinal);
+        if (package is not null && !layered && previous is not null)
         {
-            try
+            foreach ((string id, int label) in labels)
             {
-                if (PoolSources.ListedItemIds(shard.Descriptor) is { } listed && !listed.Any(labels.ContainsKey))
+                if (previous.IndexOf(id) is int p and >= 0)
                 {
-                    continue;
+                    labeled.Add(new(id, label, previous.Features.Row(p).ToArray()));
+                    pending.Remove(id);
                 }
-
-                // Only the labeled items' bytes are kept (reference sets are small); the shard itself streams past.
-                await foreach (PoolItem item in source.ReadAsync(shard.Descriptor, token).Where(i => labels.ContainsKey(i.Id) && i.ErrorCode is null).ConfigureAwait(false))
-                {
-                    if (item.Embedding is { } embedding)
-                    {
-                        labeled.Add(new(item.Id, labels[item.Id], embedding));
-                    }
-                    else
-                    {
-                        images.Add(new SourceImage(item.Id, item.Bytes));
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
-            {
-                LogShardUnreadable(run.Id, shard.ShardId, e.Message);
             }
         }
 
+        int reused = labeled.Count;
+        if (pending.Count > 0)
+        {
+            // The run's own shard descriptors, listed once at launch; a shard that cannot be read only loses its labeled items.
+            var descriptors = await db.Shards.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.ShardId).Select(s => new { s.ShardId, s.Descriptor }).ToListAsync(token).ConfigureAwait(false);
+            foreach (var shard in descriptors)
+            {
+                try
+                {
+                    if (PoolSources.ListedItemIds(shard.Descriptor) is { } listed && !listed.Any(pending.Contains))
+                    {
+                        continue;
+                    }
+
+                    // Only the labeled items' bytes are kept (reference sets are small); the shard itself streams past.
+                    await foreach (PoolItem item in source.ReadAsync(shard.Descriptor, token).Where(i => pending.Contains(i.Id) && i.ErrorCode is null).ConfigureAwait(false))
+                    {
+                        if (item.Embedding is { } embedding)
+                        {
+                            labeled.Add(new(item.Id, labels[item.Id], embedding));
+                        }
+                        else
+                        {
+                            images.Add(new SourceImage(item.Id, item.Bytes));
+                        }
+                    }
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+                {
+                    LogShardUnreadable(run.Id, shard.ShardId, e.Message);
+                }
+            }
+        }
+
+        // The session is built only for images to embed, or for a multi-layer model (its layers are read from the session).
+        FeatureExtractor? model = package is not null && (images.Count > 0 || layered) ? models.Model(run.ModelName) : null;
         if (model is not null && images.Count > 0)
         {
             await new EmbeddingPipeline(model).RunAsync(
@@ -157,10 +185,15 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         }
 
         int classes = Math.Max(2, labels.Count == 0 ? 0 : labels.Values.Max() + 1);
-        LinearHead? head = model?.Model.Manifest.Outputs.Logits is null ? null : ModelPackage.ReadFinalLinearLayer(model.Model.ModelPath);
-        (ScoringContext built, IReadOnlyList<string> ids, _) = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, new ScoringContextOptions { Quantile = run.Quantile, KnnK = options.Value.KnnK }, model?.StateLayers);
-        return await new ContextStore(db).SaveAsync(built, poolId, modelVersion, ids, token).ConfigureAwait(false);
+        LinearHead? head = package?.Manifest.Outputs.Logits is null ? null : ModelPackage.ReadFinalLinearLayer(package.ModelPath);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        ContextBuilder.Built built = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, new ScoringContextOptions { Quantile = run.Quantile, KnnK = options.Value.KnnK }, model?.StateLayers, previous);
+        LogContextBuilt(run.Id, labeled.Count, images.Count, reused, built.Kept, clock.Elapsed.TotalSeconds);
+        return await store.SaveAsync(built.Context, poolId, modelVersion, built.ReferenceIds, token).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: scoring context of {Labeled} labeled items built ({Embedded} embedded, {Reused} features reused, {Kept} margins kept from the previous version) in {Seconds:F2} s")]
+    private partial void LogContextBuilt(Guid runId, int labeled, int embedded, int reused, int kept, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: shard {ShardId} is unreadable while collecting labeled items: {Reason}")]
     private partial void LogShardUnreadable(Guid runId, int shardId, string reason);

@@ -7,6 +7,7 @@ using SisomCluster.Core.Reference;
 using SisomCluster.Core.Scoring;
 using SisomCluster.Core.States;
 using SisomCluster.Data;
+using ReferenceStateRow = SisomCluster.Data.Scoring.ReferenceStateRow;
 using StoredContext = SisomCluster.Data.Scoring.ScoringContext;
 using StoredReference = SisomCluster.Data.Scoring.ReferenceItem;
 
@@ -71,8 +72,81 @@ public sealed class ContextStore(SisomDbContext db)
             });
         }
 
+        // The margins and leave-one-out neighbours at every α evaluated: the next reference-set version starts from them.
+        foreach ((double alpha, ReferenceState state) in context.ReferenceStates)
+        {
+            db.ReferenceStates.Add(new ReferenceStateRow
+            {
+                ContextId = stored.Id,
+                Alpha = alpha,
+                Margins = state.Margins,
+                MarginNeighbours = state.MarginNeighbours,
+                LooNeighbours = state.LooNeighbours,
+                LooDistances = state.LooDistances,
+            });
+        }
+
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return stored.Id;
+    }
+
+    /// <summary>
+    /// The newest context of <paramref name="poolId"/> and <paramref name="modelVersion"/> that stored its reference
+    /// items' features: what a new reference-set version reuses (features instead of embedding again, and its
+    /// <see cref="ReferenceState"/>s instead of recomputing margins). Null when there is none.
+    /// </summary>
+    public async Task<PreviousReference?> LoadPreviousAsync(Guid poolId, string modelVersion, CancellationToken cancellationToken)
+    {
+        StoredContext? stored = await db.ScoringContexts.AsNoTracking()
+            .Where(c => c.PoolId == poolId && c.ModelVersion == modelVersion && c.KnnK > 0)
+            .OrderByDescending(c => c.CreatedAt)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var references = await db.ReferenceItems.AsNoTracking()
+            .Where(r => r.ContextId == stored.Id)
+            .Select(r => new { r.ItemId, r.Label, r.Feature, r.State })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (references.Count == 0 || references.Any(r => r.Feature is null))
+        {
+            return null;
+        }
+
+        // The reference order is ordinal item-id order (ContextBuilder), whatever the database's collation sorts by.
+        references.Sort((a, b) => string.CompareOrdinal(a.ItemId, b.ItemId));
+        int d = references[0].Feature!.ToArray().Length;
+        int s = stored.StateDimension;
+        var features = new float[references.Count * d];
+        var layerTails = s > d ? new float[references.Count * (s - d)] : null;
+        for (int i = 0; i < references.Count; i++)
+        {
+            references[i].Feature!.ToArray().CopyTo(features, i * d);
+            if (layerTails is not null)
+            {
+                references[i].State.ToArray().AsSpan(d).CopyTo(layerTails.AsSpan(i * (s - d)));
+            }
+        }
+
+        int[] labels = references.Select(r => r.Label).ToArray();
+        var states = new Dictionary<double, ReferenceState>();
+        foreach (ReferenceStateRow row in await db.ReferenceStates.AsNoTracking().Where(r => r.ContextId == stored.Id).ToListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            states[row.Alpha] = ReferenceState.FromParts(labels, row.Margins, row.MarginNeighbours, row.LooNeighbours, row.LooDistances);
+        }
+
+        StateLayer[] layers = (JsonSerializer.Deserialize<StoredLayer[]>(stored.Layers, LayersJson) ?? []).Select(l => new StateLayer(l.Name, l.Alpha, l.Width)).ToArray();
+        return new PreviousReference(
+            stored.Id,
+            references.Select(r => r.ItemId).ToArray(),
+            labels,
+            new FeatureMatrix(features, references.Count, d),
+            layerTails is null ? null : new FeatureMatrix(layerTails, references.Count, s - d),
+            layers,
+            new LinearHead(stored.HeadWeights!, stored.HeadBias!, stored.ClassCount, stored.HeadWeights!.Length / stored.ClassCount),
+            states);
     }
 
     public async Task<LoadedContext> LoadAsync(Guid contextId, CancellationToken cancellationToken)

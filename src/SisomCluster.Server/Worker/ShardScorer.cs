@@ -83,6 +83,10 @@ public sealed class ShardScorer
         int dimension = context.Scoring.Head.FeatureDimension;
         IReadOnlyList<StateLayer> layers = context.Scoring.Layers;
 
+        // A labeled reference item was embedded by the reference phase with this model, and its features h travel with the
+        // context (the KNN bank): it is scored from them, not decoded and embedded a second time (ARCHITECTURE.md §3 step 0).
+        FeatureMatrix? referenceFeatures = _extractor is not null && layers.Count == 0 ? context.Scoring.Knn?.ReferenceFeatures : null;
+
         // The reader (which may run on the pipeline's producer) and the batch callback both emit: one at a time.
         using var gate = new SemaphoreSlim(1, 1);
         int scoredCount = 0;
@@ -159,6 +163,14 @@ public sealed class ShardScorer
                 {
                     // A stored embedding is h alone; the context's z also needs the item's layer states (SISOM.md §3.2).
                     failed.Enqueue(new FailedItem(item.Id, "no_layer_states", "the scoring context combines layer states, which a stored embedding does not carry"));
+                }
+                else if (item.Embedding is null && referenceFeatures is not null && context.MemberIndex(item.Id) is int member and >= 0)
+                {
+                    embedded.Add(new PoolItem { Id = item.Id, Embedding = referenceFeatures.Row(member).ToArray() });
+                    if (embedded.Count == EmbeddingBatch)
+                    {
+                        await ScoreEmbeddedAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else if (item.Embedding is not null)
                 {

@@ -1,4 +1,5 @@
 using SisomCluster.Core;
+using SisomCluster.Core.Reference;
 using SisomCluster.Core.Scoring;
 using SisomCluster.Core.States;
 using SisomCluster.Data.Tests.Infrastructure;
@@ -55,6 +56,85 @@ public sealed class ContextStoreTests(DatabaseFixture database) : IClassFixture<
         Assert.Equal(a.Knn, b.Knn);
         Assert.Equal(a.OodKnn, b.OodKnn);
         Assert.Equal(a.OodEnergy, b.OodEnergy);
+    }
+
+    /// <summary>
+    /// Incremental margins in the product (ARCHITECTURE.md §4): a saved context keeps its margins and leave-one-out
+    /// neighbours at every α it evaluated; the next reference-set version of the same pool and model loads them with the
+    /// stored features and, with the same head, updates them for added, removed and relabelled items — giving the context a
+    /// build from scratch gives. A changed feature, another head or another model version reuses nothing.
+    /// </summary>
+    [Fact]
+    public async Task The_next_reference_version_updates_the_stored_state_and_gives_the_from_scratch_context()
+    {
+        const int D = 16;
+        float[] Feature(int i)
+        {
+            var r = new Random(1000 + i);
+            return Enumerable.Range(0, D).Select(d => (float)(r.NextDouble() + (d % 3 == i % 3 ? 1.2 : 0))).ToArray();
+        }
+
+        var random = new Random(12);
+        var head = new LinearHead(Enumerable.Range(0, 3 * D).Select(_ => random.NextDouble() - 0.5).ToArray(), [0.1, 0, -0.1], 3, D);
+        var options = new ScoringContextOptions { KnnK = 5 };
+        List<ContextBuilder.LabeledFeatures> v1 = Enumerable.Range(0, 120).Select(i => new ContextBuilder.LabeledFeatures($"item-{i:D3}", i % 3, Feature(i))).ToList();
+        ContextBuilder.Built first = ContextBuilder.Build(v1, 3, head, options, layers: null, previous: null);
+        Assert.Equal(0, first.Kept);
+
+        Guid poolId = await Seed.PoolAsync(database);
+        Guid firstId;
+        await using (var db = database.CreateDbContext())
+        {
+            firstId = await new ContextStore(db).SaveAsync(first.Context, poolId, "model-v1", first.ReferenceIds, CancellationToken.None);
+        }
+
+        PreviousReference? previous;
+        await using (var db = database.CreateDbContext())
+        {
+            previous = await new ContextStore(db).LoadPreviousAsync(poolId, "model-v1", CancellationToken.None);
+            Assert.Null(await new ContextStore(db).LoadPreviousAsync(poolId, "model-v2", CancellationToken.None));
+        }
+
+        Assert.NotNull(previous);
+        Assert.Equal(firstId, previous.ContextId);
+        Assert.Equal(first.ReferenceIds, previous.ItemIds);
+        Assert.Equal(options.AlphaGrid.Order(), previous.States.Keys.Order());
+        foreach ((double alpha, ReferenceState state) in first.Context.ReferenceStates)
+        {
+            Assert.Equal(state.Margins, previous.States[alpha].Margins);
+            Assert.Equal(state.MarginNeighbours, previous.States[alpha].MarginNeighbours);
+            Assert.Equal(state.LooNeighbours, previous.States[alpha].LooNeighbours);
+            Assert.Equal(state.LooDistances, previous.States[alpha].LooDistances);
+        }
+
+        // The next version: 25 items added, 6 removed (among them neighbours of others), 4 relabelled, 1 whose features changed.
+        var removed = new HashSet<int>([previous.States[first.Context.Alpha].MarginNeighbours[0], previous.States[first.Context.Alpha].LooNeighbours[1], 7, 50, 51, 119]);
+        var relabelled = new HashSet<int>([previous.States[first.Context.Alpha].MarginNeighbours[2], 3, 60, 90]);
+        List<ContextBuilder.LabeledFeatures> v2 = Enumerable.Range(0, 145)
+            .Where(i => !removed.Contains(i))
+            .Select(i => new ContextBuilder.LabeledFeatures($"item-{i:D3}", relabelled.Contains(i) ? (i + 1) % 3 : i % 3, i == 20 ? Feature(9999) : Feature(i)))
+            .ToList();
+        ContextBuilder.Built updated = ContextBuilder.Build(v2, 3, head, options, layers: null, previous);
+        ContextBuilder.Built scratch = ContextBuilder.Build(v2, 3, head, options, layers: null, previous: null);
+        Assert.Equal(Enumerable.Range(0, 120).Count(i => !removed.Contains(i) && !relabelled.Contains(i) && i != 20), updated.Kept);
+        Assert.Equal(scratch.ReferenceIds, updated.ReferenceIds);
+        Assert.Equal(scratch.Context.Alpha, updated.Context.Alpha);
+        Assert.Equal(scratch.Context.AlphaGrid.Select(a => a.RAvg), updated.Context.AlphaGrid.Select(a => a.RAvg));
+        Assert.Equal(scratch.Context.Reference.Margins, updated.Context.Reference.Margins);
+        Assert.Equal(scratch.Context.Statistics, updated.Context.Statistics);
+        Assert.Equal(scratch.Context.ThresholdSisom, updated.Context.ThresholdSisom);
+        Assert.Equal(scratch.Context.ThresholdSisome, updated.Context.ThresholdSisome);
+        Assert.Equal(scratch.Context.ThresholdKnn, updated.Context.ThresholdKnn);
+        foreach (double alpha in options.AlphaGrid)
+        {
+            Assert.Equal(scratch.Context.ReferenceStates[alpha].LooNeighbours, updated.Context.ReferenceStates[alpha].LooNeighbours);
+            Assert.Equal(scratch.Context.ReferenceStates[alpha].LooRatios(), updated.Context.ReferenceStates[alpha].LooRatios());
+        }
+
+        // A head fitted on the new labels moves every state: nothing is kept, and the context is still right.
+        ContextBuilder.Built fitted = ContextBuilder.Build(v2, 3, modelHead: null, options, layers: null, previous);
+        Assert.Equal(0, fitted.Kept);
+        Assert.Equal(ContextBuilder.Build(v2, 3, modelHead: null, options).Context.Reference.Margins, fitted.Context.Reference.Margins);
     }
 
     [Fact]

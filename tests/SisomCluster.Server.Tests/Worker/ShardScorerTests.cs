@@ -105,6 +105,39 @@ public sealed class ShardScorerTests : IDisposable
         Assert.Contains(copies.Scored, s => s.NearestReference == s.Id["copy-of-".Length..] && s.Score.DIn < 1e-3);
     }
 
+    /// <summary>
+    /// The reference phase once (ARCHITECTURE.md §3 step 0): a pool item that is a labeled reference item was embedded by the
+    /// reference phase, and its features travel with the context, so the worker scores it from them without decoding or
+    /// embedding it again. Here the members' bytes are not even an image: they are scored all the same, from the stored h.
+    /// </summary>
+    [Fact]
+    public async Task Reference_items_are_scored_from_the_features_the_context_carries_not_embedded_again()
+    {
+        FashionMnist data = FashionMnist.Load(train: true, limit: 80);
+        int[] labeled = Enumerable.Range(0, 80).Where(i => data.Labels[i] < 6).Take(40).ToArray();
+        FeatureMatrix referenceFeatures = await EmbedAsync(data, labeled);
+        int[] labels = labeled.Select(i => (int)data.Labels[i]).ToArray();
+        var head = LogisticRegressionFitter.Fit(referenceFeatures, labels, 6).Head;
+        string[] ids = labeled.Select(i => $"item-{i:D3}").ToArray();
+        var context = new LoadedContext(Guid.NewGuid(), ScoringContext.Build(head, referenceFeatures, labels, new ScoringContextOptions { KnnK = 5 }), ids);
+
+        byte[] notAnImage = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
+        var items = ids.Select(id => new PoolItem { Id = id, Bytes = notAnImage }).ToList();
+        items.Add(new PoolItem { Id = "stranger", Bytes = notAnImage });
+        ShardScores scores = await new ShardScorer(_extractor, new PipelineOptions { BatchSize = 16 }).ScoreAsync(items, context, keepEmbeddings: true, CancellationToken.None);
+
+        Assert.Equal(["stranger"], scores.Failed.Select(f => f.Id));
+        Assert.Equal(ids, scores.Scored.Select(s => s.Id));
+        SisomScoreBatch direct = new SisomScorer(context.Scoring).Score(referenceFeatures, context.MemberIndices(ids));
+        Assert.Equal(direct.Sisom, scores.Scored.Select(s => s.Score.Sisom));
+        Assert.Equal(direct.Knn, scores.Scored.Select(s => s.Score.Knn));
+        Assert.All(scores.Scored, s => Assert.True(s.Score.IsReference));
+        for (int i = 0; i < ids.Length; i++)
+        {
+            Assert.Equal(referenceFeatures.Row(i).ToArray(), scores.Scored[i].Embedding);
+        }
+    }
+
     private async Task<FeatureMatrix> EmbedAsync(FashionMnist data, int[] indices)
     {
         var features = new List<float>();
