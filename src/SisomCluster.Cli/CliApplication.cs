@@ -27,6 +27,7 @@ public static class CliApplication
             Cluster.ApiKeyCommand.Create(),
             Cluster.SelectCommand.Create(),
             Cluster.ThresholdsCommand.Create(),
+            Cluster.ExportCommand.Create(),
             Cluster.DriftCommand.Create(),
             Cluster.ItemCommand.Create(),
             Cluster.LoginCommand.Create(),

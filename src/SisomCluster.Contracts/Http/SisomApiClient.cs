@@ -126,6 +126,46 @@ public sealed class SisomApiClient : IDisposable
 
     // ---- items
 
+    /// <summary>
+    /// Copies the run's Parquet export to <paramref name="destination"/> as the server streams it: every item score
+    /// (<c>scores.parquet</c>, with the embeddings when <paramref name="embeddings"/>) or the selection (<c>selection.parquet</c>).
+    /// Returns the bytes copied.
+    /// </summary>
+    public async Task<long> ExportAsync(Guid run, bool selection, bool embeddings, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        string path = selection ? $"runs/{run:D}/selection.parquet" : $"runs/{run:D}/scores.parquet" + Query(("embeddings", embeddings ? "true" : null));
+        using var request = new HttpRequestMessage(HttpMethod.Get, RoutePrefix + path);
+        try
+        {
+            using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ErrorAsync(HttpMethod.Get, path, response, cancellationToken).ConfigureAwait(false);
+            }
+
+            Stream body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                long before = destination.CanSeek ? destination.Position : 0;
+                await body.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+                return destination.CanSeek ? destination.Position - before : -1;
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            throw new SisomApiException($"the SisomCluster API at {_http.BaseAddress} broke off the export: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new SisomApiException($"the SisomCluster API at {_http.BaseAddress} broke off the export: {e.Message}", e);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SisomApiException($"the SisomCluster API at {_http.BaseAddress} did not answer within {_http.Timeout.TotalSeconds:F0} s.", e);
+        }
+    }
+
     public Task<ItemDetailResponse> ItemAsync(Guid run, string itemId, CancellationToken cancellationToken = default) =>
         SendAsync<ItemDetailResponse>(HttpMethod.Get, $"runs/{run:D}/items/{ItemPath(itemId)}", null, cancellationToken);
 

@@ -36,4 +36,11 @@ public sealed class ApiOptions
     /// </summary>
     [Range(0, 4096)]
     public int MaxConcurrentThumbnails { get; set; }
+
+    /// <summary>
+    /// Rows per Parquet row group of the exports (<c>GET /api/v1/runs/{id}/scores.parquet</c>): the most rows one export
+    /// holds in memory at once (<c>Api__ExportRowGroupRows</c>).
+    /// </summary>
+    [Range(1, 1 << 20)]
+    public int ExportRowGroupRows { get; set; } = 65_536;
 }
