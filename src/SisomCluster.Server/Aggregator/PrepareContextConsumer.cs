@@ -118,11 +118,39 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         PreviousReference? previous = await store.LoadPreviousAsync(poolId, modelVersion, token).ConfigureAwait(false);
         bool layered = package is not null && package.Manifest.Outputs.LayerStates.Count > 0;
         var pending = new HashSet<string>(labels.Keys, StringComparer.Ordinal);
-        if (package is not null && !layered && previous is not null)
+
+        // The run's own shard descriptors, listed once at launch.
+        var descriptors = await db.Shards.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.ShardId).Select(s => new { s.ShardId, s.Descriptor }).ToListAsync(token).ConfigureAwait(false);
+
+        // Only items this run's listing still holds are reused (a fresh build reads only those): a labeled item that left the
+        // pool must leave the reference set too. A descriptor that does not list its ids makes the listing unknown: no reuse.
+        HashSet<string>? listedIds = new(StringComparer.Ordinal);
+        foreach (var shard in descriptors)
+        {
+            IReadOnlyList<string>? ids;
+            try
+            {
+                ids = PoolSources.ListedItemIds(shard.Descriptor);
+            }
+            catch (InvalidDataException)
+            {
+                ids = null;
+            }
+
+            if (ids is null)
+            {
+                listedIds = null;
+                break;
+            }
+
+            listedIds.UnionWith(ids);
+        }
+
+        if (package is not null && !layered && previous is not null && listedIds is not null)
         {
             foreach ((string id, int label) in labels)
             {
-                if (previous.IndexOf(id) is int p and >= 0)
+                if (listedIds.Contains(id) && previous.IndexOf(id) is int p and >= 0)
                 {
                     labeled.Add(new(id, label, previous.Features.Row(p).ToArray()));
                     pending.Remove(id);
@@ -133,8 +161,7 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         int reused = labeled.Count;
         if (pending.Count > 0)
         {
-            // The run's own shard descriptors, listed once at launch; a shard that cannot be read only loses its labeled items.
-            var descriptors = await db.Shards.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.ShardId).Select(s => new { s.ShardId, s.Descriptor }).ToListAsync(token).ConfigureAwait(false);
+            // A shard that cannot be read only loses its labeled items.
             foreach (var shard in descriptors)
             {
                 try

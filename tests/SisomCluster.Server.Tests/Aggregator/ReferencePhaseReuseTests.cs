@@ -84,6 +84,21 @@ public sealed class ReferencePhaseReuseTests : IAsyncLifetime
         Assert.True(loaded3);
         Assert.Contains("(5 embedded, 47 features reused, 47 margins kept", log3, StringComparison.Ordinal);
         await AssertFromScratchAsync(third, package);
+
+        // Version 4: one new label, and a labeled item's file left the pool. A fresh build would not read it, so its stored
+        // features are not reused either: it leaves the reference set although it is still labeled.
+        labels["item-066.png"] = data.Labels[66];
+        File.Delete(Path.Combine(pool, "item-010.png"));
+        (Guid fourth, _, string log4) = await PrepareAsync(poolId, labels, models);
+        Assert.Contains("(1 embedded, 51 features reused", log4, StringComparison.Ordinal);
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            LoadedContext stored = await new ContextStore(db).LoadAsync(fourth, CancellationToken.None);
+            Assert.DoesNotContain("item-010.png", stored.ReferenceIds);
+            Assert.Equal(52, stored.ReferenceIds.Count);
+        }
+
+        await AssertFromScratchAsync(fourth, package);
     }
 
     /// <summary>The stored context against one built from scratch on the same stored features with the model's head.</summary>
