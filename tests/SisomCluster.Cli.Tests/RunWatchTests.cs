@@ -29,8 +29,8 @@ public sealed class RunWatchTests(ApiServerFixture server) : IClassFixture<ApiSe
 
         // No line twice in a row (a line per change), and the changes in order.
         Assert.All(lines.Zip(lines.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
-        Assert.Contains(lines, l => l.Contains(": running; OOD by sisom; shards 1 done, 0 leased, 1 pending, 0 failed of 2; items 50 scored", StringComparison.Ordinal));
-        Assert.EndsWith($"run {runId}: completed; OOD by sisom; shards 2 done, 0 leased, 0 pending, 0 failed of 2; items 100 scored, 0 with errors", lines[^1], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains(": running; OOD by knn; shards 1 done, 0 leased, 1 pending, 0 failed of 2; items 50 scored", StringComparison.Ordinal));
+        Assert.EndsWith($"run {runId}: completed; OOD by knn; shards 2 done, 0 leased, 0 pending, 0 failed of 2; items 100 scored, 0 with errors", lines[^1], StringComparison.Ordinal);
         Assert.DoesNotContain("\r", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(string.Empty, result.Stderr);
     }

@@ -46,7 +46,7 @@ public sealed class EvalCommandTests : IDisposable
         string table = File.ReadAllText(Path.Combine(results, "ood.md"));
         Assert.Contains("| SISOM | ", table, StringComparison.Ordinal);
         Assert.Contains("Command: `sisom eval ood --out", table, StringComparison.Ordinal);
-        Assert.Equal(6, XDocument.Parse(File.ReadAllText(Path.Combine(results, "ood-roc-far.svg"))).Descendants(XName.Get("polyline", "http://www.w3.org/2000/svg")).Count());
+        Assert.Equal(7, XDocument.Parse(File.ReadAllText(Path.Combine(results, "ood-roc-far.svg"))).Descendants(XName.Get("polyline", "http://www.w3.org/2000/svg")).Count()); // six scores + the combined SISOMe + KNN research row (OodMethod.SisomeKnn)
 
         LabResult al = LabResult.Run(["eval", "al", .. common, "--initial", "20", "--rounds", "2", "--batch", "10"]);
         Assert.True(al.ExitCode == 0, al.ToString());

@@ -26,8 +26,8 @@ namespace SisomCluster.Server.Tests.Cluster;
 /// shutdown path on the real RabbitMQ and PostgreSQL: within its shutdown timeout (configuration
 /// <c>shutdownTimeoutSeconds</c>, the chart's <c>worker.shutdownTimeoutSeconds</c>) the shard commits before the process
 /// exits; past it the worker abandons the lease, the coordinator re-issues the shard at once and another worker commits
-/// it. Either way every item is scored once. The worker is held mid-shard by locking <c>item_errors</c>, where its
-/// commit opens (as in <see cref="HeartbeatFaultTests"/>).
+/// it. Either way every item is scored once. The worker is held mid-shard by holding its shard's commit lock
+/// (ShardCommit's advisory lock, as in <see cref="HeartbeatFaultTests"/>).
 /// </summary>
 public sealed class ScaleInTests(DatabaseFixture database, ITestOutputHelper output) : IClassFixture<DatabaseFixture>, IDisposable
 {
@@ -44,11 +44,10 @@ public sealed class ScaleInTests(DatabaseFixture database, ITestOutputHelper out
         string poolName = await PoolAsync();
         await using WebApplication control = await StartAsync(ServerRoles.Coordinator | ServerRoles.Aggregator | ServerRoles.Api);
         WebApplication worker = await StartAsync(ServerRoles.Worker, shutdownSeconds: 60);
-        Guid runId;
         Task stopping;
-        await using (Blocker blocker = await Blocker.LockAsync(database))
+        Guid runId = await CreateRunAsync(control, poolName);
+        await using (Blocker blocker = await Blocker.LockAsync(database, runId))
         {
-            runId = await CreateRunAsync(control, poolName);
             await WaitLeasedAsync(runId);
             stopping = worker.StopAsync();
 
@@ -76,11 +75,10 @@ public sealed class ScaleInTests(DatabaseFixture database, ITestOutputHelper out
         Assert.Equal(TimeSpan.FromSeconds(2), worker.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1), worker.Services.GetRequiredService<IOptions<MassTransitHostOptions>>().Value.ConsumerStopTimeout);
 
-        Guid runId;
         TimeSpan stopTook;
-        await using (Blocker blocker = await Blocker.LockAsync(database))
+        Guid runId = await CreateRunAsync(control, poolName);
+        await using (Blocker blocker = await Blocker.LockAsync(database, runId))
         {
-            runId = await CreateRunAsync(control, poolName);
             await WaitLeasedAsync(runId);
             var clock = Stopwatch.StartNew();
             await worker.StopAsync();
@@ -204,7 +202,7 @@ public sealed class ScaleInTests(DatabaseFixture database, ITestOutputHelper out
         return state;
     }
 
-    /// <summary>Holds <c>item_errors</c> locked (ACCESS EXCLUSIVE, in the fixture's schema) until disposed.</summary>
+    /// <summary>Holds the commit lock of the run's shard 0 until disposed.</summary>
     private sealed class Blocker : IAsyncDisposable
     {
         private readonly NpgsqlConnection _connection;
@@ -216,12 +214,16 @@ public sealed class ScaleInTests(DatabaseFixture database, ITestOutputHelper out
             _transaction = transaction;
         }
 
-        public static async Task<Blocker> LockAsync(DatabaseFixture database)
+        public static async Task<Blocker> LockAsync(DatabaseFixture database, Guid runId)
         {
             NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync();
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync();
-            await using (var command = new NpgsqlCommand("LOCK TABLE item_errors IN ACCESS EXCLUSIVE MODE", connection, transaction))
+
+            // ShardCommit.BeginAsync's commit lock for shard 0 of the run (taken once the run exists: its scoring context
+            // takes seconds to prepare before any shard is leased).
+            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1::text), 0)", connection, transaction))
             {
+                command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
                 await command.ExecuteNonQueryAsync();
             }
 
