@@ -379,7 +379,7 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
         return new Injection(true, string.Create(CultureInfo.InvariantCulture, $"killed {ChaosCluster.ControlRoles} {pid} at {before.Done} done / {before.Pending} pending shards, {rig.Cluster.Control?.Id} up after {(end - start).TotalSeconds:F0} s"), start, end);
     }
 
-    /// <summary>Waits until the run is running with shards done and at least <see cref="MinPending"/> waiting; null when it ended first.</summary>
+    /// <summary>Waits until the run is running with shards done and at least <see cref="MinPending"/> not done (pending or leased); null when it ended first.</summary>
     private static async Task<ChaosRunProbe.Snapshot?> WaitMidRunAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();

@@ -21,7 +21,7 @@ public sealed class BenchChaosTests(ITestOutputHelper output) : IDisposable
     {
         string json = _directory.File("chaos.json");
         LabResult chaos = LabResult.Run(
-            "bench", "chaos", "--repeat", "1", "--down-seconds", "5", "--postgres-port", "55497", "--rabbitmq-port", "5697",
+            "bench", "chaos", "--repeat", "1", "--down-seconds", "5", "--items", "3000", "--postgres-port", "55497", "--rabbitmq-port", "5697",
             "--work-dir", _directory.File("work"), "--out", json);
         output.WriteLine(chaos.ToString());
 

@@ -57,7 +57,7 @@ public sealed class EvalCommandTests : IDisposable
             JsonElement[] sisom = open.GetProperty("SISOM").EnumerateArray().ToArray();
             Assert.Equal(2, sisom.Length);
             Assert.Equal([20, 30, 40], sisom[0].GetProperty("labels").EnumerateArray().Select(e => e.GetInt32()));
-            Assert.Equal(7, json.RootElement.GetProperty("variants").GetProperty("closed").EnumerateObject().Count());
+            Assert.Equal(10, json.RootElement.GetProperty("variants").GetProperty("closed").EnumerateObject().Count());
         }
 
         Assert.Contains("OOD queried", File.ReadAllText(Path.Combine(results, "al.md")), StringComparison.Ordinal);
