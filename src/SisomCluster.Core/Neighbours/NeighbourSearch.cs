@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace SisomCluster.Core.Neighbours;
 
@@ -17,7 +16,7 @@ namespace SisomCluster.Core.Neighbours;
 /// and ranked as before. Distances are therefore the difference form's, bit for bit, whatever the kernel's ISA,
 /// block sizes or thread count. float64 jobs, and <see cref="KernelIsa.Difference"/>, use the difference form for every pair.
 /// </remarks>
-internal static class NeighbourSearch
+internal static partial class NeighbourSearch
 {
     /// <summary>The GEMM form pays off when a job has at least this many references per neighbour kept.</summary>
     public const int MinReferencesPerK = 32;
@@ -77,68 +76,6 @@ internal static class NeighbourSearch
         return work;
     }
 
-    private static void RunGemm(IReadOnlyList<SearchJob<float>> jobs, NeighbourSearchOptions options, KernelIsa isa)
-    {
-        int nr = GemmKernel.TileReferences(isa);
-        var difference = new List<SearchJob<float>>();
-        var gemm = new List<SearchJob<float>>();
-        foreach (SearchJob<float> job in jobs)
-        {
-            // Norms too large for float32 sums (≥ 1e30) would overflow the GEMM form: such jobs take the difference form.
-            // With few references per neighbour kept (k = 50 among 1 000), most pairs end up refined: the difference form is cheaper.
-            (job.References.Count >= MinReferencesPerK * job.K && Fits(job.Queries) && Fits(job.References) ? gemm : difference).Add(job);
-        }
-
-        if (difference.Count > 0)
-        {
-            RunDifference(difference, options);
-        }
-
-        var work = WorkItems(gemm, options);
-        if (work.Count == 0)
-        {
-            return;
-        }
-
-        int rowBytes = gemm[0].Queries.Stride * sizeof(float);
-        int referenceBlock = Math.Max(nr, options.ReferenceBlockFor(rowBytes) / nr * nr);
-        var panels = new Dictionary<PackedRows<float>, ReferencePanels>(ReferenceEqualityComparer.Instance);
-        foreach (SearchJob<float> job in gemm)
-        {
-            if (!panels.ContainsKey(job.References))
-            {
-                panels[job.References] = job.References.Panels(nr);
-            }
-        }
-
-        int maxK = gemm.Max(j => j.K);
-        Parallel.For(
-            0,
-            work.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
-            () => new GemmScratch(options.QueryBlockSize, referenceBlock, maxK),
-            (w, _, scratch) =>
-            {
-                (SearchJob<float> job, int start, int count) = work[w];
-                SearchBlockGemm(job, isa, panels[job.References], start, count, referenceBlock, scratch);
-                return scratch;
-            },
-            _ => { });
-    }
-
-    private static bool Fits(PackedRows<float> rows)
-    {
-        foreach (float n in rows.SquaredNorms())
-        {
-            if (!(n < 1e30f))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SearchBlock<T>(SearchJob<T> job, int queryStart, int queryCount, int referenceBlock, T[] tile)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -177,107 +114,6 @@ internal static class NeighbourSearch
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void SearchBlockGemm(SearchJob<float> job, KernelIsa isa, ReferencePanels panels, int queryStart, int queryCount, int referenceBlock, GemmScratch scratch)
-    {
-        PackedRows<float> references = job.References;
-        PackedRows<float> queries = job.Queries;
-        float[] queryNorms = queries.SquaredNorms();
-        int nr = panels.Width;
-        int k = job.K;
-        scratch.Reset(queryCount);
-        for (int qi = 0; qi < queryCount; qi++)
-        {
-            scratch.Bound[qi] = GemmKernel.ErrorBound(Math.Sqrt(queryNorms[queryStart + qi]), panels.MaxNorm, queries.Stride);
-        }
-
-        float[] tile = scratch.Tile;
-        for (int refStart = 0; refStart < references.Count; refStart += referenceBlock)
-        {
-            int refCount = Math.Min(referenceBlock, references.Count - refStart);
-            int tileStride = (refCount + nr - 1) / nr * nr;
-            GemmKernel.ApproximateDistances(isa, queries, queryNorms, queryStart, queryCount, panels, refStart, refCount, tile, tileStride);
-            for (int qi = 0; qi < queryCount; qi++)
-            {
-                int q = queryStart + qi;
-                int exclude = job.ExcludeIndex is null ? -1 : job.ExcludeIndex[q];
-                int excludeLabel = job.ExcludeLabel is null ? -1 : job.ExcludeLabel[q];
-                ReadOnlySpan<float> row = tile.AsSpan(qi * tileStride, refCount);
-                int j = 0;
-                if (Vector256.IsHardwareAccelerated)
-                {
-                    fixed (float* pr = row)
-                    {
-                        for (; j + 8 <= refCount; j += 8)
-                        {
-                            uint mask = Vector256.LessThanOrEqual(Vector256.Load(pr + j), Vector256.Create(scratch.Threshold[qi])).ExtractMostSignificantBits();
-                            while (mask != 0)
-                            {
-                                int bit = BitOperations.TrailingZeroCount(mask);
-                                mask &= mask - 1;
-                                Consider(job, scratch, qi, k, row[j + bit], refStart + j + bit, exclude, excludeLabel);
-                            }
-                        }
-                    }
-                }
-
-                for (; j < refCount; j++)
-                {
-                    if (row[j] <= scratch.Threshold[qi])
-                    {
-                        Consider(job, scratch, qi, k, row[j], refStart + j, exclude, excludeLabel);
-                    }
-                }
-            }
-        }
-
-        fixed (float* pq = queries.Data)
-        fixed (float* pr = references.Data)
-        {
-            int stride = queries.Stride;
-            for (int qi = 0; qi < queryCount; qi++)
-            {
-                int q = queryStart + qi;
-                scratch.Prune(qi, k);
-                Span<double> bestD = job.BestDistance.AsSpan(q * k, k);
-                Span<int> bestI = job.BestIndex.AsSpan(q * k, k);
-                int count = scratch.Count[qi];
-                float[] approx = scratch.Approx[qi];
-                int[] positions = scratch.Position[qi];
-                float threshold = scratch.Threshold[qi];
-                for (int c = 0; c < count; c++)
-                {
-                    if (!(approx[c] <= threshold))
-                    {
-                        continue;
-                    }
-
-                    int position = positions[c];
-                    double d = DistanceKernel.Kernel1x1(pq + ((long)q * stride), pr + ((long)position * stride), stride);
-                    int index = references.Indices[position];
-                    if (d > bestD[k - 1] || (d == bestD[k - 1] && index > bestI[k - 1]))
-                    {
-                        continue;
-                    }
-
-                    Insert(bestD, bestI, d, index);
-                }
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Consider(SearchJob<float> job, GemmScratch scratch, int qi, int k, float approx, int position, int exclude, int excludeLabel)
-    {
-        int index = job.References.Indices[position];
-        if (index == exclude || (excludeLabel >= 0 && job.ReferenceLabels![index] == excludeLabel))
-        {
-            return;
-        }
-
-        scratch.Add(qi, k, approx, position);
-    }
-
     /// <summary>Inserts (d, index) into the ascending (distance, index) list, dropping the last entry.</summary>
     private static void Insert(Span<double> bestD, Span<int> bestI, double d, int index)
     {
@@ -291,113 +127,5 @@ internal static class NeighbourSearch
 
         bestD[pos] = d;
         bestI[pos] = index;
-    }
-
-    /// <summary>One worker's tile and per-query candidate buffers (approximate distance, position in the reference pack).</summary>
-    private sealed class GemmScratch
-    {
-        private readonly float[] _select;
-
-        public GemmScratch(int queries, int referenceBlock, int k)
-        {
-            Tile = new float[queries * referenceBlock];
-            Bound = new double[queries];
-            Threshold = new float[queries];
-            Count = new int[queries];
-            int capacity = Math.Max(64, 4 * k);
-            Approx = new float[queries][];
-            Position = new int[queries][];
-            for (int i = 0; i < queries; i++)
-            {
-                Approx[i] = new float[capacity];
-                Position[i] = new int[capacity];
-            }
-
-            _select = new float[capacity];
-        }
-
-        public float[] Tile { get; }
-
-        /// <summary>Per query: the bound on |GEMM form − difference form| against any reference of the job.</summary>
-        public double[] Bound { get; }
-
-        /// <summary>Per query: candidates above this approximate distance cannot be among the k best.</summary>
-        public float[] Threshold { get; }
-
-        public int[] Count { get; }
-
-        public float[][] Approx { get; }
-
-        public int[][] Position { get; }
-
-        public void Reset(int queries)
-        {
-            Array.Fill(Threshold, float.PositiveInfinity, 0, queries);
-            Array.Clear(Count, 0, queries);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Add(int qi, int k, float approx, int position)
-        {
-            if (Count[qi] == Approx[qi].Length)
-            {
-                Prune(qi, k);
-                if (Count[qi] * 2 > Approx[qi].Length)
-                {
-                    Array.Resize(ref Approx[qi], Approx[qi].Length * 2);
-                    Array.Resize(ref Position[qi], Position[qi].Length * 2);
-                }
-
-                if (!(approx <= Threshold[qi]))
-                {
-                    return;
-                }
-            }
-
-            int c = Count[qi]++;
-            Approx[qi][c] = approx;
-            Position[qi][c] = position;
-        }
-
-        /// <summary>
-        /// Threshold = (k-th smallest approximate distance held) + 2B, rounded up, then drops every candidate above it.
-        /// The exact k-th distance is at most A_k + B, and a pair whose exact distance is at most that has an approximate one
-        /// of at most A_k + 2B, so nothing dropped can be among the k best.
-        /// </summary>
-        public void Prune(int qi, int k)
-        {
-            int count = Count[qi];
-            if (count < k)
-            {
-                return;
-            }
-
-            float[] approx = Approx[qi];
-            float[] select = count <= _select.Length ? _select : new float[count];
-            Span<float> values = select.AsSpan(0, count);
-            approx.AsSpan(0, count).CopyTo(values);
-            values.Sort();
-            double limit = values[k - 1] + (2 * Bound[qi]);
-            float threshold = (float)limit;
-            if (threshold < limit)
-            {
-                threshold = MathF.BitIncrement(threshold);
-            }
-
-            Threshold[qi] = Math.Min(Threshold[qi], threshold);
-            int[] positions = Position[qi];
-            int kept = 0;
-            for (int c = 0; c < count; c++)
-            {
-                if (approx[c] <= threshold)
-                {
-                    approx[kept] = approx[c];
-                    positions[kept] = positions[c];
-                    kept++;
-                }
-            }
-
-            Count[qi] = kept;
-        }
     }
 }
