@@ -136,8 +136,10 @@ public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHel
             output.WriteLine(line);
             Console.WriteLine(line);
 
-            // It gave up by the end of the lease it had (the renewal that timed out, not the lock, ended the work).
-            Assert.True(consumed.At <= until.UtcDateTime.AddSeconds(1), line);
+            // It gave up at the end of the lease it had (the renewal that timed out, not the lock, ended the work; the
+            // blocker never lets go). The slack covers cancelling the lock wait (a cancel request on a second connection)
+            // and the consumer's unwinding on a loaded 2-core CI machine, where 1 s was once exceeded by 0.55 s.
+            Assert.True(consumed.At <= until.UtcDateTime.AddSeconds(LeaseSeconds / 2.0), line);
         }
 
         await app.StopAsync();
