@@ -61,16 +61,17 @@ public sealed class ShardCommit : IAsyncDisposable
     /// </summary>
     public ShardCommitStatus? Refused => _refused;
 
-    internal static async Task<ShardCommit> BeginAsync(NpgsqlDataSource dataSource, Guid runId, int shardId, int attempt, CancellationToken cancellationToken)
+    internal static async Task<ShardCommit> BeginAsync(NpgsqlDataSource dataSource, ShardCommitLimits limits, Guid runId, int shardId, int attempt, CancellationToken cancellationToken)
     {
         NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         NpgsqlTransaction? transaction = null;
         try
         {
             transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            // The transaction stays open while the shard is scored (idle between chunks): a server-wide
-            // idle_in_transaction_session_timeout must not kill it, so this transaction turns it off for itself.
-            await using (var setting = new NpgsqlCommand("SET LOCAL idle_in_transaction_session_timeout = 0", connection, transaction))
+            // The transaction stays open while the shard is scored (idle between chunks): it sets its own idle limit, so
+            // that a server-wide idle_in_transaction_session_timeout tuned for short transactions does not kill it and a
+            // frozen worker does not hold the shard's commit lock for ever (ShardCommitLimits).
+            await using (var setting = new NpgsqlCommand($"SET LOCAL idle_in_transaction_session_timeout = {limits.IdleLimitMilliseconds}", connection, transaction))
             {
                 await setting.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -13,21 +13,29 @@ namespace SisomCluster.Data.Results;
 public sealed class ShardResultWriter
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly ShardCommitLimits _limits;
 
     public ShardResultWriter(NpgsqlDataSource dataSource)
+        : this(dataSource, ShardCommitLimits.Default)
     {
+    }
+
+    public ShardResultWriter(NpgsqlDataSource dataSource, ShardCommitLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
         _dataSource = dataSource;
+        _limits = limits;
     }
 
     /// <summary>
     /// Opens the commit of attempt <paramref name="attempt"/> of a shard: a connection and a transaction holding the
     /// shard's commit lock, into which <see cref="ShardCommit.AddScoresAsync"/> and <see cref="ShardCommit.AddErrorsAsync"/>
     /// COPY as results come; <see cref="ShardCommit.CompleteAsync"/> commits them. Waits while another commit of the same
-    /// shard is open; a refused commit (<see cref="ShardCommit.Refused"/>) writes nothing. Disposing it uncompleted rolls
+    /// shard is open (a frozen one for at most <see cref="ShardCommitLimits.IdleLimit"/>); a refused commit (<see cref="ShardCommit.Refused"/>) writes nothing. Disposing it uncompleted rolls
     /// everything back.
     /// </summary>
     public Task<ShardCommit> BeginAsync(Guid runId, int shardId, int attempt, CancellationToken cancellationToken = default) =>
-        ShardCommit.BeginAsync(_dataSource, runId, shardId, attempt, cancellationToken);
+        ShardCommit.BeginAsync(_dataSource, _limits, runId, shardId, attempt, cancellationToken);
 
     /// <summary>Commits rows already in memory: <see cref="BeginAsync"/>, add them, complete.</summary>
     public async Task<ShardCommitOutcome> CommitAsync(

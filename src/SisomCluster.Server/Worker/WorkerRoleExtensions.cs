@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
+using SisomCluster.Data.Results;
 using SisomCluster.Server.Models;
 
 namespace SisomCluster.Server.Worker;
@@ -12,6 +14,10 @@ public static class WorkerRoleExtensions
         ArgumentNullException.ThrowIfNull(bus);
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.AddModelCache();
+
+        // The shard commit's lock wait and idle limit follow the lease: a frozen worker's commit is ended by PostgreSQL
+        // a few leases after it stopped answering, so the attempt re-issued in its place can commit.
+        builder.Services.AddSingleton(provider => ShardCommitLimits.ForLease(TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<WorkerOptions>>().Value.LeaseSeconds)));
         builder.Services.AddSingleton<WorkerRuntime>();
         bus.AddConsumer<ScoreShardConsumer, ScoreShardConsumerDefinition>();
         return builder;

@@ -298,6 +298,39 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
+    public async Task A_frozen_commit_loses_the_shard_lock_after_its_idle_limit_and_the_reissued_attempt_commits()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        var writer = new ShardResultWriter(_fixture.DataSource, new ShardCommitLimits(IdleLimit: TimeSpan.FromSeconds(2)));
+        List<ItemScoreRow> rows = ScoreRows.Make(contextId, ShardCommit.ChunkRows + 3);
+
+        ShardCommit frozen = await writer.BeginAsync(runId, 0, 1);
+        await using (frozen)
+        {
+            // Attempt 1 COPYs a chunk, then its worker stops answering (SIGSTOP, a partitioned host) with the lock held.
+            await frozen.AddScoresAsync(rows);
+            await SetAttemptAsync(runId, 0, 2);
+
+            // The re-issued attempt waits for the lock; past the idle limit PostgreSQL ends the frozen session and it goes on.
+            Task<ShardCommit> second = writer.BeginAsync(runId, 0, 2);
+            await Task.Delay(500);
+            Assert.False(second.IsCompleted);
+            ShardCommit current = await second.WaitAsync(TimeSpan.FromSeconds(30));
+            await using (current)
+            {
+                Assert.Null(current.Refused);
+                await current.AddScoresAsync(rows);
+                Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, rows.Count, 0), await current.CompleteAsync());
+            }
+
+            // The frozen worker wakes up: its session is gone, nothing of it can land.
+            await Assert.ThrowsAnyAsync<Exception>(() => frozen.CompleteAsync());
+        }
+
+        Assert.Equal(rows.Count, await CountAsync("item_scores", runId));
+    }
+
+    [Fact]
     public async Task A_failed_shard_or_an_unknown_one_takes_no_rows()
     {
         (Guid runId, Guid contextId) = await RunAsync();
