@@ -27,6 +27,7 @@ internal static class BenchCommand
             BenchServiceCommands.CreateCopy(),
             BenchServiceCommands.CreateSuite(),
             BenchChaosCommand.Create(),
+            BenchScaleCommand.Create(),
         };
 
     /// <summary>The ResNet-18 stage outputs SISOM's reference configuration uses (layer1, layer2, layer3), with its CIFAR-10 α.</summary>
