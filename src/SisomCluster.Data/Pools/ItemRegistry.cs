@@ -9,6 +9,12 @@ namespace SisomCluster.Data.Pools;
 /// </summary>
 public sealed class ItemRegistry
 {
+    /// <summary>Rows per COPY + INSERT round: 10⁵ ids insert in seconds, far inside <see cref="ChunkTimeoutSeconds"/>.</summary>
+    internal const int ChunkRows = 100_000;
+
+    /// <summary>One chunk's INSERT may take this long on a busy server (the connection's default is 30 s).</summary>
+    private const int ChunkTimeoutSeconds = 600;
+
     private readonly NpgsqlDataSource _dataSource;
 
     public ItemRegistry(NpgsqlDataSource dataSource)
@@ -43,39 +49,67 @@ public sealed class ItemRegistry
                     await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                ulong offered = await CopyAsync(connection, items, cancellationToken).ConfigureAwait(false);
+                // In chunks: each statement then handles a bounded number of rows (a 10⁷-item listing in one INSERT … SELECT
+                // ran past the command timeout on a busy machine), and the temporary table stays small.
+                long offered = 0;
+                long added = 0;
+                using IEnumerator<ItemRow> rows = items.GetEnumerator();
+                while (true)
+                {
+                    ulong copied = await CopyAsync(connection, rows, ChunkRows, cancellationToken).ConfigureAwait(false);
+                    if (copied == 0)
+                    {
+                        break;
+                    }
 
-                const string Sql = """
-                    WITH added AS (
+                    offered += (long)copied;
+                    await using (var insert = new NpgsqlCommand(
+                        """
                         INSERT INTO items (pool_id, item_id, uri, source, captured_at, ingested_at)
                         SELECT $1, item_id, uri, source, captured_at, now() FROM items_in
                         ON CONFLICT (pool_id, item_id) DO NOTHING
-                        RETURNING 1)
-                    UPDATE pools SET item_count = item_count + (SELECT count(*) FROM added)
-                    WHERE id = $1
-                    RETURNING (SELECT count(*) FROM added)
-                    """;
-                long added;
-                await using (var insert = new NpgsqlCommand(Sql, connection))
+                        """,
+                        connection))
+                    {
+                        insert.CommandTimeout = ChunkTimeoutSeconds;
+                        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = poolId });
+                        added += await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await using (var truncate = new NpgsqlCommand("TRUNCATE items_in", connection))
+                    {
+                        await truncate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (copied < ChunkRows)
+                    {
+                        break;
+                    }
+                }
+
+                await using (var count = new NpgsqlCommand("UPDATE pools SET item_count = item_count + $2 WHERE id = $1", connection))
                 {
-                    insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = poolId });
-                    added = (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                    count.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = poolId });
+                    count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = added });
+                    await count.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new ItemAddResult(added, (long)offered - added);
+                return new ItemAddResult(added, offered - added);
             }
         }
     }
 
-    private static async Task<ulong> CopyAsync(NpgsqlConnection connection, IEnumerable<ItemRow> items, CancellationToken cancellationToken)
+    /// <summary>Up to <paramref name="limit"/> rows of <paramref name="items"/> into <c>items_in</c>; 0 when none were left.</summary>
+    private static async Task<ulong> CopyAsync(NpgsqlConnection connection, IEnumerator<ItemRow> items, int limit, CancellationToken cancellationToken)
     {
         NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
             "COPY items_in (item_id, uri, source, captured_at) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
-            foreach (ItemRow item in items)
+            for (int n = 0; n < limit && items.MoveNext(); n++)
             {
+                ItemRow item = items.Current;
                 ArgumentException.ThrowIfNullOrEmpty(item.ItemId, nameof(items));
                 await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(item.ItemId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);

@@ -56,6 +56,25 @@ public sealed class ItemRegistryTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
+    public async Task A_listing_longer_than_a_chunk_is_added_in_chunks_with_duplicates_across_chunks_counted_once()
+    {
+        Guid poolId = await Seed.PoolAsync(_fixture);
+
+        // Exactly two full chunks, then a third chunk that repeats the first ten ids (met in the first chunk).
+        int n = ItemRegistry.ChunkRows * 2;
+        IEnumerable<ItemRow> listing = Enumerable.Range(0, n).Concat(Enumerable.Range(0, 10)).Select(i => new ItemRow($"e{i:D7}"));
+        ItemAddResult result = await _registry.AddItemsAsync(poolId, listing);
+
+        Assert.Equal(new ItemAddResult(n, 10), result);
+        Assert.Equal(n, await _fixture.CountAsync("SELECT count(*) FROM items WHERE pool_id = $1", poolId));
+        Assert.Equal(n, await _fixture.CountAsync("SELECT item_count FROM pools WHERE id = $1", poolId));
+
+        // A listing of exactly one full chunk ends cleanly too.
+        Guid second = await Seed.PoolAsync(_fixture);
+        Assert.Equal(new ItemAddResult(ItemRegistry.ChunkRows, 0), await _registry.AddItemsAsync(second, Enumerable.Range(0, ItemRegistry.ChunkRows).Select(i => new ItemRow($"x{i}"))));
+    }
+
+    [Fact]
     public async Task The_same_ids_in_another_pool_are_not_duplicates()
     {
         Guid first = await Seed.PoolAsync(_fixture, ["x.jpg", "y.jpg"]);
