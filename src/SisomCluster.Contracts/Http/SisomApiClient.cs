@@ -114,6 +114,10 @@ public sealed class SisomApiClient : IDisposable
     public IAsyncEnumerable<DriftPointResponse> DriftAsync(Guid run, string? kind = null, CancellationToken cancellationToken = default) =>
         AllPagesAsync<DriftPointResponse>($"runs/{run:D}/drift" + Query(("kind", kind)), cancellationToken);
 
+    /// <summary>The names of the run's classes (from the model manifest or the pool's labels), index by index.</summary>
+    public Task<RunClassesResponse> ClassesAsync(Guid run, CancellationToken cancellationToken = default) =>
+        SendAsync<RunClassesResponse>(HttpMethod.Get, $"runs/{run:D}/classes", null, cancellationToken);
+
     /// <summary>A pool's OOD rate across its completed runs, per UTC day of capture or per source (<see cref="PoolDriftPointResponse"/>).</summary>
     /// <param name="bucket">day or source.</param>
     /// <param name="from">Day buckets: hours from this instant on; source buckets: runs completed from it on.</param>

@@ -104,6 +104,7 @@ public static class ApiRoleExtensions
         RunEndpoints.Map(api);
         ResultEndpoints.Map(api);
         PoolDriftEndpoints.Map(api);
+        ClassNameEndpoints.Map(api);
         Exports.ExportEndpoints.Map(api);
         ItemEndpoints.Map(api);
         ApiKeyEndpoints.Map(api);
