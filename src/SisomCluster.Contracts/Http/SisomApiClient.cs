@@ -114,6 +114,20 @@ public sealed class SisomApiClient : IDisposable
     public IAsyncEnumerable<DriftPointResponse> DriftAsync(Guid run, string? kind = null, CancellationToken cancellationToken = default) =>
         AllPagesAsync<DriftPointResponse>($"runs/{run:D}/drift" + Query(("kind", kind)), cancellationToken);
 
+    /// <summary>The names of the run's classes (from the model manifest or the pool's labels), index by index.</summary>
+    public Task<RunClassesResponse> ClassesAsync(Guid run, CancellationToken cancellationToken = default) =>
+        SendAsync<RunClassesResponse>(HttpMethod.Get, $"runs/{run:D}/classes", null, cancellationToken);
+
+    /// <summary>A pool's OOD rate across its completed runs, per UTC day of capture or per source (<see cref="PoolDriftPointResponse"/>).</summary>
+    /// <param name="bucket">day or source.</param>
+    /// <param name="from">Day buckets: hours from this instant on; source buckets: runs completed from it on.</param>
+    /// <param name="to">Likewise, before this instant.</param>
+    /// <param name="score">Only runs that counted this OOD score (sisom, sisome, knn, energy).</param>
+    public IAsyncEnumerable<PoolDriftPointResponse> PoolDriftAsync(string pool, string bucket, DateTimeOffset? from = null, DateTimeOffset? to = null, string? score = null, CancellationToken cancellationToken = default) =>
+        AllPagesAsync<PoolDriftPointResponse>(
+            $"pools/{Segment(pool)}/drift" + Query(("bucket", bucket), ("from", from?.ToString("O", CultureInfo.InvariantCulture)), ("to", to?.ToString("O", CultureInfo.InvariantCulture)), ("score", score)),
+            cancellationToken);
+
     /// <summary>Histograms of a run's scores with their thresholds: one per score, or only <paramref name="score"/>.</summary>
     /// <param name="score">sisom, sisome, energy, or null for all three.</param>
     /// <param name="bins">2–500; null for the server's default (40).</param>

@@ -33,6 +33,12 @@ public sealed record ModelManifest
     /// <summary>K when the model has logits; null otherwise.</summary>
     public int? ClassCount { get; init; }
 
+    /// <summary>
+    /// The names of the K classes of the model's own head, in index order, when the model has logits and they are known;
+    /// the dashboard and the API show them instead of class numbers. Optional (a fitted head takes its names from the labels).
+    /// </summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
 
     /// <summary>Parses and checks a manifest; every problem is an <see cref="InvalidDataException"/> naming the field.</summary>
@@ -103,6 +109,16 @@ public sealed record ModelManifest
         if (Outputs.Logits is not null && ClassCount is not (>= 2))
         {
             Fail("outputs.logits is set, so class_count must be >= 2.");
+        }
+
+        if (ClassNames is { } names && (ClassCount is not { } k || names.Count != k))
+        {
+            Fail($"class_names has {names.Count} names; it needs one per class (class_count = {(ClassCount is { } c ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unset")}).");
+        }
+
+        if (ClassNames is { } given && (given.Any(string.IsNullOrWhiteSpace) || given.Distinct(StringComparer.Ordinal).Count() != given.Count))
+        {
+            Fail("class_names must be distinct and not empty.");
         }
 
         if (Outputs.LayerStates.Any(l => !(l.Alpha > 0)))

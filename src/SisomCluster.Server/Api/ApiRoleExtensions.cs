@@ -103,6 +103,8 @@ public static class ApiRoleExtensions
         PoolEndpoints.Map(api);
         RunEndpoints.Map(api);
         ResultEndpoints.Map(api);
+        PoolDriftEndpoints.Map(api);
+        ClassNameEndpoints.Map(api);
         Exports.ExportEndpoints.Map(api);
         ItemEndpoints.Map(api);
         ApiKeyEndpoints.Map(api);

@@ -65,6 +65,28 @@ public sealed partial class ModelRegistry(IOptions<ModelDirectoryOptions> direct
         return ModelPackage.Load(path);
     }
 
+    /// <summary>
+    /// The class names of the model's own head from its manifest (<c>class_names</c>), or null when it gives none (the
+    /// built-in backbone has no head). Reads the manifest only, not the ONNX file.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a known model name.</exception>
+    public IReadOnlyList<string>? ClassNames(string model)
+    {
+        if (Problem(model) is { } problem)
+        {
+            throw new ArgumentException($"model: {problem}", nameof(model));
+        }
+
+        if (IsBuiltIn(model))
+        {
+            return null;
+        }
+
+        string path = FileIn(Folder()!, model) ?? throw new ArgumentException($"model: no model named '{model}'.", nameof(model));
+        string manifest = ModelPackage.ManifestPathFor(path);
+        return File.Exists(manifest) ? ModelManifest.Parse(File.ReadAllText(manifest), manifest).ClassNames : null;
+    }
+
     private string? Folder() => string.IsNullOrWhiteSpace(directory.Value.Directory) ? null : Path.GetFullPath(directory.Value.Directory);
 
     /// <summary>The model file's real path when it is a file that lies in the folder (a link out of it is not a model).</summary>

@@ -39,8 +39,8 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public HashSet<string> Labeled { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Writes the tars (<see cref="FashionMnistPool"/>), registers the pool and its items, imports the labels.</summary>
-    public async Task BuildPoolAsync(int idCount, int nearCount, int farCount, int labeledCount, int tars, int corruptPerTar = 0, bool sidecars = false)
+    /// <summary>Writes the tars (<see cref="FashionMnistPool"/>), registers the pool and its items, imports the labels (with <paramref name="classNames"/> when given).</summary>
+    public async Task BuildPoolAsync(int idCount, int nearCount, int farCount, int labeledCount, int tars, int corruptPerTar = 0, bool sidecars = false, IReadOnlyList<string>? classNames = null)
     {
         Images = FashionMnistPool.Write(
             Path.Combine(Directory, "pool"),
@@ -56,7 +56,7 @@ public sealed class ClusterHarness : IAsyncDisposable
 
         await new ItemRegistry(Database.DataSource).AddItemsAsync(PoolId, listing.Items.Select(i => new ItemRow(i.Id, i.Uri, i.Source, i.CapturedAt)));
         Labeled.UnionWith(Images.LabeledItems.Select(i => i.Id));
-        await new LabelImporter(Database.DataSource).ImportAsync(PoolId, new StringReader(string.Join('\n', Images.LabelLines())), null);
+        await new LabelImporter(Database.DataSource).ImportAsync(PoolId, new StringReader(string.Join('\n', Images.LabelLines())), classNames);
     }
 
     public string TarPath(int index) => Path.Combine(Directory, "pool", $"shard-{index:D2}.tar");
@@ -131,10 +131,10 @@ public sealed class ClusterHarness : IAsyncDisposable
         throw new TimeoutException($"process {process.Id} did not say where it listens\n{Logs()}");
     }
 
-    public async Task<Guid> StartRunAsync(int budget)
+    public async Task<Guid> StartRunAsync(int budget, bool storeEmbeddings = false)
     {
         await using SisomDbContext db = Database.CreateDbContext();
-        return await new RunCreator(db, Options.Create(new RunOptions()), TimeProvider.System).CreateAsync(new RunRequest(PoolName, "resnet18", budget), CancellationToken.None);
+        return await new RunCreator(db, Options.Create(new RunOptions()), TimeProvider.System).CreateAsync(new RunRequest(PoolName, "resnet18", budget, StoreEmbeddings: storeEmbeddings), CancellationToken.None);
     }
 
     public async Task<RunState> WaitForRunAsync(Guid runId, TimeSpan timeout, Func<RunProgress, Task>? onProgress = null)

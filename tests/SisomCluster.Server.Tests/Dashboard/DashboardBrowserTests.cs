@@ -3,6 +3,7 @@ using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using SisomCluster.Data.Runs;
 using SisomCluster.Data.Tests.Infrastructure;
+using SisomCluster.Inference.Datasets;
 using SisomCluster.Server.Tests.Cluster;
 using Xunit;
 using Xunit.Abstractions;
@@ -10,10 +11,11 @@ using Xunit.Abstractions;
 namespace SisomCluster.Server.Tests.Dashboard;
 
 /// <summary>
-/// The dashboard in headless Chromium (Debian's chromium + chromedriver) on a real run: real server processes, images in
-/// tar shards with drifting capture times. The page must load the run, draw points and bars, show the gallery with
-/// thumbnails, and read all of it from the public API (no other request than /api/v1 and its own static assets);
-/// a screenshot is kept in TestResults/dashboard.png.
+/// The dashboard in headless Chromium (Debian's chromium + chromedriver) on two real runs of one pool: real server
+/// processes, images in tar shards with drifting capture times, labels imported with the Fashion-MNIST class names. The
+/// page must load a run, draw points and bars with axis titles, show the gallery with thumbnails and class names, the
+/// pool's drift across both runs, an item with its similar items, and two runs compared; and read all of it from the
+/// public API (no other request than /api/v1 and its own static assets); a screenshot is kept in TestResults/dashboard.png.
 /// </summary>
 public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputHelper output) : IClassFixture<DatabaseFixture>, IDisposable
 {
@@ -25,13 +27,17 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
     public async Task The_dashboard_shows_a_real_run_with_points_histograms_and_thumbnails()
     {
         await using var cluster = new ClusterHarness(database, _directory);
-        await cluster.BuildPoolAsync(idCount: 90, nearCount: 40, farCount: 10, labeledCount: 40, tars: 2, sidecars: true);
+        await cluster.BuildPoolAsync(idCount: 90, nearCount: 40, farCount: 10, labeledCount: 40, tars: 2, sidecars: true, classNames: FashionMnist.ClassNames);
         const string Key = "dashboard-test-bootstrap-key-0123456789";
         Process api = cluster.Start("coordinator,aggregator,api", ("Api__BootstrapKey", Key));
         cluster.Start("worker", ("Worker__BatchSize", "8"));
-        Guid runId = await cluster.StartRunAsync(budget: 8);
+        Guid runId = await cluster.StartRunAsync(budget: 8, storeEmbeddings: true);
         RunState state = await cluster.WaitForRunAsync(runId, TimeSpan.FromMinutes(5));
         Assert.True(state == RunState.Completed, $"run {state}\n{cluster.Logs()}");
+
+        // A second run of the pool, for the compare view and the drift across runs.
+        Guid second = await cluster.StartRunAsync(budget: 4);
+        Assert.True(await cluster.WaitForRunAsync(second, TimeSpan.FromMinutes(5)) == RunState.Completed, cluster.Logs());
         string url = await cluster.UrlAsync(api, TimeSpan.FromSeconds(30));
 
         // The page is public; its data is the public API's, which needs a key with the read scope. No private data route is left.
@@ -43,7 +49,7 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
         }
 
         var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1800");
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,4400");
         using ChromeDriverService service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
         service.SuppressInitialDiagnosticInformation = true;
         using var browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
@@ -58,10 +64,57 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
         Assert.Equal(2, browser.FindElements(By.CssSelector("[data-testid=sources] tbody tr")).Count);
         Assert.Contains("completed", browser.FindElement(By.CssSelector("[data-testid=runs] tbody")).Text, StringComparison.Ordinal);
 
-        // Every tile's thumbnail was served and decoded by the browser.
+        // Every chart has an axis title on both axes, with units.
+        foreach (string chart in new[] { "hist-sisom", "hist-sisome", "hist-knn", "hist-energy", "ood-rate" })
+        {
+            string x = browser.FindElement(By.CssSelector($"[data-testid={chart}] [data-testid=x-title]")).Text;
+            string y = browser.FindElement(By.CssSelector($"[data-testid={chart}] [data-testid=y-title]")).Text;
+            Assert.True(x.Contains('(', StringComparison.Ordinal) && y.Contains('(', StringComparison.Ordinal), $"{chart}: axis titles '{x}', '{y}' name no unit");
+        }
+
+        Assert.StartsWith("SISOM score", browser.FindElement(By.CssSelector("[data-testid=hist-sisom] [data-testid=x-title]")).Text, StringComparison.Ordinal);
+        Assert.Equal("items (count per bin)", browser.FindElement(By.CssSelector("[data-testid=hist-sisom] [data-testid=y-title]")).Text);
+        Assert.Equal("OOD rate (% of scored items)", browser.FindElement(By.CssSelector("[data-testid=ood-rate] [data-testid=y-title]")).Text);
+
+        // Every tile's thumbnail was served and decoded by the browser; its caption names the predicted class.
         IReadOnlyCollection<IWebElement> tiles = await WaitForAsync(browser, By.CssSelector("[data-testid=gallery] img"));
         Assert.Equal(8, tiles.Count);
         await WaitUntilAsync(() => tiles.All(t => Convert.ToInt64(((IJavaScriptExecutor)browser).ExecuteScript("return arguments[0].naturalWidth", t), System.Globalization.CultureInfo.InvariantCulture) == 112));
+        foreach (IWebElement caption in browser.FindElements(By.CssSelector("[data-testid=tile-caption]")))
+        {
+            Assert.DoesNotMatch(@"class \d", caption.Text);
+            Assert.Contains(FashionMnist.ClassNames.Take(6), n => caption.Text.EndsWith("· " + n, StringComparison.Ordinal));
+        }
+
+        // The pool's drift across both runs: one point per day of capture, both sources from the newest run, which scored them.
+        IReadOnlyCollection<IWebElement> days = await WaitForAsync(browser, By.CssSelector("[data-testid=pool-drift-point]"));
+        Assert.Equal(await database.CountAsync("SELECT count(DISTINCT left(bucket, 10)) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'hour'", second), days.Count);
+        Assert.Equal("day of capture (UTC)", browser.FindElement(By.CssSelector("[data-testid=pool-drift] [data-testid=x-title]")).Text);
+        IReadOnlyCollection<IWebElement> poolSources = await WaitForAsync(browser, By.CssSelector("[data-testid=pool-sources] tbody tr"));
+        Assert.Equal(2, poolSources.Count);
+        Assert.All(poolSources, r => Assert.EndsWith(second.ToString()[..8] + " 2", r.Text, StringComparison.Ordinal));
+
+        // An item and its nearest items by stored embeddings.
+        tiles.First().Click();
+        IReadOnlyCollection<IWebElement> similar = await WaitForAsync(browser, By.CssSelector("[data-testid=similar-tile]"));
+        Assert.Equal(6, similar.Count);
+        string itemTable = browser.FindElement(By.CssSelector("[data-testid=item-table]")).Text;
+        Assert.Contains("predicted class", itemTable, StringComparison.Ordinal);
+        Assert.Contains(FashionMnist.ClassNames.Take(6), n => itemTable.Contains("predicted class " + n, StringComparison.Ordinal));
+
+        // Compare: tick the two completed runs, press the button; the two runs' histograms are overlaid.
+        // (In one script: the run table is redrawn every 5 s, which would leave a found element stale.)
+        Assert.Equal(2L, ((IJavaScriptExecutor)browser).ExecuteScript(
+            "const t = [...document.querySelectorAll('[data-testid=compare-tick]')].filter(e => !e.disabled); t.forEach(e => e.click()); return t.length;"));
+
+        browser.FindElement(By.CssSelector("[data-testid=compare-button]")).Click();
+        await WaitForAsync(browser, By.CssSelector("[data-testid=compare-hist-sisom] polyline"));
+        Assert.Equal(2, browser.FindElements(By.CssSelector("[data-testid=compare-hist-sisom] polyline")).Count);
+        string compared = browser.FindElement(By.CssSelector("[data-testid=compare-table]")).Text;
+        Assert.Contains(runId.ToString()[..8], compared, StringComparison.Ordinal);
+        Assert.Contains(second.ToString()[..8], compared, StringComparison.Ordinal);
+        Assert.Contains("OOD rate (95 % interval)", compared, StringComparison.Ordinal);
+        Assert.Contains("threshold KNN", compared, StringComparison.Ordinal);
 
         // Every request the page made (the browser's resource timing) went to the public API or fetched a static asset of
         // the page; and it did read runs, histograms, drift, selection and thumbnails from the API.
@@ -78,7 +131,11 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
                 $"the dashboard requested {request}, which is neither the public API nor one of its static assets");
         }
 
-        foreach (string read in new[] { "/api/v1/runs", $"/api/v1/runs/{runId}/histograms", $"/api/v1/runs/{runId}/drift", $"/api/v1/runs/{runId}/selection", $"/api/v1/pools/{cluster.PoolName}/thumbnails/" })
+        foreach (string read in new[]
+        {
+            "/api/v1/runs", $"/api/v1/runs/{runId}/histograms", $"/api/v1/runs/{runId}/drift", $"/api/v1/runs/{runId}/selection", $"/api/v1/pools/{cluster.PoolName}/thumbnails/",
+            $"/api/v1/runs/{runId}/classes", $"/api/v1/pools/{cluster.PoolName}/drift", $"/api/v1/runs/{runId}/similar/", $"/api/v1/runs/{second}/thresholds", $"/api/v1/runs/{second}/histograms",
+        })
         {
             Assert.Contains(requested, r => r.AbsolutePath.StartsWith(read, StringComparison.Ordinal));
         }
