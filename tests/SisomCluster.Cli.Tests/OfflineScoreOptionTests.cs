@@ -74,6 +74,36 @@ public sealed class OfflineScoreOptionTests
     }
 
     [Fact]
+    public void No_knn_skips_the_knn_columns_and_leaves_every_other_column_as_it_was()
+    {
+        using var directory = new TempDirectory();
+        var files = new ScoreFiles(directory, GoldenCase.All[1]);
+        CliResult full = CliResult.Run(files.Args(["--alpha", "10"]));
+        Assert.True(full.ExitCode == 0, full.ToString());
+        var expected = ScoreCsvFile.Read(files.Out);
+
+        CliResult result = CliResult.Run(files.Args(["--alpha", "10", "--no-knn"]));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var csv = ScoreCsvFile.Read(files.Out);
+        Assert.Equal(expected.Rows.Count, csv.Rows.Count);
+        Assert.Contains(Enumerable.Range(0, expected.Rows.Count), i => double.IsFinite(expected.Double(i, "knn")));
+        for (int i = 0; i < csv.Rows.Count; i++)
+        {
+            Assert.True(double.IsNaN(csv.Double(i, "knn")), $"row {i}: knn {csv.Double(i, "knn")}");
+            Assert.Equal("false", csv.Field(i, "ood_knn"));
+            foreach (string column in new[] { "predicted", "nearest_reference", "d_in", "d_out", "ratio", "sisom", "sisome", "ood_sisom", "ood_sisome", "energy", "ood_energy", "msp" })
+            {
+                Assert.Equal(expected.Field(i, column), csv.Field(i, column));
+            }
+        }
+
+        using JsonDocument stats = JsonDocument.Parse(File.ReadAllBytes(files.StatsOut));
+        Assert.Equal(0, stats.RootElement.GetProperty("knn_k").GetInt32());
+        Assert.Contains("knn 0/", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Stats_out_is_optional()
     {
         using var directory = new TempDirectory();
@@ -139,10 +169,12 @@ public sealed class OfflineScoreOptionTests
     {
         CliResult result = CliResult.Run("offline", "score", "--help");
 
-        foreach (string option in new[] { "--reference", "--reference-labels", "--head-weights", "--head-bias", "--queries", "--alpha", "--sisome-weight", "--quantile", "--neighbour-rank", "--precision", "--out", "--stats-out" })
+        foreach (string option in new[] { "--reference", "--reference-labels", "--head-weights", "--head-bias", "--queries", "--alpha", "--sisome-weight", "--quantile", "--neighbour-rank", "--knn-k", "--precision", "--out", "--stats-out" })
         {
             Assert.Contains(option + " <", result.Stdout, StringComparison.Ordinal);
         }
+
+        Assert.Contains("--no-knn", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

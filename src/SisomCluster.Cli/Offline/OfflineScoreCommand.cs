@@ -63,6 +63,11 @@ internal sealed class OfflineScoreCommand : Command
         CustomParser = OptionParsers.Integer("--knn-k", k => k >= 1, "an integer >= 1"),
     };
 
+    private readonly Option<bool> _noKnn = new("--no-knn")
+    {
+        Description = "Skip the KNN baseline (its leave-one-out threshold over the references and the query search): knn is NaN and ood_knn false. SISOM-only scoring, e.g. for like-for-like benchmarks; by default KNN is computed.",
+    };
+
     private static readonly Dictionary<string, ScoringPrecision> Precisions = new(StringComparer.OrdinalIgnoreCase)
     {
         ["float32"] = ScoringPrecision.Float32,
@@ -111,6 +116,7 @@ internal sealed class OfflineScoreCommand : Command
         Options.Add(_quantile);
         Options.Add(_neighbourRank);
         Options.Add(_knnK);
+        Options.Add(_noKnn);
         Options.Add(_precision);
         Options.Add(_out);
         Options.Add(_statsOut);
@@ -147,6 +153,7 @@ internal sealed class OfflineScoreCommand : Command
             Quantile = parseResult.GetValue(_quantile),
             NeighbourRank = parseResult.GetValue(_neighbourRank),
             KnnK = parseResult.GetValue(_knnK),
+            ComputeKnn = !parseResult.GetValue(_noKnn),
             Precision = Precisions[parseResult.GetRequiredValue(_precision)],
         };
         LayerStates? referenceStates = ReadStates(parseResult.GetValue(_referenceStates), "--reference-states", inputs.ReferenceFeatures.Rows);

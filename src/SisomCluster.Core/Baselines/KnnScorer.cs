@@ -100,14 +100,22 @@ public sealed class KnnScorer
             self[i] = i;
         }
 
-        return Search(_reference, self);
+        // One symmetric self-join (each pair once, NeighbourSearch.SelfJoin) where it applies: the same answer as the search below.
+        return NeighbourSearch.CanSelfJoin(_reference, K, _search)
+            ? KthDistances(NeighbourSearch.SelfJoin(_reference, K, null, _search)[0])
+            : Search(_reference, self);
     }
 
     private double[] Search(PackedRows<float> queries, int[]? exclude)
     {
         var job = new SearchJob<float>(queries, _reference, K) { ExcludeIndex = exclude };
         NeighbourSearch.Run([job], _search);
-        var result = new double[queries.Count];
+        return KthDistances(job);
+    }
+
+    private double[] KthDistances(SearchJob<float> job)
+    {
+        var result = new double[job.Queries.Count];
         for (int i = 0; i < result.Length; i++)
         {
             int found = K - 1;

@@ -102,7 +102,11 @@ public sealed class ReferenceState
         }
 
         var state = new ReferenceState(labels);
-        state.Search(states, all, all, options);
+        if (!state.SelfJoin(states, options))
+        {
+            state.Search(states, all, all, options);
+        }
+
         return state;
     }
 
@@ -232,6 +236,31 @@ public sealed class ReferenceState
         distances[i] = distance;
         neighbours[i] = neighbour;
         return 1;
+    }
+
+    /// <summary>
+    /// Margins and leave-one-out neighbours from one symmetric float32 self-join (<see cref="NeighbourSearch.SelfJoin"/>):
+    /// each pair's GEMM value once, feeding the other-class nearest (margin) and the same-class nearest (a(t)) of both items;
+    /// the result is that of <see cref="Search"/> bit for bit. False (nothing done) where the join does not apply.
+    /// </summary>
+    private bool SelfJoin(StateMatrix states, NeighbourSearchOptions options)
+    {
+        if (states.Precision != ScoringPrecision.Float32)
+        {
+            return false;
+        }
+
+        PackedRows<float> all = PackedRows<float>.All(states);
+        if (!NeighbourSearch.CanSelfJoin(all, 1, options))
+        {
+            return false;
+        }
+
+        SearchJob<float>[] jobs = NeighbourSearch.SelfJoin(all, 1, Labels, options);
+        Merge(jobs[0], true, LooDistances, LooNeighbours);
+        Merge(jobs[1], true, Margins, MarginNeighbours);
+        FullSearches = Count;
+        return true;
     }
 
     private void Search(StateMatrix states, int[] marginFrom, int[] looFrom, NeighbourSearchOptions options, ReadOnlySpan<int> previousIndex = default)

@@ -153,7 +153,7 @@ public sealed class ScoringContext
         double weight = options.SisomeWeight ?? ScoreFormulas.SelfBalancingWeight(best.Statistics);
 
         // KNN works on h, not on z: one bank whatever α is, and its threshold from each reference among the others.
-        var knn = new KnnScorer(referenceFeatures, options.KnnK, options.Search);
+        KnnScorer? knn = options.ComputeKnn ? new KnnScorer(referenceFeatures, options.KnnK, options.Search) : null;
         var looSisom = new double[referenceLabels.Length];
         var looSisome = new double[referenceLabels.Length];
         for (int i = 0; i < looSisom.Length; i++)
@@ -175,7 +175,7 @@ public sealed class ScoringContext
             candidates,
             referenceLayerStates?.Layers ?? [],
             knn,
-            Thresholds.NearestRank(knn.LeaveOneOut(), options.Quantile),
+            knn is null ? double.NaN : Thresholds.NearestRank(knn.LeaveOneOut(), options.Quantile),
             Thresholds.NearestRank(best.Energy, options.Quantile),
             states);
     }

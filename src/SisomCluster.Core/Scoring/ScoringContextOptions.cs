@@ -25,6 +25,13 @@ public sealed record ScoringContextOptions
     /// <summary>k of the KNN score (SISOM.md §7.1); 50 as in Sun et al. and in the evaluations of docs/results.</summary>
     public int KnnK { get; init; } = Baselines.KnnScorer.DefaultK;
 
+    /// <summary>
+    /// Whether the context carries the KNN bank and threshold (the default). False skips both O(|T|²) and O(n·|T|) KNN
+    /// searches: items then get no KNN score (NaN, never flagged), as with a stored context from before KNN. For SISOM-only
+    /// scoring and like-for-like benchmarks; the runs of the cluster always compute it.
+    /// </summary>
+    public bool ComputeKnn { get; init; } = true;
+
     public NeighbourSearchOptions Search { get; init; } = NeighbourSearchOptions.Default;
 
     /// <summary>Precision of states and distances; float32 unless exact agreement with float64 references is needed.</summary>

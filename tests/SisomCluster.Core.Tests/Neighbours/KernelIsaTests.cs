@@ -118,6 +118,99 @@ public sealed class KernelIsaTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Self_join_finds_the_row_wise_searchs_neighbours_bit_for_bit(KernelIsa isa)
+    {
+        // Rows with exact twins (ties broken by the lower index), a count that is no multiple of any block, and a shifted set
+        // where the GEMM form alone cancels; without labels (KNN leave-one-out) and with labels (same class, other classes).
+        foreach ((int seed, int rows, int dimension, int k, float offset) in new[]
+        {
+            (11, 70, 20, 1, 0f),
+            (12, 333, 37, 5, 0f),
+            (13, 1650, 64, 50, 0f),
+            (14, 250, 24, 3, 1000f),
+        })
+        {
+            (StateMatrix source, StateMatrix copies) = Data(seed, rows / 2, rows - (rows / 2), dimension, offset);
+            var data = new float[rows * dimension];
+            source.Values.Data.CopyTo(data, 0);
+            copies.Values.Data.CopyTo(data, source.Values.Data.Length);
+            PackedRows<float> pack = PackedRows<float>.All(new StateMatrix(new FeatureMatrix(data, rows, dimension)));
+            int[] self = Enumerable.Range(0, rows).ToArray();
+            int[] labels = self.Select(i => (i * 7 % 13) % 3).ToArray();
+            var byIndex = new SearchJob<float>(pack, pack, k) { ExcludeIndex = self };
+            var otherClass = new SearchJob<float>(pack, pack, k) { ExcludeLabel = labels, ReferenceLabels = labels };
+            NeighbourSearch.Run([byIndex, otherClass], new NeighbourSearchOptions { Kernel = KernelIsa.Difference });
+            (double[] sameD, int[] sameI) = SameClass(pack, labels, k);
+            foreach (NeighbourSearchOptions options in new[]
+            {
+                new NeighbourSearchOptions { Kernel = isa },
+                new NeighbourSearchOptions { Kernel = isa, QueryBlockSize = 7, MaxDegreeOfParallelism = 1 },
+                new NeighbourSearchOptions { Kernel = isa, QueryBlockSize = 200, MaxDegreeOfParallelism = 3 },
+            })
+            {
+                Assert.True(NeighbourSearch.CanSelfJoin(pack, k, options));
+                SearchJob<float> all = Assert.Single(NeighbourSearch.SelfJoin(pack, k, null, options));
+                Assert.Equal(byIndex.BestIndex, all.BestIndex);
+                Assert.Equal(byIndex.BestDistance, all.BestDistance);
+                SearchJob<float>[] split = NeighbourSearch.SelfJoin(pack, k, labels, options);
+                Assert.Equal(sameI, split[0].BestIndex);
+                Assert.Equal(sameD, split[0].BestDistance);
+                Assert.Equal(otherClass.BestIndex, split[1].BestIndex);
+                Assert.Equal(otherClass.BestDistance, split[1].BestDistance);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Reference_state_and_knn_leave_one_out_from_the_self_join_equal_the_difference_forms(KernelIsa isa)
+    {
+        (StateMatrix source, StateMatrix copies) = Data(21, 900, 900, 48, 0f);
+        var data = new float[1800 * 48];
+        source.Values.Data.CopyTo(data, 0);
+        copies.Values.Data.CopyTo(data, source.Values.Data.Length);
+        var states = new StateMatrix(new FeatureMatrix(data, 1800, 48));
+        int[] labels = Enumerable.Range(0, 1800).Select(i => i % 4).ToArray();
+        var gemm = new NeighbourSearchOptions { Kernel = isa };
+        var difference = new NeighbourSearchOptions { Kernel = KernelIsa.Difference };
+        Assert.True(NeighbourSearch.CanSelfJoin(PackedRows<float>.All(states), 1, gemm));
+        Assert.False(NeighbourSearch.CanSelfJoin(PackedRows<float>.All(states), 1, difference));
+        Reference.ReferenceState expected = Reference.ReferenceState.Compute(states, labels, difference);
+        Reference.ReferenceState actual = Reference.ReferenceState.Compute(states, labels, gemm);
+        Assert.Equal(expected.Margins, actual.Margins);
+        Assert.Equal(expected.MarginNeighbours, actual.MarginNeighbours);
+        Assert.Equal(expected.LooDistances, actual.LooDistances);
+        Assert.Equal(expected.LooNeighbours, actual.LooNeighbours);
+        Assert.Equal(1800, actual.FullSearches);
+        Assert.Equal(
+            new Baselines.KnnScorer(states.Values, 50, difference).LeaveOneOut(),
+            new Baselines.KnnScorer(states.Values, 50, gemm).LeaveOneOut());
+    }
+
+    /// <summary>The k nearest rows of the same label, leave-one-out by identity, one difference-form search per label.</summary>
+    private static (double[] Distances, int[] Indices) SameClass(PackedRows<float> pack, int[] labels, int k)
+    {
+        var distances = new double[pack.Count * k];
+        var indices = new int[pack.Count * k];
+        var states = new StateMatrix(new FeatureMatrix(Enumerable.Range(0, pack.Count).SelectMany(i => pack.Data.AsSpan(i * pack.Stride, pack.Dimension).ToArray()).ToArray(), pack.Count, pack.Dimension));
+        foreach (int label in labels.Distinct())
+        {
+            int[] members = Enumerable.Range(0, labels.Length).Where(i => labels[i] == label).ToArray();
+            var rows = new PackedRows<float>(states, members);
+            var job = new SearchJob<float>(rows, rows, k) { ExcludeIndex = members };
+            NeighbourSearch.Run([job], new NeighbourSearchOptions { Kernel = KernelIsa.Difference });
+            for (int q = 0; q < members.Length; q++)
+            {
+                job.BestDistance.AsSpan(q * k, k).CopyTo(distances.AsSpan(members[q] * k, k));
+                job.BestIndex.AsSpan(q * k, k).CopyTo(indices.AsSpan(members[q] * k, k));
+            }
+        }
+
+        return (distances, indices);
+    }
+
     [Fact]
     public void Kernel_names_parse_and_unsupported_ones_are_refused()
     {

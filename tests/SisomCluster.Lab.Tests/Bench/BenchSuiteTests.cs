@@ -49,6 +49,9 @@ public sealed class BenchSuiteTests(DatabaseFixture database) : IClassFixture<Da
         Assert.Contains("inference.resnet18.b32.images_per_s", figures.Keys);
         Assert.Contains("pipeline.resnet18.b32.images_per_s", figures.Keys);
         Assert.True(figures["core.score.T10000.D512.K10.items_per_s"].GetProperty("ratio").GetDouble() > 1, "the kernel beats the naive loop");
+        JsonElement gflops = figures["core.score.T10000.D512.K10.gflops"];
+        Assert.StartsWith("measured SGEMM ", gflops.GetProperty("baseline").GetString(), StringComparison.Ordinal);
+        Assert.True(gflops.GetProperty("baseline_value").GetDouble() > 0 && gflops.GetProperty("ratio").GetDouble() > 0, gflops.ToString());
         Assert.DoesNotContain(figures.Keys, k => k.StartsWith("copy.", StringComparison.Ordinal) || k.StartsWith("cluster.", StringComparison.Ordinal));
         Assert.Contains("no database", suite.Stdout, StringComparison.Ordinal);
     }
