@@ -503,10 +503,6 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("budget");
 
-                    b.Property<string>("ClassNames")
-                        .HasColumnType("text")
-                        .HasColumnName("class_names");
-
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
@@ -519,12 +515,7 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
-                    b.Property<string>("Labels")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("labels");
-
-                    b.Property<int?>("LabelsAdded")
+                    b.Property<int>("LabelsAdded")
                         .HasColumnType("integer")
                         .HasColumnName("labels_added");
 
@@ -533,27 +524,13 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("labels_sha256");
 
-                    b.Property<int?>("LabelsUnchanged")
+                    b.Property<int>("LabelsUnchanged")
                         .HasColumnType("integer")
                         .HasColumnName("labels_unchanged");
-
-                    b.Property<string>("ModelName")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("model_name");
-
-                    b.Property<string>("OodScore")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("ood_score");
 
                     b.Property<Guid>("PoolId")
                         .HasColumnType("uuid")
                         .HasColumnName("pool_id");
-
-                    b.Property<double>("Quantile")
-                        .HasColumnType("double precision")
-                        .HasColumnName("quantile");
 
                     b.Property<Guid?>("RunId")
                         .HasColumnType("uuid")
@@ -562,10 +539,6 @@ namespace SisomCluster.Data.Migrations
                     b.Property<int?>("Selected")
                         .HasColumnType("integer")
                         .HasColumnName("selected");
-
-                    b.Property<int?>("ShardSize")
-                        .HasColumnType("integer")
-                        .HasColumnName("shard_size");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -590,7 +563,7 @@ namespace SisomCluster.Data.Migrations
 
                     b.ToTable("rounds", null, t =>
                         {
-                            t.HasCheckConstraint("ck_rounds_state", "state IN ('pending', 'running', 'completed', 'failed')");
+                            t.HasCheckConstraint("ck_rounds_state", "state IN ('running', 'completed', 'failed')");
                         });
                 });
 

@@ -12,35 +12,21 @@ public sealed class Round
 
     public Guid PoolId { get; set; }
 
-    public RoundState State { get; set; } = RoundState.Pending;
+    public RoundState State { get; set; } = RoundState.Running;
 
     /// <summary>SHA-256 (hex) of the label file's bytes: the same id with other labels is refused.</summary>
     public required string LabelsSha256 { get; set; }
 
-    /// <summary>The label file (<c>id,label</c> lines), kept so that the sweep can finish a round whose request died half-way.</summary>
-    public required string Labels { get; set; }
-
-    /// <summary>Comma-separated class names the labels may use, or null.</summary>
-    public string? ClassNames { get; set; }
-
-    public required string ModelName { get; set; }
-
     public int Budget { get; set; }
 
-    public double Quantile { get; set; }
-
-    public required string OodScore { get; set; }
-
-    public int? ShardSize { get; set; }
-
-    /// <summary>The round's run; null while pending (and after the run was deleted).</summary>
+    /// <summary>The round's run (written with the round, in one transaction); null after the run was deleted.</summary>
     public Guid? RunId { get; set; }
 
-    /// <summary>Labels the round's import added; null until imported.</summary>
-    public int? LabelsAdded { get; set; }
+    /// <summary>Labels the round's import added (a retried request whose first import committed finds them unchanged).</summary>
+    public int LabelsAdded { get; set; }
 
-    /// <summary>Labels the pool had already (same label); null until imported.</summary>
-    public int? LabelsUnchanged { get; set; }
+    /// <summary>Labels of the file the pool had already, with the same class.</summary>
+    public int LabelsUnchanged { get; set; }
 
     /// <summary>Items the run selected; null until completed.</summary>
     public int? Selected { get; set; }

@@ -1,11 +1,8 @@
 namespace SisomCluster.Data.Rounds;
 
-/// <summary>Stored as lower-case text (<c>rounds.state</c>).</summary>
+/// <summary>Stored as lower-case text (<c>rounds.state</c>). A round is written with its run, so it starts running.</summary>
 public enum RoundState
 {
-    /// <summary>Written; its labels are not imported or its run is not created yet (the round sweep finishes that).</summary>
-    Pending,
-
     /// <summary>Labels imported and the run created; waiting for the run to end.</summary>
     Running,
 

@@ -19,16 +19,10 @@ namespace SisomCluster.Data.Migrations
                     pool_id = table.Column<Guid>(type: "uuid", nullable: false),
                     state = table.Column<string>(type: "text", nullable: false),
                     labels_sha256 = table.Column<string>(type: "text", nullable: false),
-                    labels = table.Column<string>(type: "text", nullable: false),
-                    class_names = table.Column<string>(type: "text", nullable: true),
-                    model_name = table.Column<string>(type: "text", nullable: false),
                     budget = table.Column<int>(type: "integer", nullable: false),
-                    quantile = table.Column<double>(type: "double precision", nullable: false),
-                    ood_score = table.Column<string>(type: "text", nullable: false),
-                    shard_size = table.Column<int>(type: "integer", nullable: true),
                     run_id = table.Column<Guid>(type: "uuid", nullable: true),
-                    labels_added = table.Column<int>(type: "integer", nullable: true),
-                    labels_unchanged = table.Column<int>(type: "integer", nullable: true),
+                    labels_added = table.Column<int>(type: "integer", nullable: false),
+                    labels_unchanged = table.Column<int>(type: "integer", nullable: false),
                     selected = table.Column<int>(type: "integer", nullable: true),
                     error = table.Column<string>(type: "text", nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
@@ -38,7 +32,7 @@ namespace SisomCluster.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_rounds", x => x.id);
-                    table.CheckConstraint("ck_rounds_state", "state IN ('pending', 'running', 'completed', 'failed')");
+                    table.CheckConstraint("ck_rounds_state", "state IN ('running', 'completed', 'failed')");
                     table.ForeignKey(
                         name: "fk_rounds_pools_pool_id",
                         column: x => x.pool_id,

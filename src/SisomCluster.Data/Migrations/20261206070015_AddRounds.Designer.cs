@@ -13,7 +13,7 @@ using SisomCluster.Data;
 namespace SisomCluster.Data.Migrations
 {
     [DbContext(typeof(SisomDbContext))]
-    [Migration("20261206065851_AddRounds")]
+    [Migration("20261206070015_AddRounds")]
     partial class AddRounds
     {
         /// <inheritdoc />
@@ -506,10 +506,6 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("budget");
 
-                    b.Property<string>("ClassNames")
-                        .HasColumnType("text")
-                        .HasColumnName("class_names");
-
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
@@ -522,12 +518,7 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
-                    b.Property<string>("Labels")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("labels");
-
-                    b.Property<int?>("LabelsAdded")
+                    b.Property<int>("LabelsAdded")
                         .HasColumnType("integer")
                         .HasColumnName("labels_added");
 
@@ -536,27 +527,13 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("labels_sha256");
 
-                    b.Property<int?>("LabelsUnchanged")
+                    b.Property<int>("LabelsUnchanged")
                         .HasColumnType("integer")
                         .HasColumnName("labels_unchanged");
-
-                    b.Property<string>("ModelName")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("model_name");
-
-                    b.Property<string>("OodScore")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("ood_score");
 
                     b.Property<Guid>("PoolId")
                         .HasColumnType("uuid")
                         .HasColumnName("pool_id");
-
-                    b.Property<double>("Quantile")
-                        .HasColumnType("double precision")
-                        .HasColumnName("quantile");
 
                     b.Property<Guid?>("RunId")
                         .HasColumnType("uuid")
@@ -565,10 +542,6 @@ namespace SisomCluster.Data.Migrations
                     b.Property<int?>("Selected")
                         .HasColumnType("integer")
                         .HasColumnName("selected");
-
-                    b.Property<int?>("ShardSize")
-                        .HasColumnType("integer")
-                        .HasColumnName("shard_size");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -593,7 +566,7 @@ namespace SisomCluster.Data.Migrations
 
                     b.ToTable("rounds", null, t =>
                         {
-                            t.HasCheckConstraint("ck_rounds_state", "state IN ('pending', 'running', 'completed', 'failed')");
+                            t.HasCheckConstraint("ck_rounds_state", "state IN ('running', 'completed', 'failed')");
                         });
                 });
 
