@@ -47,7 +47,7 @@ internal static class RoundCommand
             "Run one active-learning round: import the labels (all or nothing), score the pool against the new reference set, "
             + "select the budget (labeled and OOD-flagged items left out) and export the selection. Prints the round's id, state and run." + Environment.NewLine
             + Environment.NewLine
-            + "Examples:" + Environment.NewLine
+            + "Example:" + Environment.NewLine
             + "  sisom round --pool fashion --labels new.csv --budget 50 --round-id nightly-2026-12-06 --wait --out round-1" + Environment.NewLine
             + "  sisom round --pool fashion --labels export.json --labels-format label-studio --budget 50 --wait")
         {
