@@ -26,6 +26,7 @@ public static class CliApplication
             Cluster.DemoCommand.Create(),
             Cluster.ApiKeyCommand.Create(),
             Cluster.SelectCommand.Create(),
+            Cluster.RoundCommand.Create(),
             Cluster.ThresholdsCommand.Create(),
             Cluster.ExportCommand.Create(),
             Cluster.DriftCommand.Create(),

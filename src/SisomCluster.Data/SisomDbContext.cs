@@ -7,6 +7,7 @@ using SisomCluster.Data.Model;
 using SisomCluster.Data.Monitoring;
 using SisomCluster.Data.Pools;
 using SisomCluster.Data.Results;
+using SisomCluster.Data.Rounds;
 using SisomCluster.Data.Runs;
 using SisomCluster.Data.Scoring;
 
@@ -53,6 +54,8 @@ public sealed class SisomDbContext : DbContext
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<Round> Rounds => Set<Round>();
+
     /// <summary>Points EF Core at <paramref name="dataSource"/> (made by <see cref="SisomDataSource.Create"/>).</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, NpgsqlDataSource dataSource)
     {
@@ -79,6 +82,7 @@ public sealed class SisomDbContext : DbContext
         ResultsModel.Configure(modelBuilder);
         MonitoringModel.Configure(modelBuilder);
         ApiKeysModel.Configure(modelBuilder);
+        RoundsModel.Configure(modelBuilder);
         SnakeCaseNaming.Apply(modelBuilder);
     }
 

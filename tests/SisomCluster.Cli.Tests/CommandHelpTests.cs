@@ -28,7 +28,7 @@ public sealed class CommandHelpTests
     public void The_tree_holds_every_documented_command()
     {
         var paths = AllPaths().ToHashSet(StringComparer.Ordinal);
-        foreach (string expected in new[] { "up", "down", "login", "demo", "pool add", "pool list", "labels import", "run start", "run list", "run status", "run watch", "run cancel", "select", "thresholds", "export", "drift", "item show", "item similar", "apikey create", "apikey list", "apikey revoke", "offline score" })
+        foreach (string expected in new[] { "up", "down", "login", "demo", "pool add", "pool list", "labels import", "run start", "run list", "run status", "run watch", "run cancel", "select", "thresholds", "export", "drift", "item show", "item similar", "apikey create", "apikey list", "apikey revoke", "offline score", "round" })
         {
             Assert.Contains(expected, paths);
         }

@@ -10,24 +10,27 @@ internal static class LabelsCommand
         new("labels", "Labels of pool items." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom labels import --pool fashion labels.csv")
+            + "  sisom labels import --pool fashion labels.csv" + Environment.NewLine
+            + "  sisom labels import --pool fashion --format label-studio export.json")
         {
             CreateImport(),
         };
 
     private static Command CreateImport()
     {
-        var file = new Argument<string>("FILE") { Description = "CSV with id,label per line (header optional); a label is an integer 0..K-1 or a class name." };
+        var file = new Argument<string>("FILE") { Description = "CSV with id,label per line (header optional; a label is an integer 0..K-1 or a class name), or Label Studio's JSON export (--format label-studio)." };
         var pool = new Option<string>("--pool") { Description = "The pool the ids belong to.", Required = true };
         var classNames = new Option<string?>("--class-names") { Description = "Comma-separated class names in label order, to accept names in FILE.", HelpName = "A,B,C" };
+        Option<string> format = CreateFormat();
         var command = new Command(
             "import",
             "Import labels in one transaction: unknown ids, conflicting duplicates and bad labels are listed with line numbers and nothing is written." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom labels import --pool fashion --class-names shirt,trouser,dress labels.csv")
+            + "  sisom labels import --pool fashion --class-names shirt,trouser,dress labels.csv" + Environment.NewLine
+            + "  sisom labels import --pool fashion --format label-studio project-1-export.json")
         {
-            file, pool, classNames,
+            file, pool, classNames, format,
         };
         ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -41,7 +44,7 @@ internal static class LabelsCommand
             using SisomApiClient client = connection.Client(parse);
             string poolName = parse.GetRequiredValue(pool);
             string[]? names = parse.GetValue(classNames)?.Split(',', StringSplitOptions.TrimEntries);
-            await using FileStream stream = File.OpenRead(path);
+            await using Stream stream = OpenLabels(path, parse.GetValue(format)!, parse.InvocationConfiguration.Output);
             try
             {
                 LabelImportResponse result = await client.ImportLabelsAsync(poolName, stream, names, cancellationToken).ConfigureAwait(false);
@@ -65,5 +68,42 @@ internal static class LabelsCommand
             }
         });
         return command;
+    }
+
+    /// <summary><c>--format csv|label-studio</c> of a label file.</summary>
+    internal static Option<string> CreateFormat(string name = "--format") => new(name)
+    {
+        Description = "csv (id,label lines) or label-studio (Label Studio's JSON export of tasks made by sisom select --format label-studio: the item is data.sisom_item_id, the label the choice of the latest annotation).",
+        DefaultValueFactory = _ => "csv",
+        CustomParser = OptionParsers.Choice(name, TableFormatOption.Names("csv", "label-studio")),
+    };
+
+    /// <summary>
+    /// The label file as the CSV the API takes: a CSV file as it is; a Label Studio export converted (every problem of it
+    /// listed with its task, nothing sent when there is one).
+    /// </summary>
+    internal static Stream OpenLabels(string path, string format, TextWriter output)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"{path}: file not found.");
+        }
+
+        if (format != "label-studio")
+        {
+            return File.OpenRead(path);
+        }
+
+        try
+        {
+            using FileStream json = File.OpenRead(path);
+            (string csv, int labeled, int skipped) = LabelStudioLabels.ToCsv(json);
+            output.WriteLine($"read {labeled} labeled task(s) from {path}{(skipped > 0 ? $"; {skipped} task(s) without an annotation skipped" : "")}");
+            return new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv));
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"{path}: {e.Message}");
+        }
     }
 }

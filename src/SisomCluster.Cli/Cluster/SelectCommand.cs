@@ -14,14 +14,20 @@ internal static class SelectCommand
     public static Command Create()
     {
         Argument<string> run = RunReference.Create();
-        var format = new Option<string>("--format") { Description = "csv or json.", DefaultValueFactory = _ => "csv", CustomParser = OptionParsers.Choice("--format", TableFormatOption.Names("csv", "json")) };
+        var format = new Option<string>("--format")
+        {
+            Description = "csv or json (rank, item id, scores, predicted class, reason); label-studio (Label Studio tasks JSON with the image URL, predictions and data.sisom_item_id) or jsonl (a line per item with its image URL), as the API exports them.",
+            DefaultValueFactory = _ => "csv",
+            CustomParser = OptionParsers.Choice("--format", TableFormatOption.Names("csv", "json", SelectionFormats.LabelStudio, SelectionFormats.Jsonl)),
+        };
         var output = new Option<FileInfo?>("--out") { Description = "Write to this file (replaced atomically) instead of standard output.", HelpName = "FILE" };
         var command = new Command(
             "select",
             "Print a completed run's selection for labeling, in rank order (1 = label first): rank, item id, score, score before diversity/balance adjustments, predicted class, reason." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom select 3f2c9a1b --format csv --out to-label.csv")
+            + "  sisom select 3f2c9a1b --format csv --out to-label.csv" + Environment.NewLine
+            + "  sisom select 3f2c9a1b --format label-studio --out tasks.json")
         {
             run, format, output,
         };
@@ -30,6 +36,13 @@ internal static class SelectCommand
         {
             using SisomApiClient client = connection.Client(parse);
             RunResponse found = await RunReference.ResolveCompletedAsync(client, parse, run, "its selection is", cancellationToken).ConfigureAwait(false);
+            string chosen = parse.GetValue(format)!;
+            if (chosen is SelectionFormats.LabelStudio or SelectionFormats.Jsonl)
+            {
+                await DownloadAsync(client, found.Id, chosen, parse.GetValue(output), parse.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
             var selection = new List<SelectionResponse>();
             await foreach (SelectionResponse s in client.SelectionAsync(found.Id, cancellationToken).ConfigureAwait(false))
             {
@@ -54,6 +67,23 @@ internal static class SelectCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Copies the API's export of the selection (<see cref="SelectionFormats"/>) to <paramref name="file"/> (atomically) or to standard output.</summary>
+    internal static async Task DownloadAsync(SisomApiClient client, Guid run, string format, FileInfo? file, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (file is not null)
+        {
+            using AtomicFile target = AtomicFile.Create(file.FullName);
+            long bytes = await client.DownloadSelectionAsync(run, format, target.Stream, cancellationToken).ConfigureAwait(false);
+            target.Commit();
+            output.WriteLine($"wrote the selection as {format} ({bytes} bytes) to {file.FullName}");
+            return;
+        }
+
+        using var buffer = new MemoryStream();
+        await client.DownloadSelectionAsync(run, format, buffer, cancellationToken).ConfigureAwait(false);
+        output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
 
     private static void Write(Stream stream, IReadOnlyList<SelectionResponse> selection, bool json)

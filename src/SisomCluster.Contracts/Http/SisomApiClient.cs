@@ -138,6 +138,19 @@ public sealed class SisomApiClient : IDisposable
     public IAsyncEnumerable<ScoredItemResponse> ScoresAsync(Guid run, CancellationToken cancellationToken = default) =>
         AllPagesAsync<ScoredItemResponse>($"runs/{run:D}/scores", cancellationToken);
 
+    // ---- rounds
+
+    /// <summary>Starts a round, or returns the round of the same id (<see cref="RoundResponse.Existing"/>) when it exists with the same labels.</summary>
+    public Task<RoundResponse> StartRoundAsync(StartRoundRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<RoundResponse>(HttpMethod.Post, "rounds", JsonContent.Create(request, options: SisomJson.Options), cancellationToken);
+
+    public Task<RoundResponse> GetRoundAsync(string roundId, CancellationToken cancellationToken = default) =>
+        SendAsync<RoundResponse>(HttpMethod.Get, "rounds/" + Segment(roundId), null, cancellationToken);
+
+    /// <summary>Every round, newest first (optionally of one pool).</summary>
+    public IAsyncEnumerable<RoundResponse> ListRoundsAsync(string? pool = null, CancellationToken cancellationToken = default) =>
+        AllPagesAsync<RoundResponse>("rounds" + Query(("pool", pool)), cancellationToken);
+
     // ---- items
 
     /// <summary>
@@ -149,6 +162,21 @@ public sealed class SisomApiClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         string path = selection ? $"runs/{run:D}/selection.parquet" : $"runs/{run:D}/scores.parquet" + Query(("embeddings", embeddings ? "true" : null));
+        return await CopyAsync(path, destination, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Copies the run's selection in a labeling tool's format (<see cref="SelectionFormats"/>: Label Studio tasks JSON, CSV,
+    /// JSON Lines) to <paramref name="destination"/>. Returns the bytes copied.
+    /// </summary>
+    public async Task<long> DownloadSelectionAsync(Guid run, string format, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return await CopyAsync($"runs/{run:D}/selection.{SelectionFormats.Extension(format)}", destination, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<long> CopyAsync(string path, Stream destination, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, RoutePrefix + path);
         try
         {

@@ -492,6 +492,81 @@ namespace SisomCluster.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("SisomCluster.Data.Rounds.Round", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Budget")
+                        .HasColumnType("integer")
+                        .HasColumnName("budget");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<int>("LabelsAdded")
+                        .HasColumnType("integer")
+                        .HasColumnName("labels_added");
+
+                    b.Property<string>("LabelsSha256")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labels_sha256");
+
+                    b.Property<int>("LabelsUnchanged")
+                        .HasColumnType("integer")
+                        .HasColumnName("labels_unchanged");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pool_id");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<int?>("Selected")
+                        .HasColumnType("integer")
+                        .HasColumnName("selected");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rounds");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_rounds_run_id");
+
+                    b.HasIndex("State")
+                        .HasDatabaseName("ix_rounds_state");
+
+                    b.HasIndex("PoolId", "CreatedAt")
+                        .HasDatabaseName("ix_rounds_pool_id_created_at");
+
+                    b.ToTable("rounds", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_rounds_state", "state IN ('running', 'completed', 'failed')");
+                        });
+                });
+
             modelBuilder.Entity("SisomCluster.Data.Runs.Run", b =>
                 {
                     b.Property<Guid>("Id")
@@ -908,6 +983,22 @@ namespace SisomCluster.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_selections_runs_run_id");
+                });
+
+            modelBuilder.Entity("SisomCluster.Data.Rounds.Round", b =>
+                {
+                    b.HasOne("SisomCluster.Data.Pools.Pool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_rounds_pools_pool_id");
+
+                    b.HasOne("SisomCluster.Data.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_rounds_runs_run_id");
                 });
 
             modelBuilder.Entity("SisomCluster.Data.Runs.Run", b =>

@@ -17,6 +17,7 @@ public static class AggregatorRoleExtensions
         builder.AddModelCache();
         builder.Services.AddScoped<RunFinalizer>();
         builder.Services.AddHostedService<RunSweeper>();
+        builder.Services.AddHostedService<RoundSweeper>();
         bus.AddConsumer<PrepareContextConsumer>();
         bus.AddConsumer<RunProgressConsumer>();
         return builder;

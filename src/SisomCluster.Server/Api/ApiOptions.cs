@@ -43,4 +43,12 @@ public sealed class ApiOptions
     /// </summary>
     [Range(1, 1 << 20)]
     public int ExportRowGroupRows { get; set; } = 65_536;
+
+    /// <summary>
+    /// The API's address as a labeling tool reaches it (<c>Api__PublicBaseUrl</c>, e.g. <c>https://sisom.example.org</c>):
+    /// the image URLs of the selection exports (<c>selection.labelstudio.json</c>, <c>.csv</c>, <c>.jsonl</c>) start with
+    /// it. Empty (the default): the scheme, host and path base of the export's own request.
+    /// </summary>
+    [Url]
+    public string? PublicBaseUrl { get; set; }
 }

@@ -102,6 +102,7 @@ public static class ApiRoleExtensions
         RouteGroupBuilder api = app.MapGroup(RoutePrefix);
         PoolEndpoints.Map(api);
         RunEndpoints.Map(api);
+        Rounds.RoundEndpoints.Map(api);
         ResultEndpoints.Map(api);
         PoolDriftEndpoints.Map(api);
         ClassNameEndpoints.Map(api);

@@ -9,6 +9,7 @@ using SisomCluster.Server.Dashboard;
 using SisomCluster.Server.Messaging;
 using SisomCluster.Server.Models;
 using SisomCluster.Server.Pools;
+using SisomCluster.Server.Rounds;
 using SisomCluster.Server.Runs;
 using SisomCluster.Server.Telemetry;
 using SisomCluster.Server.Worker;
@@ -38,6 +39,9 @@ public static class ServerHostExtensions
 
             // POST /api/v1/runs writes a pending run; the coordinator, wherever it runs, launches it.
             builder.AddRunCreation();
+
+            // POST /api/v1/rounds imports labels and writes the round with its run; the aggregator's sweep moves it on.
+            builder.AddRounds();
         }
 
         // One set of queue names for every role: the worker's endpoints and the coordinator's sends agree by construction.

@@ -36,6 +36,8 @@ public sealed class HelmChartTests
         { [.. Secrets, "worker.autoscaling.enabled=false", "worker.gpu.enabled=false", "worker.replicas=3"] },
         { [.. Secrets, "api.enabled=false", "migration.enabled=false", "serviceAccount.create=false", "pools.existingClaim="] },
         { [.. Secrets, "monitoring.grafanaDashboard.enabled=true"] },
+        { [.. Secrets, "rounds.enabled=true", "rounds.pool=fashion", "rounds.labels.configMap=round-labels"] },
+        { [.. Secrets, "rounds.enabled=true", "rounds.pool=fashion", "rounds.labels.path=/data/labels/fashion.json", "rounds.labels.format=label-studio"] },
     };
 
     [Theory]
@@ -187,6 +189,36 @@ public sealed class HelmChartTests
         Assert.Equal("sisom.test", rule.GetProperty("host").GetString());
         string service = rule.GetProperty("http").GetProperty("paths")[0].GetProperty("backend").GetProperty("service").GetProperty("name").GetString()!;
         Assert.Equal("sisom-api", Manifest.Name(Manifest.Single(chart, "Service", service)));
+    }
+
+    [Fact]
+    public void Scheduled_rounds_run_sisom_round_against_the_api_service_with_a_daily_round_id()
+    {
+        Assert.Empty(Manifest.OfKind(Chart, "CronJob"));
+        IReadOnlyList<JsonElement> chart = Render([.. Secrets, "rounds.enabled=true", "rounds.schedule=30 1 * * *", "rounds.pool=fashion", "rounds.budget=250", "rounds.labels.configMap=round-labels", "rounds.labels.key=new.csv"]);
+        JsonElement cron = Manifest.Single(chart, "CronJob", "sisom-rounds");
+        JsonElement spec = cron.GetProperty("spec");
+        Assert.Equal("30 1 * * *", spec.GetProperty("schedule").GetString());
+        Assert.Equal("Forbid", spec.GetProperty("concurrencyPolicy").GetString());
+        JsonElement pod = spec.GetProperty("jobTemplate").GetProperty("spec").GetProperty("template").GetProperty("spec");
+        JsonElement container = pod.GetProperty("containers")[0];
+        string script = string.Join(' ', Manifest.Strings(container, "args"));
+        Assert.Contains("exec /app/sisom round --pool \"$ROUND_POOL\" --labels \"$ROUND_LABELS\"", script, StringComparison.Ordinal);
+        Assert.Contains("--round-id \"$ROUND_ID_PREFIX-$(date -u +%Y%m%d)\" --wait", script, StringComparison.Ordinal);
+
+        // The CLI reaches the API through its Service, as any client would; the key comes from the Secret.
+        string server = Manifest.Env(container, "SISOM_SERVER").GetProperty("value").GetString()!;
+        Assert.Equal("http://sisom-api:8080", server);
+        Assert.Equal("sisom-api", Manifest.Name(Manifest.Single(chart, "Service", "sisom-api")));
+        Assert.Equal("sisom-secrets", Manifest.Env(container, "SISOM_API_KEY").GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("name").GetString());
+        Assert.Equal("fashion", Manifest.Env(container, "ROUND_POOL").GetProperty("value").GetString());
+        Assert.Equal("250", Manifest.Env(container, "ROUND_BUDGET").GetProperty("value").GetString());
+        Assert.Equal("/labels/new.csv", Manifest.Env(container, "ROUND_LABELS").GetProperty("value").GetString());
+        Assert.Equal("round-labels", pod.GetProperty("volumes").EnumerateArray().Single(v => v.GetProperty("name").GetString() == "labels").GetProperty("configMap").GetProperty("name").GetString());
+
+        ToolResult missing = DeployTools.HelmTemplate([.. Secrets, "rounds.enabled=true", "rounds.pool=fashion"]);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("rounds.labels.configMap or rounds.labels.path is required", missing.Error, StringComparison.Ordinal);
     }
 
     private static IReadOnlyList<JsonElement> Render(string[] sets)

@@ -118,6 +118,7 @@ public sealed class AuthorizationSweepTests(ApiTestHost host) : IClassFixture<Ap
                     RoutePatternParameterPart { Name: "runId" } => host.RunId.ToString(),
                     RoutePatternParameterPart { Name: "itemId" } => ApiTestHost.ItemId(1),
                     RoutePatternParameterPart { Name: "idOrPrefix" } => "sisom_zzzzzzzz",
+                    RoutePatternParameterPart { Name: "roundId" } => "no-such-round",
                     RoutePatternParameterPart p => throw new InvalidOperationException($"No value for route parameter '{p.Name}' in {pattern.RawText}; add one here."),
                     _ => throw new InvalidOperationException($"Unexpected route part in {pattern.RawText}."),
                 });

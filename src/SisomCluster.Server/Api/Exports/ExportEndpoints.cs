@@ -34,6 +34,7 @@ internal static class ExportEndpoints
             .WithSummary("Every scored item of the run with its scores, source and capture time, as a Parquet file streamed in row groups (?embeddings=true adds the stored embedding as a list of float).");
         runs.MapGet("/selection.parquet", SelectionAsync).RequireAuthorization(ApiScopes.Read)
             .WithSummary("The items selected for labeling, by rank, with source and capture time, as a Parquet file.");
+        SelectionExports.Map(runs);
     }
 
     private static async Task<IResult> ScoresAsync(

@@ -229,17 +229,21 @@ internal static class PoolEndpoints
         }
         catch (LabelImportException e)
         {
-            return TypedResults.Problem(
-                title: "The label file has problems; nothing was imported",
-                detail: $"{e.Problems.Count} problem(s); first: {e.Problems[0]}",
-                statusCode: StatusCodes.Status400BadRequest,
-                extensions: new Dictionary<string, object?>
-                {
-                    ["problem_count"] = e.Problems.Count,
-                    ["problems"] = e.Problems.Take(ListedProblems).Select(p => new LabelProblemResponse(p.Line, p.Kind.ToString().ToLowerInvariant(), p.Message)).ToList(),
-                });
+            return LabelProblems(e);
         }
     }
+
+    /// <summary>The 400 of a label file with problems: the count, the first in the detail, up to <see cref="ListedProblems"/> listed.</summary>
+    internal static IResult LabelProblems(LabelImportException e) =>
+        TypedResults.Problem(
+            title: "The label file has problems; nothing was imported",
+            detail: $"{e.Problems.Count} problem(s); first: {e.Problems[0]}",
+            statusCode: StatusCodes.Status400BadRequest,
+            extensions: new Dictionary<string, object?>
+            {
+                ["problem_count"] = e.Problems.Count,
+                ["problems"] = e.Problems.Take(ListedProblems).Select(p => new LabelProblemResponse(p.Line, p.Kind.ToString().ToLowerInvariant(), p.Message)).ToList(),
+            });
 
     private static IQueryable<PoolResponse> Project(SisomDbContext db, IQueryable<Data.Pools.Pool> pools) =>
         pools.Select(p => new PoolResponse(p.Id, p.Name, p.SourceKind, p.SourceUri, p.ItemCount, db.Labels.Count(l => l.PoolId == p.Id), p.CreatedAt));

@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using SisomCluster.Data;
+using SisomCluster.Data.Labels;
+using SisomCluster.Data.Rounds;
+using SisomCluster.Server.Runs;
+
+namespace SisomCluster.Server.Rounds;
+
+/// <summary>
+/// Starts an active-learning round in one call: imports the round's labels (all or nothing, <see cref="LabelImporter"/>)
+/// and creates the run on the pool, whose reference version then follows from the labels (ARCHITECTURE.md §3 step 0);
+/// the run's finaliser writes thresholds and the selection (labeled and OOD-flagged items left out), and the round's
+/// exports are the run's. Idempotent per round id: the round row and its run commit in one transaction, so asking again
+/// finds both or neither; the same id with other labels is refused.
+/// </summary>
+public sealed class RoundStarter(SisomDbContext db, RunCreator runs, LabelImporter importer, TimeProvider time)
+{
+    /// <summary>Starts the round, or finds it. The labels are imported (their own transaction) before the round and its run commit.</summary>
+    /// <exception cref="LabelImportException">The labels had problems; nothing was imported and no round exists.</exception>
+    /// <exception cref="RoundConflictException">The round id exists with other labels, another pool or another budget.</exception>
+    public async Task<RoundStart> StartAsync(string roundId, string pool, string labels, IReadOnlyList<string>? classNames, RunRequest run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        string hash = Sha256(labels);
+        Guid poolId = await db.Pools.Where(p => p.Name == pool).Select(p => p.Id).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (poolId == Guid.Empty)
+        {
+            throw new ArgumentException($"pool: no pool named '{pool}'.", nameof(pool));
+        }
+
+        if (await FindAsync(roundId, poolId, hash, run.Budget, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return new RoundStart(existing, Created: false);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        // Requests for one round id take turns: the second finds the first's round instead of importing and starting again.
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('round:' || {roundId}, 0))", cancellationToken).ConfigureAwait(false);
+        if (await FindAsync(roundId, poolId, hash, run.Budget, cancellationToken).ConfigureAwait(false) is { } raced)
+        {
+            return new RoundStart(raced, Created: false);
+        }
+
+        LabelImportResult imported = await importer.ImportAsync(poolId, new StringReader(labels), classNames, cancellationToken).ConfigureAwait(false);
+        Guid runId = await runs.CreateAsync(run, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset now = time.GetUtcNow();
+        var round = new Round
+        {
+            Id = roundId,
+            PoolId = poolId,
+            State = RoundState.Running,
+            LabelsSha256 = hash,
+            Budget = run.Budget,
+            RunId = runId,
+            LabelsAdded = imported.Added,
+            LabelsUnchanged = imported.Unchanged,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Rounds.Add(round);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new RoundStart(round, Created: true);
+    }
+
+    /// <summary>SHA-256 of the label text's UTF-8 bytes, lower-case hex.</summary>
+    public static string Sha256(string labels) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(labels ?? "")));
+
+    private async Task<Round?> FindAsync(string roundId, Guid poolId, string hash, int budget, CancellationToken cancellationToken)
+    {
+        Round? round = await db.Rounds.AsNoTracking().SingleOrDefaultAsync(r => r.Id == roundId, cancellationToken).ConfigureAwait(false);
+        if (round is null)
+        {
+            return null;
+        }
+
+        string? difference = round.PoolId != poolId ? "another pool"
+            : round.LabelsSha256 != hash ? $"other labels (SHA-256 {round.LabelsSha256[..12]}…, this request's {hash[..12]}…)"
+            : round.Budget != budget ? $"budget {round.Budget}, not {budget}"
+            : null;
+        return difference is null
+            ? round
+            : throw new RoundConflictException($"round '{roundId}' exists with {difference}; a round id names one round: use a new id for new labels.");
+    }
+}
