@@ -28,6 +28,10 @@ internal static class RunCommand
         var quantile = new Option<double>("--quantile") { Description = "Target ID true-positive rate q of the OOD thresholds.", DefaultValueFactory = _ => StartRunRequest.DefaultQuantile };
         var shardSize = new Option<int?>("--shard-size") { Description = "Items per shard (a tar file is always one shard); default: the coordinator's (Coordinator__ShardSize)." };
         var embeddings = new Option<bool>("--store-embeddings") { Description = "Keep each item's features for re-scoring and similar-item search." };
+        var incremental = new Option<bool>("--incremental")
+        {
+            Description = "Score only the items no earlier completed run scored with the same model and labels (a growing pool's new shards or files); the run's selection and drift cover those new items.",
+        };
         var oodScore = new Option<string>("--ood-score")
         {
             Description = "The score whose threshold flags OOD and drives drift: " + string.Join(" | ", OodScoreNames.All) + ". Every score is stored either way.",
@@ -39,16 +43,17 @@ internal static class RunCommand
             "Request a run; a coordinator launches it. Prints the run id." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom run start --pool fashion --budget 50")
+            + "  sisom run start --pool fashion --budget 50" + Environment.NewLine
+            + "  sisom run start --pool crawl --budget 50 --incremental")
         {
-            pool, budget, model, quantile, shardSize, embeddings, oodScore,
+            pool, budget, model, quantile, shardSize, embeddings, oodScore, incremental,
         };
         ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using SisomApiClient client = connection.Client(parse);
             RunResponse run = await client.StartRunAsync(
-                new StartRunRequest(parse.GetRequiredValue(pool), parse.GetValue(model), parse.GetValue(budget), parse.GetValue(quantile), parse.GetValue(embeddings), parse.GetValue(shardSize), parse.GetValue(oodScore)),
+                new StartRunRequest(parse.GetRequiredValue(pool), parse.GetValue(model), parse.GetValue(budget), parse.GetValue(quantile), parse.GetValue(embeddings), parse.GetValue(shardSize), parse.GetValue(oodScore), parse.GetValue(incremental) ? true : null),
                 cancellationToken).ConfigureAwait(false);
             parse.InvocationConfiguration.Output.WriteLine(run.Id.ToString());
             return ExitCodes.Success;

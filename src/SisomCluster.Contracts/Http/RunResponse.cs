@@ -3,6 +3,7 @@ namespace SisomCluster.Contracts.Http;
 /// <param name="State">pending, running, completed, failed or cancelled.</param>
 /// <param name="Progress">Shard and item counts; present in lists and single reads alike.</param>
 /// <param name="OodScore">The score whose threshold and flag drive the run's drift, OOD rate and OOD exclusion (<see cref="OodScoreNames"/>).</param>
+/// <param name="Incremental">The run scores only items no earlier completed run scored for the same model and labels (<see cref="StartRunRequest.Incremental"/>).</param>
 /// <param name="ParkedMessages">On a run not yet finished: messages the cluster's consumers parked in error queues, when any.</param>
 public sealed record RunResponse(
     Guid Id,
@@ -22,7 +23,8 @@ public sealed record RunResponse(
     string? Error,
     RunProgressResponse? Progress,
     string OodScore = OodScoreNames.Default,
-    ParkedMessagesResponse? ParkedMessages = null)
+    ParkedMessagesResponse? ParkedMessages = null,
+    bool Incremental = false)
 {
     /// <summary>Whether the run has ended: nothing about it changes any more.</summary>
     public bool IsFinished => State is RunStates.Completed or RunStates.Failed or RunStates.Cancelled;

@@ -2,7 +2,12 @@ namespace SisomCluster.Contracts.Http;
 
 /// <summary>The body of <c>POST /api/v1/runs</c>; every field nullable so that a missing one is named in the 400.</summary>
 /// <param name="OodScore">The score that flags OOD and drives drift (<see cref="OodScoreNames"/>); null = <see cref="OodScoreNames.Default"/>.</param>
-public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize, string? OodScore = null)
+/// <param name="Incremental">
+/// Score only the pool's items that no earlier completed run has scored for the same scoring context (same model version
+/// and reference version): a growing pool's new shards or files. The run's scores, thresholds, selection and drift then
+/// cover those new items only. Null = false.
+/// </param>
+public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize, string? OodScore = null, bool? Incremental = null)
 {
     public const string DefaultModel = "resnet18";
 

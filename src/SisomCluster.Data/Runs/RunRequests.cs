@@ -8,6 +8,29 @@ namespace SisomCluster.Data.Runs;
 /// </summary>
 public static class RunRequests
 {
+    /// <summary>The <see cref="Run.Options"/> of an incremental run.</summary>
+    public const string IncrementalOptions = "{\"incremental\":true}";
+
+    /// <summary>
+    /// Whether <paramref name="run"/> scores only the items no earlier completed run of its pool scored for the same model
+    /// and reference version (<see cref="Results.EarlierScores"/>); kept in <see cref="Run.Options"/> (no column of its own).
+    /// </summary>
+    public static bool IsIncremental(Run run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        try
+        {
+            using var options = System.Text.Json.JsonDocument.Parse(run.Options);
+            return options.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && options.RootElement.TryGetProperty("incremental", out System.Text.Json.JsonElement value)
+                && value.ValueKind == System.Text.Json.JsonValueKind.True;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     public static async Task<Guid> CreateAsync(
         SisomDbContext db,
         string poolName,
@@ -19,6 +42,7 @@ public static class RunRequests
         int maxAttempts,
         DateTimeOffset now,
         string oodScore = Core.Scoring.OodScores.Default,
+        bool incremental = false,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -62,6 +86,7 @@ public static class RunRequests
             StoreEmbeddings = storeEmbeddings,
             OodScore = oodScore,
             Budget = budget,
+            Options = incremental ? IncrementalOptions : "{}",
             CreatedAt = now,
         };
         db.Runs.Add(run);

@@ -36,7 +36,9 @@ internal static class FileItems
     /// worker with narrower roots than the coordinator's, or roots narrowed after the launch, reads no more than its
     /// own allow — is <see cref="PoolItem.OutsideCode"/>, unread.
     /// </summary>
-    public static async IAsyncEnumerable<PoolItem> Read(string kind, string descriptor, PoolRoots roots, Func<string, PoolRoots, bool> allowed, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <param name="http">Reads items whose uri is an http(s) URL (manifests); null: such an item is outside the pool.</param>
+    public static async IAsyncEnumerable<PoolItem> Read(
+        string kind, string descriptor, PoolRoots roots, Func<string, PoolRoots, bool> allowed, [EnumeratorCancellation] CancellationToken cancellationToken, Sources.HttpItemReader? http = null)
     {
         FileListShard shard = ShardDescription.Parse<FileListShard>(descriptor, kind);
         PoolRoots? listed = shard.AllowedRoots is { Count: > 0 } named ? new PoolRoots(named) : null;
@@ -46,6 +48,15 @@ internal static class FileItems
         foreach (PoolItemInfo info in shard.Items!)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (Sources.HttpItemReader.IsHttp(info.Uri))
+            {
+                // Not a file: the allowed hosts decide, not the roots.
+                yield return http is null
+                    ? Outside(info.Id, info.Uri) with { Source = info.Source, CapturedAt = info.CapturedAt }
+                    : await http.ReadAsync(info, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             yield return Allowed(info.Uri)
                 ? await ReadOneAsync(info, cancellationToken).ConfigureAwait(false)
                 : Outside(info.Id, info.Uri) with { Source = info.Source, CapturedAt = info.CapturedAt };

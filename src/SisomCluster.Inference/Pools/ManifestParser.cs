@@ -236,7 +236,7 @@ internal static class ManifestParser
         return errors.Count == before ? new PoolItemInfo(id!, path!, source, parsedAt) : null;
     }
 
-    /// <summary>A path (relative to the manifest's folder) or a file:// URI; other schemes are not fetched by workers.</summary>
+    /// <summary>A path (relative to the manifest's folder), a file:// URI or an http(s) URL; other schemes are not fetched by workers.</summary>
     private static bool TryResolve(string uri, string folder, out string? path, out string? problem)
     {
         path = null;
@@ -255,9 +255,22 @@ internal static class ManifestParser
             return true;
         }
 
+        if (uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            // Kept as written; whether its host may be fetched is the reader's decision (Pools__AllowedHosts), at read time.
+            if (!Sources.HttpItemReader.IsHttp(uri))
+            {
+                problem = $"'{uri}' is not a valid http(s) URL";
+                return false;
+            }
+
+            path = uri;
+            return true;
+        }
+
         if (!uri.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
         {
-            problem = $"uri scheme '{uri[..scheme]}' is not supported; use a file path or a file:// URI";
+            problem = $"uri scheme '{uri[..scheme]}' is not supported; use a file path, a file:// URI or an http(s) URL";
             return false;
         }
 

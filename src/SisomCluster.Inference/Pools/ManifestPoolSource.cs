@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using SisomCluster.Inference.Sources;
 
 namespace SisomCluster.Inference.Pools;
 
@@ -7,7 +8,8 @@ namespace SisomCluster.Inference.Pools;
 /// A manifest naming one image file per line: CSV with a header row naming the columns
 /// <c>id,uri[,source,captured_at]</c> (any order, other columns ignored), or JSONL with one object per
 /// line carrying those keys. A uri is a file path (relative paths resolve against the manifest's
-/// folder) or a <c>file://</c> URI; captured_at is ISO-8601 (JSONL also takes Unix seconds as a
+/// folder), a <c>file://</c> URI or an <c>http(s)://</c> URL (fetched by <see cref="HttpItemReader"/>, only from allowed
+/// hosts); captured_at is ISO-8601 (JSONL also takes Unix seconds as a
 /// number). The first line with an id wins; later ones are reported as duplicates and not scored.
 /// </summary>
 public sealed class ManifestPoolSource : IPoolSource
@@ -17,13 +19,16 @@ public sealed class ManifestPoolSource : IPoolSource
 
     private readonly string _path;
     private readonly PoolRoots _roots;
+    private readonly HttpItemReader _http;
 
-    public ManifestPoolSource(string path, PoolRoots? roots = null)
+    /// <param name="context">Gives the http(s) item reader (allowed hosts); null: no host is allowed.</param>
+    public ManifestPoolSource(string path, PoolRoots? roots = null, PoolContext? context = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Uri = path;
         _path = Path.GetFullPath(path);
         _roots = roots ?? PoolRoots.Unconfined;
+        _http = context?.HttpItems ?? HttpItemReader.DenyAll;
     }
 
     public string Kind => KindName;
@@ -79,7 +84,7 @@ public sealed class ManifestPoolSource : IPoolSource
     /// unconfined (no roots anywhere: the development default) a manifest may name any readable file.
     /// </summary>
     public IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, CancellationToken cancellationToken = default) =>
-        FileItems.Read(Kind, descriptor, _roots, (uri, roots) => !roots.IsConfined || FileItems.Inside(_path, uri) || roots.Holds(uri), cancellationToken);
+        FileItems.Read(Kind, descriptor, _roots, (uri, roots) => !roots.IsConfined || FileItems.Inside(_path, uri) || roots.Holds(uri), cancellationToken, _http);
 
     /// <summary>
     /// Reads the file <paramref name="uri"/> if it lies under the manifest's folder or under an allowed root, compared as
@@ -91,6 +96,11 @@ public sealed class ManifestPoolSource : IPoolSource
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentException.ThrowIfNullOrEmpty(uri);
+        if (HttpItemReader.IsHttp(uri))
+        {
+            return _http.ReadAsync(new PoolItemInfo(id, uri), cancellationToken);
+        }
+
         return FileItems.Inside(_path, uri) || _roots.Holds(uri)
             ? FileItems.ReadOneAsync(new PoolItemInfo(id, FileItems.RealPath(uri)), cancellationToken)
             : Task.FromResult(FileItems.Outside(id, uri));

@@ -22,7 +22,7 @@ public static class PoolSources
         new(S3TarPoolSource.KindName, (uri, _) => S3TarPoolSource.Claims(uri), S3Uri.IsS3, (uri, _, context) => new S3TarPoolSource(uri, context), Remote: true),
         new(TarPoolSource.KindName, (uri, _) => TarPoolSource.Claims(uri), TarPoolSource.Names, (uri, _, _) => new TarPoolSource(uri)),
         new(DirectoryPoolSource.KindName, (uri, _) => DirectoryPoolSource.Claims(uri), Directory.Exists, (uri, roots, _) => new DirectoryPoolSource(uri, roots)),
-        new(ManifestPoolSource.KindName, (uri, _) => ManifestPoolSource.Claims(uri), File.Exists, (uri, roots, _) => new ManifestPoolSource(uri, roots)),
+        new(ManifestPoolSource.KindName, (uri, _) => ManifestPoolSource.Claims(uri), File.Exists, (uri, roots, context) => new ManifestPoolSource(uri, roots, context)),
         new(EmbeddingsPoolSource.KindName, (uri, _) => EmbeddingsPoolSource.Claims(uri), File.Exists, (uri, _, _) => new EmbeddingsPoolSource(uri)),
     ];
 

@@ -18,5 +18,12 @@ internal sealed record StoredTarShard : ShardDescription
 
     public string? ParquetEtag { get; init; }
 
+    /// <summary>The s3 kind: the listing's next tar (name, size, ETag), which a worker starts fetching while it scores this one.</summary>
+    public string? NextObject { get; init; }
+
+    public long NextSize { get; init; }
+
+    public string? NextEtag { get; init; }
+
     protected override string? Missing() => Object is null ? "object" : null;
 }

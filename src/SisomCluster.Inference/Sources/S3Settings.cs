@@ -36,6 +36,13 @@ public sealed record S3Settings
     /// <summary>Bytes read ahead of the reader while it scores: the bound on what one open object holds in memory.</summary>
     public int ReadAheadBytes { get; init; } = 8 << 20;
 
+    /// <summary>
+    /// Whether a worker reading an s3 shard starts the GET of the listing's next tar at once (<see cref="S3Store.Prefetch"/>),
+    /// so that its first <see cref="ReadAheadBytes"/> are there when the next shard begins: at most
+    /// <see cref="S3Store.MaxPrefetched"/> objects' read-ahead per store beyond the open ones.
+    /// </summary>
+    public bool PrefetchNext { get; init; } = true;
+
     /// <summary>Explicit credentials (tests); null takes the SDK's default chain.</summary>
     public AWSCredentials? Credentials { get; init; }
 

@@ -11,6 +11,9 @@ internal sealed class S3ShardStore(S3Store store, S3Uri folder) : IShardStore
 
     public Task<Stream> OpenAsync(StoredObject stored, CancellationToken cancellationToken) => Task.FromResult(store.OpenRead(_folder.Child(stored.Name), stored));
 
+    /// <summary>Starts fetching <paramref name="stored"/> ahead of its <see cref="OpenAsync"/> (<see cref="S3Store.Prefetch"/>).</summary>
+    public void Prefetch(StoredObject stored) => store.Prefetch(_folder.Child(stored.Name), stored);
+
     public Task<StoredObject> StatAsync(string name, CancellationToken cancellationToken) => store.HeadAsync(_folder.Child(name), cancellationToken);
 
     public string UriOf(string name) => _folder.Child(name).ToString();

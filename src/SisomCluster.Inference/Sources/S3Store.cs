@@ -19,7 +19,13 @@ public sealed class S3Store : IDisposable
 {
     private static readonly Lazy<S3Store> FromEnvironment = new(() => new S3Store(S3Settings.FromEnvironment()));
 
+    /// <summary>The most objects held prefetched (each holding at most <see cref="S3Settings.ReadAheadBytes"/>); the oldest goes first.</summary>
+    public const int MaxPrefetched = 2;
+
     private readonly Lazy<IAmazonS3> _client;
+    private readonly Lock _prefetchGate = new();
+    private readonly LinkedList<(string Key, S3ObjectStream Stream)> _prefetched = new();
+    private int _prefetchHits;
 
     public S3Store(S3Settings settings)
     {
@@ -84,8 +90,65 @@ public sealed class S3Store : IDisposable
             throw new IOException(string.Create(CultureInfo.InvariantCulture, $"{uri}: {stored.Size} bytes, more than the {Settings.MaxObjectBytes} an object may have (S3__MaxObjectMegabytes)."));
         }
 
+        string key = PrefetchKey(uri, stored);
+        lock (_prefetchGate)
+        {
+            for (LinkedListNode<(string Key, S3ObjectStream Stream)>? node = _prefetched.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Key == key)
+                {
+                    _prefetched.Remove(node);
+                    _prefetchHits++;
+                    return node.Value.Stream;
+                }
+            }
+        }
+
         return new S3ObjectStream(this, uri, stored);
     }
+
+    /// <summary>How many <see cref="OpenRead"/> calls found their object prefetched (tests and measurements).</summary>
+    public int PrefetchHits => Volatile.Read(ref _prefetchHits);
+
+    /// <summary>
+    /// Starts reading <paramref name="uri"/> now (its pump fills the bounded read-ahead, then waits), for a later
+    /// <see cref="OpenRead"/> of the same object and version to take over: the next shard's first bytes arrive while the
+    /// current one is scored. At most <see cref="MaxPrefetched"/> are held; the oldest is dropped (its GET cancelled) for a
+    /// newer one, so a prefetch another worker's shard made useless costs one read-ahead, once. Off with
+    /// <see cref="S3Settings.PrefetchNext"/> false.
+    /// </summary>
+    public void Prefetch(S3Uri uri, StoredObject stored)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(stored);
+        if (!Settings.PrefetchNext || stored.Size > Settings.MaxObjectBytes)
+        {
+            return;
+        }
+
+        string key = PrefetchKey(uri, stored);
+        S3ObjectStream? dropped = null;
+        lock (_prefetchGate)
+        {
+            if (_prefetched.Any(p => p.Key == key))
+            {
+                return;
+            }
+
+            if (_prefetched.Count >= MaxPrefetched)
+            {
+                dropped = _prefetched.First!.Value.Stream;
+                _prefetched.RemoveFirst();
+            }
+
+            _prefetched.AddLast((key, new S3ObjectStream(this, uri, stored)));
+        }
+
+        dropped?.Dispose();
+    }
+
+    private static string PrefetchKey(S3Uri uri, StoredObject stored) =>
+        string.Create(CultureInfo.InvariantCulture, $"{uri}\n{stored.Size}\n{stored.ETag}");
 
     /// <summary>A whole small object (a parquet file), at most <paramref name="maxBytes"/>.</summary>
     public async Task<byte[]> ReadAllAsync(S3Uri uri, StoredObject stored, long maxBytes, CancellationToken cancellationToken)
@@ -200,6 +263,16 @@ public sealed class S3Store : IDisposable
 
     public void Dispose()
     {
+        lock (_prefetchGate)
+        {
+            foreach ((string _, S3ObjectStream stream) in _prefetched)
+            {
+                stream.Dispose();
+            }
+
+            _prefetched.Clear();
+        }
+
         if (_client.IsValueCreated)
         {
             _client.Value.Dispose();

@@ -48,8 +48,10 @@ public sealed class S3TarPoolSource : IPoolSource
         }
 
         int index = 0;
-        foreach (StoredObject tar in tars)
+        for (int t = 0; t < tars.Count; t++)
         {
+            StoredObject tar = tars[t];
+            StoredObject? next = t + 1 < tars.Count ? tars[t + 1] : null;
             string stem = Path.GetFileNameWithoutExtension(tar.Name);
             string uri = _store.UriOf(tar.Name);
             var items = new List<PoolItemInfo>();
@@ -63,7 +65,18 @@ public sealed class S3TarPoolSource : IPoolSource
                 }
             }
 
-            string json = new StoredTarShard { Kind = Kind, Index = index, ItemCount = items.Count, Object = tar.Name, Size = tar.Size, Etag = tar.ETag }.ToJson();
+            string json = new StoredTarShard
+            {
+                Kind = Kind,
+                Index = index,
+                ItemCount = items.Count,
+                Object = tar.Name,
+                Size = tar.Size,
+                Etag = tar.ETag,
+                NextObject = next?.Name,
+                NextSize = next?.Size ?? 0,
+                NextEtag = next?.ETag,
+            }.ToJson();
             report?.Invoke($"{tar.Name}: {items.Count} samples");
             yield return new ListedShard(index++, items.Count, json, items, duplicates);
         }
@@ -75,6 +88,13 @@ public sealed class S3TarPoolSource : IPoolSource
         StoredObject tar = StoredTars.ShardObject(_store, shard);
         string stem = Path.GetFileNameWithoutExtension(tar.Name);
         Stream stream = await _store.OpenAsync(tar, cancellationToken).ConfigureAwait(false);
+
+        // The listing's next tar is most often this worker's next shard: its GET starts now, into a bounded read-ahead.
+        if (NextTar(shard) is { } next)
+        {
+            _store.Prefetch(next);
+        }
+
         await using (stream.ConfigureAwait(false))
         {
             await foreach (TarSample sample in TarSamples.ReadAsync(stream, tar.Name, withImages: true, cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -91,6 +111,12 @@ public sealed class S3TarPoolSource : IPoolSource
             }
         }
     }
+
+    /// <summary>The next tar a descriptor names, when it is a <c>.tar</c> directly in the pool's folder (else none: nothing is prefetched).</summary>
+    private StoredObject? NextTar(StoredTarShard shard) =>
+        shard.NextObject is { } name && name.EndsWith(".tar", StringComparison.OrdinalIgnoreCase) && _store.NameOf(_store.UriOf(name)) == name
+            ? new StoredObject(name, shard.NextSize, shard.NextEtag)
+            : null;
 
     /// <summary>Reads member <c>m</c> of <c>s3://…/name.tar#m</c>, where the object must lie directly in the pool's folder.</summary>
     public Task<PoolItem> ReadOneAsync(string id, string uri, CancellationToken cancellationToken = default) =>

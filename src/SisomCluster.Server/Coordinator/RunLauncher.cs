@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using SisomCluster.Contracts;
 using SisomCluster.Data;
+using SisomCluster.Data.Pools;
 using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Server.Messaging;
@@ -22,7 +23,8 @@ namespace SisomCluster.Server.Coordinator;
 /// run pending with shards and no context, which <see cref="AwaitingContextAsync"/> finds for <see cref="PendingRunLauncher"/>
 /// to ask again (<see cref="RequestContextAsync"/>).
 /// </remarks>
-public sealed class RunLauncher(SisomDbContext db, SisomQueues queues, PoolAccess pools, TimeProvider time)
+/// <param name="items">Registers the items an incremental run's listing finds that the pool lacks (a growing pool); null: not done.</param>
+public sealed class RunLauncher(SisomDbContext db, SisomQueues queues, PoolAccess pools, TimeProvider time, ItemRegistry? items = null)
 {
     /// <summary>Launches one pending run, if any; returns its id.</summary>
     public async Task<Guid?> LaunchNextAsync(ISendEndpointProvider bus, CancellationToken cancellationToken)
@@ -55,8 +57,17 @@ public sealed class RunLauncher(SisomDbContext db, SisomQueues queues, PoolAcces
         }
 
         // Streamed: a shard's items are dropped once its row is added; the descriptor is the source's own JSON, stored as is.
+        // An incremental run is meant for a pool that grows (new shards under its prefix, new manifest lines): the items the
+        // pool's registration did not see are added to it here (an id it has already is left as it is), so that the new
+        // items have their source and capture time for drift, and a thumbnail.
+        ItemRegistry? register = RunRequests.IsIncremental(run) ? items : null;
         await foreach (ListedShard shard in source.ListAsync(run.ShardSize, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
+            if (register is not null)
+            {
+                await register.AddItemsAsync(run.PoolId, shard.Items.Select(i => new ItemRow(i.Id, i.Uri, i.Source, i.CapturedAt)), cancellationToken).ConfigureAwait(false);
+            }
+
             db.Shards.Add(new Shard
             {
                 RunId = run.Id,

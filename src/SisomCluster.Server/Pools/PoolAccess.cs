@@ -9,7 +9,8 @@ namespace SisomCluster.Server.Pools;
 /// (registration, thumbnails, the coordinator's launch, the aggregator's reference phase, the worker) open a pool. It
 /// holds the process's one S3 client (<see cref="S3Options"/>), shared by every s3:// pool.
 /// </summary>
-public sealed class PoolAccess(IOptions<PoolOptions> options, IOptions<S3Options> s3) : IDisposable
+/// <param name="http">Gives the client http(s) manifest items are fetched with (redirects off); null: a plain client, redirects off.</param>
+public sealed class PoolAccess(IOptions<PoolOptions> options, IOptions<S3Options> s3, IHttpClientFactory? http = null) : IDisposable
 {
     /// <summary>Without object-store settings (tests of path pools): s3:// pools use the SDK's defaults.</summary>
     public PoolAccess(IOptions<PoolOptions> options)
@@ -17,11 +18,23 @@ public sealed class PoolAccess(IOptions<PoolOptions> options, IOptions<S3Options
     {
     }
 
+    /// <summary>The client without a factory (tests that build a PoolAccess by hand): one for the process, as HttpClient is meant to be.</summary>
+    private static readonly Lazy<HttpClient> OwnClient = new(() => new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan });
+
     private readonly Lazy<PoolRoots> _roots = new(() => new PoolRoots(options.Value.AllowedRoots));
 
     private readonly Lazy<PoolContext> _context = new(() => new PoolContext(
         new S3Store(s3.Value.ToSettings()),
-        new Img2DatasetColumns { SourceColumn = options.Value.Img2DatasetSourceColumn ?? "", CapturedAtColumn = options.Value.Img2DatasetCapturedAtColumn ?? "" }));
+        new Img2DatasetColumns { SourceColumn = options.Value.Img2DatasetSourceColumn ?? "", CapturedAtColumn = options.Value.Img2DatasetCapturedAtColumn ?? "" },
+        new HttpItemReader(
+            http is null ? () => OwnClient.Value : () => http.CreateClient(HttpItemReader.ClientName),
+            new HttpItemSettings
+            {
+                AllowedHosts = [.. options.Value.AllowedHosts.Where(h => !string.IsNullOrWhiteSpace(h)).Select(h => h.Trim())],
+                Timeout = TimeSpan.FromSeconds(options.Value.HttpTimeoutSeconds),
+                MaxRetries = options.Value.HttpMaxRetries,
+                MaxBytes = (long)options.Value.HttpMaxItemMegabytes << 20,
+            })));
 
     /// <summary>The allowed roots as real paths (unconfined when none is configured).</summary>
     public PoolRoots Roots => _roots.Value;

@@ -37,6 +37,9 @@ public sealed class S3Options : IValidatableObject
     [Range(1, 1024)]
     public int ReadAheadMegabytes { get; set; } = 8;
 
+    /// <summary>Start the next tar's GET (its first <see cref="ReadAheadMegabytes"/>) while the current shard is scored.</summary>
+    public bool PrefetchNext { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ServiceUrl is { Length: > 0 } url && !(Uri.TryCreate(url, UriKind.Absolute, out Uri? parsed) && parsed.Scheme is "http" or "https"))
@@ -54,5 +57,6 @@ public sealed class S3Options : IValidatableObject
         MaxRetries = MaxRetries,
         MaxObjectBytes = (long)MaxObjectMegabytes << 20,
         ReadAheadBytes = ReadAheadMegabytes << 20,
+        PrefetchNext = PrefetchNext,
     };
 }

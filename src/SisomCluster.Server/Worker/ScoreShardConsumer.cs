@@ -74,6 +74,15 @@ public sealed partial class ScoreShardConsumer(
             FeatureExtractor? model = source.HoldsImages ? models.Model(run.ModelName) : null;
             var scorer = new ShardScorer(model, new PipelineOptions { BatchSize = options.Value.BatchSize, DecodeThreads = options.Value.DecodeThreads });
 
+            // An incremental run leaves out what an earlier completed run scored for the same model and labels: those items
+            // are read (a tar streams whole) but neither decoded nor scored, and get no row of this run.
+            IAsyncEnumerable<PoolItem> items = source.ReadAsync(lease.Descriptor, work.Token);
+            int skipped = 0;
+            if (await EarlierScores.ForAsync(db, run, work.Token).ConfigureAwait(false) is { Runs.Count: > 0 } earlier)
+            {
+                items = earlier.SkipScoredAsync(items, i => i.Id, n => skipped += n, work.Token);
+            }
+
             // One transaction for the shard: its rows stream into it as they are scored (a chunk at a time, never the
             // whole shard in memory) and are applied only by CompleteAsync, which is fenced by the attempt.
             ShardCommit commit = await writer.BeginAsync(message.RunId, message.ShardId, message.Attempt, work.Token).ConfigureAwait(false);
@@ -83,7 +92,7 @@ public sealed partial class ScoreShardConsumer(
                 int flaggedOod = 0;
                 int poolItems = 0;
                 ShardScoreSummary scores = await scorer.ScoreAsync(
-                    source.ReadAsync(lease.Descriptor, work.Token),
+                    items,
                     scoring,
                     run.StoreEmbeddings,
                     async (batch, token) =>
@@ -119,6 +128,10 @@ public sealed partial class ScoreShardConsumer(
                 RecordStages(scores.Stages);
                 metrics.ItemsCommitted(message.RunId, outcome.ScoresInserted, outcome.ErrorsInserted);
                 LogCommitted(message.RunId, message.ShardId, message.Attempt, outcome.Status, outcome.ScoresInserted, outcome.ErrorsInserted);
+                if (skipped > 0)
+                {
+                    LogSkipped(message.RunId, message.ShardId, skipped);
+                }
                 if (outcome.Status == ShardCommitStatus.Committed)
                 {
                     metrics.OodItems(message.RunId, poolItems, flaggedOod, run.Quantile);
@@ -224,6 +237,9 @@ public sealed partial class ScoreShardConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {RunId}/{ShardId} attempt {Attempt}: {Status}, {Scored} scores, {Errors} errors")]
     private partial void LogCommitted(Guid runId, int shardId, int attempt, ShardCommitStatus status, int scored, int errors);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {RunId}/{ShardId}: {Skipped} items left out, scored by an earlier run for the same model and labels (incremental run)")]
+    private partial void LogSkipped(Guid runId, int shardId, int skipped);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Gave up shard {RunId}/{ShardId} attempt {Attempt}")]
     private partial void LogAbandoned(Exception exception, Guid runId, int shardId, int attempt);

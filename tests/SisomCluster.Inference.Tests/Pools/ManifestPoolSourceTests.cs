@@ -87,7 +87,7 @@ public sealed class ManifestPoolSourceTests
             ",b.png,\n" +
             "c,,\n" +
             "d,d.png,yesterday\n" +
-            "e,https://example.com/e.png,\n" +
+            "e,ftp://example.com/e.png,\n" +
             "f,f.png\n" +
             "\"g\nstill g\",g.png,\n" +
             "h,,\n");
@@ -98,7 +98,7 @@ public sealed class ManifestPoolSourceTests
         Assert.Contains("line 3: missing id", error.Message, StringComparison.Ordinal);
         Assert.Contains("line 4: missing uri", error.Message, StringComparison.Ordinal);
         Assert.Contains("line 5: captured_at 'yesterday' is not an ISO-8601 time", error.Message, StringComparison.Ordinal);
-        Assert.Contains("line 6: uri scheme 'https' is not supported", error.Message, StringComparison.Ordinal);
+        Assert.Contains("line 6: uri scheme 'ftp' is not supported", error.Message, StringComparison.Ordinal);
         Assert.Contains("line 7: 2 fields, the header has 3", error.Message, StringComparison.Ordinal);
         // The quoted line break in record 8 moves the next record to line 10.
         Assert.Contains("line 10: missing uri", error.Message, StringComparison.Ordinal);

@@ -139,7 +139,10 @@ public sealed class S3PoolSourceTests : IDisposable
         byte[] tar = TarBytes([.. Enumerable.Range(0, 4).Select(k => ($"{k}.png", PoolTestFiles.Png(k)))]);
         await bucket.PutAsync("crawl/a.tar", tar);
         await bucket.PutAsync("crawl/b.tar", tar);
-        var source = new S3TarPoolSource(bucket.Uri("crawl"), Context());
+
+        // Prefetch off: reading a.tar would start b.tar's GET before b.tar is replaced below, and the shard would then read
+        // the listed version's bytes (right, but not the case under test).
+        var source = new S3TarPoolSource(bucket.Uri("crawl"), new PoolContext(new S3Store(S3TestBucket.Settings() with { PrefetchNext = false }), Img2DatasetColumns.Default));
         PoolListing listing = await source.ListAllAsync(10);
 
         await bucket.DeleteAsync("crawl/a.tar");

@@ -32,7 +32,8 @@ internal static class RunMapping
         run.Error,
         progress is null ? null : ToResponse(progress),
         run.OodScore,
-        (run.State is RunState.Pending or RunState.Running) && parked is { Total: > 0 } ? ToResponse(parked) : null);
+        (run.State is RunState.Pending or RunState.Running) && parked is { Total: > 0 } ? ToResponse(parked) : null,
+        RunRequests.IsIncremental(run));
 
     public static ParkedMessagesResponse ToResponse(ParkedMessageCounts parked) =>
         new(parked.Total, parked.Queues.Where(q => q.Value > 0).ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal), parked.CheckedAt, ParkedNote);
