@@ -8,7 +8,9 @@ namespace SisomCluster.Data.Runs;
 /// (<see cref="ItemScorePartitions"/>): it is detached with <c>DETACH PARTITION … CONCURRENTLY</c> (SHARE UPDATE EXCLUSIVE
 /// on <c>item_scores</c>, so the other runs' readers and writers go on) and dropped — constant time, however many rows —
 /// and then the run row goes, taking its shards, selection, thresholds and drift points with it (ON DELETE CASCADE), and
-/// its <c>item_errors</c>.
+/// its <c>item_errors</c>. Deletions of one run are serialised by a session advisory lock on the run id (the detach cannot
+/// run inside a transaction, so no row lock can span it): of two at once, the second waits, finds the run gone and answers
+/// <see cref="RunDeleteStatus.NotFound"/> instead of failing on a partition the first already detached.
 /// </summary>
 public static class RunDeletion
 {
@@ -16,6 +18,27 @@ public static class RunDeletion
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ScalarAsync<object>(connection, null, $"SELECT pg_advisory_lock({LockKey})", runId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await DeleteLockedAsync(connection, runId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Not with the caller's token: the lock must go back before the connection returns to the pool (a broken
+            // connection has lost it with its session).
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await ScalarAsync<object>(connection, null, $"SELECT pg_advisory_unlock({LockKey})", runId, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The advisory lock's key: the run id hashed into a bigint, in a namespace of its own.</summary>
+    private const string LockKey = "hashtextextended('sisom.run-deletion:' || $1::text, 0)";
+
+    private static async Task<RunDeleteStatus> DeleteLockedAsync(NpgsqlConnection connection, Guid runId, CancellationToken cancellationToken)
+    {
         string? state = await ScalarAsync<string>(connection, null, "SELECT state FROM runs WHERE id = $1", runId, cancellationToken).ConfigureAwait(false);
         if (state is null)
         {

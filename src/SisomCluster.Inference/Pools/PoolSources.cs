@@ -18,7 +18,7 @@ public static class PoolSources
     /// </summary>
     private static readonly Registration[] Registered =
     [
-        new(Img2DatasetPoolSource.KindName, Img2DatasetPoolSource.Claims, Img2DatasetPoolSource.Names, (uri, _, context) => new Img2DatasetPoolSource(uri, context), Remote: true),
+        new(Img2DatasetPoolSource.KindName, (uri, _) => Img2DatasetPoolSource.Claims(uri), Img2DatasetPoolSource.Names, (uri, _, context) => new Img2DatasetPoolSource(uri, context), Remote: true) { ClaimsAsync = Img2DatasetPoolSource.ClaimsAsync },
         new(S3TarPoolSource.KindName, (uri, _) => S3TarPoolSource.Claims(uri), S3Uri.IsS3, (uri, _, context) => new S3TarPoolSource(uri, context), Remote: true),
         new(TarPoolSource.KindName, (uri, _) => TarPoolSource.Claims(uri), TarPoolSource.Names, (uri, _, _) => new TarPoolSource(uri)),
         new(DirectoryPoolSource.KindName, (uri, _) => DirectoryPoolSource.Claims(uri), Directory.Exists, (uri, roots, _) => new DirectoryPoolSource(uri, roots)),
@@ -67,8 +67,9 @@ public static class PoolSources
     /// <summary>Opens <paramref name="uri"/> as the kind <see cref="Detect"/> finds, confined to <paramref name="roots"/>.</summary>
     public static IPoolSource Open(string uri, PoolRoots roots) => Open(Detect(uri), uri, roots);
 
-    /// <summary>Opens <paramref name="uri"/> as the kind <see cref="Detect(string, PoolContext)"/> finds, confined to <paramref name="roots"/>.</summary>
-    public static IPoolSource Open(string uri, PoolRoots roots, PoolContext context) => Open(Detect(uri, context), uri, roots, context);
+    /// <summary>Opens <paramref name="uri"/> as the kind <see cref="DetectAsync"/> finds, confined to <paramref name="roots"/>.</summary>
+    public static async Task<IPoolSource> OpenAsync(string uri, PoolRoots roots, PoolContext context, CancellationToken cancellationToken = default) =>
+        Open(await DetectAsync(uri, context, cancellationToken).ConfigureAwait(false), uri, roots, context);
 
     /// <summary>
     /// The path a source named <paramref name="uri"/> reads under, told without touching the file system: the folder of
@@ -108,22 +109,44 @@ public static class PoolSources
     /// <see cref="EmbeddingsPoolSource.FindIdsFile"/>). Anything else is an <see cref="ArgumentException"/> naming what is
     /// accepted.
     /// </summary>
-    public static string Detect(string uri) => Detect(uri, PoolContext.Default);
+    /// <exception cref="ArgumentException">An s3:// uri: telling its kind lists the folder, which <see cref="DetectAsync"/> does.</exception>
+    public static string Detect(string uri)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        if (S3Uri.IsS3(uri))
+        {
+            throw new ArgumentException($"{uri}: the kind of an s3:// pool is told by listing it; use {nameof(DetectAsync)} with an object store.", nameof(uri));
+        }
+
+        return Registered.FirstOrDefault(r => r.Claims(uri, PoolContext.Default))?.Name ?? throw CannotTell(uri);
+    }
 
     /// <summary>
     /// <see cref="Detect(string)"/> with <paramref name="context"/>'s object store: a directory or s3:// folder holding
-    /// <c>NNNNN.parquet</c> beside <c>NNNNN.tar</c> is Img2Dataset (an s3:// folder is listed once to tell), any other
-    /// s3:// uri is S3.
+    /// <c>NNNNN.parquet</c> beside <c>NNNNN.tar</c> is Img2Dataset (an s3:// folder is listed once, without blocking a
+    /// thread, to tell), any other s3:// uri is S3.
     /// </summary>
-    public static string Detect(string uri, PoolContext context)
+    public static async Task<string> DetectAsync(string uri, PoolContext context, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
         ArgumentNullException.ThrowIfNull(context);
-        return Registered.FirstOrDefault(r => r.Claims(uri, context))?.Name
-            ?? throw new ArgumentException(
-                $"{uri}: cannot tell the pool kind; name a directory, a .tar file or pattern (dir/shard-*.tar), a .csv/.jsonl manifest, an .npy embeddings file or an s3://bucket/prefix folder.",
-                nameof(uri));
+        foreach (Registration registration in Registered)
+        {
+            bool claims = registration.ClaimsAsync is { } claimsAsync
+                ? await claimsAsync(uri, context, cancellationToken).ConfigureAwait(false)
+                : registration.Claims(uri, context);
+            if (claims)
+            {
+                return registration.Name;
+            }
+        }
+
+        throw CannotTell(uri);
     }
+
+    private static ArgumentException CannotTell(string uri) => new(
+        $"{uri}: cannot tell the pool kind; name a directory, a .tar file or pattern (dir/shard-*.tar), a .csv/.jsonl manifest, an .npy embeddings file or an s3://bucket/prefix folder.",
+        nameof(uri));
 
     /// <summary>
     /// The item ids a shard descriptor lists, for a descriptor that lists its items (under <c>items</c>, each with an
@@ -159,5 +182,9 @@ public static class PoolSources
         string.IsNullOrEmpty(kind) ? null : Array.Find(Registered, r => r.Name.Equals(kind, StringComparison.OrdinalIgnoreCase));
 
     /// <param name="Remote">Whether the kind reads s3:// uris (the others read files on the server only).</param>
-    private sealed record Registration(string Name, Func<string, PoolContext, bool> Claims, Func<string, bool> Exists, Func<string, PoolRoots, PoolContext, IPoolSource> Open, bool Remote = false);
+    private sealed record Registration(string Name, Func<string, PoolContext, bool> Claims, Func<string, bool> Exists, Func<string, PoolRoots, PoolContext, IPoolSource> Open, bool Remote = false)
+    {
+        /// <summary>For a kind whose claim lists an object store: the claim without blocking (<see cref="DetectAsync"/>); <see cref="Claims"/> then answers for local paths only.</summary>
+        public Func<string, PoolContext, CancellationToken, Task<bool>>? ClaimsAsync { get; init; }
+    }
 }

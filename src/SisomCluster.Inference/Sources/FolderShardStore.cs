@@ -7,7 +7,10 @@ internal sealed class FolderShardStore(string folder) : IShardStore
 {
     public string Location { get; } = Path.GetFullPath(folder);
 
-    public Task<IReadOnlyList<StoredObject>> ListAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoredObject>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(List());
+
+    /// <summary>The folder's top-level files by name (the file system answers synchronously).</summary>
+    public IReadOnlyList<StoredObject> List()
     {
         if (!Directory.Exists(Location))
         {
@@ -19,7 +22,7 @@ internal sealed class FolderShardStore(string folder) : IShardStore
             .Select(f => new FileInfo(f))
             .Select(f => new StoredObject(f.Name, f.Length, null))
             .OrderBy(f => f.Name, StringComparer.Ordinal)];
-        return Task.FromResult(files);
+        return files;
     }
 
     public Task<Stream> OpenAsync(StoredObject stored, CancellationToken cancellationToken) =>

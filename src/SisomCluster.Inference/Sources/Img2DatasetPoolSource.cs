@@ -46,10 +46,10 @@ public sealed class Img2DatasetPoolSource : IPoolSource
     public bool HoldsImages => true;
 
     /// <summary>
-    /// Detection: a directory, or an s3:// prefix (listed once), holding a <c>.parquet</c> and a <c>.tar</c> of the same
-    /// stem directly in it.
+    /// Detection: a directory, or an s3:// prefix (listed once, asynchronously), holding a <c>.parquet</c> and a
+    /// <c>.tar</c> of the same stem directly in it.
     /// </summary>
-    public static bool Claims(string uri, PoolContext context)
+    public static async Task<bool> ClaimsAsync(string uri, PoolContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!S3Uri.IsS3(uri) && !Directory.Exists(uri))
@@ -59,12 +59,29 @@ public sealed class Img2DatasetPoolSource : IPoolSource
 
         try
         {
-            IReadOnlyList<StoredObject> objects = context.StoreFor(uri).ListAsync(CancellationToken.None).GetAwaiter().GetResult();
-            return Pairs(objects).Any(p => p.Tar is not null && p.Parquet is not null);
+            return HasPair(await context.StoreFor(uri).ListAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             // Not this kind's to answer: the kind that claims it next (s3, directory) reports the problem when it lists.
+            return false;
+        }
+    }
+
+    /// <summary>Detection of a directory on this machine (no object store, nothing to wait for); an s3:// uri takes <see cref="ClaimsAsync"/>.</summary>
+    public static bool Claims(string uri)
+    {
+        if (S3Uri.IsS3(uri) || !Directory.Exists(uri))
+        {
+            return false;
+        }
+
+        try
+        {
+            return HasPair(new FolderShardStore(uri).List());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
             return false;
         }
     }
@@ -223,6 +240,9 @@ public sealed class Img2DatasetPoolSource : IPoolSource
         bytes.Position = 0;
         return await Img2DatasetRows.ReadAsync(bytes, parquet.Name, _columns, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Whether a folder holds a tar and a parquet of the same stem.</summary>
+    private static bool HasPair(IReadOnlyList<StoredObject> objects) => Pairs(objects).Any(p => p.Tar is not null && p.Parquet is not null);
 
     /// <summary>The shards of a folder by stem: each stem's tar and parquet (either may be missing), in ordinal stem order.</summary>
     private static IEnumerable<(string Stem, StoredObject? Tar, StoredObject? Parquet)> Pairs(IReadOnlyList<StoredObject> objects)

@@ -54,7 +54,7 @@ public sealed class PoolAccess(IOptions<PoolOptions> options, IOptions<S3Options
 
     /// <summary>Opens <paramref name="uri"/> as the kind it is detected as (an s3:// folder is listed once to tell).</summary>
     /// <exception cref="PoolOutsideRootsException">It lies outside the allowed roots.</exception>
-    public IPoolSource Open(string uri) => PoolSources.Open(uri, Roots, Context);
+    public Task<IPoolSource> OpenAsync(string uri, CancellationToken cancellationToken = default) => PoolSources.OpenAsync(uri, Roots, Context, cancellationToken);
 
     public void Dispose()
     {

@@ -30,8 +30,8 @@ public sealed class S3PoolSourceTests : IDisposable
         await bucket.PutAsync("crawl-old/shard-000.tar", File.ReadAllBytes(_files.PathOf("pool/shard-000.tar")));
         PoolContext context = Context();
 
-        Assert.Equal(S3TarPoolSource.KindName, PoolSources.Detect(bucket.Uri("crawl"), context));
-        IPoolSource source = PoolSources.Open(bucket.Uri("crawl"), PoolRoots.Unconfined, context);
+        Assert.Equal(S3TarPoolSource.KindName, await PoolSources.DetectAsync(bucket.Uri("crawl"), context));
+        IPoolSource source = await PoolSources.OpenAsync(bucket.Uri("crawl"), PoolRoots.Unconfined, context);
         PoolListing listing = await source.ListAllAsync(shardSize: 2);
 
         // The folder's own tars only: not its sub-folder's, not a sibling prefix that starts with the same letters.
@@ -62,8 +62,22 @@ public sealed class S3PoolSourceTests : IDisposable
         }
 
         PoolContext context = Context();
-        Assert.Equal(Img2DatasetPoolSource.KindName, PoolSources.Detect(uri, context));
-        IPoolSource source = PoolSources.Open(uri, PoolRoots.Unconfined, context);
+        Assert.Equal(Img2DatasetPoolSource.KindName, await PoolSources.DetectAsync(uri, context));
+        IPoolSource source = await PoolSources.OpenAsync(uri, PoolRoots.Unconfined, context);
+        if (fromS3)
+        {
+            // Telling an s3:// crawl's kind lists the bucket: asynchronously, with the caller's token (never blocking a
+            // thread on the listing), and the synchronous detection, which could only block, refuses it.
+            using var cancelled = new CancellationTokenSource();
+            await cancelled.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => PoolSources.DetectAsync(uri, context, cancelled.Token));
+            Assert.Contains(nameof(PoolSources.DetectAsync), Assert.Throws<ArgumentException>(() => PoolSources.Detect(uri)).Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(Img2DatasetPoolSource.KindName, PoolSources.Detect(uri));
+        }
+
         var reports = new List<string>();
         PoolListing listing = await source.ListAllAsync(shardSize: 100, reports.Add);
 

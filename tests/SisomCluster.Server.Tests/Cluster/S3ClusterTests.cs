@@ -37,9 +37,9 @@ public sealed class S3ClusterTests(DatabaseFixture database, ITestOutputHelper o
 
         // Registered as the API registers it: detected, listed, its items and labels stored.
         var context = new PoolContext(new S3Store(S3TestBucket.Settings()), Img2DatasetColumns.Default);
-        Assert.Equal(Img2DatasetPoolSource.KindName, PoolSources.Detect(uri, context));
+        Assert.Equal(Img2DatasetPoolSource.KindName, await PoolSources.DetectAsync(uri, context));
         var reports = new List<string>();
-        PoolListing listing = await PoolListing.CollectAsync(PoolSources.Open(uri, PoolRoots.Unconfined, context).ListAsync(4096, reports.Add));
+        PoolListing listing = await PoolListing.CollectAsync((await PoolSources.OpenAsync(uri, PoolRoots.Unconfined, context)).ListAsync(4096, reports.Add));
         Assert.Equal(downloaded, listing.Items.Count);
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{notDownloaded} rows not downloaded, not scored (failed_to_download: {notDownloaded})"), reports);
         Guid poolId = Guid.NewGuid();

@@ -120,7 +120,7 @@ internal static class PoolEndpoints
         PoolListing listing;
         try
         {
-            pool = kind is { } k ? pools.Open(k, source) : pools.Open(source);
+            pool = kind is { } k ? pools.Open(k, source) : await pools.OpenAsync(source, cancellationToken).ConfigureAwait(false);
             listing = await Task.Run(
                 () => PoolListing.CollectAsync(
                     pool.ListAsync(
