@@ -53,6 +53,14 @@ public sealed class SisomDbContext : DbContext
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<Aggregates.ShardAggregate> ShardAggregates => Set<Aggregates.ShardAggregate>();
+
+    public DbSet<Aggregates.ShardCandidate> ShardCandidates => Set<Aggregates.ShardCandidate>();
+
+    public DbSet<Aggregates.ShardHistogram> ShardHistograms => Set<Aggregates.ShardHistogram>();
+
+    public DbSet<Aggregates.ShardDriftCount> ShardDriftCounts => Set<Aggregates.ShardDriftCount>();
+
     /// <summary>Points EF Core at <paramref name="dataSource"/> (made by <see cref="SisomDataSource.Create"/>).</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, NpgsqlDataSource dataSource)
     {
@@ -79,6 +87,7 @@ public sealed class SisomDbContext : DbContext
         ResultsModel.Configure(modelBuilder);
         MonitoringModel.Configure(modelBuilder);
         ApiKeysModel.Configure(modelBuilder);
+        Aggregates.AggregatesModel.Configure(modelBuilder);
         SnakeCaseNaming.Apply(modelBuilder);
     }
 
