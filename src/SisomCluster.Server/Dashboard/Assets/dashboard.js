@@ -132,6 +132,9 @@
       api(run), api(run + "/histograms"), all(run + "/drift?kind=hour"), all(run + "/drift?kind=source"), all(run + "/selection")]);
     document.getElementById("run").hidden = false;
     document.getElementById("run-id").textContent = id;
+    // Not completed: histograms and drift are the committed shards' (the API marks them partial); polled below.
+    shownState = summary.state;
+    document.getElementById("run-partial").hidden = !histograms.some(h => h.partial);
     for (const h of histograms) { histogram(document.getElementById("hist-" + h.score), h); }
     oodRate(document.getElementById("ood-rate"), hourly, summary.quantile);
     const sources = document.querySelector("#sources tbody");
@@ -166,6 +169,7 @@
   }
 
   let shown = null;
+  let shownState = null;
 
   async function renderRuns() {
     const runs = (await api("runs?page_size=50")).items;
@@ -198,7 +202,11 @@
       await showRun(wanted);
     }
     // Progress of running runs: the table refreshes while the page is visible.
-    setInterval(() => { if (document.visibilityState === "visible") { renderRuns().catch(fail); } }, 5000);
+    setInterval(() => {
+      if (document.visibilityState !== "visible") { return; }
+      renderRuns().catch(fail);
+      if (shown && !["completed", "failed", "cancelled"].includes(shownState)) { showRun(shown).catch(fail); }
+    }, 5000);
   }
 
   function fail(e) { status.textContent = e.message; status.className = "error"; }
