@@ -147,12 +147,15 @@ internal sealed class ShardAggregator
         }
 
         // The finaliser's drift buckets (source; hour of capture time, else scoring time, in UTC), counted over this shard's items.
+        // LATERAL with OFFSET 0 (which keeps the planner from flattening it into a join): one primary-key probe of items per
+        // item of the shard. A join lets the planner hash the pool's whole items table for every shard (measured: 10⁶ items,
+        // 100 shards of 10⁴, commits 4.4× slower; the flattened LATERAL alone was no better).
         batch.BatchCommands.Add(Command(
             """
             WITH u AS MATERIALIZED (
                 SELECT u.flagged, coalesce(i.source, '(none)') AS source, coalesce(i.captured_at, u.scored_at) AS at
                 FROM unnest($3::text[], $4::bool[], $5::timestamptz[]) AS u(item_id, flagged, scored_at)
-                LEFT JOIN items i ON i.pool_id = $6 AND i.item_id = u.item_id)
+                LEFT JOIN LATERAL (SELECT x.source, x.captured_at FROM items x WHERE x.pool_id = $6 AND x.item_id = u.item_id OFFSET 0) i ON true)
             INSERT INTO shard_drift (run_id, shard_id, bucket_kind, bucket, scored, flagged)
             SELECT $1, $2, 'source', source, count(*), count(*) FILTER (WHERE flagged) FROM u GROUP BY source
             UNION ALL

@@ -21,12 +21,26 @@ public static class ShardAggregation
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(context);
         Core.Scoring.ScoringContext scoring = context.Scoring;
+
+        // A context whose gates cannot be computed (Core refuses: no reference features for the gate's score) still gets
+        // its drift and histograms; its candidates are kept under the flag alone, which the guarded finaliser will not
+        // merge (another filter text): it scans, as before the aggregates. Scoring must not fail over the aggregates.
+        IReadOnlyList<OodGate> gates;
+        try
+        {
+            gates = context.GuardedGates;
+        }
+        catch (ArgumentException)
+        {
+            gates = [];
+        }
+
         return new ShardAggregateSpec
         {
             PoolId = run.PoolId,
             OodScore = run.OodScore,
             ExcludeOod = true,
-            Gates = context.GuardedGates,
+            Gates = gates,
             CandidateLimit = checked(Math.Max(1, run.Budget) * candidateFactor),
             BinWidths = new Dictionary<string, double>(StringComparer.Ordinal)
             {
