@@ -56,6 +56,14 @@ public sealed class SisomDbContext : DbContext
 
     public DbSet<Round> Rounds => Set<Round>();
 
+    public DbSet<Aggregates.ShardAggregate> ShardAggregates => Set<Aggregates.ShardAggregate>();
+
+    public DbSet<Aggregates.ShardCandidate> ShardCandidates => Set<Aggregates.ShardCandidate>();
+
+    public DbSet<Aggregates.ShardHistogram> ShardHistograms => Set<Aggregates.ShardHistogram>();
+
+    public DbSet<Aggregates.ShardDriftCount> ShardDriftCounts => Set<Aggregates.ShardDriftCount>();
+
     /// <summary>Points EF Core at <paramref name="dataSource"/> (made by <see cref="SisomDataSource.Create"/>).</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, NpgsqlDataSource dataSource)
     {
@@ -83,6 +91,8 @@ public sealed class SisomDbContext : DbContext
         MonitoringModel.Configure(modelBuilder);
         ApiKeysModel.Configure(modelBuilder);
         RoundsModel.Configure(modelBuilder);
+
+        Aggregates.AggregatesModel.Configure(modelBuilder);
         SnakeCaseNaming.Apply(modelBuilder);
     }
 

@@ -82,6 +82,169 @@ namespace SisomCluster.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("SisomCluster.Data.Aggregates.ShardAggregate", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<int>("ShardId")
+                        .HasColumnType("integer")
+                        .HasColumnName("shard_id");
+
+                    b.Property<string>("BoundaryItemId")
+                        .HasColumnType("text")
+                        .HasColumnName("boundary_item_id");
+
+                    b.Property<double?>("BoundarySisom")
+                        .HasColumnType("double precision")
+                        .HasColumnName("boundary_sisom");
+
+                    b.Property<string>("CandidateFilter")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("candidate_filter");
+
+                    b.Property<int>("CandidateLimit")
+                        .HasColumnType("integer")
+                        .HasColumnName("candidate_limit");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("RunId", "ShardId")
+                        .HasName("pk_shard_aggregates");
+
+                    b.ToTable("shard_aggregates", (string)null);
+                });
+
+            modelBuilder.Entity("SisomCluster.Data.Aggregates.ShardCandidate", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("ItemId")
+                        .HasColumnType("text")
+                        .HasColumnName("item_id");
+
+                    b.Property<double>("DIn")
+                        .HasColumnType("double precision")
+                        .HasColumnName("d_in");
+
+                    b.Property<double?>("DOut")
+                        .HasColumnType("double precision")
+                        .HasColumnName("d_out");
+
+                    b.Property<double>("Energy")
+                        .HasColumnType("double precision")
+                        .HasColumnName("energy");
+
+                    b.Property<bool>("Flagged")
+                        .HasColumnType("boolean")
+                        .HasColumnName("flagged");
+
+                    b.Property<double?>("Knn")
+                        .HasColumnType("double precision")
+                        .HasColumnName("knn");
+
+                    b.Property<int>("Predicted")
+                        .HasColumnType("integer")
+                        .HasColumnName("predicted");
+
+                    b.Property<int>("ShardId")
+                        .HasColumnType("integer")
+                        .HasColumnName("shard_id");
+
+                    b.Property<double>("Sisom")
+                        .HasColumnType("double precision")
+                        .HasColumnName("sisom");
+
+                    b.Property<double>("Sisome")
+                        .HasColumnType("double precision")
+                        .HasColumnName("sisome");
+
+                    b.HasKey("RunId", "ItemId")
+                        .HasName("pk_shard_candidates");
+
+                    b.HasIndex("RunId", "ShardId")
+                        .HasDatabaseName("ix_shard_candidates_run_id_shard_id");
+
+                    b.ToTable("shard_candidates", (string)null);
+                });
+
+            modelBuilder.Entity("SisomCluster.Data.Aggregates.ShardDriftCount", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<int>("ShardId")
+                        .HasColumnType("integer")
+                        .HasColumnName("shard_id");
+
+                    b.Property<string>("BucketKind")
+                        .HasColumnType("text")
+                        .HasColumnName("bucket_kind");
+
+                    b.Property<string>("Bucket")
+                        .HasColumnType("text")
+                        .HasColumnName("bucket");
+
+                    b.Property<long>("Flagged")
+                        .HasColumnType("bigint")
+                        .HasColumnName("flagged");
+
+                    b.Property<long>("Scored")
+                        .HasColumnType("bigint")
+                        .HasColumnName("scored");
+
+                    b.HasKey("RunId", "ShardId", "BucketKind", "Bucket")
+                        .HasName("pk_shard_drift");
+
+                    b.ToTable("shard_drift", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_shard_drift_bucket_kind", "bucket_kind IN ('hour', 'source')");
+                        });
+                });
+
+            modelBuilder.Entity("SisomCluster.Data.Aggregates.ShardHistogram", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<int>("ShardId")
+                        .HasColumnType("integer")
+                        .HasColumnName("shard_id");
+
+                    b.Property<string>("ScoreKind")
+                        .HasColumnType("text")
+                        .HasColumnName("score_kind");
+
+                    b.PrimitiveCollection<long[]>("Bins")
+                        .IsRequired()
+                        .HasColumnType("bigint[]")
+                        .HasColumnName("bins");
+
+                    b.PrimitiveCollection<long[]>("Counts")
+                        .IsRequired()
+                        .HasColumnType("bigint[]")
+                        .HasColumnName("counts");
+
+                    b.Property<double>("Width")
+                        .HasColumnType("double precision")
+                        .HasColumnName("width");
+
+                    b.HasKey("RunId", "ShardId", "ScoreKind")
+                        .HasName("pk_shard_histograms");
+
+                    b.ToTable("shard_histograms", (string)null);
+                });
+
             modelBuilder.Entity("SisomCluster.Data.Labels.ItemLabel", b =>
                 {
                     b.Property<Guid>("PoolId")
@@ -927,6 +1090,46 @@ namespace SisomCluster.Data.Migrations
                         .HasDatabaseName("ix_scoring_contexts_pool_id_created_at");
 
                     b.ToTable("scoring_contexts", (string)null);
+                });
+
+            modelBuilder.Entity("SisomCluster.Data.Aggregates.ShardAggregate", b =>
+                {
+                    b.HasOne("SisomCluster.Data.Runs.Shard", null)
+                        .WithMany()
+                        .HasForeignKey("RunId", "ShardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_shard_aggregates_shards_run_id_shard_id");
+                });
+
+            modelBuilder.Entity("SisomCluster.Data.Aggregates.ShardCandidate", b =>
+                {
+                    b.HasOne("SisomCluster.Data.Aggregates.ShardAggregate", null)
+                        .WithMany()
+                        .HasForeignKey("RunId", "ShardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_shard_candidates_shard_aggregates_run_id_shard_id");
+                });
+
+            modelBuilder.Entity("SisomCluster.Data.Aggregates.ShardDriftCount", b =>
+                {
+                    b.HasOne("SisomCluster.Data.Aggregates.ShardAggregate", null)
+                        .WithMany()
+                        .HasForeignKey("RunId", "ShardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_shard_drift_shard_aggregates_run_id_shard_id");
+                });
+
+            modelBuilder.Entity("SisomCluster.Data.Aggregates.ShardHistogram", b =>
+                {
+                    b.HasOne("SisomCluster.Data.Aggregates.ShardAggregate", null)
+                        .WithMany()
+                        .HasForeignKey("RunId", "ShardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_shard_histograms_shard_aggregates_run_id_shard_id");
                 });
 
             modelBuilder.Entity("SisomCluster.Data.Labels.ItemLabel", b =>

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using SisomCluster.Data.Aggregates;
 
 namespace SisomCluster.Data.Results;
 
@@ -32,11 +33,13 @@ public sealed class ShardCommit : IAsyncDisposable
     private readonly string _partition;
     private readonly List<ItemScoreRow> _scores = new(ChunkRows);
     private readonly List<ItemErrorRow> _errors = [];
+    private readonly ShardAggregator? _aggregator;
     private ShardCommitStatus? _refused;
     private bool _completed;
 
-    private ShardCommit(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid runId, int shardId, int attempt)
+    private ShardCommit(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid runId, int shardId, int attempt, ShardAggregateSpec? aggregates)
     {
+        _aggregator = aggregates is null ? null : new ShardAggregator(aggregates);
         _connection = connection;
         _transaction = transaction;
         _runId = runId;
@@ -61,8 +64,10 @@ public sealed class ShardCommit : IAsyncDisposable
     /// </summary>
     public ShardCommitStatus? Refused => _refused;
 
-    internal static async Task<ShardCommit> BeginAsync(NpgsqlDataSource dataSource, ShardCommitLimits limits, Guid runId, int shardId, int attempt, CancellationToken cancellationToken)
+    internal static async Task<ShardCommit> BeginAsync(NpgsqlDataSource dataSource, ShardCommitLimits limits, Guid runId, int shardId, int attempt, ShardAggregateSpec? aggregates, CancellationToken cancellationToken)
     {
+        // A bad spec fails here, before a connection is taken.
+        aggregates?.Validate();
         NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         NpgsqlTransaction? transaction = null;
         try
@@ -86,7 +91,7 @@ public sealed class ShardCommit : IAsyncDisposable
                 await lockShard.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var commit = new ShardCommit(connection, transaction, runId, shardId, attempt);
+            var commit = new ShardCommit(connection, transaction, runId, shardId, attempt, aggregates);
             commit._refused = await commit.CheckFenceAsync(forUpdate: false, cancellationToken).ConfigureAwait(false);
             if (commit._refused is not null)
             {
@@ -120,6 +125,7 @@ public sealed class ShardCommit : IAsyncDisposable
 
         foreach (ItemScoreRow row in rows)
         {
+            _aggregator?.Add(row);
             _scores.Add(row);
             if (_scores.Count == ChunkRows)
             {
@@ -172,6 +178,12 @@ public sealed class ShardCommit : IAsyncDisposable
 
         await FlushScoresAsync(cancellationToken).ConfigureAwait(false);
         await FlushErrorsAsync(cancellationToken).ConfigureAwait(false);
+        if (_aggregator is not null)
+        {
+            // Same transaction, after the fence: the aggregates exist exactly when the shard is done with its rows.
+            await _aggregator.WriteAsync(_connection, _transaction, _runId, _shardId, cancellationToken).ConfigureAwait(false);
+        }
+
         await FinishAsync(cancellationToken).ConfigureAwait(false);
         await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new ShardCommitOutcome(ShardCommitStatus.Committed, ScoresStaged, ErrorsStaged);

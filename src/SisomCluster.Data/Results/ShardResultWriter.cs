@@ -35,7 +35,14 @@ public sealed class ShardResultWriter
     /// everything back.
     /// </summary>
     public Task<ShardCommit> BeginAsync(Guid runId, int shardId, int attempt, CancellationToken cancellationToken = default) =>
-        ShardCommit.BeginAsync(_dataSource, _limits, runId, shardId, attempt, cancellationToken);
+        ShardCommit.BeginAsync(_dataSource, _limits, runId, shardId, attempt, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="BeginAsync(Guid, int, int, CancellationToken)"/>, and the commit also writes the shard's partial aggregates
+    /// (<see cref="Aggregates.ShardAggregate"/>: selection candidates, drift counts, histogram bins) in its transaction.
+    /// </summary>
+    public Task<ShardCommit> BeginAsync(Guid runId, int shardId, int attempt, Aggregates.ShardAggregateSpec? aggregates, CancellationToken cancellationToken = default) =>
+        ShardCommit.BeginAsync(_dataSource, _limits, runId, shardId, attempt, aggregates, cancellationToken);
 
     /// <summary>Commits rows already in memory: <see cref="BeginAsync"/>, add them, complete.</summary>
     public async Task<ShardCommitOutcome> CommitAsync(
@@ -44,11 +51,22 @@ public sealed class ShardResultWriter
         int attempt,
         IReadOnlyList<ItemScoreRow> scores,
         IReadOnlyList<ItemErrorRow> errors,
+        CancellationToken cancellationToken = default) =>
+        await CommitAsync(runId, shardId, attempt, scores, errors, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Commits rows already in memory with the shard's partial aggregates (<paramref name="aggregates"/>; null: none).</summary>
+    public async Task<ShardCommitOutcome> CommitAsync(
+        Guid runId,
+        int shardId,
+        int attempt,
+        IReadOnlyList<ItemScoreRow> scores,
+        IReadOnlyList<ItemErrorRow> errors,
+        Aggregates.ShardAggregateSpec? aggregates,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(errors);
-        ShardCommit commit = await BeginAsync(runId, shardId, attempt, cancellationToken).ConfigureAwait(false);
+        ShardCommit commit = await BeginAsync(runId, shardId, attempt, aggregates, cancellationToken).ConfigureAwait(false);
         await using (commit.ConfigureAwait(false))
         {
             await commit.AddScoresAsync(scores, cancellationToken).ConfigureAwait(false);

@@ -37,6 +37,12 @@ public sealed class AggregatorOptions
     [Range(1, 100_000)]
     public int KnnK { get; set; } = Core.Baselines.KnnScorer.DefaultK;
 
+    /// <summary>
+    /// Diagnostic: finalise by scanning every <c>item_scores</c> row of the run (selection and drift) even when the shards'
+    /// partial aggregates cover it (README, "Per-shard aggregates"). Off: merge the aggregates, O(shards).
+    /// </summary>
+    public bool FullScan { get; set; }
+
     /// <summary>How often running runs are checked for completion without waiting for a shard event.</summary>
     [Range(1, 3600)]
     public int SweepSeconds { get; set; } = 15;

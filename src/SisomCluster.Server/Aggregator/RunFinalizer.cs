@@ -9,6 +9,7 @@ using SisomCluster.Core.Scoring;
 using SisomCluster.Core.Selection;
 using SisomCluster.Core.States;
 using SisomCluster.Data;
+using SisomCluster.Data.Aggregates;
 using SisomCluster.Data.Monitoring;
 using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
@@ -50,21 +51,13 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
         DateTimeOffset now = time.GetUtcNow();
         int referenceCount = await db.ReferenceItems.CountAsync(r => r.ContextId == context.Id, token).ConfigureAwait(false);
 
-        IReadOnlyList<SelectedItem> selected = await SelectAsync(run, context.Id, token).ConfigureAwait(false);
+        AggregateCoverage coverage = await RunAggregates.CoverageAsync(dataSource, runId, token).ConfigureAwait(false);
+        bool merge = !options.Value.FullScan && coverage.Complete;
+        IReadOnlyList<SelectedItem> selected = await SelectAsync(run, context.Id, merge, token).ConfigureAwait(false);
         db.Selections.AddRange(selected.Select(s => new Selection { RunId = runId, Rank = s.Rank, ItemId = s.Id, Score = s.Score, OriginalScore = s.OriginalScore, Predicted = s.Predicted, Reason = s.Reason.ToString().ToLowerInvariant(), CreatedAt = now }));
-        db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisom", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisom, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
-        db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = "sisome", Quantile = context.Quantile, N = referenceCount, Value = context.ThresholdSisome, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
-        if (context.ThresholdKnn is { } knn)
-        {
-            db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = OodScores.Knn, Quantile = context.Quantile, N = referenceCount, Value = knn, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
-        }
+        db.Thresholds.AddRange(ContextThresholds.Of(context, runId, referenceCount, now));
 
-        if (context.ThresholdEnergy is { } energy)
-        {
-            db.Thresholds.Add(new Threshold { RunId = runId, ContextId = context.Id, ScoreKind = OodScores.Energy, Quantile = context.Quantile, N = referenceCount, Value = energy, ModelVersion = context.ModelVersion, ReferenceVersion = context.ReferenceVersion, CreatedAt = now });
-        }
-
-        List<DriftPoint> drift = await DriftAsync(run, token).ConfigureAwait(false);
+        List<DriftPoint> drift = await DriftAsync(run, merge, token).ConfigureAwait(false);
         db.DriftPoints.AddRange(drift);
         await db.SaveChangesAsync(token).ConfigureAwait(false);
 
@@ -89,7 +82,7 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
     /// (SISOM.md §8.3), with class-balanced quotas and SISOM-native diversity when configured. Diversity needs z(x): it is
     /// recomputed from the stored embeddings h of the candidates only (so the run must store embeddings).
     /// </summary>
-    private async Task<IReadOnlyList<SelectedItem>> SelectAsync(Run run, Guid contextId, CancellationToken token)
+    internal async Task<IReadOnlyList<SelectedItem>> SelectAsync(Run run, Guid contextId, bool fromAggregates, CancellationToken token)
     {
         AggregatorOptions o = options.Value;
         bool guarded = o.ExcludeOod && o.Selection == SelectionPolicy.Guarded;
@@ -119,47 +112,36 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
         };
         IReadOnlyList<OodGate> gates = o.ExcludeOod ? selection.Gates : [];
 
-        // SQL only narrows to the top factor·B candidates past the same exclusions (flag, gates); Core selects.
-        string flag = FlagColumn(run);
-        string gateColumns = string.Concat(gates.Select(g => $", s.{ScoreColumn(g.Score)}"));
-        string gateFilter = string.Concat(gates.Select((g, i) => $" AND s.{ScoreColumn(g.Score)} <= ${6 + i}"));
-        string sql = $"""
-            SELECT s.item_id, s.sisom, s.predicted, s.{flag}, s.d_in, s.d_out, s.energy, CASE WHEN $5 THEN s.embedding END{gateColumns}
-            FROM item_scores s
-            LEFT JOIN labels l ON l.pool_id = $2 AND l.item_id = s.item_id
-            WHERE s.run_id = $1 AND l.item_id IS NULL AND ($3 = false OR (s.{flag} = false{gateFilter}))
-            ORDER BY s.sisom DESC, s.item_id
-            LIMIT $4
-            """;
+        // SQL only narrows to the top factor·B candidates past the same exclusions (flag, gates); Core selects. The shards'
+        // aggregates give the same candidates in O(shards) when they were kept under this filter and provably reach factor·B.
+        int limit = run.Budget * Math.Max(o.CandidateFactor, (int)Math.Ceiling(o.DiversityFactor) + 1);
+        List<ShardCandidate>? merged = fromAggregates
+            ? await RunAggregates.CandidatesAsync(dataSource, run.Id, run.PoolId, ShardAggregateSpec.Describe(run.OodScore, o.ExcludeOod, gates), limit, token).ConfigureAwait(false)
+            : null;
+        if (fromAggregates && merged is null)
+        {
+            LogCandidatesScanned(run.Id, limit);
+        }
+
         var candidates = new List<SelectionCandidate>();
         var embeddings = new List<float[]>();
-        await using (NpgsqlCommand command = dataSource.CreateCommand(sql))
+        if (merged is not null)
         {
-            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
-            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.PoolId });
-            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = o.ExcludeOod });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = run.Budget * Math.Max(o.CandidateFactor, (int)Math.Ceiling(o.DiversityFactor) + 1) });
-            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = diverse });
-            foreach (OodGate g in gates)
+            candidates.AddRange(merged.Select(c => new SelectionCandidate(c.ItemId, c.Sisom, c.Predicted, c.Flagged)
             {
-                command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = g.Threshold });
-            }
-
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
-            while (await reader.ReadAsync(token).ConfigureAwait(false))
+                DIn = c.DIn,
+                DOut = c.DOut ?? double.NaN,
+                Energy = c.Energy,
+                OodValues = gates.Count == 0 ? null : gates.ToDictionary(g => g.Score, g => CandidateValue(c, g.Score), StringComparer.Ordinal),
+            }));
+            if (diverse)
             {
-                candidates.Add(new SelectionCandidate(reader.GetString(0), reader.GetDouble(1), reader.GetInt32(2), reader.GetBoolean(3))
-                {
-                    DIn = reader.GetDouble(4),
-                    DOut = reader.IsDBNull(5) ? double.NaN : reader.GetDouble(5),
-                    Energy = reader.GetDouble(6),
-                    OodValues = gates.Count == 0 ? null : GateValues(reader, gates),
-                });
-                if (diverse)
-                {
-                    embeddings.Add(reader.GetFieldValue<Pgvector.Vector>(7).ToArray());
-                }
+                embeddings.AddRange(await EmbeddingsAsync(run.Id, merged, token).ConfigureAwait(false));
             }
+        }
+        else
+        {
+            await ScanCandidatesAsync(run, o, gates, limit, diverse, candidates, embeddings, token).ConfigureAwait(false);
         }
 
         if (diverse && candidates.Count > 0)
@@ -183,12 +165,87 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
         return ActiveLearningSelector.Select(candidates, selection, diverse ? context!.Scoring : null);
     }
 
+    /// <summary>The full scan: the top <paramref name="limit"/> unlabeled candidates past the flag and gates, from every row of the run.</summary>
+    private async Task ScanCandidatesAsync(Run run, AggregatorOptions o, IReadOnlyList<OodGate> gates, int limit, bool diverse, List<SelectionCandidate> candidates, List<float[]> embeddings, CancellationToken token)
+    {
+        string flag = FlagColumn(run);
+        string gateColumns = string.Concat(gates.Select(g => $", s.{ScoreColumn(g.Score)}"));
+        string gateFilter = string.Concat(gates.Select((g, i) => $" AND s.{ScoreColumn(g.Score)} <= ${6 + i}"));
+        string sql = $"""
+            SELECT s.item_id, s.sisom, s.predicted, s.{flag}, s.d_in, s.d_out, s.energy, CASE WHEN $5 THEN s.embedding END{gateColumns}
+            FROM item_scores s
+            LEFT JOIN labels l ON l.pool_id = $2 AND l.item_id = s.item_id
+            WHERE s.run_id = $1 AND l.item_id IS NULL AND ($3 = false OR (s.{flag} = false{gateFilter}))
+            ORDER BY s.sisom DESC, s.item_id
+            LIMIT $4
+            """;
+        await using (NpgsqlCommand command = dataSource.CreateCommand(sql))
+        {
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = run.PoolId });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = o.ExcludeOod });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = diverse });
+            foreach (OodGate g in gates)
+            {
+                command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = g.Threshold });
+            }
+
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                candidates.Add(new SelectionCandidate(reader.GetString(0), reader.GetDouble(1), reader.GetInt32(2), reader.GetBoolean(3))
+                {
+                    DIn = reader.GetDouble(4),
+                    DOut = reader.IsDBNull(5) ? double.NaN : reader.GetDouble(5),
+                    Energy = reader.GetDouble(6),
+                    OodValues = gates.Count == 0 ? null : GateValues(reader, gates),
+                });
+                if (diverse)
+                {
+                    embeddings.Add(reader.GetFieldValue<Pgvector.Vector>(7).ToArray());
+                }
+            }
+        }
+    }
+
+    /// <summary>The stored embeddings h of the merged candidates, in their order (factor·B primary-key reads).</summary>
+    private async Task<List<float[]>> EmbeddingsAsync(Guid runId, List<ShardCandidate> merged, CancellationToken token)
+    {
+        var byId = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        await using NpgsqlCommand command = dataSource.CreateCommand("SELECT item_id, embedding FROM item_scores WHERE run_id = $1 AND item_id = ANY($2)");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. merged.Select(c => c.ItemId)] });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            byId[reader.GetString(0)] = reader.GetFieldValue<Pgvector.Vector>(1).ToArray();
+        }
+
+        return [.. merged.Select(c => byId[c.ItemId])];
+    }
+
+    private static double CandidateValue(ShardCandidate c, string score) => score switch
+    {
+        OodScores.Sisom => c.Sisom,
+        OodScores.Sisome => c.Sisome,
+        OodScores.Knn => c.Knn ?? double.NaN,
+        OodScores.Energy => c.Energy,
+        _ => throw new InvalidOperationException($"Unknown OOD score '{score}'."),
+    };
+
     /// <summary>
     /// OOD rate per source and per hour of capture (or scoring) time, with Wilson 95 % intervals (SISOM.md §8.2), by the
     /// run's OOD score. Labeled reference items are left out: their scores are leave-one-out ones of the ID set itself.
     /// </summary>
-    private async Task<List<DriftPoint>> DriftAsync(Run run, CancellationToken token)
+    internal async Task<List<DriftPoint>> DriftAsync(Run run, bool fromAggregates, CancellationToken token)
     {
+        if (fromAggregates)
+        {
+            // The shards counted the same buckets at commit: summing them is the scan's GROUP BY, in O(shards × buckets).
+            return [.. (await RunAggregates.DriftAsync(dataSource, run.Id, token).ConfigureAwait(false)).Select(c => Point(run.Id, c))];
+        }
+
         string flag = FlagColumn(run);
         string sql = $"""
             SELECT 'source' AS kind, coalesce(i.source, '(none)') AS bucket, count(*), count(*) FILTER (WHERE s.{flag})
@@ -225,6 +282,13 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
         return points;
     }
 
+    /// <summary>A drift point with its Wilson 95 % interval (SISOM.md §8.2).</summary>
+    internal static DriftPoint Point(Guid runId, DriftCount count)
+    {
+        WilsonInterval w = WilsonInterval.Compute(count.Flagged, count.Scored);
+        return new DriftPoint { RunId = runId, BucketKind = count.Kind, Bucket = count.Bucket, Scored = count.Scored, Flagged = count.Flagged, Rate = w.Rate, Lower = w.Lower, Upper = w.Upper };
+    }
+
     /// <summary>The <c>item_scores</c> flag column of the run's OOD score; the name comes from the fixed list, never from input.</summary>
     private static string FlagColumn(Run run) => OodScores.IsKnown(run.OodScore)
         ? "ood_" + run.OodScore
@@ -252,6 +316,9 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the scoring context has no KNN bank (stored before KNN); the guarded selection gates on {Score}")]
     private partial void LogGateFallback(Guid runId, string score);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: the shards' candidates were kept under another filter or do not provably hold the top {Limit}; the selection scans item_scores")]
+    private partial void LogCandidatesScanned(Guid runId, int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: diversity needs stored embeddings of a penultimate-only context (start the run with embeddings stored); plain top-B used")]
     private partial void LogNoDiversity(Guid runId);

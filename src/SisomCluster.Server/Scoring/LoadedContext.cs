@@ -1,4 +1,5 @@
 using SisomCluster.Core.Scoring;
+using SisomCluster.Core.Selection;
 
 namespace SisomCluster.Server.Scoring;
 
@@ -6,6 +7,22 @@ namespace SisomCluster.Server.Scoring;
 public sealed record LoadedContext(Guid ContextId, ScoringContext Scoring, IReadOnlyList<string> ReferenceIds)
 {
     private readonly Dictionary<string, int> _memberIndex = ReferenceIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
+
+    // Leave-one-out scores of the reference set: computed once per loaded context, not once per shard.
+    private readonly Lazy<IReadOnlyList<OodGate>> _guardedGates = new(() => SelectionGates.Guarded(Scoring, GuardedGateScore(Scoring)));
+
+    /// <summary>
+    /// The guarded selection's gates (<see cref="SelectionGates.Guarded"/>) for this context: SISOM at q and KNN at the
+    /// default quantile, or SISOM there too when the context has no KNN bank (<see cref="GuardedGateScore"/>).
+    /// </summary>
+    public IReadOnlyList<OodGate> GuardedGates => _guardedGates.Value;
+
+    /// <summary>The guarded selection's second gate score: KNN, or SISOM for a context stored before KNN (no bank).</summary>
+    public static string GuardedGateScore(ScoringContext scoring)
+    {
+        ArgumentNullException.ThrowIfNull(scoring);
+        return scoring.Knn is null ? OodScores.Sisom : SelectionGates.DefaultScore;
+    }
 
     /// <summary>
     /// The reference index of a pool item that is itself a labeled reference item of this context (same item id: a context

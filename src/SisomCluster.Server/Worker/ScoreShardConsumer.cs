@@ -85,7 +85,8 @@ public sealed partial class ScoreShardConsumer(
 
             // One transaction for the shard: its rows stream into it as they are scored (a chunk at a time, never the
             // whole shard in memory) and are applied only by CompleteAsync, which is fenced by the attempt.
-            ShardCommit commit = await writer.BeginAsync(message.RunId, message.ShardId, message.Attempt, work.Token).ConfigureAwait(false);
+            // The commit also writes the shard's partial aggregates (candidates, drift counts, histogram bins) in its transaction.
+            ShardCommit commit = await writer.BeginAsync(message.RunId, message.ShardId, message.Attempt, ShardAggregation.Spec(run, scoring, options.Value.CandidateFactor), work.Token).ConfigureAwait(false);
             await using (commit.ConfigureAwait(false))
             {
                 var copying = new CommitTiming();

@@ -42,7 +42,8 @@ public sealed class MigrationTests : IClassFixture<DatabaseFixture>
         string[] expected =
         [
             "__EFMigrationsHistory", "api_keys", "drift_points", "item_errors", "item_scores", "items", "labels", "pools", "reference_items",
-            "reference_states", "rounds", "runs", "scoring_contexts", "selections", "shards", "thresholds",
+            "reference_states", "rounds", "runs", "scoring_contexts", "selections", "shard_aggregates", "shard_candidates", "shard_drift", "shard_histograms",
+            "shards", "thresholds",
         ];
         Assert.Equal(expected, tables);
     }

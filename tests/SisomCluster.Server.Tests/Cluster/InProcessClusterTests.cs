@@ -123,6 +123,11 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
                 runId,
                 poolId) > 0,
             "the old selection's top 25 hold no item above the gate: this run cannot tell the two selections apart");
+        // Every shard commit wrote its partial aggregates under the finaliser's default filter (the run's flag and the guarded
+        // gates), so the finaliser merged them: the selection lies among the shards' candidates, the drift among their counts.
+        Assert.Equal(7, await database.CountAsync("SELECT count(*) FROM shard_aggregates WHERE run_id = $1 AND candidate_filter LIKE 'not ood_sisom, sisom <= %, knn <= %'", runId));
+        Assert.Equal(0, await database.CountAsync("SELECT count(*) FROM selections x LEFT JOIN shard_candidates c ON c.run_id = x.run_id AND c.item_id = x.item_id WHERE x.run_id = $1 AND c.item_id IS NULL", runId));
+        Assert.Equal(N - 150, await database.CountAsync("SELECT sum(scored) FROM shard_drift WHERE run_id = $1 AND bucket_kind = 'source'", runId));
         Assert.Equal(2, await database.CountAsync("SELECT count(*) FROM drift_points WHERE run_id = $1 AND bucket_kind = 'source'", runId));
         Assert.Equal(4, await database.CountAsync("SELECT count(*) FROM thresholds WHERE run_id = $1", runId));
         await using (SisomDbContext db = database.CreateDbContext())

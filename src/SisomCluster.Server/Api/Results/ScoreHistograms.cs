@@ -1,5 +1,6 @@
 using Npgsql;
 using SisomCluster.Contracts.Http;
+using SisomCluster.Data.Aggregates;
 
 namespace SisomCluster.Server.Api.Results;
 
@@ -23,6 +24,31 @@ internal static class ScoreHistograms
         ["knn"] = "knn",
         ["energy"] = "energy",
     };
+
+    /// <summary>
+    /// The histogram of a score from the shards' merged fixed bins (<see cref="RunAggregates.HistogramAsync"/>): consecutive
+    /// fine bins are grouped ⌈n / bins⌉ at a time so at most <paramref name="bins"/> remain; min and max are the outer edges.
+    /// O(shards × bins), whatever the run's size.
+    /// </summary>
+    public static async Task<ScoreHistogramResponse> MergeAsync(NpgsqlDataSource dataSource, Guid runId, string score, int bins, double? threshold, bool partial, CancellationToken cancellationToken)
+    {
+        (double? width, List<KeyValuePair<long, long>> fine) = await RunAggregates.HistogramAsync(dataSource, runId, score, cancellationToken).ConfigureAwait(false);
+        if (width is not { } w || fine.Count == 0)
+        {
+            return new ScoreHistogramResponse(score, null, null, new long[bins], threshold, partial);
+        }
+
+        long first = fine[0].Key;
+        long span = fine[^1].Key - first + 1;
+        long group = (span + bins - 1) / bins;
+        var counts = new long[(span + group - 1) / group];
+        foreach ((long bin, long count) in fine)
+        {
+            counts[(bin - first) / group] += count;
+        }
+
+        return new ScoreHistogramResponse(score, first * w, (first + (counts.Length * group)) * w, counts, threshold, partial);
+    }
 
     public static async Task<ScoreHistogramResponse> LoadAsync(NpgsqlDataSource dataSource, Guid runId, string score, int bins, double? threshold, CancellationToken cancellationToken)
     {

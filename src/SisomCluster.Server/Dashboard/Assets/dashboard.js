@@ -148,6 +148,9 @@
     classNames = classes.names;
     document.getElementById("run").hidden = false;
     document.getElementById("run-id").textContent = id;
+    // Not completed: histograms and drift are the committed shards' (the API marks them partial); polled below.
+    shownState = summary.state;
+    document.getElementById("run-partial").hidden = !histograms.some(h => h.partial);
     for (const h of histograms) { histogram(document.getElementById("hist-" + h.score), h); }
     oodRate(document.getElementById("ood-rate"), hourly, summary.quantile);
     const sources = document.querySelector("#sources tbody");
@@ -186,6 +189,7 @@
   }
 
   let shown = null;
+  let shownState = null;
 
   // ---- class names (GET /runs/{id}/classes: the model manifest's, or the label import's)
   let classNames = [];
@@ -387,7 +391,11 @@
       await showRun(wanted);
     }
     // Progress of running runs: the table refreshes while the page is visible.
-    setInterval(() => { if (document.visibilityState === "visible") { renderRuns().catch(fail); } }, 5000);
+    setInterval(() => {
+      if (document.visibilityState !== "visible") { return; }
+      renderRuns().catch(fail);
+      if (shown && !["completed", "failed", "cancelled"].includes(shownState)) { showRun(shown).catch(fail); }
+    }, 5000);
   }
 
   function fail(e) { status.textContent = e.message; status.className = "error"; }
