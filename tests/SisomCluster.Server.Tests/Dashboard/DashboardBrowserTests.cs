@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
+using SisomCluster.Contracts.Http;
 using SisomCluster.Data.Runs;
 using SisomCluster.Data.Tests.Infrastructure;
 using SisomCluster.Inference.Datasets;
@@ -35,10 +36,17 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
         RunState state = await cluster.WaitForRunAsync(runId, TimeSpan.FromMinutes(5));
         Assert.True(state == RunState.Completed, $"run {state}\n{cluster.Logs()}");
 
-        // A second run of the pool, for the compare view and the drift across runs.
-        Guid second = await cluster.StartRunAsync(budget: 4);
-        Assert.True(await cluster.WaitForRunAsync(second, TimeSpan.FromMinutes(5)) == RunState.Completed, cluster.Logs());
+        // A second run of the pool, for the compare view, the drift across runs and the round history: started as a round
+        // (no new labels) through the API.
         string url = await cluster.UrlAsync(api, TimeSpan.FromSeconds(30));
+        Guid second;
+        using (var client = new SisomApiClient(new Uri(url), Key))
+        {
+            RoundResponse round = await client.StartRoundAsync(new StartRoundRequest("nightly-1", cluster.PoolName, "", 4));
+            second = round.RunId ?? throw new InvalidOperationException("the round started no run");
+        }
+
+        Assert.True(await cluster.WaitForRunAsync(second, TimeSpan.FromMinutes(5)) == RunState.Completed, cluster.Logs());
 
         // The page is public; its data is the public API's, which needs a key with the read scope. No private data route is left.
         using (var http = new HttpClient())
@@ -139,6 +147,13 @@ public sealed class DashboardBrowserTests(DatabaseFixture database, ITestOutputH
         {
             Assert.Contains(requested, r => r.AbsolutePath.StartsWith(read, StringComparison.Ordinal));
         }
+
+        // The round history: the round, its state and a link to its run.
+        IWebElement roundRow = Assert.Single(await WaitForAsync(browser, By.CssSelector("#rounds-table tbody tr")));
+        Assert.Equal("nightly-1", roundRow.GetAttribute("data-round"));
+        Assert.Equal(second.ToString()[..8], roundRow.FindElement(By.TagName("a")).Text);
+        Assert.True(browser.FindElement(By.CssSelector("[data-testid=rounds]")).Displayed);
+        Assert.Contains(requested, r => r.AbsolutePath == "/api/v1/rounds" || r.AbsolutePath == "/api/v1/rounds/");
 
         string screenshot = Path.Combine(RepositoryRoot(), "TestResults", "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);

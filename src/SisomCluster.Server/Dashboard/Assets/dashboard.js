@@ -345,10 +345,32 @@
     }
   }
 
-  // ---- ROUND HISTORY HOOK: /api/v1/rounds is built by another engineer (issue 14 point 1), not here. When it exists,
-  // fill #rounds (index.html) from it in renderRounds() and call it from main(); until then nothing is requested.
-  async function renderRounds() { /* hook: the rounds endpoint does not exist yet */ }
-  void renderRounds;
+  // ---- Round history: GET /api/v1/rounds (newest first), one row per round; a round's run opens in the run view.
+  async function renderRounds() {
+    const rounds = (await api("rounds?page_size=50")).items;
+    const section = document.getElementById("rounds");
+    section.hidden = rounds.length === 0;
+    const head = document.querySelector("#rounds-table thead");
+    head.innerHTML = "<tr><th>round</th><th>pool</th><th>state</th><th>run</th><th>labels added</th><th>unchanged</th><th>budget</th><th>selected</th><th>started</th><th>completed</th></tr>";
+    const body = document.querySelector("#rounds-table tbody");
+    body.replaceChildren();
+    for (const r of rounds) {
+      const row = document.createElement("tr");
+      row.dataset.round = r.id;
+      cell(row, r.id); cell(row, r.pool || "–"); cell(row, r.state);
+      const run = cell(row, "");
+      if (r.run_id) {
+        const link = document.createElement("a");
+        link.href = "?run=" + r.run_id + location.hash; link.textContent = r.run_id.slice(0, 8);
+        run.appendChild(link);
+      }
+      cell(row, r.labels_added); cell(row, r.labels_unchanged); cell(row, r.budget); cell(row, r.selected ?? "–");
+      cell(row, new Date(r.created_at).toLocaleString()); cell(row, r.completed_at ? new Date(r.completed_at).toLocaleString() : "–");
+      if (r.error) { row.title = r.error; }
+      body.appendChild(row);
+    }
+    return rounds;
+  }
 
   async function renderRuns() {
     const runs = (await api("runs?page_size=50")).items;
@@ -377,6 +399,7 @@
   async function main() {
     const runs = await renderRuns();
     status.textContent = runs.length + " runs";
+    await renderRounds();
     const compare = new URLSearchParams(location.search).get("compare");
     if (compare && compare.split(",").length === 2) {
       compare.split(",").forEach(id => ticked.add(id));
