@@ -34,8 +34,12 @@ public sealed class ShardCommit : IAsyncDisposable
     private readonly List<ItemScoreRow> _scores = new(ChunkRows);
     private readonly List<ItemErrorRow> _errors = [];
     private readonly ShardAggregator? _aggregator;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _stopKeepAlive = new();
     private ShardCommitStatus? _refused;
     private bool _completed;
+    private Task _keepAlive = Task.CompletedTask;
+    private long _lastUse = System.Diagnostics.Stopwatch.GetTimestamp();
 
     private ShardCommit(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid runId, int shardId, int attempt, ShardAggregateSpec? aggregates)
     {
@@ -98,6 +102,10 @@ public sealed class ShardCommit : IAsyncDisposable
                 // Nothing will be written: give the lock and the connection back now, not when the caller disposes.
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             }
+            else if (limits.IdleLimit is { } idle)
+            {
+                commit._keepAlive = commit.KeepAliveAsync(idle / 3);
+            }
 
             return commit;
         }
@@ -129,7 +137,15 @@ public sealed class ShardCommit : IAsyncDisposable
             _scores.Add(row);
             if (_scores.Count == ChunkRows)
             {
-                await FlushScoresAsync(cancellationToken).ConfigureAwait(false);
+                await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await FlushScoresAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
             }
         }
     }
@@ -149,7 +165,15 @@ public sealed class ShardCommit : IAsyncDisposable
             _errors.Add(row);
             if (_errors.Count == ChunkRows)
             {
-                await FlushErrorsAsync(cancellationToken).ConfigureAwait(false);
+                await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await FlushErrorsAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
             }
         }
     }
@@ -163,6 +187,7 @@ public sealed class ShardCommit : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         _completed = true;
+        await StopKeepAliveAsync().ConfigureAwait(false);
         if (_refused is { } early)
         {
             return ShardCommitOutcome.NothingWritten(early);
@@ -193,10 +218,69 @@ public sealed class ShardCommit : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _completed = true;
+        await StopKeepAliveAsync().ConfigureAwait(false);
+        _stopKeepAlive.Dispose();
+        _gate.Dispose();
         _scores.Clear();
         _errors.Clear();
         await _transaction.DisposeAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops the keep-alive as a frozen process would (tests): the transaction then idles like a stopped worker's.
+    /// </summary>
+    internal Task SuspendKeepAliveAsync() => StopKeepAliveAsync();
+
+    /// <summary>
+    /// A live worker whose items come slowly (a large model on a CPU, items that fail after HTTP retries, an incremental
+    /// shard whose items are almost all skipped) may not COPY a chunk for longer than <see cref="ShardCommitLimits.IdleLimit"/>;
+    /// this loop keeps its transaction from counting as idle (a <c>SELECT 1</c> on the commit's connection when nothing
+    /// else used it for a third of the limit), so only a worker that stopped altogether loses its commit to the limit.
+    /// </summary>
+    private async Task KeepAliveAsync(TimeSpan every)
+    {
+        CancellationToken stop = _stopKeepAlive.Token;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, stop).ConfigureAwait(false);
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(_lastUse) < every || !await _gate.WaitAsync(0, stop).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await using var ping = new NpgsqlCommand("SELECT 1", _connection, _transaction);
+                    await ping.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
+                    _lastUse = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (NpgsqlException)
+        {
+            // The connection is gone (PostgreSQL restarted, the session was ended): the next COPY or the completion
+            // reports it; the keep-alive has nothing left to keep.
+        }
+    }
+
+    private async Task StopKeepAliveAsync()
+    {
+        if (!_stopKeepAlive.IsCancellationRequested)
+        {
+            await _stopKeepAlive.CancelAsync().ConfigureAwait(false);
+        }
+
+        await _keepAlive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task<ShardCommitStatus?> CheckFenceAsync(bool forUpdate, CancellationToken cancellationToken)
@@ -243,6 +327,7 @@ public sealed class ShardCommit : IAsyncDisposable
 
         ScoresStaged += _scores.Count;
         _scores.Clear();
+        _lastUse = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     private async Task FlushErrorsAsync(CancellationToken cancellationToken)
@@ -279,6 +364,7 @@ public sealed class ShardCommit : IAsyncDisposable
 
         ErrorsStaged += _errors.Count;
         _errors.Clear();
+        _lastUse = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     // Commits of one shard are serialised and fenced, so a key that exists already came from another shard: the pool

@@ -4,8 +4,9 @@ namespace SisomCluster.Data.Results;
 /// How long a shard commit may idle (ARCHITECTURE.md §3). A worker that froze (a stopped process, a partitioned host)
 /// keeps its commit transaction, and with it the shard's commit lock, open until PostgreSQL ends the session; the attempt
 /// the coordinator re-issued waits for that lock (its own heartbeat keeps its lease meanwhile). So the commit transaction
-/// may sit idle between two chunks for at most <see cref="IdleLimit"/>: PostgreSQL then ends the frozen session, the lock
-/// is released and the waiting attempt goes on.
+/// may sit idle for at most <see cref="IdleLimit"/>: PostgreSQL then ends the frozen session, the lock is released and the
+/// waiting attempt goes on. A live commit keeps itself from idling that long (a keep-alive <c>SELECT 1</c> every third of
+/// the limit when no chunk was COPYed meanwhile), so a slow but live worker is not mistaken for a frozen one.
 /// </summary>
 /// <param name="IdleLimit">Longest idle time of the commit transaction between two chunks; null means no limit.</param>
 public sealed record ShardCommitLimits(TimeSpan? IdleLimit)
@@ -13,10 +14,7 @@ public sealed record ShardCommitLimits(TimeSpan? IdleLimit)
     /// <summary>The limit for the default 60 s lease.</summary>
     public static ShardCommitLimits Default { get; } = ForLease(TimeSpan.FromSeconds(60));
 
-    /// <summary>
-    /// Five leases: far longer than a live worker idles between two chunks (a chunk of 1 024 images scores in well under a
-    /// lease on a CPU), short enough that a frozen worker's shard moves on within minutes.
-    /// </summary>
+    /// <summary>Five leases: a frozen worker's shard moves on within minutes.</summary>
     public static ShardCommitLimits ForLease(TimeSpan lease) => new(lease * 5);
 
     internal string IdleLimitMilliseconds =>

@@ -15,7 +15,7 @@ public static class WorkerRoleExtensions
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.AddModelCache();
 
-        // The shard commit's lock wait and idle limit follow the lease: a frozen worker's commit is ended by PostgreSQL
+        // The shard commit's idle limit follows the lease: a frozen worker's commit is ended by PostgreSQL
         // a few leases after it stopped answering, so the attempt re-issued in its place can commit.
         builder.Services.AddSingleton(provider => ShardCommitLimits.ForLease(TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<WorkerOptions>>().Value.LeaseSeconds)));
         builder.Services.AddSingleton<WorkerRuntime>();

@@ -307,8 +307,10 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
         ShardCommit frozen = await writer.BeginAsync(runId, 0, 1);
         await using (frozen)
         {
-            // Attempt 1 COPYs a chunk, then its worker stops answering (SIGSTOP, a partitioned host) with the lock held.
+            // Attempt 1 COPYs a chunk, then its worker stops answering (SIGSTOP, a partitioned host) with the lock held:
+            // its keep-alive stops with it.
             await frozen.AddScoresAsync(rows);
+            await frozen.SuspendKeepAliveAsync();
             await SetAttemptAsync(runId, 0, 2);
 
             // The re-issued attempt waits for the lock; past the idle limit PostgreSQL ends the frozen session and it goes on.
@@ -325,6 +327,25 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
 
             // The frozen worker wakes up: its session is gone, nothing of it can land.
             await Assert.ThrowsAnyAsync<Exception>(() => frozen.CompleteAsync());
+        }
+
+        Assert.Equal(rows.Count, await CountAsync("item_scores", runId));
+    }
+
+    [Fact]
+    public async Task A_live_commit_that_goes_without_a_chunk_for_longer_than_the_idle_limit_keeps_its_transaction()
+    {
+        (Guid runId, Guid contextId) = await RunAsync();
+        var writer = new ShardResultWriter(_fixture.DataSource, new ShardCommitLimits(IdleLimit: TimeSpan.FromSeconds(2)));
+        List<ItemScoreRow> rows = ScoreRows.Make(contextId, ShardCommit.ChunkRows + 3);
+
+        ShardCommit slow = await writer.BeginAsync(runId, 0, 1);
+        await using (slow)
+        {
+            // A slow but live worker: one chunk, then nothing for twice the idle limit (items failing after HTTP retries).
+            await slow.AddScoresAsync(rows);
+            await Task.Delay(TimeSpan.FromSeconds(4.5));
+            Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, rows.Count, 0), await slow.CompleteAsync());
         }
 
         Assert.Equal(rows.Count, await CountAsync("item_scores", runId));
