@@ -160,6 +160,15 @@ public sealed class PoolDriftCommandTests(ApiServerFixture server) : IClassFixtu
             Hour("2026-11-20T09:00Z", 300, 60), Hour("2026-11-21T08:00Z", 40, 12), Source("s1", 340, 72));
         Guid c = await CompletedAsync(poolId, null, "knn", Hour("2026-11-21T08:00Z", 999, 999), Source("s1", 999, 999));
         Guid d = await CompletedAsync(poolId, new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero), "sisom", Hour("2026-11-22T00:00Z", 10, 10), Source("s3", 10, 10));
+
+        // An incremental run completed last: it scored only the items new since B, so it is left out of the cross-run
+        // view (its 5 items would otherwise replace B's 300 for the 20th and B's 340 for s1).
+        Guid e = await CompletedAsync(poolId, new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero), "knn", Hour("2026-11-20T09:00Z", 5, 5), Source("s1", 5, 5));
+        await using (SisomDbContext incremental = _database.CreateDbContext())
+        {
+            await incremental.Runs.Where(r => r.Id == e).ExecuteUpdateAsync(u => u.SetProperty(r => r.Options, RunRequests.IncrementalOptions));
+        }
+
         Guid other = await Seed.PoolAsync(_database);
         await CompletedAsync(other, new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero), "knn", Hour("2026-11-19T10:00Z", 7, 7), Source("s1", 7, 7));
         await using SisomDbContext db = _database.CreateDbContext();

@@ -94,7 +94,8 @@ internal static class PoolDriftEndpoints
               WHERE p.bucket_kind = 'source' AND ($3::timestamptz IS NULL OR r.completed_at >= $3) AND ($4::timestamptz IS NULL OR r.completed_at < $4)
               """;
         string sql = $"""
-            WITH r AS (SELECT id, completed_at, ood_score, quantile FROM runs WHERE pool_id = $1 AND state = 'completed' AND ($2::text IS NULL OR ood_score = $2)),
+            WITH r AS (SELECT id, completed_at, ood_score, quantile FROM runs WHERE pool_id = $1 AND state = 'completed' AND ($2::text IS NULL OR ood_score = $2)
+                       AND NOT coalesce((options::jsonb ->> 'incremental')::boolean, false)),
                  d AS ({points}),
                  ranked AS (
                    SELECT d.bucket, d.scored, d.flagged, d.run_id, r.completed_at, r.ood_score, r.quantile,
