@@ -44,6 +44,22 @@ public sealed class LabelStudioLabelsTests
     }
 
     [Fact]
+    public void The_latest_annotation_is_chosen_by_its_time_not_its_place_in_the_array()
+    {
+        const string NewestFirst = """
+            [
+              {"id": 1, "data": {"image": "https://x/a", "sisom_item_id": "a.png"}, "annotations": [
+                {"id": 21, "was_cancelled": false, "created_at": "2026-12-01T09:00:00Z", "updated_at": "2026-12-02T10:00:00.123456Z",
+                 "result": [{"from_name": "choice", "to_name": "image", "type": "choices", "value": {"choices": ["shirt"]}}]},
+                {"id": 20, "was_cancelled": false, "created_at": "2026-12-01T08:00:00Z", "updated_at": "2026-12-01T08:00:00Z",
+                 "result": [{"from_name": "choice", "to_name": "image", "type": "choices", "value": {"choices": ["dress"]}}]}
+              ]}
+            ]
+            """;
+        Assert.Equal("id,label\na.png,shirt\n", Read(NewestFirst).Csv);
+    }
+
+    [Fact]
     public void Every_bad_task_is_named_and_nothing_is_returned()
     {
         const string Bad = """

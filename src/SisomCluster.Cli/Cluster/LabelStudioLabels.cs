@@ -129,8 +129,10 @@ internal static class LabelStudioLabels
             return "\"annotations\" is not an array";
         }
 
-        // The latest annotation that was not cancelled (Label Studio lists them oldest first).
+        // The latest annotation that was not cancelled: by updated_at (else created_at) where the export has them, Label
+        // Studio not promising any order of the array; among equal or missing times, the later in the array.
         JsonElement? chosen = null;
+        DateTimeOffset chosenAt = DateTimeOffset.MinValue;
         foreach (JsonElement annotation in annotations.EnumerateArray())
         {
             if (annotation.ValueKind != JsonValueKind.Object)
@@ -143,7 +145,12 @@ internal static class LabelStudioLabels
                 continue;
             }
 
-            chosen = annotation;
+            DateTimeOffset at = Time(annotation, "updated_at") ?? Time(annotation, "created_at") ?? DateTimeOffset.MinValue;
+            if (chosen is null || at >= chosenAt)
+            {
+                chosen = annotation;
+                chosenAt = at;
+            }
         }
 
         if (chosen is not { } latest)
@@ -204,4 +211,10 @@ internal static class LabelStudioLabels
 
     private static string Csv(string field) =>
         field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static DateTimeOffset? Time(JsonElement annotation, string name) =>
+        annotation.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset at)
+            ? at
+            : null;
 }
