@@ -144,7 +144,9 @@ public sealed class S3Store : IDisposable
             _prefetched.AddLast((key, new S3ObjectStream(this, uri, stored)));
         }
 
-        dropped?.Dispose();
+        // Not Dispose(): it waits for the pump (up to seconds) on the caller's thread, which is opening a shard.
+        // DisposeAsync cancels the GET and awaits the pump without throwing, so it can run on its own.
+        _ = dropped?.DisposeAsync().AsTask();
     }
 
     private static string PrefetchKey(S3Uri uri, StoredObject stored) =>
