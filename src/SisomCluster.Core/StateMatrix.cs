@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SisomCluster.Core;
 
 /// <summary>How precisely states are compared (SISOM.md §3.1: float32 is enough; float64 where a test demands it).</summary>
@@ -49,11 +51,11 @@ public sealed class StateMatrix
     {
         if (typeof(T) == typeof(double) && PreciseValues is not null)
         {
-            ReadOnlySpan<double> source = PreciseValues.AsSpan(row * Columns, Columns);
-            for (int j = 0; j < source.Length; j++)
-            {
-                destination[j] = T.CreateTruncating(source[j]);
-            }
+            PreciseValues.AsSpan(row * Columns, Columns).CopyTo(MemoryMarshal.Cast<T, double>(destination));
+        }
+        else if (typeof(T) == typeof(float))
+        {
+            Values.Row(row).CopyTo(MemoryMarshal.Cast<T, float>(destination));
         }
         else
         {

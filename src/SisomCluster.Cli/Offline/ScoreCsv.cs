@@ -43,18 +43,39 @@ public static class ScoreCsv
         ArgumentNullException.ThrowIfNull(batch);
         using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" };
         writer.WriteLine(Header);
-        var line = new StringBuilder(384);
-        for (int i = 0; i < batch.Count; i++)
+
+        // Rows are formatted in parallel chunks (shortest round-trip doubles cost ~0.1 µs each) and written in order.
+        const int Chunk = 2048;
+        int chunks = (batch.Count + Chunk - 1) / Chunk;
+        const int Window = 16;
+        var text = new string[Math.Min(chunks, Window)];
+        for (int first = 0; first < chunks; first += Window)
+        {
+            int count = Math.Min(Window, chunks - first);
+            Parallel.For(0, count, c => text[c] = FormatRows(batch, (first + c) * Chunk, Math.Min(batch.Count, (first + c + 1) * Chunk)));
+            for (int c = 0; c < count; c++)
+            {
+                writer.Write(text[c]);
+            }
+        }
+    }
+
+    private static string FormatRows(SisomScoreBatch batch, int start, int end)
+    {
+        var lines = new StringBuilder((end - start) * 256);
+        for (int i = start; i < end; i++)
         {
             SisomItemScore score = batch[i];
-            line.Clear().Append(i.ToString(CultureInfo.InvariantCulture));
+            lines.Append(i.ToString(CultureInfo.InvariantCulture));
             foreach ((string _, Func<SisomItemScore, string> format) in Columns)
             {
-                line.Append(',').Append(format(score));
+                lines.Append(',').Append(format(score));
             }
 
-            writer.WriteLine(line);
+            lines.Append('\n');
         }
+
+        return lines.ToString();
     }
 
     /// <summary>Round-trip text for a double: <c>inf</c>, <c>-inf</c>, empty for NaN.</summary>

@@ -96,19 +96,16 @@ internal static partial class NeighbourSearch
                 int excludeLabel = job.ExcludeLabel is null ? -1 : job.ExcludeLabel[q];
                 ReadOnlySpan<float> row = tile.AsSpan(qi * tileStride, refCount);
                 int j = 0;
-                if (Vector256.IsHardwareAccelerated)
+                fixed (float* pr = row)
                 {
-                    fixed (float* pr = row)
+                    for (; j + 16 <= refCount; j += 16)
                     {
-                        for (; j + 8 <= refCount; j += 8)
+                        ulong mask = AtMost16(pr + j, scratch.Threshold[qi]);
+                        while (mask != 0)
                         {
-                            uint mask = Vector256.LessThanOrEqual(Vector256.Load(pr + j), Vector256.Create(scratch.Threshold[qi])).ExtractMostSignificantBits();
-                            while (mask != 0)
-                            {
-                                int bit = BitOperations.TrailingZeroCount(mask);
-                                mask &= mask - 1;
-                                Consider(job, scratch, qi, k, row[j + bit], refStart + j + bit, exclude, excludeLabel);
-                            }
+                            int bit = BitOperations.TrailingZeroCount(mask);
+                            mask &= mask - 1;
+                            Consider(job, scratch, qi, k, row[j + bit], refStart + j + bit, exclude, excludeLabel);
                         }
                     }
                 }
@@ -156,6 +153,60 @@ internal static partial class NeighbourSearch
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The value that would stand at <paramref name="rank"/> (0-based) if <paramref name="values"/> were sorted ascending
+    /// (quickselect; reorders <paramref name="values"/>; O(n) where a sort is O(n log n)). Values are finite.
+    /// </summary>
+    internal static float KthSmallest(Span<float> values, int rank)
+    {
+        int lo = 0;
+        int hi = values.Length - 1;
+        while (hi > lo)
+        {
+            // Median of three as the pivot, then a Hoare partition.
+            int mid = lo + ((hi - lo) / 2);
+            float a = values[lo], b = values[mid], c = values[hi];
+            float pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+            int i = lo;
+            int j = hi;
+            while (i <= j)
+            {
+                while (values[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (values[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            // [lo, j] ≤ pivot ≤ [i, hi]; between them (j < r < i) every value equals the pivot.
+            if (rank <= j)
+            {
+                hi = j;
+            }
+            else if (rank >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                return values[rank];
+            }
+        }
+
+        return values[rank];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -234,6 +285,24 @@ internal static partial class NeighbourSearch
             int c = Count[qi]++;
             Approx[qi][c] = approx;
             Position[qi][c] = position;
+            if (k == 1)
+            {
+                // The threshold follows the best value held at once (not only when the buffer fills): far fewer values get past it.
+                Threshold[qi] = Math.Min(Threshold[qi], Limit(approx, Bound[qi]));
+            }
+            else if (c + 1 == k && float.IsPositiveInfinity(Threshold[qi]))
+            {
+                Prune(qi, k);
+            }
+        }
+
+        /// <summary>(approximate value) + 2B, rounded up to a float: no pair above it can beat the pair that gave the value.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Limit(float approx, double bound)
+        {
+            double limit = approx + (2 * bound);
+            float threshold = (float)limit;
+            return threshold < limit ? MathF.BitIncrement(threshold) : threshold;
         }
 
         /// <summary>
@@ -253,15 +322,8 @@ internal static partial class NeighbourSearch
             float[] select = count <= _select.Length ? _select : new float[count];
             Span<float> values = select.AsSpan(0, count);
             approx.AsSpan(0, count).CopyTo(values);
-            values.Sort();
-            double limit = values[k - 1] + (2 * Bound[qi]);
-            float threshold = (float)limit;
-            if (threshold < limit)
-            {
-                threshold = MathF.BitIncrement(threshold);
-            }
-
-            Threshold[qi] = Math.Min(Threshold[qi], threshold);
+            Threshold[qi] = Math.Min(Threshold[qi], Limit(KthSmallest(values, k - 1), Bound[qi]));
+            float threshold = Threshold[qi];
             int[] positions = Position[qi];
             int kept = 0;
             for (int c = 0; c < count; c++)

@@ -48,12 +48,19 @@ internal static partial class NeighbourSearch
         int n = rows.Count;
         int nr = GemmKernel.TileReferences(isa);
         int block = Math.Max(nr, options.QueryBlockSize / nr * nr);
-        ReferencePanels panels = rows.Panels(nr);
-        float[] norms = rows.SquaredNorms();
+
+        // With labels, the rows are joined grouped by label (stable): most tiles then hold one label against one label and
+        // are scanned against one channel's thresholds (same label: leave-one-out; other: margin). The pack keeps the rows'
+        // source indices, so ties break as before, and each row's answer goes back to its own place.
+        int[]? order = labels is null ? null : ByLabel(labels);
+        PackedRows<float> pack = order is null ? rows : rows.Gather(order);
+        int[]? packLabels = labels is null ? null : order is null ? labels : Array.ConvertAll(order, i => labels[i]);
+        ReferencePanels panels = pack.Panels(nr);
+        float[] norms = pack.SquaredNorms();
         var buffers = new RowCandidates(n * channels, k);
         for (int i = 0; i < n; i++)
         {
-            double bound = GemmKernel.ErrorBound(Math.Sqrt(norms[i]), panels.MaxNorm, rows.Stride);
+            double bound = GemmKernel.ErrorBound(Math.Sqrt(norms[i]), panels.MaxNorm, pack.Stride);
             for (int ch = 0; ch < channels; ch++)
             {
                 buffers.Bound[(i * channels) + ch] = bound;
@@ -62,12 +69,14 @@ internal static partial class NeighbourSearch
 
         int blocks = (n + block - 1) / block;
         var locks = new object[blocks];
+        var blockLabel = new int[blocks];
         for (int b = 0; b < blocks; b++)
         {
             locks[b] = new object();
+            blockLabel[b] = packLabels is null ? 0 : BlockLabel(packLabels, b * block, Math.Min(n, (b + 1) * block));
         }
 
-        var join = new Join(isa, rows, norms, panels, labels, channels, k, block, blocks, buffers, locks);
+        var join = new Join(isa, pack, norms, panels, packLabels, blockLabel, channels, k, block, blocks, buffers, locks);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
 
         // Row block I meets blocks I.. (blocks − I tiles): pairing I with blocks − 1 − I gives every work item the same count.
@@ -106,7 +115,7 @@ internal static partial class NeighbourSearch
                 {
                     for (int ch = 0; ch < channels; ch++)
                     {
-                        select = join.Refine(i, ch, jobs[ch], select);
+                        select = join.Refine(i, ch, jobs[ch], order is null ? i : order[i], select);
                     }
                 }
 
@@ -116,67 +125,187 @@ internal static partial class NeighbourSearch
         return jobs;
     }
 
+    /// <summary>Positions ordered by label, then position (null when they already are).</summary>
+    private static int[]? ByLabel(int[] labels)
+    {
+        bool sorted = true;
+        for (int i = 1; i < labels.Length && sorted; i++)
+        {
+            sorted = labels[i - 1] <= labels[i];
+        }
+
+        if (sorted)
+        {
+            return null;
+        }
+
+        int[] order = new int[labels.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        int[] keys = (int[])labels.Clone();
+        Array.Sort(keys, order); // introsort is not stable: restore position order within each label below
+        for (int s = 0; s < order.Length;)
+        {
+            int e = s + 1;
+            while (e < order.Length && keys[e] == keys[s])
+            {
+                e++;
+            }
+
+            Array.Sort(order, s, e - s);
+            s = e;
+        }
+
+        return order;
+    }
+
+    /// <summary>The label every row of [start, end) has, or −1 when they differ.</summary>
+    private static int BlockLabel(int[] labels, int start, int end)
+    {
+        for (int i = start + 1; i < end; i++)
+        {
+            if (labels[i] != labels[start])
+            {
+                return -1;
+            }
+        }
+
+        return labels[start];
+    }
+
     private sealed class JoinScratch(int block, int capacity)
     {
-        public float[] Tile { get; } = new float[block * block];
+        // + one vector: a row of the tile is read in whole vectors of 16 past its last column.
+        public float[] Tile { get; } = new float[(block * block) + 16];
+
+        public float[] RowLimits { get; } = new float[block];
+
+        public float[] ColumnLimits { get; } = new float[block + 16];
+
+        public int[] RowHits { get; } = new int[block * block];
+
+        public int[] ColumnHits { get; } = new int[block * block];
 
         public float[] Select { get; set; } = new float[capacity];
     }
 
-    private sealed class Join(KernelIsa isa, PackedRows<float> rows, float[] norms, ReferencePanels panels, int[]? labels, int channels, int k, int block, int blocks, RowCandidates buffers, object[] locks)
+    private sealed class Join(KernelIsa isa, PackedRows<float> rows, float[] norms, ReferencePanels panels, int[]? labels, int[] blockLabel, int channels, int k, int block, int blocks, RowCandidates buffers, object[] locks)
     {
+        /// <summary>
+        /// Row block I against column blocks I..: each tile's GEMM values are scanned once, in vectors of 16, against the row's
+        /// and the column's current limits (a snapshot taken before the scan: limits only fall, so a stale one lets through more,
+        /// never less); the few values at or below a limit are then offered under the row block's and the column block's lock.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void RowBlock(int rowBlock, JoinScratch scratch)
+        public unsafe void RowBlock(int rowBlock, JoinScratch scratch)
         {
             int n = rows.Count;
             int iStart = rowBlock * block;
             int iCount = Math.Min(block, n - iStart);
             float[] tile = scratch.Tile;
+            float[] rowLimits = scratch.RowLimits;
+            float[] columnLimits = scratch.ColumnLimits;
+            int[] rowHits = scratch.RowHits;
+            int[] columnHits = scratch.ColumnHits;
             for (int columnBlock = rowBlock; columnBlock < blocks; columnBlock++)
             {
                 int jStart = columnBlock * block;
                 int jCount = Math.Min(block, n - jStart);
                 int tileStride = (jCount + panels.Width - 1) / panels.Width * panels.Width;
+                bool diagonal = columnBlock == rowBlock;
                 GemmKernel.ApproximateDistances(isa, rows, norms, iStart, iCount, panels, jStart, jCount, tile, tileStride);
-                lock (locks[rowBlock])
+
+                // −1: the tile mixes labels, so a value is checked against the larger of a row's two limits (Offer picks the channel).
+                int channel = channels == 1 ? 0 : blockLabel[rowBlock] < 0 || blockLabel[columnBlock] < 0 ? -1 : blockLabel[rowBlock] == blockLabel[columnBlock] ? 0 : 1;
+                for (int qi = 0; qi < iCount; qi++)
+                {
+                    rowLimits[qi] = Limit(iStart + qi, channel);
+                }
+
+                // The diagonal tile holds both (i, j) and (j, i): the row side sees every pair, the column side nothing.
+                for (int cj = 0; cj < columnLimits.Length; cj++)
+                {
+                    columnLimits[cj] = !diagonal && cj < jCount ? Limit(jStart + cj, channel) : float.NegativeInfinity;
+                }
+
+                int rowHitCount = 0;
+                int columnHitCount = 0;
+                ulong lastMask = jCount % 16 == 0 ? ulong.MaxValue : (1UL << (jCount % 16)) - 1;
+                fixed (float* pt = tile)
+                fixed (float* pc = columnLimits)
                 {
                     for (int qi = 0; qi < iCount; qi++)
                     {
-                        Rows(scratch, tile.AsSpan(qi * tileStride, jCount), iStart + qi, jStart, columnBlock == rowBlock ? qi : -1);
+                        float* t = pt + (qi * tileStride);
+                        float rowLimit = rowLimits[qi];
+                        for (int cj = 0; cj < jCount; cj += 16)
+                        {
+                            ulong r = AtMost16(t + cj, rowLimit);
+                            ulong c = AtMost16(t + cj, pc + cj);
+                            if ((r | c) == 0)
+                            {
+                                continue;
+                            }
+
+                            if (cj + 16 > jCount)
+                            {
+                                r &= lastMask;
+                            }
+
+                            while (r != 0)
+                            {
+                                int bit = BitOperations.TrailingZeroCount(r);
+                                r &= r - 1;
+                                if (!diagonal || cj + bit != qi)
+                                {
+                                    rowHits[rowHitCount++] = (qi * tileStride) + cj + bit;
+                                }
+                            }
+
+                            while (c != 0)
+                            {
+                                int bit = BitOperations.TrailingZeroCount(c);
+                                c &= c - 1;
+                                columnHits[columnHitCount++] = (qi * tileStride) + cj + bit;
+                            }
+                        }
                     }
                 }
 
-                if (columnBlock == rowBlock)
+                if (rowHitCount > 0)
                 {
-                    // The diagonal tile holds both (i, j) and (j, i): the row side saw every pair.
-                    continue;
+                    lock (locks[rowBlock])
+                    {
+                        for (int h = 0; h < rowHitCount; h++)
+                        {
+                            int at = rowHits[h];
+                            Offer(scratch, iStart + (at / tileStride), jStart + (at % tileStride), tile[at]);
+                        }
+                    }
                 }
 
-                lock (locks[columnBlock])
+                if (columnHitCount > 0)
                 {
-                    for (int cj = 0; cj < jCount; cj++)
+                    lock (locks[columnBlock])
                     {
-                        int j = jStart + cj;
-                        float limit = Limit(j);
-                        for (int qi = 0; qi < iCount; qi++)
+                        for (int h = 0; h < columnHitCount; h++)
                         {
-                            float v = tile[(qi * tileStride) + cj];
-                            if (v <= limit)
-                            {
-                                Offer(scratch, j, iStart + qi, v);
-                                limit = Limit(j);
-                            }
+                            int at = columnHits[h];
+                            Offer(scratch, jStart + (at % tileStride), iStart + (at / tileStride), tile[at]);
                         }
                     }
                 }
             }
         }
 
-        /// <summary>The largest threshold of row i's channels: a value above it is no candidate of any.</summary>
+        /// <summary>Row i's limit for a tile of <paramref name="channel"/> (−1: mixed labels, the larger of both): a value above it is no candidate.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private float Limit(int i) => channels == 1
+        private float Limit(int i, int channel) => channels == 1
             ? buffers.Threshold[i]
-            : Math.Max(buffers.Threshold[i * 2], buffers.Threshold[(i * 2) + 1]);
+            : channel >= 0 ? buffers.Threshold[(i * 2) + channel] : Math.Max(buffers.Threshold[i * 2], buffers.Threshold[(i * 2) + 1]);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Offer(JoinScratch scratch, int i, int position, float approx)
@@ -188,46 +317,13 @@ internal static partial class NeighbourSearch
             }
         }
 
-        private unsafe void Rows(JoinScratch scratch, ReadOnlySpan<float> row, int i, int jStart, int self)
-        {
-            int count = row.Length;
-            int j = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                fixed (float* pr = row)
-                {
-                    for (; j + 8 <= count; j += 8)
-                    {
-                        uint mask = Vector256.LessThanOrEqual(Vector256.Load(pr + j), Vector256.Create(Limit(i))).ExtractMostSignificantBits();
-                        while (mask != 0)
-                        {
-                            int bit = BitOperations.TrailingZeroCount(mask);
-                            mask &= mask - 1;
-                            if (j + bit != self)
-                            {
-                                Offer(scratch, i, jStart + j + bit, row[j + bit]);
-                            }
-                        }
-                    }
-                }
-            }
-
-            for (; j < count; j++)
-            {
-                if (j != self && row[j] <= Limit(i))
-                {
-                    Offer(scratch, i, jStart + j, row[j]);
-                }
-            }
-        }
-
-        /// <summary>Row i's k best of channel ch, exact: its candidates recomputed in the difference form.</summary>
-        public unsafe float[] Refine(int i, int ch, SearchJob<float> job, float[] select)
+        /// <summary>Row i's k best of channel ch, exact: its candidates recomputed in the difference form, written to row <paramref name="output"/> of the job.</summary>
+        public unsafe float[] Refine(int i, int ch, SearchJob<float> job, int output, float[] select)
         {
             int slot = (i * channels) + ch;
             select = buffers.Prune(slot, k, select);
-            Span<double> bestD = job.BestDistance.AsSpan(i * k, k);
-            Span<int> bestI = job.BestIndex.AsSpan(i * k, k);
+            Span<double> bestD = job.BestDistance.AsSpan(output * k, k);
+            Span<int> bestI = job.BestIndex.AsSpan(output * k, k);
             int count = buffers.Count[slot];
             float[] approx = buffers.Approx[slot];
             int[] positions = buffers.Position[slot];
@@ -256,6 +352,37 @@ internal static partial class NeighbourSearch
 
             return select;
         }
+    }
+
+    /// <summary>Bit j set where p[j] ≤ limit, j &lt; 16 (Vector512 where accelerated, else four Vector128: SSE or NEON).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe ulong AtMost16(float* p, float limit)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            return Vector512.LessThanOrEqual(Vector512.Load(p), Vector512.Create(limit)).ExtractMostSignificantBits();
+        }
+
+        Vector128<float> l = Vector128.Create(limit);
+        return Vector128.LessThanOrEqual(Vector128.Load(p), l).ExtractMostSignificantBits()
+            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 4), l).ExtractMostSignificantBits() << 4)
+            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 8), l).ExtractMostSignificantBits() << 8)
+            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 12), l).ExtractMostSignificantBits() << 12);
+    }
+
+    /// <summary>Bit j set where p[j] ≤ limits[j], j &lt; 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe ulong AtMost16(float* p, float* limits)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            return Vector512.LessThanOrEqual(Vector512.Load(p), Vector512.Load(limits)).ExtractMostSignificantBits();
+        }
+
+        return Vector128.LessThanOrEqual(Vector128.Load(p), Vector128.Load(limits)).ExtractMostSignificantBits()
+            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 4), Vector128.Load(limits + 4)).ExtractMostSignificantBits() << 4)
+            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 8), Vector128.Load(limits + 8)).ExtractMostSignificantBits() << 8)
+            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 12), Vector128.Load(limits + 12)).ExtractMostSignificantBits() << 12);
     }
 
     /// <summary>Per (row, channel) slot: the candidate buffer of <see cref="GemmScratch"/>, for all rows at once (the self-join fills any row from any tile).</summary>
@@ -310,6 +437,15 @@ internal static partial class NeighbourSearch
             int c = Count[slot]++;
             Approx[slot][c] = approx;
             Position[slot][c] = position;
+            if (k == 1)
+            {
+                // The threshold follows the best value held at once (not only when the buffer fills): far fewer values get past it.
+                Threshold[slot] = Math.Min(Threshold[slot], GemmScratch.Limit(approx, Bound[slot]));
+            }
+            else if (c + 1 == k && float.IsPositiveInfinity(Threshold[slot]))
+            {
+                scratch.Select = Prune(slot, k, scratch.Select);
+            }
         }
 
         /// <summary>As <see cref="GemmScratch.Prune"/>: threshold = (k-th smallest approximate value held) + 2B, rounded up; drops every candidate above it.</summary>
@@ -329,16 +465,8 @@ internal static partial class NeighbourSearch
             float[] approx = Approx[slot];
             Span<float> values = select.AsSpan(0, count);
             approx.AsSpan(0, count).CopyTo(values);
-            values.Sort();
-            double limit = values[k - 1] + (2 * Bound[slot]);
-            float threshold = (float)limit;
-            if (threshold < limit)
-            {
-                threshold = MathF.BitIncrement(threshold);
-            }
-
-            Threshold[slot] = Math.Min(Threshold[slot], threshold);
-            threshold = Threshold[slot];
+            Threshold[slot] = Math.Min(Threshold[slot], GemmScratch.Limit(KthSmallest(values, k - 1), Bound[slot]));
+            float threshold = Threshold[slot];
             int[] positions = Position[slot];
             int kept = 0;
             for (int c = 0; c < count; c++)

@@ -212,6 +212,35 @@ public sealed class KernelIsaTests
     }
 
     [Fact]
+    public void Kth_smallest_is_the_sorted_arrays_value_at_that_rank()
+    {
+        // Candidate thresholds (GEMM-form search and self-join) take the k-th smallest by quickselect: it must be the sort's
+        // value at every rank, with many duplicates (ties at the threshold), sorted, reversed and constant inputs.
+        var random = new Random(5);
+        foreach (int length in new[] { 1, 2, 3, 7, 64, 200, 1000 })
+        {
+            float[][] inputs =
+            [
+                [.. Enumerable.Range(0, length).Select(_ => (float)random.Next(0, 5))],
+                [.. Enumerable.Range(0, length).Select(_ => (float)random.NextDouble())],
+                [.. Enumerable.Range(0, length).Select(i => (float)i)],
+                [.. Enumerable.Range(0, length).Select(i => (float)(length - i))],
+                [.. Enumerable.Repeat(3f, length)],
+            ];
+            foreach (float[] input in inputs)
+            {
+                float[] sorted = [.. input.Order()];
+                for (int rank = 0; rank < length; rank++)
+                {
+                    float[] work = (float[])input.Clone();
+                    Assert.Equal(sorted[rank], NeighbourSearch.KthSmallest(work, rank));
+                    Assert.Equal(sorted, work.Order());
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Kernel_names_parse_and_unsupported_ones_are_refused()
     {
         Assert.Equal(KernelIsa.Vector512, KernelSelection.Parse("avx512"));
