@@ -28,47 +28,67 @@ public sealed class LabelImporter
         Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(csv);
-        var problems = new List<LabelImportProblem>();
-        Dictionary<string, ParsedLabel> labels = await ParseAsync(csv, classNames, problems, cancellationToken).ConfigureAwait(false);
-
         NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                // Imports into one pool take turns, so that the checks below still hold when the rows are written.
-                await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtextextended('labels:' || $1::text, 0))", cancellationToken, poolId)
-                    .ConfigureAwait(false);
-                await ExecuteAsync(
-                    connection,
-                    "CREATE TEMP TABLE labels_in (item_id text NOT NULL, label int NOT NULL, label_name text, line int NOT NULL) ON COMMIT DROP",
-                    cancellationToken).ConfigureAwait(false);
-                await CopyAsync(connection, labels.Values, cancellationToken).ConfigureAwait(false);
-                await CheckAgainstDatabaseAsync(connection, poolId, problems, cancellationToken).ConfigureAwait(false);
-
-                if (problems.Count > 0)
-                {
-                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                    problems.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Kind.CompareTo(b.Kind));
-                    throw new LabelImportException(problems);
-                }
-
-                Guid importId = Guid.CreateVersion7();
-                int added = await ExecuteAsync(
-                    connection,
-                    """
-                    INSERT INTO labels (pool_id, item_id, label, label_name, imported_at, import_id)
-                    SELECT $1, item_id, label, label_name, now(), $2 FROM labels_in
-                    ON CONFLICT (pool_id, item_id) DO NOTHING
-                    """,
-                    cancellationToken,
-                    poolId,
-                    importId).ConfigureAwait(false);
+                LabelImportResult result = await ImportAsync(connection, poolId, csv, classNames, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new LabelImportResult(importId, added, labels.Count - added, Changed: 0);
+                return result;
             }
         }
+    }
+
+    /// <summary>
+    /// Imports into the transaction the caller holds open on <paramref name="connection"/> (e.g. a round's, which creates its
+    /// run and round row in the same transaction): nothing is committed here, so the caller's commit writes the labels
+    /// together with whatever else it wrote, and its rollback (or a crash before its commit) leaves no label behind.
+    /// </summary>
+    /// <param name="connection">An open connection with the caller's transaction begun on it.</param>
+    /// <param name="csv">As the other overload's.</param>
+    /// <param name="classNames">As the other overload's.</param>
+    /// <exception cref="LabelImportException">The file had problems; nothing was written (the caller's transaction is left to the caller).</exception>
+    public static async Task<LabelImportResult> ImportAsync(
+        NpgsqlConnection connection, Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(csv);
+        var problems = new List<LabelImportProblem>();
+        Dictionary<string, ParsedLabel> labels = await ParseAsync(csv, classNames, problems, cancellationToken).ConfigureAwait(false);
+
+        // Imports into one pool take turns, so that the checks below still hold when the rows are written.
+        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtextextended('labels:' || $1::text, 0))", cancellationToken, poolId)
+            .ConfigureAwait(false);
+        await ExecuteAsync(
+            connection,
+            "CREATE TEMP TABLE labels_in (item_id text NOT NULL, label int NOT NULL, label_name text, line int NOT NULL) ON COMMIT DROP",
+            cancellationToken).ConfigureAwait(false);
+        await CopyAsync(connection, labels.Values, cancellationToken).ConfigureAwait(false);
+        await CheckAgainstDatabaseAsync(connection, poolId, problems, cancellationToken).ConfigureAwait(false);
+
+        if (problems.Count > 0)
+        {
+            problems.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Kind.CompareTo(b.Kind));
+            throw new LabelImportException(problems);
+        }
+
+        Guid importId = Guid.CreateVersion7();
+        int added = await ExecuteAsync(
+            connection,
+            """
+            INSERT INTO labels (pool_id, item_id, label, label_name, imported_at, import_id)
+            SELECT $1, item_id, label, label_name, now(), $2 FROM labels_in
+            ON CONFLICT (pool_id, item_id) DO NOTHING
+            """,
+            cancellationToken,
+            poolId,
+            importId).ConfigureAwait(false);
+
+        // The caller's transaction may go on (and import again): the staging table goes now, not at its commit.
+        await ExecuteAsync(connection, "DROP TABLE labels_in", cancellationToken).ConfigureAwait(false);
+        return new LabelImportResult(importId, added, labels.Count - added, Changed: 0);
     }
 
     private static async Task<Dictionary<string, ParsedLabel>> ParseAsync(

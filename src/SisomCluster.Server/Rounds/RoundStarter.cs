@@ -13,12 +13,13 @@ namespace SisomCluster.Server.Rounds;
 /// Starts an active-learning round in one call: imports the round's labels (all or nothing, <see cref="LabelImporter"/>)
 /// and creates the run on the pool, whose reference version then follows from the labels (ARCHITECTURE.md §3 step 0);
 /// the run's finaliser writes thresholds and the selection (labeled and OOD-flagged items left out), and the round's
-/// exports are the run's. Idempotent per round id: the round row and its run commit in one transaction, so asking again
-/// finds both or neither; the same id with other labels is refused.
+/// exports are the run's. Idempotent per round id: the labels, the run and the round row commit in one transaction (the
+/// importer writes into this context's transaction), so asking again finds all three or none; the same id with other
+/// labels is refused.
 /// </summary>
-public sealed class RoundStarter(SisomDbContext db, RunCreator runs, LabelImporter importer, TimeProvider time)
+public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvider time)
 {
-    /// <summary>Starts the round, or finds it. The labels are imported (their own transaction) before the round and its run commit.</summary>
+    /// <summary>Starts the round, or finds it. The labels, the run and the round row are written in one transaction.</summary>
     /// <exception cref="LabelImportException">The labels had problems; nothing was imported and no round exists.</exception>
     /// <exception cref="RoundConflictException">The round id exists with other labels, another pool or another budget.</exception>
     public async Task<RoundStart> StartAsync(string roundId, string pool, string labels, IReadOnlyList<string>? classNames, RunRequest run, CancellationToken cancellationToken)
@@ -45,7 +46,9 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, LabelImport
             return new RoundStart(raced, Created: false);
         }
 
-        LabelImportResult imported = await importer.ImportAsync(poolId, new StringReader(labels), classNames, cancellationToken).ConfigureAwait(false);
+        // The labels go into this transaction: a crash (or a failed run creation) before the commit leaves none behind.
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        LabelImportResult imported = await LabelImporter.ImportAsync(connection, poolId, new StringReader(labels), classNames, cancellationToken).ConfigureAwait(false);
         Guid runId = await runs.CreateAsync(run, cancellationToken).ConfigureAwait(false);
         DateTimeOffset now = time.GetUtcNow();
         var round = new Round
