@@ -142,7 +142,7 @@ internal static class RoundCommand
 
     /// <summary>One line: id, state, run, what the import did, the selection's size.</summary>
     internal static string Describe(RoundResponse r) =>
-        $"round {r.Id}: {r.State}; run {r.RunId?.ToString() ?? "-"}; labels {r.LabelsAdded} added, {r.LabelsUnchanged} unchanged"
+        $"round {r.Id}{(r.Attempt > 1 ? $" (attempt {r.Attempt})" : "")}: {r.State}; run {r.RunId?.ToString() ?? "-"}; labels {r.LabelsAdded} added, {r.LabelsUnchanged} unchanged"
         + (r.Selected is { } n ? $"; {n} selected" : "")
         + (r.Error is { } e ? $"; {e}" : "");
 }

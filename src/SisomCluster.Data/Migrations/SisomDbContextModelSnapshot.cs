@@ -662,6 +662,12 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("id");
 
+                    b.Property<int>("Attempt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("attempt");
+
                     b.Property<int>("Budget")
                         .HasColumnType("integer")
                         .HasColumnName("budget");

@@ -19,6 +19,12 @@ public sealed class Round
 
     public int Budget { get; set; }
 
+    /// <summary>
+    /// 1, then one more each time the failed round is asked for again with the same request: each attempt is a new run
+    /// (<see cref="RunId"/> is the latest attempt's), the earlier attempts' runs stay as they ended.
+    /// </summary>
+    public int Attempt { get; set; } = 1;
+
     /// <summary>The round's run (written with the round, in one transaction); null after the run was deleted.</summary>
     public Guid? RunId { get; set; }
 

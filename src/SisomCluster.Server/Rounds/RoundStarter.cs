@@ -15,11 +15,15 @@ namespace SisomCluster.Server.Rounds;
 /// the run's finaliser writes thresholds and the selection (labeled and OOD-flagged items left out), and the round's
 /// exports are the run's. Idempotent per round id: the labels, the run and the round row commit in one transaction (the
 /// importer writes into this context's transaction), so asking again finds all three or none; the same id with other
-/// labels is refused.
+/// labels is refused. A failed round is the exception: the same request under its id starts a new attempt (a new run,
+/// <see cref="Round.Attempt"/> one more), so a retried scheduled Job recovers from a failed run instead of re-reading it.
 /// </summary>
 public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvider time)
 {
-    /// <summary>Starts the round, or finds it. The labels, the run and the round row are written in one transaction.</summary>
+    /// <summary>
+    /// Starts the round, or finds it (running or completed: nothing changes), or starts a new attempt of it (failed). The
+    /// labels, the run and the round row are written in one transaction.
+    /// </summary>
     /// <exception cref="LabelImportException">The labels had problems; nothing was imported and no round exists.</exception>
     /// <exception cref="RoundConflictException">The round id exists with other labels, another pool or another budget.</exception>
     public async Task<RoundStart> StartAsync(string roundId, string pool, string labels, IReadOnlyList<string>? classNames, RunRequest run, CancellationToken cancellationToken)
@@ -32,7 +36,7 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
             throw new ArgumentException($"pool: no pool named '{pool}'.", nameof(pool));
         }
 
-        if (await FindAsync(roundId, poolId, hash, run.Budget, cancellationToken).ConfigureAwait(false) is { } existing)
+        if (await FindAsync(roundId, poolId, hash, run.Budget, cancellationToken).ConfigureAwait(false) is { State: not RoundState.Failed } existing)
         {
             return new RoundStart(existing, Created: false);
         }
@@ -41,9 +45,10 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
 
         // Requests for one round id take turns: the second finds the first's round instead of importing and starting again.
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('round:' || {roundId}, 0))", cancellationToken).ConfigureAwait(false);
-        if (await FindAsync(roundId, poolId, hash, run.Budget, cancellationToken).ConfigureAwait(false) is { } raced)
+        Round? found = await FindAsync(roundId, poolId, hash, run.Budget, cancellationToken).ConfigureAwait(false);
+        if (found is { State: not RoundState.Failed })
         {
-            return new RoundStart(raced, Created: false);
+            return new RoundStart(found, Created: false);
         }
 
         // The labels go into this transaction: a crash (or a failed run creation) before the commit leaves none behind.
@@ -51,20 +56,41 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
         LabelImportResult imported = await LabelImporter.ImportAsync(connection, poolId, new StringReader(labels), classNames, cancellationToken).ConfigureAwait(false);
         Guid runId = await runs.CreateAsync(run, cancellationToken).ConfigureAwait(false);
         DateTimeOffset now = time.GetUtcNow();
-        var round = new Round
+        Round round;
+        if (found is null)
         {
-            Id = roundId,
-            PoolId = poolId,
-            State = RoundState.Running,
-            LabelsSha256 = hash,
-            Budget = run.Budget,
-            RunId = runId,
-            LabelsAdded = imported.Added,
-            LabelsUnchanged = imported.Unchanged,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.Rounds.Add(round);
+            round = new Round
+            {
+                Id = roundId,
+                PoolId = poolId,
+                State = RoundState.Running,
+                LabelsSha256 = hash,
+                Budget = run.Budget,
+                RunId = runId,
+                LabelsAdded = imported.Added,
+                LabelsUnchanged = imported.Unchanged,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Rounds.Add(round);
+        }
+        else
+        {
+            // A failed round asked for again with the same request (a retried CronJob Job): a new attempt with a new run; the
+            // failed attempt's run stays as it ended. Its labels were committed with it, so this import finds them unchanged.
+            round = found;
+            round.Attempt++;
+            round.State = RoundState.Running;
+            round.RunId = runId;
+            round.LabelsAdded = imported.Added;
+            round.LabelsUnchanged = imported.Unchanged;
+            round.Selected = null;
+            round.Error = null;
+            round.CompletedAt = null;
+            round.UpdatedAt = now;
+            db.Rounds.Update(round);
+        }
+
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new RoundStart(round, Created: true);

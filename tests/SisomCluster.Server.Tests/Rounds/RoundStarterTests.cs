@@ -48,6 +48,73 @@ public sealed class RoundStarterTests : IAsyncLifetime
         Assert.Equal(2, await _database.CountAsync("SELECT count(*) FROM labels WHERE pool_id = $1", poolId));
     }
 
+    [Fact]
+    public async Task A_failed_round_asked_for_again_starts_a_new_attempt_and_a_finished_or_running_one_stays_as_it_is()
+    {
+        (Guid poolId, string pool) = await PoolAsync();
+        const string Labels = "id,label\na,0\nb,1\n";
+        var request = new RunRequest(pool, "resnet18", 3);
+        RoundStart first;
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            first = await Starter(db).StartAsync("nightly", pool, Labels, null, request, CancellationToken.None);
+        }
+
+        // Running: the same request finds it.
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            RoundStart again = await Starter(db).StartAsync("nightly", pool, Labels, null, request, CancellationToken.None);
+            Assert.False(again.Created);
+            Assert.Equal(first.Round.RunId, again.Round.RunId);
+        }
+
+        // Its run fails: the round fails with it, and the same request is a second attempt with a new run.
+        Assert.Equal(1, await _database.CountAsync("WITH u AS (UPDATE runs SET state = 'failed', error = 'worker lost' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", first.Round.RunId!.Value));
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            Assert.Equal(1, await RoundProgress.AdvanceAsync(db, DateTimeOffset.UtcNow));
+        }
+
+        RoundStart retry;
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            retry = await Starter(db).StartAsync("nightly", pool, Labels, null, request, CancellationToken.None);
+        }
+
+        Assert.True(retry.Created);
+        Assert.Equal(2, retry.Round.Attempt);
+        Assert.Equal(RoundState.Running, retry.Round.State);
+        Assert.NotEqual(first.Round.RunId, retry.Round.RunId);
+        Assert.Null(retry.Round.Error);
+        Assert.Equal((0, 2), (retry.Round.LabelsAdded, retry.Round.LabelsUnchanged));
+        Assert.Equal(2, await _database.CountAsync("SELECT count(*) FROM runs WHERE pool_id = $1", poolId));
+        Assert.Equal(1, await _database.CountAsync("SELECT count(*) FROM runs WHERE id = $1 AND state = 'failed'", first.Round.RunId!.Value));
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            Round stored = await db.Rounds.AsNoTracking().SingleAsync(r => r.Id == "nightly");
+            Assert.Equal((2, RoundState.Running, retry.Round.RunId), (stored.Attempt, stored.State, stored.RunId));
+        }
+
+        // The second attempt completes: asking again changes nothing any more.
+        Assert.Equal(1, await _database.CountAsync("WITH u AS (UPDATE runs SET state = 'completed' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", retry.Round.RunId!.Value));
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            Assert.Equal(1, await RoundProgress.AdvanceAsync(db, DateTimeOffset.UtcNow));
+            RoundStart done = await Starter(db).StartAsync("nightly", pool, Labels, null, request, CancellationToken.None);
+            Assert.False(done.Created);
+            Assert.Equal((2, RoundState.Completed, retry.Round.RunId), (done.Round.Attempt, done.Round.State, done.Round.RunId));
+        }
+
+        Assert.Equal(2, await _database.CountAsync("SELECT count(*) FROM runs WHERE pool_id = $1", poolId));
+
+        // A failed round is retried only by the same request: other labels under its id are still refused.
+        Assert.Equal(1, await _database.CountAsync("WITH u AS (UPDATE rounds SET state = 'failed' WHERE id = 'nightly' RETURNING 1) SELECT count(*) FROM u"));
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            await Assert.ThrowsAsync<RoundConflictException>(() => Starter(db).StartAsync("nightly", pool, "id,label\nc,0\n", null, request, CancellationToken.None));
+        }
+    }
+
     private static RoundStarter Starter(SisomDbContext db) =>
         new(db, new RunCreator(db, Options.Create(new RunOptions()), TimeProvider.System), TimeProvider.System);
 

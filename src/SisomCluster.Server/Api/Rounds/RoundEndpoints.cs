@@ -24,7 +24,7 @@ internal static class RoundEndpoints
         RouteGroupBuilder rounds = api.MapGroup("/rounds").WithTags("rounds");
         rounds.MapPost("/", StartAsync).RequireAuthorization(ApiScopes.Write)
             .WithMetadata(new RequestBodyLimit.LabelsUpload())
-            .WithSummary("Start a round: import its labels (all or nothing) and start a run on the pool; the same round id again returns the round and changes nothing (409 with other labels).");
+            .WithSummary("Start a round: import its labels (all or nothing) and start a run on the pool; the same round id again returns the round and changes nothing (409 with other labels), unless it failed: then the same request starts a new attempt (a new run).");
         rounds.MapGet("/", ListAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Rounds, newest first, paged; filter by pool.");
         rounds.MapGet("/{roundId}", GetAsync).RequireAuthorization(ApiScopes.Read).WithSummary("A round's state, run and label import counts.");
     }
@@ -122,5 +122,5 @@ internal static class RoundEndpoints
     }
 
     private static RoundResponse ToResponse(Round r, string? pool) =>
-        new(r.Id, pool, r.State.ToString().ToLowerInvariant(), r.RunId, r.LabelsSha256, r.LabelsAdded, r.LabelsUnchanged, r.Budget, r.Selected, r.Error, r.CreatedAt, r.UpdatedAt, r.CompletedAt);
+        new(r.Id, pool, r.State.ToString().ToLowerInvariant(), r.RunId, r.LabelsSha256, r.LabelsAdded, r.LabelsUnchanged, r.Budget, r.Selected, r.Error, r.CreatedAt, r.UpdatedAt, r.CompletedAt, Attempt: r.Attempt);
 }
