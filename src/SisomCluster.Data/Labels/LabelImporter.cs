@@ -24,8 +24,14 @@ public sealed class LabelImporter
     /// </param>
     /// <param name="classNames">The K class names in index order, or null when the labels are integers of an unknown K.</param>
     /// <exception cref="LabelImportException">The file had problems; nothing was written.</exception>
+    public Task<LabelImportResult> ImportAsync(
+        Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, CancellationToken cancellationToken = default) =>
+        ImportAsync(poolId, csv, classNames, fallback: null, cancellationToken);
+
+    /// <summary>As the overload without <paramref name="fallback"/>, with names a label may use when the import gives none.</summary>
+    /// <param name="fallback">With no <paramref name="classNames"/>: the names a non-integer label is looked up in (the model manifest's).</param>
     public async Task<LabelImportResult> ImportAsync(
-        Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, CancellationToken cancellationToken = default)
+        Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, FallbackClassNames? fallback, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(csv);
         NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -34,7 +40,7 @@ public sealed class LabelImporter
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                LabelImportResult result = await ImportAsync(connection, poolId, csv, classNames, cancellationToken).ConfigureAwait(false);
+                LabelImportResult result = await ImportAsync(connection, poolId, csv, classNames, fallback, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;
             }
@@ -49,14 +55,15 @@ public sealed class LabelImporter
     /// <param name="connection">An open connection with the caller's transaction begun on it.</param>
     /// <param name="csv">As the other overload's.</param>
     /// <param name="classNames">As the other overload's.</param>
+    /// <param name="fallback">As the other overload's.</param>
     /// <exception cref="LabelImportException">The file had problems; nothing was written (the caller's transaction is left to the caller).</exception>
     public static async Task<LabelImportResult> ImportAsync(
-        NpgsqlConnection connection, Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, CancellationToken cancellationToken = default)
+        NpgsqlConnection connection, Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, FallbackClassNames? fallback, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(csv);
         var problems = new List<LabelImportProblem>();
-        Dictionary<string, ParsedLabel> labels = await ParseAsync(csv, classNames, problems, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, ParsedLabel> labels = await ParseAsync(csv, classNames, classNames is null ? fallback : null, problems, cancellationToken).ConfigureAwait(false);
 
         // Imports into one pool take turns, so that the checks below still hold when the rows are written.
         await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtextextended('labels:' || $1::text, 0))", cancellationToken, poolId)
@@ -92,17 +99,10 @@ public sealed class LabelImporter
     }
 
     private static async Task<Dictionary<string, ParsedLabel>> ParseAsync(
-        TextReader csv, IReadOnlyList<string>? classNames, List<LabelImportProblem> problems, CancellationToken cancellationToken)
+        TextReader csv, IReadOnlyList<string>? classNames, FallbackClassNames? fallback, List<LabelImportProblem> problems, CancellationToken cancellationToken)
     {
-        Dictionary<string, int>? classIndex = null;
-        if (classNames is not null)
-        {
-            classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (int k = 0; k < classNames.Count; k++)
-            {
-                classIndex.TryAdd(classNames[k], k);
-            }
-        }
+        Dictionary<string, int>? classIndex = Index(classNames);
+        Dictionary<string, int>? fallbackIndex = Index(fallback?.Names);
 
         var labels = new Dictionary<string, ParsedLabel>(StringComparer.Ordinal);
         // One record per line: an unclosed quote is an error of its line only, and every bad line is reported.
@@ -155,8 +155,15 @@ public sealed class LabelImporter
                 continue;
             }
 
-            if (!TryParseLabel(fields[1], classNames, classIndex, out int label, out string? labelError))
+            bool byFallback = false;
+            if (!TryParseLabel(fields[1], classNames, classIndex, out int label, out string? labelError)
+                && !(byFallback = classIndex is null && fallbackIndex is not null && fallbackIndex.TryGetValue(fields[1], out label)))
             {
+                if (fallback is not null && classIndex is null && !int.TryParse(fields[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+                {
+                    labelError = $"label '{fields[1]}' is neither an integer nor a class name of {fallback.Origin} (or give the names: class_names)";
+                }
+
                 problems.Add(new LabelImportProblem(lineNumber, LabelProblemKind.BadLabel, $"item '{id}': {labelError}"));
                 continue;
             }
@@ -174,11 +181,27 @@ public sealed class LabelImporter
                 continue;
             }
 
-            string? name = classNames is not null ? classNames[label] : null;
+            string? name = classNames is not null ? classNames[label] : byFallback ? fields[1] : null;
             labels.Add(id, new ParsedLabel(id, label, name, lineNumber));
         }
 
         return labels;
+    }
+
+    private static Dictionary<string, int>? Index(IReadOnlyList<string>? names)
+    {
+        if (names is null)
+        {
+            return null;
+        }
+
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < names.Count; k++)
+        {
+            index.TryAdd(names[k], k);
+        }
+
+        return index;
     }
 
     private static bool IsHeader(List<string> fields) =>

@@ -5,6 +5,7 @@ using Npgsql;
 using SisomCluster.Data;
 using SisomCluster.Data.Labels;
 using SisomCluster.Data.Rounds;
+using SisomCluster.Server.Models;
 using SisomCluster.Server.Runs;
 
 namespace SisomCluster.Server.Rounds;
@@ -51,9 +52,15 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
             return new RoundStart(found, Created: false);
         }
 
+        // Without class names a label may still be a name: the round's model's manifest names its classes (ClassNameResolver).
+        (string model, IReadOnlyList<string>? manifestNames) = classNames is null
+            ? await ClassNameResolver.ForImportAsync(db, runs.Models, poolId, run.Model, cancellationToken).ConfigureAwait(false)
+            : (run.Model, null);
+        FallbackClassNames? fallback = manifestNames is null ? null : new FallbackClassNames($"model {model}'s manifest", manifestNames);
+
         // The labels go into this transaction: a crash (or a failed run creation) before the commit leaves none behind.
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        LabelImportResult imported = await LabelImporter.ImportAsync(connection, poolId, new StringReader(labels), classNames, cancellationToken).ConfigureAwait(false);
+        LabelImportResult imported = await LabelImporter.ImportAsync(connection, poolId, new StringReader(labels), classNames, fallback, cancellationToken).ConfigureAwait(false);
         Guid runId = await runs.CreateAsync(run, cancellationToken).ConfigureAwait(false);
         DateTimeOffset now = time.GetUtcNow();
         Round round;

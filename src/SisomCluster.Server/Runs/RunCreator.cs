@@ -15,6 +15,9 @@ public sealed class RunCreator(SisomDbContext db, IOptions<RunOptions> options, 
 {
     private readonly ModelRegistry _models = models ?? new ModelRegistry(Options.Create(new ModelDirectoryOptions()), Options.Create(new ModelOptions()));
 
+    /// <summary>The registry the run's model is checked against (and its manifest read from).</summary>
+    public ModelRegistry Models => _models;
+
     /// <summary>Why <paramref name="model"/> cannot be a run's model (with the known names), or null.</summary>
     public string? ModelProblem(string? model) => _models.Problem(model);
 
