@@ -61,7 +61,9 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
         // The labels go into this transaction: a crash (or a failed run creation) before the commit leaves none behind.
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         LabelImportResult imported = await LabelImporter.ImportAsync(connection, poolId, new StringReader(labels), classNames, fallback, cancellationToken).ConfigureAwait(false);
-        Guid runId = await runs.CreateAsync(run, cancellationToken).ConfigureAwait(false);
+        // The run's reference set is the pool's labels as this transaction sees them (this round's included), pinned now:
+        // labels someone imports before the coordinator launches the run do not leak into it.
+        Guid runId = await runs.CreateAsync(run with { PinLabels = true }, cancellationToken).ConfigureAwait(false);
         DateTimeOffset now = time.GetUtcNow();
         Round round;
         if (found is null)
