@@ -672,6 +672,10 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("budget");
 
+                    b.Property<string>("ClassNames")
+                        .HasColumnType("text")
+                        .HasColumnName("class_names");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
@@ -697,9 +701,21 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("labels_unchanged");
 
+                    b.Property<string>("Model")
+                        .HasColumnType("text")
+                        .HasColumnName("model");
+
+                    b.Property<string>("OodScore")
+                        .HasColumnType("text")
+                        .HasColumnName("ood_score");
+
                     b.Property<Guid>("PoolId")
                         .HasColumnType("uuid")
                         .HasColumnName("pool_id");
+
+                    b.Property<double?>("Quantile")
+                        .HasColumnType("double precision")
+                        .HasColumnName("quantile");
 
                     b.Property<Guid?>("RunId")
                         .HasColumnType("uuid")

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -26,18 +27,19 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
     /// labels, the run and the round row are written in one transaction.
     /// </summary>
     /// <exception cref="LabelImportException">The labels had problems; nothing was imported and no round exists.</exception>
-    /// <exception cref="RoundConflictException">The round id exists with other labels, another pool or another budget.</exception>
+    /// <exception cref="RoundConflictException">The round id exists with other labels, pool, budget, model, quantile, OOD score or class names.</exception>
     public async Task<RoundStart> StartAsync(string roundId, string pool, string labels, IReadOnlyList<string>? classNames, RunRequest run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         string hash = Sha256(labels);
+        string names = classNames is null ? "" : string.Join(',', classNames);
         Guid poolId = await db.Pools.Where(p => p.Name == pool).Select(p => p.Id).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         if (poolId == Guid.Empty)
         {
             throw new ArgumentException($"pool: no pool named '{pool}'.", nameof(pool));
         }
 
-        if (await FindAsync(roundId, poolId, hash, run.Budget, cancellationToken).ConfigureAwait(false) is { State: not RoundState.Failed } existing)
+        if (await FindAsync(roundId, poolId, hash, run, names, cancellationToken).ConfigureAwait(false) is { State: not RoundState.Failed } existing)
         {
             return new RoundStart(existing, Created: false);
         }
@@ -46,7 +48,7 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
 
         // Requests for one round id take turns: the second finds the first's round instead of importing and starting again.
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('round:' || {roundId}, 0))", cancellationToken).ConfigureAwait(false);
-        Round? found = await FindAsync(roundId, poolId, hash, run.Budget, cancellationToken).ConfigureAwait(false);
+        Round? found = await FindAsync(roundId, poolId, hash, run, names, cancellationToken).ConfigureAwait(false);
         if (found is { State: not RoundState.Failed })
         {
             return new RoundStart(found, Created: false);
@@ -75,6 +77,10 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
                 State = RoundState.Running,
                 LabelsSha256 = hash,
                 Budget = run.Budget,
+                Model = run.Model,
+                Quantile = run.Quantile,
+                OodScore = run.OodScore,
+                ClassNames = names,
                 RunId = runId,
                 LabelsAdded = imported.Added,
                 LabelsUnchanged = imported.Unchanged,
@@ -108,7 +114,7 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
     /// <summary>SHA-256 of the label text's UTF-8 bytes, lower-case hex.</summary>
     public static string Sha256(string labels) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(labels ?? "")));
 
-    private async Task<Round?> FindAsync(string roundId, Guid poolId, string hash, int budget, CancellationToken cancellationToken)
+    private async Task<Round?> FindAsync(string roundId, Guid poolId, string hash, RunRequest run, string classNames, CancellationToken cancellationToken)
     {
         Round? round = await db.Rounds.AsNoTracking().SingleOrDefaultAsync(r => r.Id == roundId, cancellationToken).ConfigureAwait(false);
         if (round is null)
@@ -116,12 +122,18 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
             return null;
         }
 
+        // Every field that changes the round's result; the shard size does not (the selection is global). A round written
+        // before the model, quantile, OOD score and class names were kept (null) is compared on the rest.
         string? difference = round.PoolId != poolId ? "another pool"
             : round.LabelsSha256 != hash ? $"other labels (SHA-256 {round.LabelsSha256[..12]}…, this request's {hash[..12]}…)"
-            : round.Budget != budget ? $"budget {round.Budget}, not {budget}"
+            : round.Budget != run.Budget ? $"budget {round.Budget}, not {run.Budget}"
+            : round.Model is { } model && model != run.Model ? $"model {model}, not {run.Model}"
+            : round.Quantile is { } quantile && quantile != run.Quantile ? string.Create(CultureInfo.InvariantCulture, $"quantile {quantile}, not {run.Quantile}")
+            : round.OodScore is { } ood && ood != run.OodScore ? $"OOD score {ood}, not {run.OodScore}"
+            : round.ClassNames is { } names && names != classNames ? $"class names '{names}', not '{classNames}'"
             : null;
         return difference is null
             ? round
-            : throw new RoundConflictException($"round '{roundId}' exists with {difference}; a round id names one round: use a new id for new labels.");
+            : throw new RoundConflictException($"round '{roundId}' exists with {difference}; a round id names one round: use a new id for another request.");
     }
 }

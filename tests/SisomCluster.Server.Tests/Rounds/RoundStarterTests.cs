@@ -115,6 +115,37 @@ public sealed class RoundStarterTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task The_same_round_id_with_another_model_quantile_ood_score_or_class_names_is_a_conflict()
+    {
+        (_, string pool) = await PoolAsync();
+        const string Labels = "id,label\na,0\nb,1\n";
+        var request = new RunRequest(pool, "resnet18", 3, Quantile: 0.95, OodScore: "sisom");
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            Assert.True((await Starter(db).StartAsync("r-6", pool, Labels, null, request, CancellationToken.None)).Created);
+        }
+
+        foreach ((RunRequest other, IReadOnlyList<string>? names, string difference) in new (RunRequest, IReadOnlyList<string>?, string)[]
+        {
+            (request with { Model = "other-model" }, null, "model resnet18, not other-model"),
+            (request with { Quantile = 0.99 }, null, "quantile 0.95, not 0.99"),
+            (request with { OodScore = "knn" }, null, "OOD score sisom, not knn"),
+            (request, ["cat", "dog"], "class names '', not 'cat,dog'"),
+        })
+        {
+            await using SisomDbContext db = _database.CreateDbContext();
+            RoundConflictException e = await Assert.ThrowsAsync<RoundConflictException>(() => Starter(db).StartAsync("r-6", pool, Labels, names, other, CancellationToken.None));
+            Assert.Contains($"round 'r-6' exists with {difference}", e.Message, StringComparison.Ordinal);
+        }
+
+        // The shard size does not change the result: the same round.
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            Assert.False((await Starter(db).StartAsync("r-6", pool, Labels, null, request with { ShardSize = 7 }, CancellationToken.None)).Created);
+        }
+    }
+
     private static RoundStarter Starter(SisomDbContext db) =>
         new(db, new RunCreator(db, Options.Create(new RunOptions()), TimeProvider.System), TimeProvider.System);
 
