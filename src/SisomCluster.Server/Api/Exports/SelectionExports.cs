@@ -26,6 +26,7 @@ namespace SisomCluster.Server.Api.Exports;
 /// <item><c>selection.csv</c> and <c>selection.jsonl</c>: one row/line per item with the same fields.</item>
 /// </list>
 /// The image is the API's thumbnail of the item (<c>Api__PublicBaseUrl</c> + <c>/api/v1/pools/{pool}/thumbnails/{id}?size=512</c>;
+/// without it the request's scheme and host, which honour <c>X-Forwarded-Proto/Host</c> only from <c>Api__ForwardedProxies</c>;
 /// that endpoint needs a read key, so the tool reaches it through a proxy that adds one), or the object's own
 /// <c>s3://</c> URL for an item stored as one object, which Label Studio resolves through its S3 source storage. A class
 /// is its name by <see cref="ClassNameResolver"/> (the manifest's for the model's own head, the labels' for a fitted one),
