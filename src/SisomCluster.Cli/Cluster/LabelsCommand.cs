@@ -20,7 +20,8 @@ internal static class LabelsCommand
     {
         var file = new Argument<string>("FILE") { Description = "CSV with id,label per line (header optional; a label is an integer 0..K-1 or a class name), or Label Studio's JSON export (--format label-studio)." };
         var pool = new Option<string>("--pool") { Description = "The pool the ids belong to.", Required = true };
-        var classNames = new Option<string?>("--class-names") { Description = "Comma-separated class names in label order, to accept names in FILE.", HelpName = "A,B,C" };
+        var classNames = new Option<string?>("--class-names") { Description = "Comma-separated class names in label order, to accept names in FILE. Default: the class_names of the model's manifest (--model).", HelpName = "A,B,C" };
+        var model = new Option<string?>("--model") { Description = "Without --class-names: the model whose manifest's class_names the labels may use. Default: the model of the pool's newest run.", HelpName = "NAME" };
         Option<string> format = CreateFormat();
         var command = new Command(
             "import",
@@ -28,9 +29,10 @@ internal static class LabelsCommand
             + Environment.NewLine
             + "Example:" + Environment.NewLine
             + "  sisom labels import --pool fashion --class-names shirt,trouser,dress labels.csv" + Environment.NewLine
-            + "  sisom labels import --pool fashion --format label-studio project-1-export.json")
+            + "  sisom labels import --pool fashion --format label-studio project-1-export.json" + Environment.NewLine
+            + "  sisom labels import --pool fashion --format label-studio --model fashion-cnn project-1-export.json")
         {
-            file, pool, classNames, format,
+            file, pool, classNames, model, format,
         };
         ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -47,7 +49,7 @@ internal static class LabelsCommand
             await using Stream stream = OpenLabels(path, parse.GetValue(format)!, parse.InvocationConfiguration.Output);
             try
             {
-                LabelImportResponse result = await client.ImportLabelsAsync(poolName, stream, names, cancellationToken).ConfigureAwait(false);
+                LabelImportResponse result = await client.ImportLabelsAsync(poolName, stream, names, parse.GetValue(model), cancellationToken).ConfigureAwait(false);
                 parse.InvocationConfiguration.Output.WriteLine($"imported labels into {poolName}: {result.Added} added, {result.Unchanged} unchanged, {result.Changed} changed");
                 return ExitCodes.Success;
             }

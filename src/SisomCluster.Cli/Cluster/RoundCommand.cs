@@ -28,7 +28,7 @@ internal static class RoundCommand
                 r.AddError($"--round-id: use 1 to {StartRoundRequest.MaxRoundIdLength} letters, digits, '.', '_' or '-'.");
             }
         });
-        var classNames = new Option<string?>("--class-names") { Description = "Comma-separated class names in label order, to accept names in the labels.", HelpName = "A,B,C" };
+        var classNames = new Option<string?>("--class-names") { Description = "Comma-separated class names in label order, to accept names in the labels. Default: the class_names of the round's model's manifest.", HelpName = "A,B,C" };
         var model = new Option<string>("--model") { Description = "A model name the server knows.", DefaultValueFactory = _ => StartRunRequest.DefaultModel };
         var wait = new Option<bool>("--wait") { Description = "Follow the round until its run ends; exit 3 when it failed." };
         var output = new Option<DirectoryInfo?>("--out")
@@ -142,7 +142,7 @@ internal static class RoundCommand
 
     /// <summary>One line: id, state, run, what the import did, the selection's size.</summary>
     internal static string Describe(RoundResponse r) =>
-        $"round {r.Id}: {r.State}; run {r.RunId?.ToString() ?? "-"}; labels {r.LabelsAdded} added, {r.LabelsUnchanged} unchanged"
+        $"round {r.Id}{(r.Attempt > 1 ? $" (attempt {r.Attempt})" : "")}: {r.State}; run {r.RunId?.ToString() ?? "-"}; labels {r.LabelsAdded} added, {r.LabelsUnchanged} unchanged"
         + (r.Selected is { } n ? $"; {n} selected" : "")
         + (r.Error is { } e ? $"; {e}" : "");
 }

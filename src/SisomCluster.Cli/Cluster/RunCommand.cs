@@ -268,7 +268,7 @@ internal static class RunCommand
         RunProgressResponse p = run.Progress ?? new RunProgressResponse(0, 0, 0, 0, 0, 0, 0, 0, 0);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"run {run.Id}: {run.State}; OOD by {run.OodScore}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
+            $"run {run.Id}: {run.State}; OOD by {run.OodScore}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(p.ItemsSkipped > 0 ? $", {p.ItemsSkipped} left out (scored before)" : string.Empty)}{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
     }
 
     /// <summary>The parked-messages warning of a run not yet finished, or null when nothing is parked.</summary>

@@ -55,10 +55,25 @@ public sealed class SisomApiClient : IDisposable
         AllPagesAsync<PoolResponse>("pools", cancellationToken);
 
     /// <param name="csv">id,label lines (header optional), sent as text/csv.</param>
-    public Task<LabelImportResponse> ImportLabelsAsync(string pool, Stream csv, IReadOnlyList<string>? classNames = null, CancellationToken cancellationToken = default)
+    public Task<LabelImportResponse> ImportLabelsAsync(string pool, Stream csv, IReadOnlyList<string>? classNames = null, CancellationToken cancellationToken = default) =>
+        ImportLabelsAsync(pool, csv, classNames, model: null, cancellationToken);
+
+    /// <param name="model">Without <paramref name="classNames"/>: the model whose manifest's class names a label may use (null: the pool's newest run's model).</param>
+    public Task<LabelImportResponse> ImportLabelsAsync(string pool, Stream csv, IReadOnlyList<string>? classNames, string? model, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(csv);
-        string path = "pools/" + Segment(pool) + "/labels" + (classNames is { Count: > 0 } ? "?class_names=" + Uri.EscapeDataString(string.Join(',', classNames)) : "");
+        var query = new List<string>();
+        if (classNames is { Count: > 0 })
+        {
+            query.Add("class_names=" + Uri.EscapeDataString(string.Join(',', classNames)));
+        }
+
+        if (model is not null)
+        {
+            query.Add("model=" + Uri.EscapeDataString(model));
+        }
+
+        string path = "pools/" + Segment(pool) + "/labels" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
         var content = new StreamContent(csv);
         content.Headers.ContentType = new MediaTypeHeaderValue("text/csv") { CharSet = "utf-8" };
         return SendAsync<LabelImportResponse>(HttpMethod.Post, path, content, cancellationToken);

@@ -24,65 +24,85 @@ public sealed class LabelImporter
     /// </param>
     /// <param name="classNames">The K class names in index order, or null when the labels are integers of an unknown K.</param>
     /// <exception cref="LabelImportException">The file had problems; nothing was written.</exception>
+    public Task<LabelImportResult> ImportAsync(
+        Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, CancellationToken cancellationToken = default) =>
+        ImportAsync(poolId, csv, classNames, fallback: null, cancellationToken);
+
+    /// <summary>As the overload without <paramref name="fallback"/>, with names a label may use when the import gives none.</summary>
+    /// <param name="fallback">With no <paramref name="classNames"/>: the names a non-integer label is looked up in (the model manifest's).</param>
     public async Task<LabelImportResult> ImportAsync(
-        Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, CancellationToken cancellationToken = default)
+        Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, FallbackClassNames? fallback, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(csv);
-        var problems = new List<LabelImportProblem>();
-        Dictionary<string, ParsedLabel> labels = await ParseAsync(csv, classNames, problems, cancellationToken).ConfigureAwait(false);
-
         NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                // Imports into one pool take turns, so that the checks below still hold when the rows are written.
-                await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtextextended('labels:' || $1::text, 0))", cancellationToken, poolId)
-                    .ConfigureAwait(false);
-                await ExecuteAsync(
-                    connection,
-                    "CREATE TEMP TABLE labels_in (item_id text NOT NULL, label int NOT NULL, label_name text, line int NOT NULL) ON COMMIT DROP",
-                    cancellationToken).ConfigureAwait(false);
-                await CopyAsync(connection, labels.Values, cancellationToken).ConfigureAwait(false);
-                await CheckAgainstDatabaseAsync(connection, poolId, problems, cancellationToken).ConfigureAwait(false);
-
-                if (problems.Count > 0)
-                {
-                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                    problems.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Kind.CompareTo(b.Kind));
-                    throw new LabelImportException(problems);
-                }
-
-                Guid importId = Guid.CreateVersion7();
-                int added = await ExecuteAsync(
-                    connection,
-                    """
-                    INSERT INTO labels (pool_id, item_id, label, label_name, imported_at, import_id)
-                    SELECT $1, item_id, label, label_name, now(), $2 FROM labels_in
-                    ON CONFLICT (pool_id, item_id) DO NOTHING
-                    """,
-                    cancellationToken,
-                    poolId,
-                    importId).ConfigureAwait(false);
+                LabelImportResult result = await ImportAsync(connection, poolId, csv, classNames, fallback, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new LabelImportResult(importId, added, labels.Count - added, Changed: 0);
+                return result;
             }
         }
     }
 
-    private static async Task<Dictionary<string, ParsedLabel>> ParseAsync(
-        TextReader csv, IReadOnlyList<string>? classNames, List<LabelImportProblem> problems, CancellationToken cancellationToken)
+    /// <summary>
+    /// Imports into the transaction the caller holds open on <paramref name="connection"/> (e.g. a round's, which creates its
+    /// run and round row in the same transaction): nothing is committed here, so the caller's commit writes the labels
+    /// together with whatever else it wrote, and its rollback (or a crash before its commit) leaves no label behind.
+    /// </summary>
+    /// <param name="connection">An open connection with the caller's transaction begun on it.</param>
+    /// <param name="csv">As the other overload's.</param>
+    /// <param name="classNames">As the other overload's.</param>
+    /// <param name="fallback">As the other overload's.</param>
+    /// <exception cref="LabelImportException">The file had problems; nothing was written (the caller's transaction is left to the caller).</exception>
+    public static async Task<LabelImportResult> ImportAsync(
+        NpgsqlConnection connection, Guid poolId, TextReader csv, IReadOnlyList<string>? classNames, FallbackClassNames? fallback, CancellationToken cancellationToken = default)
     {
-        Dictionary<string, int>? classIndex = null;
-        if (classNames is not null)
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(csv);
+        var problems = new List<LabelImportProblem>();
+        Dictionary<string, ParsedLabel> labels = await ParseAsync(csv, classNames, classNames is null ? fallback : null, problems, cancellationToken).ConfigureAwait(false);
+
+        // Imports into one pool take turns, so that the checks below still hold when the rows are written.
+        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtextextended('labels:' || $1::text, 0))", cancellationToken, poolId)
+            .ConfigureAwait(false);
+        await ExecuteAsync(
+            connection,
+            "CREATE TEMP TABLE labels_in (item_id text NOT NULL, label int NOT NULL, label_name text, line int NOT NULL) ON COMMIT DROP",
+            cancellationToken).ConfigureAwait(false);
+        await CopyAsync(connection, labels.Values, cancellationToken).ConfigureAwait(false);
+        await CheckAgainstDatabaseAsync(connection, poolId, problems, cancellationToken).ConfigureAwait(false);
+
+        if (problems.Count > 0)
         {
-            classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (int k = 0; k < classNames.Count; k++)
-            {
-                classIndex.TryAdd(classNames[k], k);
-            }
+            problems.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Kind.CompareTo(b.Kind));
+            throw new LabelImportException(problems);
         }
+
+        Guid importId = Guid.CreateVersion7();
+        int added = await ExecuteAsync(
+            connection,
+            """
+            INSERT INTO labels (pool_id, item_id, label, label_name, imported_at, import_id)
+            SELECT $1, item_id, label, label_name, now(), $2 FROM labels_in
+            ON CONFLICT (pool_id, item_id) DO NOTHING
+            """,
+            cancellationToken,
+            poolId,
+            importId).ConfigureAwait(false);
+
+        // The caller's transaction may go on (and import again): the staging table goes now, not at its commit.
+        await ExecuteAsync(connection, "DROP TABLE labels_in", cancellationToken).ConfigureAwait(false);
+        return new LabelImportResult(importId, added, labels.Count - added, Changed: 0);
+    }
+
+    private static async Task<Dictionary<string, ParsedLabel>> ParseAsync(
+        TextReader csv, IReadOnlyList<string>? classNames, FallbackClassNames? fallback, List<LabelImportProblem> problems, CancellationToken cancellationToken)
+    {
+        Dictionary<string, int>? classIndex = Index(classNames);
+        Dictionary<string, int>? fallbackIndex = Index(fallback?.Names);
 
         var labels = new Dictionary<string, ParsedLabel>(StringComparer.Ordinal);
         // One record per line: an unclosed quote is an error of its line only, and every bad line is reported.
@@ -135,8 +155,15 @@ public sealed class LabelImporter
                 continue;
             }
 
-            if (!TryParseLabel(fields[1], classNames, classIndex, out int label, out string? labelError))
+            bool byFallback = false;
+            if (!TryParseLabel(fields[1], classNames, classIndex, out int label, out string? labelError)
+                && !(byFallback = classIndex is null && fallbackIndex is not null && fallbackIndex.TryGetValue(fields[1], out label)))
             {
+                if (fallback is not null && classIndex is null && !int.TryParse(fields[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+                {
+                    labelError = $"label '{fields[1]}' is neither an integer nor a class name of {fallback.Origin} (or give the names: class_names)";
+                }
+
                 problems.Add(new LabelImportProblem(lineNumber, LabelProblemKind.BadLabel, $"item '{id}': {labelError}"));
                 continue;
             }
@@ -154,11 +181,27 @@ public sealed class LabelImporter
                 continue;
             }
 
-            string? name = classNames is not null ? classNames[label] : null;
+            string? name = classNames is not null ? classNames[label] : byFallback ? fields[1] : null;
             labels.Add(id, new ParsedLabel(id, label, name, lineNumber));
         }
 
         return labels;
+    }
+
+    private static Dictionary<string, int>? Index(IReadOnlyList<string>? names)
+    {
+        if (names is null)
+        {
+            return null;
+        }
+
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < names.Count; k++)
+        {
+            index.TryAdd(names[k], k);
+        }
+
+        return index;
     }
 
     private static bool IsHeader(List<string> fields) =>

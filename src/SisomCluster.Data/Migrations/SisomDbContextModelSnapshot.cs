@@ -662,9 +662,19 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("id");
 
+                    b.Property<int>("Attempt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("attempt");
+
                     b.Property<int>("Budget")
                         .HasColumnType("integer")
                         .HasColumnName("budget");
+
+                    b.Property<string>("ClassNames")
+                        .HasColumnType("text")
+                        .HasColumnName("class_names");
 
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
@@ -691,9 +701,21 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("labels_unchanged");
 
+                    b.Property<string>("Model")
+                        .HasColumnType("text")
+                        .HasColumnName("model");
+
+                    b.Property<string>("OodScore")
+                        .HasColumnType("text")
+                        .HasColumnName("ood_score");
+
                     b.Property<Guid>("PoolId")
                         .HasColumnType("uuid")
                         .HasColumnName("pool_id");
+
+                    b.Property<double?>("Quantile")
+                        .HasColumnType("double precision")
+                        .HasColumnName("quantile");
 
                     b.Property<Guid?>("RunId")
                         .HasColumnType("uuid")

@@ -19,6 +19,28 @@ public sealed class Round
 
     public int Budget { get; set; }
 
+    /// <summary>
+    /// The run's model, quantile q and OOD score, and the class names the labels were read with: with the pool, the labels
+    /// and the budget, everything of the request that changes the round's result, so the same id with another value is
+    /// refused. Null in rounds written before these were kept (then not compared).
+    /// </summary>
+    public string? Model { get; set; }
+
+    /// <inheritdoc cref="Model"/>
+    public double? Quantile { get; set; }
+
+    /// <inheritdoc cref="Model"/>
+    public string? OodScore { get; set; }
+
+    /// <summary>The request's class names joined by <c>,</c> (empty: none given); null in rounds written before this was kept.</summary>
+    public string? ClassNames { get; set; }
+
+    /// <summary>
+    /// 1, then one more each time the failed round is asked for again with the same request: each attempt is a new run
+    /// (<see cref="RunId"/> is the latest attempt's), the earlier attempts' runs stay as they ended.
+    /// </summary>
+    public int Attempt { get; set; } = 1;
+
     /// <summary>The round's run (written with the round, in one transaction); null after the run was deleted.</summary>
     public Guid? RunId { get; set; }
 

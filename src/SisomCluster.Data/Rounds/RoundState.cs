@@ -9,6 +9,9 @@ public enum RoundState
     /// <summary>The run completed: its selection, thresholds and exports are the round's.</summary>
     Completed,
 
-    /// <summary>The run failed or was cancelled, or the labels could not be imported (<see cref="Round.Error"/>).</summary>
+    /// <summary>
+    /// The run failed, was cancelled or deleted (<see cref="Round.Error"/>). The same request under the round's id starts a
+    /// new attempt (<see cref="Round.Attempt"/>).
+    /// </summary>
     Failed,
 }

@@ -14,6 +14,7 @@ internal static class RoundsModel
             round.ToTable("rounds", t => t.HasCheckConstraint("ck_rounds_state", LowercaseEnumConverter<RoundState>.CheckConstraint("state")));
             round.HasKey(r => r.Id);
             round.Property(r => r.Id).HasMaxLength(100);
+            round.Property(r => r.Attempt).HasDefaultValue(1);
             round.HasOne<Pool>().WithMany().HasForeignKey(r => r.PoolId).OnDelete(DeleteBehavior.Cascade);
 
             // A deleted run leaves the round's history (counts, state) and only forgets the run.

@@ -15,9 +15,16 @@ public sealed record RunProgress(
     long Items,
     long ItemsScored,
     long ItemsFailed,
-    long ItemsInFailedShards)
+    long ItemsInFailedShards,
+    long ItemsSkipped = 0)
 {
     public int TotalShards => PendingShards + LeasedShards + DoneShards + FailedShards;
+
+    /// <summary>
+    /// Items the run is done with: scored, failed, listed in a failed shard, or left out by an incremental run
+    /// (<see cref="ItemsSkipped"/>). Equals <see cref="Items"/> once the run is finished, so a progress bar over it reaches 100 %.
+    /// </summary>
+    public long ItemsDone => ItemsScored + ItemsFailed + ItemsInFailedShards + ItemsSkipped;
 
     /// <summary>Every shard is done or failed (and there is at least one).</summary>
     public bool IsFinished => TotalShards > 0 && PendingShards == 0 && LeasedShards == 0;
@@ -41,6 +48,9 @@ public sealed record RunProgress(
                 Items = g.Sum(s => (long)s.ItemCount),
                 Scored = g.Sum(s => (long)s.Scored),
                 Failed = g.Sum(s => (long)s.Failed),
+
+                // A done shard's items that were neither scored nor failed: an incremental run left them out (scored before).
+                Skipped = g.Sum(s => s.State == ShardState.Done && s.ItemCount > s.Scored + s.Failed ? (long)(s.ItemCount - s.Scored - s.Failed) : 0L),
             })
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
@@ -57,7 +67,8 @@ public sealed record RunProgress(
                 mine.Sum(g => g.Items),
                 mine.Sum(g => g.Scored),
                 mine.Sum(g => g.Failed),
-                mine.Where(g => g.State == ShardState.Failed).Sum(g => g.Items));
+                mine.Where(g => g.State == ShardState.Failed).Sum(g => g.Items),
+                mine.Sum(g => g.Skipped));
         });
     }
 }

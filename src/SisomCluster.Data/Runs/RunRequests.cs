@@ -11,6 +11,9 @@ public static class RunRequests
     /// <summary>The <see cref="Run.Options"/> of an incremental run.</summary>
     public const string IncrementalOptions = "{\"incremental\":true}";
 
+    /// <summary>The <see cref="Run.Options"/> key of <see cref="PinnedLabelImports"/>.</summary>
+    public const string LabelImportsOption = "label_imports";
+
     /// <summary>
     /// Whether <paramref name="run"/> scores only the items no earlier completed run of its pool scored for the same model
     /// and reference version (<see cref="Results.EarlierScores"/>); kept in <see cref="Run.Options"/> (no column of its own).
@@ -31,6 +34,32 @@ public static class RunRequests
         }
     }
 
+    /// <summary>
+    /// The label imports a run's reference set is pinned to (<see cref="Run.Options"/> <c>label_imports</c>, written at
+    /// creation when asked: a round's run), or null: the run takes the pool's labels as they are when it is launched.
+    /// </summary>
+    public static IReadOnlyList<Guid>? PinnedLabelImports(Run run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        try
+        {
+            using var options = System.Text.Json.JsonDocument.Parse(run.Options);
+            if (options.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !options.RootElement.TryGetProperty(LabelImportsOption, out System.Text.Json.JsonElement imports)
+                || imports.ValueKind != System.Text.Json.JsonValueKind.Array)
+            {
+                return null;
+            }
+
+            return [.. imports.EnumerateArray().Select(i => Guid.Parse(i.GetString()!))];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <param name="pinLabels">Pin the run's reference set to the pool's labels now (<see cref="PinnedLabelImports"/>).</param>
     public static async Task<Guid> CreateAsync(
         SisomDbContext db,
         string poolName,
@@ -43,6 +72,7 @@ public static class RunRequests
         DateTimeOffset now,
         string oodScore = Core.Scoring.OodScores.Default,
         bool incremental = false,
+        bool pinLabels = false,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -89,6 +119,21 @@ public static class RunRequests
             Options = incremental ? IncrementalOptions : "{}",
             CreatedAt = now,
         };
+        if (pinLabels)
+        {
+            // The reference set as it is now (in the caller's transaction: a round's own import included), not as it is
+            // when the coordinator launches the run. Labels are only ever added, in imports, so the imports name the set.
+            List<Guid> imports = await db.Labels.Where(l => l.PoolId == poolId).Select(l => l.ImportId).Distinct().ToListAsync(cancellationToken).ConfigureAwait(false);
+            var options = new System.Text.Json.Nodes.JsonObject();
+            if (incremental)
+            {
+                options["incremental"] = true;
+            }
+
+            options[LabelImportsOption] = new System.Text.Json.Nodes.JsonArray([.. imports.Order().Select(i => (System.Text.Json.Nodes.JsonNode?)i.ToString())]);
+            run.Options = options.ToJsonString();
+        }
+
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return run.Id;

@@ -38,7 +38,14 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         }
 
         Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, token).ConfigureAwait(false);
-        Dictionary<string, int> labels = await db.Labels.AsNoTracking().Where(l => l.PoolId == pool.Id).ToDictionaryAsync(l => l.ItemId, l => l.Label, StringComparer.Ordinal, token).ConfigureAwait(false);
+        // A round's run is pinned to the label imports it was created with (RunRequests.PinnedLabelImports); others take the labels now.
+        IQueryable<Data.Labels.ItemLabel> labelRows = db.Labels.AsNoTracking().Where(l => l.PoolId == pool.Id);
+        if (RunRequests.PinnedLabelImports(run) is { } pinned)
+        {
+            labelRows = labelRows.Where(l => pinned.Contains(l.ImportId));
+        }
+
+        Dictionary<string, int> labels = await labelRows.ToDictionaryAsync(l => l.ItemId, l => l.Label, StringComparer.Ordinal, token).ConfigureAwait(false);
         IPoolSource source;
         ModelPackage? package;
         try

@@ -47,8 +47,25 @@ public sealed class ApiOptions
     /// <summary>
     /// The API's address as a labeling tool reaches it (<c>Api__PublicBaseUrl</c>, e.g. <c>https://sisom.example.org</c>):
     /// the image URLs of the selection exports (<c>selection.labelstudio.json</c>, <c>.csv</c>, <c>.jsonl</c>) start with
-    /// it. Empty (the default): the scheme, host and path base of the export's own request.
+    /// it. Empty (the default): the scheme, host and path base of the export's own request — behind a reverse proxy that is
+    /// the proxy's upstream address unless <see cref="ForwardedProxies"/> names the proxy.
     /// </summary>
     [Url]
     public string? PublicBaseUrl { get; set; }
+
+    /// <summary>
+    /// Comma-separated networks (CIDR, e.g. <c>10.0.0.0/8,127.0.0.1/32</c>) of the reverse proxies whose
+    /// <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Host</c> the API honours (<c>Api__ForwardedProxies</c>): a request that
+    /// comes from one of them is taken to have the scheme and host the proxy says (the export URLs without
+    /// <see cref="PublicBaseUrl"/>). Empty (the default): the headers are ignored, since any client could send them.
+    /// </summary>
+    public string? ForwardedProxies { get; set; }
+
+    /// <summary>The networks of <see cref="ForwardedProxies"/>; an entry that is not a CIDR network is an error naming it.</summary>
+    /// <exception cref="FormatException">An entry is not a network.</exception>
+    public IReadOnlyList<System.Net.IPNetwork> ForwardedProxyNetworks() =>
+        [.. (ForwardedProxies ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(n =>
+            System.Net.IPNetwork.TryParse(n, out System.Net.IPNetwork network)
+                ? network
+                : throw new FormatException($"Api:ForwardedProxies (Api__ForwardedProxies): '{n}' is not a network in CIDR notation (e.g. 10.0.0.0/8)."))];
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
@@ -83,6 +84,22 @@ public static class ApiRoleExtensions
     public static WebApplication MapApiRole(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+
+        // X-Forwarded-Proto/Host only from the proxies named in Api__ForwardedProxies (any client could send the headers); an
+        // entry that is not a network stops the start-up here, naming it.
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ForwardedProxyNetworks() is { Count: > 0 } proxies)
+        {
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost };
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (System.Net.IPNetwork network in proxies)
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+
+            app.UseForwardedHeaders(forwarded);
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

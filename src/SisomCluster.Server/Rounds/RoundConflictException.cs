@@ -1,6 +1,6 @@
 namespace SisomCluster.Server.Rounds;
 
-/// <summary>A round id already names a round with other labels, another pool or another budget (HTTP 409).</summary>
+/// <summary>A round id already names a round with other labels, pool, budget, model, quantile, OOD score or class names (HTTP 409).</summary>
 public sealed class RoundConflictException : Exception
 {
     public RoundConflictException()

@@ -7,9 +7,9 @@ namespace SisomCluster.Server.Rounds;
 
 /// <summary>
 /// Moves running rounds on from their runs' state: a completed run completes its round (with the selection's size), a
-/// failed, cancelled or deleted run fails it. The state lives in <c>rounds</c>, so the aggregator's sweep
-/// (<c>RoundSweeper</c>) picks up after a restart; the api role calls the same step when a round is read, so a client
-/// waiting on a round does not wait for the next sweep.
+/// failed, cancelled or deleted run fails it. The state lives in <c>rounds</c> and only the aggregator's sweep
+/// (<c>RoundSweeper</c>) writes it, so it picks up after a restart. A reader (<c>GET /rounds/{id}</c>) need not wait for the
+/// next sweep: <see cref="ReadAsync"/> reports the state the sweep will write, without writing.
 /// </summary>
 public static class RoundProgress
 {
@@ -17,6 +17,51 @@ public static class RoundProgress
     public static async Task<int> AdvanceAsync(SisomDbContext db, DateTimeOffset now, string? roundId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
+        int moved = 0;
+        foreach (Outcome round in await EndedAsync(db, roundId, cancellationToken).ConfigureAwait(false))
+        {
+            // Only a round still running moves: two sweeps write it once.
+            moved += await db.Rounds
+                .Where(r => r.Id == round.Id && r.State == RoundState.Running)
+                .ExecuteUpdateAsync(
+                    u => u.SetProperty(r => r.State, round.State)
+                        .SetProperty(r => r.Error, round.Error)
+                        .SetProperty(r => r.Selected, round.Selected)
+                        .SetProperty(r => r.UpdatedAt, now)
+                        .SetProperty(r => r.CompletedAt, now),
+                    cancellationToken).ConfigureAwait(false);
+        }
+
+        return moved;
+    }
+
+    /// <summary>
+    /// The round as the next sweep will leave it: a running round whose run has ended is reported completed or failed (its
+    /// completion time the run's), the stored row is not changed. Null when there is no such round.
+    /// </summary>
+    public static async Task<Round?> ReadAsync(SisomDbContext db, DateTimeOffset now, string roundId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        Round? round = await db.Rounds.AsNoTracking().SingleOrDefaultAsync(r => r.Id == roundId, cancellationToken).ConfigureAwait(false);
+        if (round is not { State: RoundState.Running })
+        {
+            return round;
+        }
+
+        if ((await EndedAsync(db, roundId, cancellationToken).ConfigureAwait(false)).SingleOrDefault() is { } ended)
+        {
+            round.State = ended.State;
+            round.Error = ended.Error;
+            round.Selected = ended.Selected;
+            round.CompletedAt = ended.RunCompletedAt ?? now;
+        }
+
+        return round;
+    }
+
+    /// <summary>The running rounds whose runs have ended, with the state, error and selection size they end with.</summary>
+    private static async Task<List<Outcome>> EndedAsync(SisomDbContext db, string? roundId, CancellationToken cancellationToken)
+    {
         IQueryable<Round> running = db.Rounds.Where(r => r.State == RoundState.Running);
         if (roundId is not null)
         {
@@ -28,10 +73,10 @@ public static class RoundProgress
             join x in db.Runs on r.RunId equals x.Id into runs
             from x in runs.DefaultIfEmpty()
             where x == null || x.State == RunState.Completed || x.State == RunState.Failed || x.State == RunState.Cancelled
-            select new { r.Id, RunId = (Guid?)x.Id, State = (RunState?)x.State, Error = x.Error })
+            select new { r.Id, RunId = (Guid?)x.Id, State = (RunState?)x.State, Error = x.Error, CompletedAt = (DateTimeOffset?)x.CompletedAt })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
 
-        int moved = 0;
+        var outcomes = new List<Outcome>(ended.Count);
         foreach (var round in ended)
         {
             int selected = round.RunId is not { } runId ? 0 : await db.Selections.CountAsync(s => s.RunId == runId, cancellationToken).ConfigureAwait(false);
@@ -42,19 +87,11 @@ public static class RoundProgress
                 RunState.Cancelled => (RoundState.Failed, $"run {round.RunId} was cancelled"),
                 _ => (RoundState.Failed, $"run {round.RunId} failed: {round.Error ?? "no reason recorded"}"),
             };
-
-            // Only a round still running moves: two sweeps (or a sweep and a read) write it once.
-            moved += await db.Rounds
-                .Where(r => r.Id == round.Id && r.State == RoundState.Running)
-                .ExecuteUpdateAsync(
-                    u => u.SetProperty(r => r.State, state)
-                        .SetProperty(r => r.Error, error)
-                        .SetProperty(r => r.Selected, state == RoundState.Completed ? selected : null)
-                        .SetProperty(r => r.UpdatedAt, now)
-                        .SetProperty(r => r.CompletedAt, now),
-                    cancellationToken).ConfigureAwait(false);
+            outcomes.Add(new Outcome(round.Id, state, error, state == RoundState.Completed ? selected : null, round.CompletedAt));
         }
 
-        return moved;
+        return outcomes;
     }
+
+    private sealed record Outcome(string Id, RoundState State, string? Error, int? Selected, DateTimeOffset? RunCompletedAt);
 }

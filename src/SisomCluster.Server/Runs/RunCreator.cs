@@ -15,6 +15,9 @@ public sealed class RunCreator(SisomDbContext db, IOptions<RunOptions> options, 
 {
     private readonly ModelRegistry _models = models ?? new ModelRegistry(Options.Create(new ModelDirectoryOptions()), Options.Create(new ModelOptions()));
 
+    /// <summary>The registry the run's model is checked against (and its manifest read from).</summary>
+    public ModelRegistry Models => _models;
+
     /// <summary>Why <paramref name="model"/> cannot be a run's model (with the known names), or null.</summary>
     public string? ModelProblem(string? model) => _models.Problem(model);
 
@@ -27,6 +30,6 @@ public sealed class RunCreator(SisomDbContext db, IOptions<RunOptions> options, 
             throw new ArgumentException($"model: {problem}", nameof(request));
         }
 
-        return RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), request.OodScore, request.Incremental, cancellationToken);
+        return RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), request.OodScore, request.Incremental, request.PinLabels, cancellationToken);
     }
 }

@@ -59,4 +59,31 @@ public sealed class RunProgressTests : IClassFixture<DatabaseFixture>
         Assert.Equal((1, 1), (progress.DoneShards, progress.FailedShards));
         Assert.False((await RunProgress.LoadAsync(db, Guid.NewGuid())).IsFinished);
     }
+
+    [Fact]
+    public async Task Items_an_incremental_run_left_out_count_as_done_so_a_finished_run_is_at_100_percent()
+    {
+        Guid poolId = await Seed.PoolAsync(_fixture);
+        Guid contextId = await Seed.ContextAsync(_fixture, poolId);
+        Guid runId = await Seed.RunAsync(_fixture, poolId, shards: 3, maxAttempts: 1, itemsPerShard: 10);
+        var writer = new ShardResultWriter(_fixture.DataSource);
+
+        // Shard 0: 6 of its 10 items were scored by an earlier run and left out; shard 1: all scored; shard 2 still pending.
+        await writer.CommitAsync(runId, 0, 1, ScoreRows.Make(contextId, 4, prefix: "i0"), []);
+        await writer.CommitAsync(runId, 1, 1, ScoreRows.Make(contextId, 10, prefix: "i1"), []);
+        await using (SisomDbContext db = _fixture.CreateDbContext())
+        {
+            RunProgress running = await RunProgress.LoadAsync(db, runId);
+            Assert.Equal((30L, 14L, 6L, 20L), (running.Items, running.ItemsScored, running.ItemsSkipped, running.ItemsDone));
+        }
+
+        await writer.CommitAsync(runId, 2, 1, [], []);
+        await using (SisomDbContext db = _fixture.CreateDbContext())
+        {
+            RunProgress finished = await RunProgress.LoadAsync(db, runId);
+            Assert.True(finished.IsFinished);
+            Assert.Equal(16, finished.ItemsSkipped);
+            Assert.Equal(finished.Items, finished.ItemsDone);
+        }
+    }
 }

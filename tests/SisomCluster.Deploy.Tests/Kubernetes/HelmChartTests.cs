@@ -36,8 +36,8 @@ public sealed class HelmChartTests
         { [.. Secrets, "worker.autoscaling.enabled=false", "worker.gpu.enabled=false", "worker.replicas=3"] },
         { [.. Secrets, "api.enabled=false", "migration.enabled=false", "serviceAccount.create=false", "pools.existingClaim="] },
         { [.. Secrets, "monitoring.grafanaDashboard.enabled=true"] },
-        { [.. Secrets, "rounds.enabled=true", "rounds.pool=fashion", "rounds.labels.configMap=round-labels"] },
-        { [.. Secrets, "rounds.enabled=true", "rounds.pool=fashion", "rounds.labels.path=/data/labels/fashion.json", "rounds.labels.format=label-studio"] },
+        { [.. Secrets, "rounds.enabled=true", "rounds.pool=fashion", "rounds.labels.configMap=round-labels", "rounds.apiKeySecret.name=sisom-rounds-key"] },
+        { [.. Secrets, "rounds.enabled=true", "rounds.pool=fashion", "rounds.labels.path=/data/labels/fashion.json", "rounds.labels.format=label-studio", "rounds.apiKeySecret.name=sisom-rounds-key"] },
     };
 
     [Theory]
@@ -195,7 +195,7 @@ public sealed class HelmChartTests
     public void Scheduled_rounds_run_sisom_round_against_the_api_service_with_a_daily_round_id()
     {
         Assert.Empty(Manifest.OfKind(Chart, "CronJob"));
-        IReadOnlyList<JsonElement> chart = Render([.. Secrets, "rounds.enabled=true", "rounds.schedule=30 1 * * *", "rounds.pool=fashion", "rounds.budget=250", "rounds.labels.configMap=round-labels", "rounds.labels.key=new.csv"]);
+        IReadOnlyList<JsonElement> chart = Render([.. Secrets, "rounds.enabled=true", "rounds.schedule=30 1 * * *", "rounds.pool=fashion", "rounds.budget=250", "rounds.labels.configMap=round-labels", "rounds.labels.key=new.csv", "rounds.apiKeySecret.name=sisom-rounds-key"]);
         JsonElement cron = Manifest.Single(chart, "CronJob", "sisom-rounds");
         JsonElement spec = cron.GetProperty("spec");
         Assert.Equal("30 1 * * *", spec.GetProperty("schedule").GetString());
@@ -210,7 +210,8 @@ public sealed class HelmChartTests
         string server = Manifest.Env(container, "SISOM_SERVER").GetProperty("value").GetString()!;
         Assert.Equal("http://sisom-api:8080", server);
         Assert.Equal("sisom-api", Manifest.Name(Manifest.Single(chart, "Service", "sisom-api")));
-        Assert.Equal("sisom-secrets", Manifest.Env(container, "SISOM_API_KEY").GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("name").GetString());
+        JsonElement key = Manifest.Env(container, "SISOM_API_KEY").GetProperty("valueFrom").GetProperty("secretKeyRef");
+        Assert.Equal(("sisom-rounds-key", "api-key"), (key.GetProperty("name").GetString(), key.GetProperty("key").GetString()));
         Assert.Equal("fashion", Manifest.Env(container, "ROUND_POOL").GetProperty("value").GetString());
         Assert.Equal("250", Manifest.Env(container, "ROUND_BUDGET").GetProperty("value").GetString());
         Assert.Equal("/labels/new.csv", Manifest.Env(container, "ROUND_LABELS").GetProperty("value").GetString());
@@ -219,6 +220,15 @@ public sealed class HelmChartTests
         ToolResult missing = DeployTools.HelmTemplate([.. Secrets, "rounds.enabled=true", "rounds.pool=fashion"]);
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("rounds.labels.configMap or rounds.labels.path is required", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Scheduled_rounds_refuse_to_render_without_their_own_api_key_instead_of_the_admin_bootstrap_key()
+    {
+        ToolResult missing = DeployTools.HelmTemplate([.. Secrets, "rounds.enabled=true", "rounds.pool=fashion", "rounds.labels.configMap=round-labels"]);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("rounds.apiKeySecret.name is required when rounds.enabled", missing.Error, StringComparison.Ordinal);
+        Assert.Contains("--scope write", missing.Error, StringComparison.Ordinal);
     }
 
     private static IReadOnlyList<JsonElement> Render(string[] sets)

@@ -101,6 +101,78 @@ public sealed class ReferencePhaseReuseTests : IAsyncLifetime
         await AssertFromScratchAsync(fourth, package);
     }
 
+    [Fact]
+    public async Task A_pinned_run_takes_the_labels_of_its_creation_not_those_imported_before_its_launch()
+    {
+        FashionMnist data = FashionMnist.Load(train: true, limit: 40);
+        string pool = Directory.CreateDirectory(Path.Combine(_directory, "pinned")).FullName;
+        for (int i = 0; i < 40; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(pool, $"item-{i:D3}.png"), data.EncodePng(i));
+        }
+
+        string models = Directory.CreateDirectory(Path.Combine(_directory, "models")).FullName;
+        _ = SmallCnn(models);
+        Guid poolId = await PoolAsync(pool, Enumerable.Range(0, 40).Select(i => $"item-{i:D3}.png"));
+        string poolName;
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            poolName = await db.Pools.Where(p => p.Id == poolId).Select(p => p.Name).SingleAsync();
+        }
+
+        var importer = new LabelImporter(_database.DataSource);
+        await importer.ImportAsync(poolId, new StringReader(string.Join('\n', Enumerable.Range(0, 20).Select(i => $"item-{i:D3}.png,{data.Labels[i]}"))), null);
+        Guid pinned, unpinned;
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            pinned = await RunRequests.CreateAsync(db, poolName, Model, 1, 0.95, false, 16, 3, DateTimeOffset.UtcNow, pinLabels: true);
+            unpinned = await RunRequests.CreateAsync(db, poolName, Model, 1, 0.95, false, 16, 3, DateTimeOffset.UtcNow);
+        }
+
+        // Someone imports more labels between the runs' creation and their launch.
+        await importer.ImportAsync(poolId, new StringReader(string.Join('\n', Enumerable.Range(20, 5).Select(i => $"item-{i:D3}.png,{data.Labels[i]}"))), null);
+
+        Guid pinnedContext = await LaunchAsync(pinned, models);
+        Guid unpinnedContext = await LaunchAsync(unpinned, models);
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            LoadedContext atCreation = await new ContextStore(db).LoadAsync(pinnedContext, CancellationToken.None);
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => $"item-{i:D3}.png"), atCreation.ReferenceIds.Order(StringComparer.Ordinal));
+            LoadedContext atLaunch = await new ContextStore(db).LoadAsync(unpinnedContext, CancellationToken.None);
+            Assert.Equal(25, atLaunch.ReferenceIds.Count);
+        }
+    }
+
+    /// <summary>The coordinator's launch of a created run, as far as the reference phase: its shards, then PrepareContext.</summary>
+    private async Task<Guid> LaunchAsync(Guid runId, string models)
+    {
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            Run run = await db.Runs.SingleAsync(r => r.Id == runId);
+            Pool pool = await db.Pools.SingleAsync(p => p.Id == run.PoolId);
+            await foreach (ListedShard shard in PoolSources.Open(pool.SourceKind, pool.SourceUri).ListAsync(run.ShardSize))
+            {
+                db.Shards.Add(new Shard { RunId = run.Id, ShardId = shard.Index, Descriptor = shard.Descriptor, ItemCount = shard.ItemCount });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var modelOptions = Options.Create(new ModelOptions { ModelCache = Path.Combine(_directory, "cache"), Provider = ExecutionProvider.Cpu, IntraOpThreads = 1 });
+        using var cache = new ModelCache(modelOptions, new ModelRegistry(Options.Create(new ModelDirectoryOptions { Directory = models }), modelOptions));
+        ConsumeContext<PrepareContext> context = DispatchProxy.Create<ConsumeContext<PrepareContext>, PrepareContextFailureTests.ContextRecorder>();
+        ((PrepareContextFailureTests.ContextRecorder)(object)context).Message = new PrepareContext { RunId = runId };
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            await new PrepareContextConsumer(db, cache, new PoolAccess(Options.Create(new PoolOptions())), Options.Create(new AggregatorOptions { KnnK = 5 }), TimeProvider.System, new RecordingLogger()).Consume(context);
+        }
+
+        await using SisomDbContext check = _database.CreateDbContext();
+        Run done = await check.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+        Assert.True(done.ContextId is not null, $"no context: {done.Error}");
+        return done.ContextId!.Value;
+    }
+
     /// <summary>The stored context against one built from scratch on the same stored features with the model's head.</summary>
     private async Task AssertFromScratchAsync(Guid contextId, ModelPackage package)
     {

@@ -72,4 +72,35 @@ public sealed class RoundProgressTests : IAsyncLifetime
             Assert.Equal("the round's run was deleted", rounds["gone"].Error);
         }
     }
+
+    [Fact]
+    public async Task Reading_a_round_reports_the_state_the_sweep_will_write_and_writes_nothing()
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        Guid poolId = Guid.NewGuid(), run = Guid.NewGuid();
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            db.Pools.Add(new Pool { Id = poolId, Name = "q", SourceKind = "directory", SourceUri = "/nowhere", CreatedAt = now });
+            db.Runs.Add(new Run { Id = run, PoolId = poolId, ModelName = "resnet18", ModelVersion = "v", State = RunState.Failed, Error = "disk full", ShardSize = 10, Quantile = 0.95, Budget = 2, CreatedAt = now, CompletedAt = now.AddSeconds(30) });
+            db.Rounds.Add(new Round { Id = "peek", PoolId = poolId, LabelsSha256 = "h", Budget = 2, RunId = run, CreatedAt = now, UpdatedAt = now });
+            await db.SaveChangesAsync();
+        }
+
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            Round read = (await RoundProgress.ReadAsync(db, now.AddMinutes(1), "peek"))!;
+            Assert.Equal(RoundState.Failed, read.State);
+            Assert.Equal($"run {run} failed: disk full", read.Error);
+            Assert.Equal(now.AddSeconds(30), read.CompletedAt!.Value, TimeSpan.FromMilliseconds(1));
+            Assert.Null(await RoundProgress.ReadAsync(db, now, "nothing"));
+        }
+
+        Assert.Equal(1, await _database.CountAsync("SELECT count(*) FROM rounds WHERE id = 'peek' AND state = 'running' AND error IS NULL"));
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            Assert.Equal(1, await RoundProgress.AdvanceAsync(db, now.AddMinutes(1)));
+        }
+
+        Assert.Equal(1, await _database.CountAsync("SELECT count(*) FROM rounds WHERE id = 'peek' AND state = 'failed'"));
+    }
 }

@@ -8,6 +8,8 @@ using SisomCluster.Contracts.Http;
 using SisomCluster.Data;
 using SisomCluster.Data.Access;
 
+using SisomCluster.Server.Models;
+
 namespace SisomCluster.Server.Api.Exports;
 
 /// <summary>
@@ -24,9 +26,11 @@ namespace SisomCluster.Server.Api.Exports;
 /// <item><c>selection.csv</c> and <c>selection.jsonl</c>: one row/line per item with the same fields.</item>
 /// </list>
 /// The image is the API's thumbnail of the item (<c>Api__PublicBaseUrl</c> + <c>/api/v1/pools/{pool}/thumbnails/{id}?size=512</c>;
+/// without it the request's scheme and host, which honour <c>X-Forwarded-Proto/Host</c> only from <c>Api__ForwardedProxies</c>;
 /// that endpoint needs a read key, so the tool reaches it through a proxy that adds one), or the object's own
 /// <c>s3://</c> URL for an item stored as one object, which Label Studio resolves through its S3 source storage. A class
-/// is the name the pool's labels gave its index, else the index as text.
+/// is its name by <see cref="ClassNameResolver"/> (the manifest's for the model's own head, the labels' for a fitted one),
+/// else the index as text.
 /// </summary>
 internal static class SelectionExports
 {
@@ -52,6 +56,7 @@ internal static class SelectionExports
     private static async Task<IResult> LabelStudioAsync(
         Guid runId,
         SisomDbContext db,
+        ModelRegistry models,
         IOptions<ApiOptions> options,
         HttpContext context,
         [FromQuery(Name = "from_name")] string? fromName,
@@ -63,7 +68,7 @@ internal static class SelectionExports
             return ApiProblems.BadRequest(fromName is { Length: 0 or > 200 } ? "from_name" : "to_name", "give the tag name of the labeling config (1 to 200 characters).");
         }
 
-        SelectionSource? source = await SelectionSource.LoadAsync(db, runId, BaseUrl(options.Value, context), cancellationToken).ConfigureAwait(false);
+        SelectionSource? source = await SelectionSource.LoadAsync(db, models, runId, BaseUrl(options.Value, context), cancellationToken).ConfigureAwait(false);
         if (source is null)
         {
             return ApiProblems.NotFound($"No run {runId}.");
@@ -115,9 +120,9 @@ internal static class SelectionExports
         return TypedResults.Empty;
     }
 
-    private static async Task<IResult> JsonlAsync(Guid runId, SisomDbContext db, IOptions<ApiOptions> options, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> JsonlAsync(Guid runId, SisomDbContext db, ModelRegistry models, IOptions<ApiOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
-        SelectionSource? source = await SelectionSource.LoadAsync(db, runId, BaseUrl(options.Value, context), cancellationToken).ConfigureAwait(false);
+        SelectionSource? source = await SelectionSource.LoadAsync(db, models, runId, BaseUrl(options.Value, context), cancellationToken).ConfigureAwait(false);
         if (source is null)
         {
             return ApiProblems.NotFound($"No run {runId}.");
@@ -144,9 +149,9 @@ internal static class SelectionExports
         return TypedResults.Empty;
     }
 
-    private static async Task<IResult> CsvAsync(Guid runId, SisomDbContext db, IOptions<ApiOptions> options, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<IResult> CsvAsync(Guid runId, SisomDbContext db, ModelRegistry models, IOptions<ApiOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
-        SelectionSource? source = await SelectionSource.LoadAsync(db, runId, BaseUrl(options.Value, context), cancellationToken).ConfigureAwait(false);
+        SelectionSource? source = await SelectionSource.LoadAsync(db, models, runId, BaseUrl(options.Value, context), cancellationToken).ConfigureAwait(false);
         if (source is null)
         {
             return ApiProblems.NotFound($"No run {runId}.");

@@ -3,12 +3,14 @@ using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using SisomCluster.Contracts.Http;
 using SisomCluster.Data;
+using SisomCluster.Data.Runs;
+using SisomCluster.Server.Models;
 
 namespace SisomCluster.Server.Api.Exports;
 
 /// <summary>
-/// A run's selection joined with its items (uri, source) and the pool's class names, read in rank order as the exports
-/// write it; one query, streamed.
+/// A run's selection joined with its items (uri, source) and the run's class names (<see cref="ClassNameResolver"/>), read
+/// in rank order as the exports write it; one query, streamed.
 /// </summary>
 internal sealed class SelectionSource
 {
@@ -34,22 +36,21 @@ internal sealed class SelectionSource
     public string ModelVersion { get; }
 
     /// <returns>Null when there is no such run.</returns>
-    public static async Task<SelectionSource?> LoadAsync(SisomDbContext db, Guid runId, string baseUrl, CancellationToken cancellationToken)
+    public static async Task<SelectionSource?> LoadAsync(SisomDbContext db, ModelRegistry models, Guid runId, string baseUrl, CancellationToken cancellationToken)
     {
-        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId)
-            .Select(r => new { r.PoolId, r.ModelName, r.ModelVersion, Pool = db.Pools.Where(p => p.Id == r.PoolId).Select(p => p.Name).First() })
-            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        Run? run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
         if (run is null)
         {
             return null;
         }
 
-        // The names the pool's label imports knew (one per class index; the first spelling wins if imports disagreed).
-        var named = await db.Labels.AsNoTracking().Where(l => l.PoolId == run.PoolId && l.LabelName != null)
-            .GroupBy(l => l.Label).Select(g => new { Label = g.Key, Name = g.Min(l => l.LabelName)! })
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        string thumbnails = $"{baseUrl}/{SisomApiClient.RoutePrefix}pools/{Uri.EscapeDataString(run.Pool)}/thumbnails/";
-        return new SelectionSource(db, runId, run.PoolId, thumbnails, named.ToDictionary(n => n.Label, n => n.Name), run.ModelName, run.ModelVersion);
+        string pool = await db.Pools.Where(p => p.Id == run.PoolId).Select(p => p.Name).FirstAsync(cancellationToken).ConfigureAwait(false);
+
+        // The same names as GET /runs/{id}/classes: the manifest's for the model's own head, the labels' for a fitted one.
+        (_, IReadOnlyList<string?> names) = await ClassNameResolver.ForRunAsync(db, models, run, cancellationToken).ConfigureAwait(false);
+        string thumbnails = $"{baseUrl}/{SisomApiClient.RoutePrefix}pools/{Uri.EscapeDataString(pool)}/thumbnails/";
+        Dictionary<int, string> named = Enumerable.Range(0, names.Count).Where(i => names[i] is not null).ToDictionary(i => i, i => names[i]!);
+        return new SelectionSource(db, runId, run.PoolId, thumbnails, named, run.ModelName, run.ModelVersion);
     }
 
     public async IAsyncEnumerable<SelectionExportRow> RowsAsync([EnumeratorCancellation] CancellationToken cancellationToken)

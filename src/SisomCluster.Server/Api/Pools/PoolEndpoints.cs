@@ -12,6 +12,7 @@ using SisomCluster.Data.Pools;
 using SisomCluster.Inference.Pools;
 using SisomCluster.Inference.Sources;
 using SisomCluster.Server.Api.Paging;
+using SisomCluster.Server.Models;
 using SisomCluster.Server.Pools;
 
 namespace SisomCluster.Server.Api.Pools;
@@ -32,7 +33,7 @@ internal static class PoolEndpoints
         pools.MapPost("/{pool}/labels", ImportLabelsAsync).RequireAuthorization(ApiScopes.Write)
             .Accepts<string>("text/csv")
             .WithMetadata(new RequestBodyLimit.LabelsUpload())
-            .WithSummary("Import labels (id,label lines) all or nothing; every problem is listed with its line number.");
+            .WithSummary("Import labels (id,label lines) all or nothing; every problem is listed with its line number. A label is a class index, or a name of ?class_names=, else of the model manifest's class_names (?model=, default: the pool's newest run's model).");
     }
 
     private static async Task<IResult> ListAsync(
@@ -204,9 +205,11 @@ internal static class PoolEndpoints
     private static async Task<IResult> ImportLabelsAsync(
         string pool,
         [FromQuery(Name = "class_names")] string? classNames,
+        [FromQuery(Name = "model")] string? model,
         HttpContext http,
         SisomDbContext db,
         LabelImporter importer,
+        ModelRegistry models,
         CancellationToken cancellationToken)
     {
         if (http.Request.ContentType is { } type && !type.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
@@ -220,11 +223,26 @@ internal static class PoolEndpoints
             return ApiProblems.NotFound($"No pool named '{pool}'.");
         }
 
+        if (model is not null && models.Problem(model) is { } problem)
+        {
+            return ApiProblems.BadRequest("model", problem);
+        }
+
         string[]? names = string.IsNullOrWhiteSpace(classNames) ? null : classNames.Split(',', StringSplitOptions.TrimEntries);
+
+        // No class names given: a label may still be a class name of the model's manifest (?model=, else the model of the
+        // pool's newest run, else the default model) — the names GET /runs/{id}/classes and the exports use (ClassNameResolver).
+        FallbackClassNames? fallback = null;
+        if (names is null)
+        {
+            (string resolvedModel, IReadOnlyList<string>? manifestNames) = await ClassNameResolver.ForImportAsync(db, models, poolId, model, cancellationToken).ConfigureAwait(false);
+            fallback = manifestNames is null ? null : new FallbackClassNames($"model {resolvedModel}'s manifest", manifestNames);
+        }
+
         using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
         try
         {
-            LabelImportResult result = await importer.ImportAsync(poolId, reader, names, cancellationToken).ConfigureAwait(false);
+            LabelImportResult result = await importer.ImportAsync(poolId, reader, names, fallback, cancellationToken).ConfigureAwait(false);
             return TypedResults.Ok(new LabelImportResponse(result.ImportId, result.Added, result.Unchanged, result.Changed));
         }
         catch (LabelImportException e)

@@ -10,7 +10,8 @@ namespace SisomCluster.Server.Api.Results;
 /// <summary>
 /// <c>GET /api/v1/runs/{id}/classes</c>: the names of the run's classes, so that clients (the dashboard) show
 /// "Sandal" rather than "class 5". A run whose context uses the model's own head takes the names from the model manifest
-/// (<c>class_names</c>); a head fitted on the labels takes the names the labels were imported with (<c>?class_names=</c>).
+/// (<c>class_names</c>); a head fitted on the labels takes the names the labels were imported with (<c>?class_names=</c>):
+/// <see cref="ClassNameResolver"/>, the same names the selection exports write.
 /// </summary>
 internal static class ClassNameEndpoints
 {
@@ -28,38 +29,7 @@ internal static class ClassNameEndpoints
             return ApiProblems.NotFound($"No run {runId}.");
         }
 
-        var context = run.ContextId is { } contextId
-            ? await db.ScoringContexts.AsNoTracking().Where(c => c.Id == contextId).Select(c => new { c.ClassCount, OwnHead = c.HeadWeights == null }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
-            : null;
-
-        IReadOnlyList<string>? fromManifest = null;
-        if (context is null || context.OwnHead)
-        {
-            try
-            {
-                fromManifest = models.ClassNames(run.ModelName);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
-            {
-                // The model left the registry or its manifest is unreadable: the labels may still name the classes.
-            }
-        }
-
-        if (fromManifest is not null)
-        {
-            int k = context?.ClassCount ?? fromManifest.Count;
-            return TypedResults.Ok(new RunClassesResponse("manifest", [.. Enumerable.Range(0, k).Select(i => i < fromManifest.Count ? fromManifest[i] : null)]));
-        }
-
-        // One name per label index (an import gives each index one name; min() picks one should two imports disagree).
-        Dictionary<int, string> fromLabels = await db.Labels.AsNoTracking()
-            .Where(l => l.PoolId == run.PoolId && l.LabelName != null)
-            .GroupBy(l => l.Label)
-            .Select(g => new { g.Key, Name = g.Min(l => l.LabelName)! })
-            .ToDictionaryAsync(g => g.Key, g => g.Name, cancellationToken).ConfigureAwait(false);
-        int count = context?.ClassCount ?? (fromLabels.Count == 0 ? 0 : fromLabels.Keys.Max() + 1);
-        return TypedResults.Ok(new RunClassesResponse(
-            fromLabels.Count == 0 ? "none" : "labels",
-            [.. Enumerable.Range(0, count).Select(i => fromLabels.TryGetValue(i, out string? name) ? name : null)]));
+        (string source, IReadOnlyList<string?> names) = await ClassNameResolver.ForRunAsync(db, models, run, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new RunClassesResponse(source, names));
     }
 }

@@ -24,9 +24,9 @@ internal static class RoundEndpoints
         RouteGroupBuilder rounds = api.MapGroup("/rounds").WithTags("rounds");
         rounds.MapPost("/", StartAsync).RequireAuthorization(ApiScopes.Write)
             .WithMetadata(new RequestBodyLimit.LabelsUpload())
-            .WithSummary("Start a round: import its labels (all or nothing) and start a run on the pool; the same round id again returns the round and changes nothing (409 with other labels).");
+            .WithSummary("Start a round: import its labels (all or nothing) and start a run on the pool; the same round id again returns the round and changes nothing (409 with other labels), unless it failed: then the same request starts a new attempt (a new run).");
         rounds.MapGet("/", ListAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Rounds, newest first, paged; filter by pool.");
-        rounds.MapGet("/{roundId}", GetAsync).RequireAuthorization(ApiScopes.Read).WithSummary("A round's state, run and label import counts.");
+        rounds.MapGet("/{roundId}", GetAsync).RequireAuthorization(ApiScopes.Read).WithSummary("A round's state, run and label import counts. A read writes nothing: a running round whose run has ended shows the state the aggregator's sweep will write (completed or failed).");
     }
 
     private static async Task<IResult> StartAsync(StartRoundRequest body, RoundStarter starter, RunCreator runs, HttpContext http, CancellationToken cancellationToken)
@@ -75,12 +75,16 @@ internal static class RoundEndpoints
 
     private static async Task<IResult> GetAsync(string roundId, SisomDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
-        // A reader need not wait for the aggregator's next sweep: the same step moves the round on when its run has ended.
-        await RoundProgress.AdvanceAsync(db, time.GetUtcNow(), roundId, cancellationToken).ConfigureAwait(false);
-        var found = await db.Rounds.AsNoTracking().Where(r => r.Id == roundId)
-            .Select(r => new { Round = r, Pool = db.Pools.Where(p => p.Id == r.PoolId).Select(p => p.Name).FirstOrDefault() })
-            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-        return found is null ? ApiProblems.NotFound($"No round '{roundId}'.") : TypedResults.Ok(ToResponse(found.Round, found.Pool));
+        // A read does not write: it reports the state the aggregator's next sweep writes (a running round whose run has
+        // ended shows as completed or failed), so a client waiting on a round does not wait for the sweep.
+        Round? round = await RoundProgress.ReadAsync(db, time.GetUtcNow(), roundId, cancellationToken).ConfigureAwait(false);
+        if (round is null)
+        {
+            return ApiProblems.NotFound($"No round '{roundId}'.");
+        }
+
+        string? pool = await db.Pools.Where(p => p.Id == round.PoolId).Select(p => p.Name).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(ToResponse(round, pool));
     }
 
     private static async Task<IResult> ListAsync(
@@ -122,5 +126,5 @@ internal static class RoundEndpoints
     }
 
     private static RoundResponse ToResponse(Round r, string? pool) =>
-        new(r.Id, pool, r.State.ToString().ToLowerInvariant(), r.RunId, r.LabelsSha256, r.LabelsAdded, r.LabelsUnchanged, r.Budget, r.Selected, r.Error, r.CreatedAt, r.UpdatedAt, r.CompletedAt);
+        new(r.Id, pool, r.State.ToString().ToLowerInvariant(), r.RunId, r.LabelsSha256, r.LabelsAdded, r.LabelsUnchanged, r.Budget, r.Selected, r.Error, r.CreatedAt, r.UpdatedAt, r.CompletedAt, Attempt: r.Attempt);
 }

@@ -39,5 +39,5 @@ internal static class RunMapping
         new(parked.Total, parked.Queues.Where(q => q.Value > 0).ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal), parked.CheckedAt, ParkedNote);
 
     public static RunProgressResponse ToResponse(RunProgress p) =>
-        new(p.TotalShards, p.PendingShards, p.LeasedShards, p.DoneShards, p.FailedShards, p.Items, p.ItemsScored, p.ItemsFailed, p.ItemsInFailedShards);
+        new(p.TotalShards, p.PendingShards, p.LeasedShards, p.DoneShards, p.FailedShards, p.Items, p.ItemsScored, p.ItemsFailed, p.ItemsInFailedShards, p.ItemsSkipped, p.ItemsDone);
 }

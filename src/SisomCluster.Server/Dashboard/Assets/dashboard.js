@@ -381,9 +381,10 @@
       row.dataset.run = r.id;
       cell(row, r.id.slice(0, 8)); cell(row, r.pool); cell(row, r.state);
       const bar = cell(row, "");
-      const p = r.progress || { items: 0, items_scored: 0, items_failed: 0, items_in_failed_shards: 0 };
+      const p = r.progress || { items: 0, items_scored: 0, items_failed: 0, items_in_failed_shards: 0, items_done: 0 };
       const failed = p.items_failed + p.items_in_failed_shards;
-      bar.innerHTML = `<span class="bar"><span style="width:${p.items ? (100 * (p.items_scored + failed) / p.items).toFixed(1) : 0}%"></span></span>`;
+      // items_done counts what an incremental run left out (scored before), so a finished run's bar is full.
+      bar.innerHTML = `<span class="bar" data-testid="run-progress"><span style="width:${p.items ? (100 * p.items_done / p.items).toFixed(1) : 0}%"></span></span>`;
       cell(row, `${p.items_scored}/${p.items}`); cell(row, failed); cell(row, new Date(r.created_at).toLocaleString());
       const tick = document.createElement("input");
       tick.type = "checkbox"; tick.dataset.testid = "compare-tick"; tick.checked = ticked.has(r.id); tick.disabled = r.state !== "completed";
