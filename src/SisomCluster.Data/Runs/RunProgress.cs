@@ -6,6 +6,7 @@ namespace SisomCluster.Data.Runs;
 /// A run's progress as the <c>shards</c> table says: the aggregator decides a run is finished from this, never by
 /// counting <c>ShardScored</c> messages (which may be duplicated or lost).
 /// </summary>
+/// <param name="ItemsReused">Of <paramref name="ItemsScored"/>, the items scored from an earlier run's stored embeddings (<see cref="Run.EmbeddingsFrom"/>): no backbone pass.</param>
 public sealed record RunProgress(
     Guid RunId,
     int PendingShards,
@@ -15,7 +16,8 @@ public sealed record RunProgress(
     long Items,
     long ItemsScored,
     long ItemsFailed,
-    long ItemsInFailedShards)
+    long ItemsInFailedShards,
+    long ItemsReused = 0)
 {
     public int TotalShards => PendingShards + LeasedShards + DoneShards + FailedShards;
 
@@ -41,6 +43,7 @@ public sealed record RunProgress(
                 Items = g.Sum(s => (long)s.ItemCount),
                 Scored = g.Sum(s => (long)s.Scored),
                 Failed = g.Sum(s => (long)s.Failed),
+                Reused = g.Sum(s => (long)s.Reused),
             })
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
@@ -57,7 +60,8 @@ public sealed record RunProgress(
                 mine.Sum(g => g.Items),
                 mine.Sum(g => g.Scored),
                 mine.Sum(g => g.Failed),
-                mine.Where(g => g.State == ShardState.Failed).Sum(g => g.Items));
+                mine.Where(g => g.State == ShardState.Failed).Sum(g => g.Items),
+                mine.Sum(g => g.Reused));
         });
     }
 }

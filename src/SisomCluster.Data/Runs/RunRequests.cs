@@ -43,6 +43,7 @@ public static class RunRequests
         DateTimeOffset now,
         string oodScore = Core.Scoring.OodScores.Default,
         bool incremental = false,
+        Guid? embeddingsFrom = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -87,6 +88,7 @@ public static class RunRequests
             OodScore = oodScore,
             Budget = budget,
             Options = incremental ? IncrementalOptions : "{}",
+            EmbeddingsFrom = embeddingsFrom,
             CreatedAt = now,
         };
         db.Runs.Add(run);

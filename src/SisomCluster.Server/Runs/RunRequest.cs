@@ -3,4 +3,5 @@ namespace SisomCluster.Server.Runs;
 /// <summary>What a user asks for when starting a run.</summary>
 /// <param name="OodScore">The score that flags OOD and drives drift: sisom, sisome, knn or energy (Core's <c>OodScores</c>).</param>
 /// <param name="Incremental">Score only items no earlier completed run scored for the same model and reference version.</param>
-public sealed record RunRequest(string Pool, string Model, int Budget, double Quantile = 0.95, bool StoreEmbeddings = false, int? ShardSize = null, string OodScore = Core.Scoring.OodScores.Default, bool Incremental = false);
+/// <param name="EmbeddingsFrom">A run id whose stored embeddings to re-score, <c>auto</c> for the newest fitting run, or null (Contracts' <c>StartRunRequest.EmbeddingsFrom</c>).</param>
+public sealed record RunRequest(string Pool, string Model, int Budget, double Quantile = 0.95, bool StoreEmbeddings = false, int? ShardSize = null, string OodScore = Core.Scoring.OodScores.Default, bool Incremental = false, string? EmbeddingsFrom = null);
