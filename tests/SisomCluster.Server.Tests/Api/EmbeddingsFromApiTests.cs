@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SisomCluster.Data;
 using SisomCluster.Data.Runs;
+using SisomCluster.Inference.Models;
 using Xunit;
 
 namespace SisomCluster.Server.Tests.Api;
@@ -51,6 +52,27 @@ public sealed class EmbeddingsFromApiTests(ApiTestHost host) : IClassFixture<Api
         Assert.Equal(JsonValueKind.Null, (await plain.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("embeddings_from").ValueKind);
     }
 
+    [Fact]
+    public async Task A_round_re_scores_the_newest_completed_run_that_stored_embeddings_by_itself()
+    {
+        // The built-in model's version as the server computes it (SHA-256 of the prepared files).
+        string cache = System.IO.Directory.CreateDirectory(Path.Combine(host.Directory, "reuse-models")).FullName;
+        string version = DefaultModels.Resolve(DefaultModels.ResNet18Name, cache).Version;
+        Guid older = await AddRunAsync(host.PoolName, RunState.Completed, storeEmbeddings: true, version: version, completedAt: DateTimeOffset.UtcNow.AddHours(-2));
+        Guid newest = await AddRunAsync(host.PoolName, RunState.Completed, storeEmbeddings: true, version: version, completedAt: DateTimeOffset.UtcNow.AddHours(-1));
+        await AddRunAsync(host.PoolName, RunState.Completed, storeEmbeddings: false, version: version, completedAt: DateTimeOffset.UtcNow);
+        await AddRunAsync(host.PoolName, RunState.Completed, storeEmbeddings: true, version: "another-version", completedAt: DateTimeOffset.UtcNow);
+
+        using HttpResponseMessage response = await host.SendJsonAsync(HttpMethod.Post, "/api/v1/rounds", host.WriteKey, new { round_id = "reuse-" + Guid.NewGuid().ToString("N")[..8], pool = host.PoolName, labels = "", budget = 3 });
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{response.StatusCode}: {body}");
+        string runId = JsonDocument.Parse(body).RootElement.GetProperty("run_id").GetString()!;
+        using HttpResponseMessage status = await host.GetAsync($"/api/v1/runs/{runId}", host.ReadKey);
+        Assert.Equal(newest.ToString(), (await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("embeddings_from").GetString());
+        Assert.NotEqual(older, newest);
+        using HttpResponseMessage cancel = await host.Client.SendAsync(host.Request(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", host.WriteKey));
+    }
+
     private async Task<string> BadRequestAsync(string embeddingsFrom)
     {
         using HttpResponseMessage response = await host.SendJsonAsync(HttpMethod.Post, "/api/v1/runs", host.WriteKey, new { pool = host.PoolName, budget = 3, embeddings_from = embeddingsFrom });
@@ -59,7 +81,7 @@ public sealed class EmbeddingsFromApiTests(ApiTestHost host) : IClassFixture<Api
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
     }
 
-    private async Task<Guid> AddRunAsync(string pool, RunState state, bool storeEmbeddings, Guid? embeddingsFrom = null)
+    private async Task<Guid> AddRunAsync(string pool, RunState state, bool storeEmbeddings, Guid? embeddingsFrom = null, string version = "v-test", DateTimeOffset? completedAt = null)
     {
         await using SisomDbContext db = host.Database.CreateDbContext();
         Guid poolId = await db.Pools.Where(p => p.Name == pool).Select(p => p.Id).SingleAsync();
@@ -68,7 +90,7 @@ public sealed class EmbeddingsFromApiTests(ApiTestHost host) : IClassFixture<Api
             Id = Guid.NewGuid(),
             PoolId = poolId,
             ModelName = "resnet18",
-            ModelVersion = "v-test",
+            ModelVersion = version,
             State = state,
             ShardSize = 10,
             Quantile = 0.95,
@@ -76,6 +98,7 @@ public sealed class EmbeddingsFromApiTests(ApiTestHost host) : IClassFixture<Api
             StoreEmbeddings = storeEmbeddings,
             EmbeddingsFrom = embeddingsFrom,
             CreatedAt = DateTimeOffset.UtcNow,
+            CompletedAt = completedAt,
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync();
