@@ -32,6 +32,11 @@ internal static class RunCommand
         {
             Description = "Score only the items no earlier completed run scored with the same model and labels (a growing pool's new shards or files); the run's selection and drift cover those new items.",
         };
+        var reuse = new Option<string?>("--reuse-embeddings")
+        {
+            Description = "Re-score an earlier run's stored embeddings instead of running the backbone again: --reuse-embeddings alone picks the newest completed run of the pool and model that stored them (none: every item is embedded), --reuse-embeddings=RUN names one (full run id). Items it holds no embedding for are embedded as usual.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var oodScore = new Option<string>("--ood-score")
         {
             Description = "The score whose threshold flags OOD and drives drift: " + string.Join(" | ", OodScoreNames.All) + ". Every score is stored either way.",
@@ -44,16 +49,17 @@ internal static class RunCommand
             + Environment.NewLine
             + "Example:" + Environment.NewLine
             + "  sisom run start --pool fashion --budget 50" + Environment.NewLine
-            + "  sisom run start --pool crawl --budget 50 --incremental")
+            + "  sisom run start --pool crawl --budget 50 --incremental" + Environment.NewLine
+            + "  sisom run start --pool fashion --budget 50 --reuse-embeddings")
         {
-            pool, budget, model, quantile, shardSize, embeddings, oodScore, incremental,
+            pool, budget, model, quantile, shardSize, embeddings, oodScore, incremental, reuse,
         };
         ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using SisomApiClient client = connection.Client(parse);
             RunResponse run = await client.StartRunAsync(
-                new StartRunRequest(parse.GetRequiredValue(pool), parse.GetValue(model), parse.GetValue(budget), parse.GetValue(quantile), parse.GetValue(embeddings), parse.GetValue(shardSize), parse.GetValue(oodScore), parse.GetValue(incremental) ? true : null),
+                new StartRunRequest(parse.GetRequiredValue(pool), parse.GetValue(model), parse.GetValue(budget), parse.GetValue(quantile), parse.GetValue(embeddings), parse.GetValue(shardSize), parse.GetValue(oodScore), parse.GetValue(incremental) ? true : null, ReuseValue(parse.GetResult(reuse))),
                 cancellationToken).ConfigureAwait(false);
             parse.InvocationConfiguration.Output.WriteLine(run.Id.ToString());
             return ExitCodes.Success;
@@ -262,13 +268,19 @@ internal static class RunCommand
         return command;
     }
 
+    /// <summary>--reuse-embeddings: absent → null, given alone → auto, given a value → that run id.</summary>
+    private static string? ReuseValue(System.CommandLine.Parsing.OptionResult? result) =>
+        result is null || result.Implicit ? null
+        : result.Tokens.Count == 0 ? StartRunRequest.AutoEmbeddings
+        : result.Tokens[0].Value;
+
     /// <summary>One line: state, shards by state, items — what run status prints and run watch logs.</summary>
     internal static string Describe(RunResponse run)
     {
         RunProgressResponse p = run.Progress ?? new RunProgressResponse(0, 0, 0, 0, 0, 0, 0, 0, 0);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"run {run.Id}: {run.State}; OOD by {run.OodScore}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(p.ItemsSkipped > 0 ? $", {p.ItemsSkipped} left out (scored before)" : string.Empty)}{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
+            $"run {run.Id}: {run.State}; OOD by {run.OodScore}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.EmbeddingsFrom is { } from ? $"; {p.ReusedEmbeddings} re-scored from run {from}'s stored embeddings (no backbone pass)" : string.Empty)}{(p.ItemsSkipped > 0 ? $", {p.ItemsSkipped} left out (scored before)" : string.Empty)}{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
     }
 
     /// <summary>The parked-messages warning of a run not yet finished, or null when nothing is parked.</summary>

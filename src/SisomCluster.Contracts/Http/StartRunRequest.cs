@@ -7,8 +7,16 @@ namespace SisomCluster.Contracts.Http;
 /// and reference version): a growing pool's new shards or files. The run's scores, thresholds, selection and drift then
 /// cover those new items only. Null = false.
 /// </param>
-public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize, string? OodScore = null, bool? Incremental = null)
+/// <param name="EmbeddingsFrom">
+/// Re-score an earlier run's stored embeddings instead of running the backbone again: a run id (a completed run of the same
+/// pool and model version that stored embeddings, else 400), or <see cref="AutoEmbeddings"/> for the newest such run (none
+/// found: every item is embedded). Items the source run holds no embedding for are read and embedded as usual. Null = no reuse.
+/// </param>
+public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize, string? OodScore = null, bool? Incremental = null, string? EmbeddingsFrom = null)
 {
+    /// <summary>The <see cref="EmbeddingsFrom"/> value that lets the server pick the newest fitting run.</summary>
+    public const string AutoEmbeddings = "auto";
+
     public const string DefaultModel = "resnet18";
 
     public const double DefaultQuantile = 0.95;
@@ -35,5 +43,6 @@ public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, d
         : Quantile is { } q && !(q > 0 && q <= 1) ? $"quantile: must lie in (0, 1], got {q}."
         : ShardSize is < 1 or > MaxShardSize ? $"shard_size: must be between 1 and {MaxShardSize}, got {ShardSize}."
         : OodScore is not null && !OodScoreNames.All.Contains(OodScore, StringComparer.Ordinal) ? $"ood_score: must be one of {string.Join(", ", OodScoreNames.All)}, got '{(OodScore.Length > 40 ? OodScore[..40] + "…" : OodScore)}'."
+        : EmbeddingsFrom is not null && EmbeddingsFrom != AutoEmbeddings && !Guid.TryParseExact(EmbeddingsFrom, "D", out _) ? $"embeddings_from: give a run id (8-4-4-4-12 hex digits) or '{AutoEmbeddings}', got '{(EmbeddingsFrom.Length > 40 ? EmbeddingsFrom[..40] + "…" : EmbeddingsFrom)}'."
         : null;
 }

@@ -777,6 +777,10 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnName("created_at")
                         .HasDefaultValueSql("now()");
 
+                    b.Property<Guid?>("EmbeddingsFrom")
+                        .HasColumnType("uuid")
+                        .HasColumnName("embeddings_from");
+
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
@@ -904,6 +908,10 @@ namespace SisomCluster.Data.Migrations
                     b.Property<DateTimeOffset?>("PublishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("published_at");
+
+                    b.Property<int>("Reused")
+                        .HasColumnType("integer")
+                        .HasColumnName("reused");
 
                     b.Property<int>("Scored")
                         .HasColumnType("integer")

@@ -27,6 +27,13 @@ public sealed class Run
 
     public bool StoreEmbeddings { get; set; }
 
+    /// <summary>
+    /// The earlier run of the same pool and model whose stored embeddings this run re-scores (no backbone pass for the items
+    /// it holds; <see cref="Results.StoredEmbeddings"/>); null when every item is read and embedded. No foreign key: the
+    /// source run may be deleted later, and this stays the record of what the run reused.
+    /// </summary>
+    public Guid? EmbeddingsFrom { get; set; }
+
     /// <summary>The score whose flag (and threshold) the run's drift, OOD exclusion and OOD rate use: sisom, sisome, knn or energy (SISOM.md §8).</summary>
     public string OodScore { get; set; } = Core.Scoring.OodScores.Default;
 

@@ -6,6 +6,7 @@ namespace SisomCluster.Data.Runs;
 /// A run's progress as the <c>shards</c> table says: the aggregator decides a run is finished from this, never by
 /// counting <c>ShardScored</c> messages (which may be duplicated or lost).
 /// </summary>
+/// <param name="ItemsReused">Of <paramref name="ItemsScored"/>, the items scored from an earlier run's stored embeddings (<see cref="Run.EmbeddingsFrom"/>): no backbone pass.</param>
 public sealed record RunProgress(
     Guid RunId,
     int PendingShards,
@@ -16,7 +17,8 @@ public sealed record RunProgress(
     long ItemsScored,
     long ItemsFailed,
     long ItemsInFailedShards,
-    long ItemsSkipped = 0)
+    long ItemsSkipped = 0,
+    long ItemsReused = 0)
 {
     public int TotalShards => PendingShards + LeasedShards + DoneShards + FailedShards;
 
@@ -51,6 +53,7 @@ public sealed record RunProgress(
 
                 // A done shard's items that were neither scored nor failed: an incremental run left them out (scored before).
                 Skipped = g.Sum(s => s.State == ShardState.Done && s.ItemCount > s.Scored + s.Failed ? (long)(s.ItemCount - s.Scored - s.Failed) : 0L),
+                Reused = g.Sum(s => (long)s.Reused),
             })
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
@@ -68,7 +71,8 @@ public sealed record RunProgress(
                 mine.Sum(g => g.Scored),
                 mine.Sum(g => g.Failed),
                 mine.Where(g => g.State == ShardState.Failed).Sum(g => g.Items),
-                mine.Sum(g => g.Skipped));
+                mine.Sum(g => g.Skipped),
+                mine.Sum(g => g.Reused));
         });
     }
 }

@@ -73,6 +73,7 @@ public static class RunRequests
         string oodScore = Core.Scoring.OodScores.Default,
         bool incremental = false,
         bool pinLabels = false,
+        Guid? embeddingsFrom = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -117,6 +118,7 @@ public static class RunRequests
             OodScore = oodScore,
             Budget = budget,
             Options = incremental ? IncrementalOptions : "{}",
+            EmbeddingsFrom = embeddingsFrom,
             CreatedAt = now,
         };
         if (pinLabels)

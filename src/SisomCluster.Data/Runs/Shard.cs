@@ -28,6 +28,9 @@ public sealed class Shard
 
     public int Failed { get; set; }
 
+    /// <summary>Of <see cref="Scored"/>, the items scored from another run's stored embedding (no read, decode or model).</summary>
+    public int Reused { get; set; }
+
     public DateTimeOffset? PublishedAt { get; set; }
 
     public DateTimeOffset? StartedAt { get; set; }

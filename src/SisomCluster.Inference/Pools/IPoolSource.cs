@@ -42,6 +42,14 @@ public interface IPoolSource
     IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The ids <see cref="ReadAsync"/> would yield for <paramref name="descriptor"/>, in order, told without reading any item's
+    /// bytes where the source can (a descriptor that lists its items; a tar's headers, its data skipped); null where it would
+    /// take reading the items. A worker that re-scores stored embeddings asks this to leave a fully covered shard unread.
+    /// </summary>
+    Task<IReadOnlyList<string>?> ItemIdsAsync(string descriptor, CancellationToken cancellationToken = default) =>
+        Task.FromResult(PoolSources.ListedItemIds(descriptor));
+
+    /// <summary>
     /// Reads one item by its id and the uri the listing recorded for it (<see cref="PoolItemInfo.Uri"/>), touching only that
     /// item's bytes (a tar member is found by walking headers, its predecessors' data skipped). A uri that does not lie in
     /// this pool is refused: the item comes back with <see cref="PoolItem.OutsideCode"/>. Source and capture time are not

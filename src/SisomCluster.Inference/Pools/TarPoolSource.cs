@@ -110,6 +110,25 @@ public sealed class TarPoolSource : IPoolSource
         }
     }
 
+    /// <summary>The shard's ids from its tar's headers alone (the members' data skipped), as <see cref="ReadAsync"/> yields them.</summary>
+    public async Task<IReadOnlyList<string>?> ItemIdsAsync(string descriptor, CancellationToken cancellationToken = default)
+    {
+        TarShard shard = ShardDescription.Parse<TarShard>(descriptor, Kind);
+        if (!shard.FilePath!.EndsWith(".tar", StringComparison.OrdinalIgnoreCase) || !FileItems.Inside(Uri, shard.FilePath))
+        {
+            throw new InvalidDataException($"shard {shard.Index}: its tar does not lie in the pool.");
+        }
+
+        string stem = Stem(shard.FilePath!);
+        var ids = new List<string>();
+        await foreach (TarSample sample in TarSamples.ReadAsync(shard.FilePath!, withImages: false, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add($"{stem}/{sample.Key}");
+        }
+
+        return ids;
+    }
+
     /// <summary>
     /// Reads member <c>m</c> of <c>tar#m</c>, where the tar must be one this pool names (its pattern, folder or file);
     /// headers before it are walked, their data skipped.

@@ -1,5 +1,7 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using SisomCluster.Data;
+using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
 using SisomCluster.Server.Models;
 
@@ -21,8 +23,9 @@ public sealed class RunCreator(SisomDbContext db, IOptions<RunOptions> options, 
     /// <summary>Why <paramref name="model"/> cannot be a run's model (with the known names), or null.</summary>
     public string? ModelProblem(string? model) => _models.Problem(model);
 
-    /// <exception cref="ArgumentException">An unknown model (or a path), a bad budget, quantile or size, an unknown pool.</exception>
-    public Task<Guid> CreateAsync(RunRequest request, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentException">An unknown model (or a path), a bad budget, quantile or size, an unknown pool, an
+    /// <see cref="RunRequest.EmbeddingsFrom"/> run that cannot give its embeddings (message "embeddings_from: ...").</exception>
+    public async Task<Guid> CreateAsync(RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (_models.Problem(request.Model) is { } problem)
@@ -30,6 +33,60 @@ public sealed class RunCreator(SisomDbContext db, IOptions<RunOptions> options, 
             throw new ArgumentException($"model: {problem}", nameof(request));
         }
 
-        return RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), request.OodScore, request.Incremental, request.PinLabels, cancellationToken);
+        Guid? embeddingsFrom = await EmbeddingsSourceAsync(request, cancellationToken).ConfigureAwait(false);
+        return await RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), request.OodScore, request.Incremental, request.PinLabels, embeddingsFrom, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The run whose stored embeddings the new run re-scores: the one named (checked: same pool, same model name and version
+    /// as the registry has it now, embeddings stored, completed), or for <c>auto</c> the newest such run (none: null). A pool
+    /// of stored embeddings needs no backbone pass to begin with, so it reuses nothing.
+    /// </summary>
+    private async Task<Guid?> EmbeddingsSourceAsync(RunRequest request, CancellationToken cancellationToken)
+    {
+        if (request.EmbeddingsFrom is not { } from)
+        {
+            return null;
+        }
+
+        bool auto = string.Equals(from, Contracts.Http.StartRunRequest.AutoEmbeddings, StringComparison.Ordinal);
+        Guid? named = auto ? null : Guid.TryParse(from, out Guid id) ? id : throw new ArgumentException($"embeddings_from: give a run id or '{Contracts.Http.StartRunRequest.AutoEmbeddings}', got '{from}'.", nameof(request));
+        var pool = await db.Pools.AsNoTracking().Where(p => p.Name == request.Pool).Select(p => new { p.Id, p.SourceKind }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (pool is null)
+        {
+            // RunRequests names the missing pool.
+            return null;
+        }
+
+        if (string.Equals(pool.SourceKind, Inference.Pools.EmbeddingsPoolSource.KindName, StringComparison.OrdinalIgnoreCase))
+        {
+            return auto ? null : throw new ArgumentException($"embeddings_from: pool '{request.Pool}' holds stored embeddings already; no backbone runs on it.", nameof(request));
+        }
+
+        // What can be told without the model's files first: a bad request does not wait for the model to be hashed.
+        if (named is { } early && await StoredEmbeddings.ProblemAsync(db, early, pool.Id, request.Model, null, cancellationToken).ConfigureAwait(false) is { } earlyProblem)
+        {
+            throw new ArgumentException(earlyProblem, nameof(request));
+        }
+
+        string version;
+        try
+        {
+            // The version a run of this model gets at launch (SHA-256 of its files): features of another version would not fit.
+            version = _models.Resolve(request.Model).Version;
+        }
+        catch (Exception e) when (auto && e is ArgumentException or IOException or InvalidDataException)
+        {
+            return null;
+        }
+
+        if (auto)
+        {
+            return await StoredEmbeddings.NewestSourceAsync(db, pool.Id, request.Model, version, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await StoredEmbeddings.ProblemAsync(db, named!.Value, pool.Id, request.Model, version, cancellationToken).ConfigureAwait(false) is { } problem
+            ? throw new ArgumentException(problem, nameof(request))
+            : named;
     }
 }

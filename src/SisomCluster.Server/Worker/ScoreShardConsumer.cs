@@ -71,16 +71,54 @@ public sealed partial class ScoreShardConsumer(
             LoadedContext scoring = await runtime.ContextAsync(run.ContextId ?? throw new InvalidOperationException($"Run {run.Id} has no scoring context."), id => new ContextStore(db).LoadAsync(id, CancellationToken.None)).ConfigureAwait(false);
             // Confined like the listing (Pools__AllowedRoots, real paths): a pool moved outside the roots is not read here either.
             IPoolSource source = pools.Open(pool.SourceKind, pool.SourceUri);
-            FeatureExtractor? model = source.HoldsImages ? models.Model(run.ModelName) : null;
-            var scorer = new ShardScorer(model, new PipelineOptions { BatchSize = options.Value.BatchSize, DecodeThreads = options.Value.DecodeThreads });
+            // The model is loaded when the first item needs it: a shard whose items all carry a stored embedding builds no session.
+            var pipeline = new PipelineOptions { BatchSize = options.Value.BatchSize, DecodeThreads = options.Value.DecodeThreads };
+            ShardScorer scorer = source.HoldsImages ? ShardScorer.WithModelOnDemand(() => models.Model(run.ModelName), pipeline) : new ShardScorer(null, pipeline);
+
+            // A run re-scoring an earlier run's stored embeddings (README "Backbone passes"): a shard that run covers whole is
+            // not read at all; otherwise the items it holds an embedding for are swapped for it before decoding (their bytes
+            // were read with the shard's stream) and only the rest pass through the backbone.
+            long reuseStart = Stopwatch.GetTimestamp();
+            string? reuseRefused = null;
+            StoredEmbeddings? stored = source.HoldsImages ? await StoredEmbeddings.ForAsync(db, run, r => reuseRefused = r, work.Token).ConfigureAwait(false) : null;
+            if (stored is not null && scoring.Scoring.Layers.Count > 0)
+            {
+                // A stored embedding is h alone; this context also needs each item's layer states (SISOM.md §3.2).
+                (stored, reuseRefused) = (null, "the scoring context combines layer states, which stored embeddings do not carry");
+            }
+
+            if (reuseRefused is not null)
+            {
+                LogReuseRefused(message.RunId, message.ShardId, reuseRefused);
+            }
+
+            IReadOnlyList<PoolItem>? covered = stored is null ? null : await CoveredAsync(source, lease.Descriptor, stored, work.Token).ConfigureAwait(false);
+            long reuseEnd = Stopwatch.GetTimestamp();
+            IAsyncEnumerable<PoolItem> items = covered is not null
+                ? covered.ToAsyncEnumerable()
+                : source.ReadAsync(lease.Descriptor, work.Token);
+            if (stored is not null && covered is null)
+            {
+                items = stored.ReuseAsync(items, i => i.Id, (i, embedding) => new PoolItem { Id = i.Id, Embedding = embedding, Source = i.Source, CapturedAt = i.CapturedAt }, cancellationToken: work.Token);
+            }
 
             // An incremental run leaves out what an earlier completed run scored for the same model and labels: those items
             // are read (a tar streams whole) but neither decoded nor scored, and get no row of this run.
-            IAsyncEnumerable<PoolItem> items = source.ReadAsync(lease.Descriptor, work.Token);
             int skipped = 0;
             if (await EarlierScores.ForAsync(db, run, work.Token).ConfigureAwait(false) is { Runs.Count: > 0 } earlier)
             {
                 items = earlier.SkipScoredAsync(items, i => i.Id, n => skipped += n, work.Token);
+            }
+
+            // On an image pool only a reused item carries an embedding into the scorer: the count the run's status shows.
+            int reused = 0;
+            if (stored is not null)
+            {
+                items = items.Select(i =>
+                {
+                    reused += i.Embedding is null ? 0 : 1;
+                    return i;
+                });
             }
 
             // One transaction for the shard: its rows stream into it as they are scored (a chunk at a time, never the
@@ -125,6 +163,11 @@ public sealed partial class ScoreShardConsumer(
                 ShardCommitOutcome outcome = await commit.CompleteAsync(context.CancellationToken).ConfigureAwait(false);
                 copying.Add(completeStart, Stopwatch.GetTimestamp());
                 copying.AddTo(scores.Stages, "commit");
+                if (stored is not null)
+                {
+                    scores.Stages.Add("reuse", reuseStart, reuseEnd);
+                }
+
                 span?.SetTag(SisomTelemetry.ItemsTag, scores.Scored + scores.Failed).SetTag(SisomTelemetry.ItemsFailedTag, scores.Failed);
                 RecordStages(scores.Stages);
                 metrics.ItemsCommitted(message.RunId, outcome.ScoresInserted, outcome.ErrorsInserted);
@@ -133,8 +176,20 @@ public sealed partial class ScoreShardConsumer(
                 {
                     LogSkipped(message.RunId, message.ShardId, skipped);
                 }
+                if (stored is not null)
+                {
+                    LogReused(message.RunId, message.ShardId, reused, scores.Scored - reused, stored.SourceRunId, covered is not null);
+                }
+
                 if (outcome.Status == ShardCommitStatus.Committed)
                 {
+                    if (reused > 0)
+                    {
+                        // After the commit, fenced by the attempt like it: a count for the run's status, not part of the results.
+                        await db.Shards.Where(s => s.RunId == message.RunId && s.ShardId == message.ShardId && s.Attempt == message.Attempt)
+                            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Reused, reused), context.CancellationToken).ConfigureAwait(false);
+                    }
+
                     metrics.OodItems(message.RunId, poolItems, flaggedOod, run.Quantile);
                     await context.Publish(
                         new ShardScored
@@ -186,6 +241,33 @@ public sealed partial class ScoreShardConsumer(
             await work.CancelAsync().ConfigureAwait(false);
             await beat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    /// <summary>
+    /// The shard's items as stored embeddings when the source run holds one for every item (ids told without reading the
+    /// items: <see cref="IPoolSource.ItemIdsAsync"/>); null when some item lacks one or the source cannot tell its ids.
+    /// Stops at the first chunk with a gap, so a shard new to the pool costs one query.
+    /// </summary>
+    private static async Task<IReadOnlyList<PoolItem>?> CoveredAsync(IPoolSource source, string descriptor, StoredEmbeddings stored, CancellationToken cancellationToken)
+    {
+        if (await source.ItemIdsAsync(descriptor, cancellationToken).ConfigureAwait(false) is not { Count: > 0 } ids)
+        {
+            return null;
+        }
+
+        var items = new List<PoolItem>(ids.Count);
+        foreach (string[] chunk in ids.Chunk(StoredEmbeddings.ChunkSize))
+        {
+            Dictionary<string, float[]> found = await stored.LookupAsync(chunk, cancellationToken).ConfigureAwait(false);
+            if (found.Count < chunk.Length)
+            {
+                return null;
+            }
+
+            items.AddRange(chunk.Select(id => new PoolItem { Id = id, Embedding = found[id] }));
+        }
+
+        return items;
     }
 
     private async Task TryAbandonAsync(ScoreShard message, string reason)
@@ -241,6 +323,12 @@ public sealed partial class ScoreShardConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {RunId}/{ShardId}: {Skipped} items left out, scored by an earlier run for the same model and labels (incremental run)")]
     private partial void LogSkipped(Guid runId, int shardId, int skipped);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {RunId}/{ShardId}: {Reused} items re-scored from run {SourceRunId}'s stored embeddings, {Embedded} read and embedded (shard left unread: {Unread})")]
+    private partial void LogReused(Guid runId, int shardId, int reused, int embedded, Guid sourceRunId, bool unread);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {RunId}/{ShardId}: stored embeddings not reused, every item is embedded: {Reason}")]
+    private partial void LogReuseRefused(Guid runId, int shardId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Gave up shard {RunId}/{ShardId} attempt {Attempt}")]
     private partial void LogAbandoned(Exception exception, Guid runId, int shardId, int attempt);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using SisomCluster.Core;
 using SisomCluster.Core.Scoring;
 using SisomCluster.Core.States;
@@ -18,14 +19,30 @@ namespace SisomCluster.Server.Worker;
 /// </summary>
 public sealed class ShardScorer
 {
-    private readonly FeatureExtractor? _extractor;
+    private readonly Func<FeatureExtractor>? _model;
     private readonly PipelineOptions _pipeline;
 
     /// <param name="extractor">The model; null for shards of precomputed embeddings.</param>
     public ShardScorer(FeatureExtractor? extractor, PipelineOptions? pipeline = null)
+        : this(extractor is null ? null : (Func<FeatureExtractor>)(() => extractor), pipeline ?? new PipelineOptions())
     {
-        _extractor = extractor;
-        _pipeline = pipeline ?? new PipelineOptions();
+    }
+
+    private ShardScorer(Func<FeatureExtractor>? model, PipelineOptions pipeline)
+    {
+        _model = model;
+        _pipeline = pipeline;
+    }
+
+    /// <summary>
+    /// A scorer of image shards that asks <paramref name="model"/> for the model the first time an item needs it (an image
+    /// to embed): a shard whose items all carry an embedding (stored ones re-scored, labeled items from the context) never
+    /// calls it, so no ONNX Runtime session is built for it.
+    /// </summary>
+    public static ShardScorer WithModelOnDemand(Func<FeatureExtractor> model, PipelineOptions? pipeline = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new ShardScorer(model, pipeline ?? new PipelineOptions());
     }
 
     /// <summary>Scores items held in memory (tests, re-scoring); see the streamed overload.</summary>
@@ -85,7 +102,7 @@ public sealed class ShardScorer
 
         // A labeled reference item was embedded by the reference phase with this model, and its features h travel with the
         // context (the KNN bank): it is scored from them, not decoded and embedded a second time (ARCHITECTURE.md §3 step 0).
-        FeatureMatrix? referenceFeatures = _extractor is not null && layers.Count == 0 ? context.Scoring.Knn?.ReferenceFeatures : null;
+        FeatureMatrix? referenceFeatures = _model is not null && layers.Count == 0 ? context.Scoring.Knn?.ReferenceFeatures : null;
 
         // The reader (which may run on the pipeline's producer) and the batch callback both emit: one at a time.
         using var gate = new SemaphoreSlim(1, 1);
@@ -192,7 +209,7 @@ public sealed class ShardScorer
             }
         }
 
-        if (_extractor is null)
+        if (_model is null)
         {
             // Without a model the whole source is read here (embeddings shards): that loop is the read stage.
             long readStart = Stopwatch.GetTimestamp();
@@ -205,18 +222,32 @@ public sealed class ShardScorer
         }
         else
         {
-            if (_extractor.FeatureDimension != dimension)
+            // The first image decides whether the model is needed at all: items that carry an embedding are scored while
+            // the source is read up to it, and a shard of nothing else ends here without a session.
+            long peekStart = Stopwatch.GetTimestamp();
+            IAsyncEnumerator<SourceImage> images = Images().GetAsyncEnumerator(cancellationToken);
+            await using ConfiguredAsyncDisposable disposeImages = images.ConfigureAwait(false);
+            if (!await images.MoveNextAsync().ConfigureAwait(false))
             {
-                throw new InvalidOperationException($"The model gives D = {_extractor.FeatureDimension}, the scoring context expects D = {dimension}.");
+                stages.Add("read", peekStart, Stopwatch.GetTimestamp());
+                await ScoreEmbeddedAsync(cancellationToken).ConfigureAwait(false);
+                await EmitAsync([], cancellationToken).ConfigureAwait(false);
+                return new ShardScoreSummary(scoredCount, failedCount) { Stages = stages };
             }
 
-            if (layers.Count > 0 && !LayerStates.SameLayers(_extractor.StateLayers, layers))
+            FeatureExtractor extractor = _model();
+            if (extractor.FeatureDimension != dimension)
             {
-                throw new InvalidOperationException($"The scoring context combines layers {string.Join(", ", layers.Select(l => l.Name))}; model {_extractor.Model.Manifest.Name} outputs {(_extractor.StateLayers.Count == 0 ? "none" : string.Join(", ", _extractor.StateLayers.Select(l => l.Name)))} (or with other alpha).");
+                throw new InvalidOperationException($"The model gives D = {extractor.FeatureDimension}, the scoring context expects D = {dimension}.");
             }
 
-            PipelineStatistics statistics = await new EmbeddingPipeline(_extractor, _pipeline).RunAsync(
-                Images(),
+            if (layers.Count > 0 && !LayerStates.SameLayers(extractor.StateLayers, layers))
+            {
+                throw new InvalidOperationException($"The scoring context combines layers {string.Join(", ", layers.Select(l => l.Name))}; model {extractor.Model.Manifest.Name} outputs {(extractor.StateLayers.Count == 0 ? "none" : string.Join(", ", extractor.StateLayers.Select(l => l.Name)))} (or with other alpha).");
+            }
+
+            PipelineStatistics statistics = await new EmbeddingPipeline(extractor, _pipeline).RunAsync(
+                FromCurrent(images),
                 async (batch, token) =>
                 {
                     foreach (ItemFailure failure in batch.Failures)
@@ -252,6 +283,16 @@ public sealed class ShardScorer
         await ScoreEmbeddedAsync(cancellationToken).ConfigureAwait(false);
         await EmitAsync([], cancellationToken).ConfigureAwait(false);
         return new ShardScoreSummary(scoredCount, failedCount) { Stages = stages };
+    }
+
+    /// <summary>The enumerator's current item, then the rest of it (after a peek).</summary>
+    private static async IAsyncEnumerable<SourceImage> FromCurrent(IAsyncEnumerator<SourceImage> images)
+    {
+        do
+        {
+            yield return images.Current;
+        }
+        while (await images.MoveNextAsync().ConfigureAwait(false));
     }
 
     private static void Collect(SisomScoreBatch batch, FeatureMatrix features, ReadOnlySpan<string> ids, LoadedContext context, bool keepEmbeddings, List<ScoredItem> output)

@@ -61,6 +61,41 @@ public sealed class ShardScorerTests : IDisposable
     }
 
     /// <summary>
+    /// Re-scoring stored embeddings on an image pool: a shard whose items all carry an embedding never asks for the model
+    /// (no ONNX Runtime session is built for it); one image among them does, once, and every score is the eager scorer's.
+    /// </summary>
+    [Fact]
+    public async Task A_shard_of_stored_embeddings_never_asks_for_the_model_and_one_image_asks_once()
+    {
+        FashionMnist data = FashionMnist.Load(train: true, limit: 60);
+        int[] labeled = Enumerable.Range(0, 60).Where(i => data.Labels[i] < 6).Take(30).ToArray();
+        FeatureMatrix referenceFeatures = await EmbedAsync(data, labeled);
+        int[] labels = labeled.Select(i => (int)data.Labels[i]).ToArray();
+        var head = LogisticRegressionFitter.Fit(referenceFeatures, labels, 6).Head;
+        var context = new LoadedContext(Guid.NewGuid(), ScoringContext.Build(head, referenceFeatures, labels), labeled.Select(i => $"ref-{i}").ToArray());
+        var images = Enumerable.Range(40, 20).Select(i => new PoolItem { Id = $"q-{i}", Bytes = data.EncodePng(i) }).ToList();
+        ShardScores eager = await new ShardScorer(_extractor, new PipelineOptions { BatchSize = 8 }).ScoreAsync(images, context, keepEmbeddings: true, CancellationToken.None);
+
+        int asked = 0;
+        FeatureExtractor Model()
+        {
+            asked++;
+            return _extractor;
+        }
+
+        var stored = eager.Scored.Select(s => new PoolItem { Id = s.Id, Embedding = s.Embedding }).ToList();
+        ShardScores reused = await ShardScorer.WithModelOnDemand(Model, new PipelineOptions { BatchSize = 8 }).ScoreAsync(stored, context, keepEmbeddings: false, CancellationToken.None);
+        Assert.Equal(0, asked);
+        Assert.Equal(eager.Scored.Select(s => (s.Id, s.Score.Sisom, s.Score.Knn)), reused.Scored.Select(s => (s.Id, s.Score.Sisom, s.Score.Knn)));
+
+        // Half stored, half images (new items): the model is asked for once, and the scores are the same again.
+        var mixed = stored.Take(10).Concat(images.Skip(10)).ToList();
+        ShardScores both = await ShardScorer.WithModelOnDemand(Model, new PipelineOptions { BatchSize = 8 }).ScoreAsync(mixed, context, keepEmbeddings: false, CancellationToken.None);
+        Assert.Equal(1, asked);
+        Assert.Equal(eager.Scored.Select(s => (s.Id, s.Score.Sisom, s.Score.Knn)).Order(), both.Scored.Select(s => (s.Id, s.Score.Sisom, s.Score.Knn)).Order());
+    }
+
+    /// <summary>
     /// SISOM.md §5: a pool item that is also a labeled reference item (same id) is scored with itself left out of T, on the
     /// image path and the re-scoring path alike: never its own nearest reference, never d_in = 0, and its row says so.
     /// </summary>

@@ -112,9 +112,18 @@ internal static class RunEndpoints
             return ApiProblems.BadRequest("pool", $"no pool named '{body.Pool}'.");
         }
 
-        Guid id = await creator.CreateAsync(
-            new RunRequest(body.Pool!, body.Model ?? StartRunRequest.DefaultModel, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, body.StoreEmbeddings ?? false, body.ShardSize, body.OodScore ?? OodScoreNames.Default, body.Incremental ?? false),
-            cancellationToken).ConfigureAwait(false);
+        Guid id;
+        try
+        {
+            id = await creator.CreateAsync(
+                new RunRequest(body.Pool!, body.Model ?? StartRunRequest.DefaultModel, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, body.StoreEmbeddings ?? false, body.ShardSize, body.OodScore ?? OodScoreNames.Default, body.Incremental ?? false, EmbeddingsFrom: body.EmbeddingsFrom),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException e) when (e.Message.StartsWith("embeddings_from:", StringComparison.Ordinal))
+        {
+            return TypedResults.Problem(title: "Invalid request", detail: e.Message, statusCode: StatusCodes.Status400BadRequest);
+        }
+
         RunResponse run = (await LoadAsync(db, id, cancellationToken).ConfigureAwait(false))!;
         return TypedResults.Created($"{http.Request.PathBase}/api/v1/runs/{id}", run);
     }

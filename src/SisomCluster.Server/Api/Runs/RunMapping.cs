@@ -33,11 +33,12 @@ internal static class RunMapping
         progress is null ? null : ToResponse(progress),
         run.OodScore,
         (run.State is RunState.Pending or RunState.Running) && parked is { Total: > 0 } ? ToResponse(parked) : null,
-        RunRequests.IsIncremental(run));
+        RunRequests.IsIncremental(run),
+        run.EmbeddingsFrom);
 
     public static ParkedMessagesResponse ToResponse(ParkedMessageCounts parked) =>
         new(parked.Total, parked.Queues.Where(q => q.Value > 0).ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal), parked.CheckedAt, ParkedNote);
 
     public static RunProgressResponse ToResponse(RunProgress p) =>
-        new(p.TotalShards, p.PendingShards, p.LeasedShards, p.DoneShards, p.FailedShards, p.Items, p.ItemsScored, p.ItemsFailed, p.ItemsInFailedShards, p.ItemsSkipped, p.ItemsDone);
+        new(p.TotalShards, p.PendingShards, p.LeasedShards, p.DoneShards, p.FailedShards, p.Items, p.ItemsScored, p.ItemsFailed, p.ItemsInFailedShards, p.ItemsSkipped, p.ItemsDone, p.ItemsReused);
 }
