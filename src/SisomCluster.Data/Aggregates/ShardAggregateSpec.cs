@@ -11,8 +11,14 @@ namespace SisomCluster.Data.Aggregates;
 /// </summary>
 public sealed record ShardAggregateSpec
 {
-    /// <summary>The run's pool: drift buckets read the items' source and capture time from <c>items</c>.</summary>
+    /// <summary>The run's pool: drift buckets read the items' source and capture time from its <c>items</c> (<see cref="Drift"/>).</summary>
     public required Guid PoolId { get; init; }
+
+    /// <summary>
+    /// Where the drift buckets find each item's source and capture time: <c>items</c>, one query per shard (the default), or
+    /// the rows themselves when the caller vouches that they equal the registry's (<see cref="DriftLookup"/>).
+    /// </summary>
+    public DriftLookup Drift { get; init; } = DriftLookup.Registry;
 
     /// <summary>The run's OOD score (<see cref="OodScores"/>): its flag is counted in drift and excludes candidates.</summary>
     public required string OodScore { get; init; }
@@ -49,6 +55,11 @@ public sealed record ShardAggregateSpec
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(CandidateLimit, 1, nameof(CandidateLimit));
+        if (!Enum.IsDefined(Drift))
+        {
+            throw new ArgumentException($"Unknown drift lookup {Drift}; use {string.Join(", ", Enum.GetNames<DriftLookup>())}.", nameof(Drift));
+        }
+
         ArgumentNullException.ThrowIfNull(BinWidths);
         foreach ((string score, double width) in BinWidths)
         {

@@ -138,11 +138,13 @@ public sealed class ShardScorer
                 ids[i] = embedded[i].Id;
             }
 
+            // The source and capture time the pool source read with each item travel to the commit (drift buckets, DriftLookup.Rows).
+            (string? Source, DateTimeOffset? CapturedAt)[] origins = [.. embedded.Select(e => (e.Source, e.CapturedAt))];
             embedded.Clear();
             long scoreStart = Stopwatch.GetTimestamp();
             var features = new FeatureMatrix(data, ids.Length, dimension);
             var scored = new List<ScoredItem>(ids.Length);
-            Collect(scorer.Score(features, context.MemberIndices(ids)), features, ids, context, keepEmbeddings, scored);
+            Collect(scorer.Score(features, context.MemberIndices(ids)), features, ids, context, keepEmbeddings, scored, origins);
             long scoreEnd = Stopwatch.GetTimestamp();
             await EmitAsync(scored, token).ConfigureAwait(false);
             lock (stages)
@@ -254,7 +256,14 @@ public sealed class ShardScorer
         return new ShardScoreSummary(scoredCount, failedCount) { Stages = stages };
     }
 
-    private static void Collect(SisomScoreBatch batch, FeatureMatrix features, ReadOnlySpan<string> ids, LoadedContext context, bool keepEmbeddings, List<ScoredItem> output)
+    private static void Collect(
+        SisomScoreBatch batch,
+        FeatureMatrix features,
+        ReadOnlySpan<string> ids,
+        LoadedContext context,
+        bool keepEmbeddings,
+        List<ScoredItem> output,
+        (string? Source, DateTimeOffset? CapturedAt)[]? origins = null)
     {
         for (int i = 0; i < batch.Count; i++)
         {
@@ -263,7 +272,9 @@ public sealed class ShardScorer
                 ids[i],
                 score,
                 score.NearestReference >= 0 ? context.ReferenceIds[score.NearestReference] : null,
-                keepEmbeddings ? features.Row(i).ToArray() : null));
+                keepEmbeddings ? features.Row(i).ToArray() : null,
+                origins?[i].Source,
+                origins?[i].CapturedAt));
         }
     }
 }
