@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace SisomCluster.Data.Aggregates;
 
@@ -25,12 +26,10 @@ internal sealed class DriftBuckets
     public void Add(string? source, DateTimeOffset? capturedAt, DateTimeOffset scoredAt, bool flagged)
     {
         long f = flagged ? 1 : 0;
-        string s = source ?? NoSource;
-        (long scored, long flaggedSoFar) = _sources.GetValueOrDefault(s);
-        _sources[s] = (scored + 1, flaggedSoFar + f);
-        long hour = HourTicks(capturedAt ?? scoredAt);
-        (scored, flaggedSoFar) = _hours.GetValueOrDefault(hour);
-        _hours[hour] = (scored + 1, flaggedSoFar + f);
+        ref (long Scored, long Flagged) bySource = ref CollectionsMarshal.GetValueRefOrAddDefault(_sources, source ?? NoSource, out _);
+        bySource = (bySource.Scored + 1, bySource.Flagged + f);
+        ref (long Scored, long Flagged) byHour = ref CollectionsMarshal.GetValueRefOrAddDefault(_hours, HourTicks(capturedAt ?? scoredAt), out _);
+        byHour = (byHour.Scored + 1, byHour.Flagged + f);
     }
 
     /// <summary>

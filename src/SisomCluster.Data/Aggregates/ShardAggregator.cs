@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Npgsql;
 using NpgsqlTypes;
 using SisomCluster.Core.Scoring;
@@ -22,6 +23,7 @@ internal sealed class ShardAggregator
     private readonly ShardAggregateSpec _spec;
     private readonly PriorityQueue<ShardCandidate, (double Sisom, string Id)> _candidates = new(WorstFirst);
     private readonly Dictionary<string, Dictionary<long, long>> _bins = new(StringComparer.Ordinal);
+    private readonly (string Score, double Width, Dictionary<long, long> Counts)[] _binList;
     private readonly List<string> _driftIds = [];
     private readonly List<bool> _driftFlags = [];
     private readonly List<DateTimeOffset> _driftTimes = [];
@@ -38,6 +40,8 @@ internal sealed class ShardAggregator
         {
             _bins[score] = [];
         }
+
+        _binList = [.. _bins.Select(b => (b.Key, spec.BinWidths[b.Key], b.Value))];
     }
 
     public void Add(ItemScoreRow row)
@@ -62,24 +66,34 @@ internal sealed class ShardAggregator
                 _driftTimes.Add(row.ScoredAt);
             }
 
-            foreach ((string score, Dictionary<long, long> bins) in _bins)
+            foreach ((string score, double width, Dictionary<long, long> bins) in _binList)
             {
                 double v = Value(s, score);
                 if (double.IsFinite(v))
                 {
-                    long bin = ScoreBins.Index(v, _spec.BinWidths[score]);
-                    bins[bin] = bins.GetValueOrDefault(bin) + 1;
+                    CollectionsMarshal.GetValueRefOrAddDefault(bins, ScoreBins.Index(v, width), out _)++;
                 }
             }
         }
 
-        if (_spec.ExcludeOod && (flagged || _spec.Gates.Any(g => !(Value(s, g.Score) <= g.Threshold))))
+        if (_spec.ExcludeOod && (flagged || AboveAGate(s)))
         {
             return;
         }
 
         // NaN sorts first in PostgreSQL's ORDER BY sisom DESC: rank it above everything here too.
         (double, string) key = (double.IsNaN(s.Sisom) ? double.PositiveInfinity : s.Sisom, row.ItemId);
+
+        // A full heap whose worst ranks above this item would evict it at once: count it as evicted without building it
+        // (most items of a large shard), which is what enqueueing and dequeueing it would do.
+        if (_candidates.Count >= _spec.CandidateLimit + _references
+            && _candidates.TryPeek(out _, out (double Sisom, string Id) worst)
+            && WorstFirst.Compare(key, worst) < 0)
+        {
+            Evicted(key);
+            return;
+        }
+
         _candidates.Enqueue(
             new ShardCandidate
             {
@@ -97,11 +111,29 @@ internal sealed class ShardAggregator
         while (_candidates.Count > _spec.CandidateLimit + _references)
         {
             _candidates.TryDequeue(out _, out (double Sisom, string Id) evicted);
-            if (_bestEvicted is not { } best || WorstFirst.Compare(evicted, best) > 0)
+            Evicted(evicted);
+        }
+    }
+
+    private void Evicted((double Sisom, string Id) evicted)
+    {
+        if (_bestEvicted is not { } best || WorstFirst.Compare(evicted, best) > 0)
+        {
+            _bestEvicted = evicted;
+        }
+    }
+
+    private bool AboveAGate(in SisomItemScore s)
+    {
+        foreach (OodGate g in _spec.Gates)
+        {
+            if (!(Value(s, g.Score) <= g.Threshold))
             {
-                _bestEvicted = evicted;
+                return true;
             }
         }
+
+        return false;
     }
 
     /// <summary>Writes the aggregates in the commit's transaction (after its rows, before the shard is marked done).</summary>
