@@ -43,6 +43,7 @@ public static class RunRequests
         DateTimeOffset now,
         string oodScore = Core.Scoring.OodScores.Default,
         bool incremental = false,
+        int candidateFactor = Run.DefaultCandidateFactor,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -60,6 +61,11 @@ public static class RunRequests
         if (!Core.Scoring.OodScores.IsKnown(oodScore))
         {
             throw new ArgumentException($"The OOD score must be one of {string.Join(", ", Core.Scoring.OodScores.All)}, got '{oodScore}'.", nameof(oodScore));
+        }
+
+        if (candidateFactor is < 1 or > 100)
+        {
+            throw new ArgumentException($"The candidate factor must lie in 1..100, got {candidateFactor}.", nameof(candidateFactor));
         }
 
         if (shardSize < 1 || maxAttempts < 1)
@@ -86,6 +92,7 @@ public static class RunRequests
             StoreEmbeddings = storeEmbeddings,
             OodScore = oodScore,
             Budget = budget,
+            CandidateFactor = candidateFactor,
             Options = incremental ? IncrementalOptions : "{}",
             CreatedAt = now,
         };

@@ -16,11 +16,8 @@ namespace SisomCluster.Server.Scoring;
 /// </summary>
 public static class ShardAggregation
 {
-    /// <summary>The default candidates per selected item (<c>Worker__CandidateFactor</c>), as the aggregator's <c>CandidateFactor</c>.</summary>
-    public const int DefaultCandidateFactor = 4;
-
     /// <param name="drift">Where the drift buckets read each item's source and capture time (<see cref="DriftForAsync"/>).</param>
-    public static ShardAggregateSpec Spec(Run run, LoadedContext context, int candidateFactor, DriftLookup drift)
+    public static ShardAggregateSpec Spec(Run run, LoadedContext context, DriftLookup drift)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(context);
@@ -46,7 +43,7 @@ public static class ShardAggregation
             OodScore = run.OodScore,
             ExcludeOod = true,
             Gates = gates,
-            CandidateLimit = checked(Math.Max(1, run.Budget) * candidateFactor),
+            CandidateLimit = checked(Math.Max(1, run.Budget) * run.CandidateFactor),
             BinWidths = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["sisom"] = ScoreBins.Width(scoring.ThresholdSisom),
