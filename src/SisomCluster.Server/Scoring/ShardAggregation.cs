@@ -10,14 +10,16 @@ namespace SisomCluster.Server.Scoring;
 /// <summary>
 /// What a worker's shard commit aggregates for a run (<see cref="ShardAggregateSpec"/>), decided from the run and its
 /// scoring context before anything is scored: candidates past the product's default selection filter (the run's OOD flag
-/// and the guarded gates, <see cref="SelectionPolicy.Guarded"/>), budget × factor of them, and histogram bins whose width
+/// and the guarded gates, <see cref="SelectionPolicy.Guarded"/>), the shard's share of the run's budget × factor of them
+/// (<see cref="ShardAggregateSpec.PerShardCandidates"/>), and histogram bins whose width
 /// follows each score's threshold. The finaliser merges the candidates only when its own filter is this one
 /// (<see cref="ShardAggregateSpec.Filter"/>); an aggregator configured otherwise scans instead.
 /// </summary>
 public static class ShardAggregation
 {
     /// <param name="drift">Where the drift buckets read each item's source and capture time (<see cref="DriftForAsync"/>).</param>
-    public static ShardAggregateSpec Spec(Run run, LoadedContext context, DriftLookup drift)
+    /// <param name="shards">The run's shard count: each shard keeps its share of the finaliser's candidates (<see cref="ShardAggregateSpec.PerShardCandidates"/>).</param>
+    public static ShardAggregateSpec Spec(Run run, LoadedContext context, DriftLookup drift, int shards)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(context);
@@ -43,7 +45,7 @@ public static class ShardAggregation
             OodScore = run.OodScore,
             ExcludeOod = true,
             Gates = gates,
-            CandidateLimit = checked(Math.Max(1, run.Budget) * run.CandidateFactor),
+            CandidateLimit = ShardAggregateSpec.PerShardCandidates(checked(Math.Max(1, run.Budget) * run.CandidateFactor), Math.Max(1, shards)),
             BinWidths = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["sisom"] = ScoreBins.Width(scoring.ThresholdSisom),

@@ -88,7 +88,8 @@ public sealed partial class ScoreShardConsumer(
             // whole shard in memory) and are applied only by CompleteAsync, which is fenced by the attempt.
             // The commit also writes the shard's partial aggregates (candidates, drift counts, histogram bins) in its transaction.
             DriftLookup drift = await runtime.DriftLookupAsync(run.Id, () => ShardAggregation.DriftForAsync(db, pool, work.Token)).ConfigureAwait(false);
-            ShardCommit commit = await writer.BeginAsync(message.RunId, message.ShardId, message.Attempt, ShardAggregation.Spec(run, scoring, drift), work.Token).ConfigureAwait(false);
+            int shards = await runtime.ShardCountAsync(run.Id, () => db.Shards.CountAsync(s => s.RunId == run.Id, work.Token)).ConfigureAwait(false);
+            ShardCommit commit = await writer.BeginAsync(message.RunId, message.ShardId, message.Attempt, ShardAggregation.Spec(run, scoring, drift, shards), work.Token).ConfigureAwait(false);
             await using (commit.ConfigureAwait(false))
             {
                 var copying = new CommitTiming();

@@ -13,6 +13,7 @@ public sealed class WorkerRuntime(IOptions<WorkerOptions> options)
 {
     private readonly ConcurrentDictionary<Guid, Lazy<Task<LoadedContext>>> _contexts = new();
     private readonly ConcurrentDictionary<Guid, Data.Aggregates.DriftLookup> _drift = new();
+    private readonly ConcurrentDictionary<Guid, int> _shards = new();
 
     public string WorkerId { get; } = options.Value.WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
@@ -42,5 +43,19 @@ public sealed class WorkerRuntime(IOptions<WorkerOptions> options)
         Data.Aggregates.DriftLookup decided = await decide().ConfigureAwait(false);
         _drift[runId] = decided;
         return decided;
+    }
+
+    /// <summary>A run's shard count (fixed once it is launched): counted at the run's first shard here, then kept.</summary>
+    public async Task<int> ShardCountAsync(Guid runId, Func<Task<int>> count)
+    {
+        ArgumentNullException.ThrowIfNull(count);
+        if (_shards.TryGetValue(runId, out int known))
+        {
+            return known;
+        }
+
+        int counted = await count().ConfigureAwait(false);
+        _shards[runId] = counted;
+        return counted;
     }
 }

@@ -215,6 +215,46 @@ public sealed class ShardAggregateTests : IClassFixture<DatabaseFixture>
         Assert.Equal(rows.Count(r => !r.Score.IsReference), drift[DriftLookup.Rows].Where(d => d.Kind == DriftBucketKind.Source).Sum(d => d.Scored));
     }
 
+    [Fact]
+    public async Task Shards_keeping_their_share_of_the_candidates_merge_to_the_full_scan_or_say_they_cannot()
+    {
+        Assert.Equal(4000, ShardAggregateSpec.PerShardCandidates(4000, 1));
+        Assert.Equal(224, ShardAggregateSpec.PerShardCandidates(4000, 100));
+        Assert.Equal(66, ShardAggregateSpec.PerShardCandidates(400, 1000));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ShardAggregateSpec.PerShardCandidates(400, 0));
+
+        // 16 shards of 300 rows, the finaliser's top 200: each shard keeps 114 instead of 200.
+        const int Many = 16, Limit = 200;
+        ShardAggregateSpec spec = Spec(Guid.Empty) with { CandidateLimit = ShardAggregateSpec.PerShardCandidates(Limit, Many) };
+        Assert.Equal(114, spec.CandidateLimit);
+        Guid poolId = await Seed.PoolAsync(_fixture);
+        Guid contextId = await Seed.ContextAsync(_fixture, poolId);
+        spec = spec with { PoolId = poolId };
+        foreach (bool sorted in new[] { false, true })
+        {
+            // Sorted: shard 0 holds nearly all of the top (a pool ordered by something the scores follow).
+            Guid runId = await Seed.RunAsync(_fixture, poolId, Many, itemsPerShard: RowsPerShard);
+            for (int s = 0; s < Many; s++)
+            {
+                List<ItemScoreRow> rows = [.. ScoreRows.Make(contextId, RowsPerShard, prefix: $"many{sorted}{s}", seed: 40 + s)
+                    .Select(r => sorted && s > 0 ? r with { Score = r.Score with { Sisom = r.Score.Sisom * 0.1 } } : r)];
+                Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, s, 1, rows, [], spec)).Status);
+            }
+
+            Assert.True(await CountAsync("shard_candidates", runId) <= Many * spec.CandidateLimit);
+            List<ShardCandidate>? merged = await RunAggregates.CandidatesAsync(_fixture.DataSource, runId, poolId, spec.Filter, Limit, default);
+            if (sorted)
+            {
+                Assert.Null(merged);
+            }
+            else
+            {
+                Assert.NotNull(merged);
+                Assert.Equal(await ScanCandidatesAsync(runId, poolId, Limit), merged.Select(c => c.ItemId));
+            }
+        }
+    }
+
     private static ShardAggregateSpec Spec(Guid poolId) => new()
     {
         PoolId = poolId,
