@@ -20,7 +20,7 @@ internal static class BenchServiceCommands
         var shardSize = new Option<int>("--shard-size") { Description = "Rows per shard of the re-scoring figure (the cluster's re-scoring shard size).", DefaultValueFactory = _ => 4096 };
         var writers = new Option<string>("--writers") { Description = "Comma-separated counts of concurrent committers (workers) for the re-scoring figure.", DefaultValueFactory = _ => "1,2" };
         var aggregates = new Option<bool>("--aggregates") { Description = "Also measure the re-scoring commit writing the shard's aggregates as a worker does (candidates, histograms, drift), once per drift lookup: grouped from the rows (stored-embeddings pools), and counted against the pool's items (image pools; the previous commit)." };
-        var budget = new Option<int>("--budget") { Description = "Selection budget of the --aggregates figures: each shard keeps budget x 4 candidates.", DefaultValueFactory = _ => 1000 };
+        var budget = new Option<int>("--budget") { Description = "Selection budget of the --aggregates figures: each shard keeps its share of budget x 4 candidates, as a worker does.", DefaultValueFactory = _ => 1000 };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
         var command = new Command(
             "copy",
@@ -78,7 +78,7 @@ internal static class BenchServiceCommands
                 if (rescoring.Any(r => r.WithAggregatesRowsPerSecond is not null))
                 {
                     output.WriteLine();
-                    output.WriteLine($"{"id (with aggregates, budget x 4 candidates)",-44} {"drift",16} {"rows/s",10} {"vs without",11}");
+                    output.WriteLine($"{"id (with aggregates, budget B)",-44} {"drift",16} {"rows/s",10} {"vs without",11}");
                     foreach (CopyRescoreResult r in rescoring.Where(r => r.WithAggregatesRowsPerSecond is not null))
                     {
                         foreach ((string drift, double rate) in r.WithAggregatesRowsPerSecond!)

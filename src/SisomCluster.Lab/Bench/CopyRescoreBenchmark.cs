@@ -27,7 +27,7 @@ public static class CopyRescoreBenchmark
         string connection, int rows, int shardSize, IReadOnlyList<int> writers, Action<string> progress, CancellationToken cancellationToken) =>
         await RunAsync(connection, rows, shardSize, writers, aggregatesBudget: 0, progress, cancellationToken).ConfigureAwait(false);
 
-    /// <param name="aggregatesBudget">The selection budget whose candidates (budget × 4) each commit keeps; 0: no aggregate figures.</param>
+    /// <param name="aggregatesBudget">The selection budget whose candidates (each shard's share of budget × 4, as a worker keeps) each commit keeps; 0: no aggregate figures.</param>
     public static async Task<IReadOnlyList<CopyRescoreResult>> RunAsync(
         string connection, int rows, int shardSize, IReadOnlyList<int> writers, int aggregatesBudget, Action<string> progress, CancellationToken cancellationToken)
     {
@@ -71,7 +71,8 @@ public static class CopyRescoreBenchmark
                 PoolId = poolId,
                 OodScore = "knn",
                 Gates = [new("sisom", 1.4), new("knn", 0.45)],
-                CandidateLimit = checked(aggregatesBudget * 4),
+                // What a worker keeps: the shard's share of the finaliser's top budget × 4 (ShardAggregateSpec.PerShardCandidates).
+                CandidateLimit = ShardAggregateSpec.PerShardCandidates(checked(aggregatesBudget * 4), shards),
                 BinWidths = ScoreBins.Scores.ToDictionary(s => s, _ => ScoreBins.Width(1.5)),
             };
         }
