@@ -25,6 +25,11 @@ internal static class AggregatesModel
             candidate.HasKey(c => new { c.RunId, c.ItemId });
             candidate.HasOne<ShardAggregate>().WithMany().HasForeignKey(c => new { c.RunId, c.ShardId }).OnDelete(DeleteBehavior.Cascade);
             candidate.HasIndex(c => new { c.RunId, c.ShardId });
+
+            // The finaliser's merge reads a run's candidates by (sisom DESC, item_id) up to factor × B: in index order it stops
+            // there instead of sorting all of them (EXPLAIN ANALYZE, 10⁵ candidate rows of a run: 99–105 ms → 11–12 ms;
+            // 4 × 10⁵: 253–258 ms → 11–18 ms; load ~20).
+            candidate.HasIndex(c => new { c.RunId, c.Sisom, c.ItemId }).IsDescending(false, true, false);
         });
 
         modelBuilder.Entity<ShardHistogram>(histogram =>

@@ -173,6 +173,10 @@ namespace SisomCluster.Data.Migrations
                     b.HasIndex("RunId", "ShardId")
                         .HasDatabaseName("ix_shard_candidates_run_id_shard_id");
 
+                    b.HasIndex("RunId", "Sisom", "ItemId")
+                        .IsDescending(false, true, false)
+                        .HasDatabaseName("ix_shard_candidates_run_id_sisom_item_id");
+
                     b.ToTable("shard_candidates", (string)null);
                 });
 
@@ -763,6 +767,12 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("budget");
 
+                    b.Property<int>("CandidateFactor")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(4)
+                        .HasColumnName("candidate_factor");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
@@ -852,6 +862,8 @@ namespace SisomCluster.Data.Migrations
 
                     b.ToTable("runs", null, t =>
                         {
+                            t.HasCheckConstraint("ck_runs_candidate_factor", "candidate_factor BETWEEN 1 AND 100");
+
                             t.HasCheckConstraint("ck_runs_max_attempts", "max_attempts >= 1");
 
                             t.HasCheckConstraint("ck_runs_ood_score", "ood_score IN ('sisom', 'sisome', 'knn', 'energy')");

@@ -20,6 +20,15 @@ public sealed record ItemScoreRow
 
     public required DateTimeOffset ScoredAt { get; init; }
 
+    /// <summary>
+    /// The item's source as the pool source read it (<c>PoolItem.Source</c>): the shard's drift buckets use it when the
+    /// commit's <see cref="Aggregates.ShardAggregateSpec.Drift"/> is <see cref="Aggregates.DriftLookup.Rows"/>; not stored.
+    /// </summary>
+    public string? Source { get; init; }
+
+    /// <summary>The item's capture time as the pool source read it (<c>PoolItem.CapturedAt</c>); see <see cref="Source"/>.</summary>
+    public DateTimeOffset? CapturedAt { get; init; }
+
     /// <summary>The feature vector h, when the run stores embeddings (for re-scoring without the backbone, ARCHITECTURE.md §4).</summary>
     public float[]? Embedding { get; init; }
 }

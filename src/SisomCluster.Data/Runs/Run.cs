@@ -40,6 +40,16 @@ public sealed class Run
     /// <summary>Selection size B: how many items the global selection picks for labeling.</summary>
     public int Budget { get; set; }
 
+    /// <summary>The candidates factor when a request does not say (<c>Coordinator__CandidateFactor</c>'s default).</summary>
+    public const int DefaultCandidateFactor = 4;
+
+    /// <summary>
+    /// The selection reads the top factor × <see cref="Budget"/> candidates (SISOM.md §8.3), and each shard commit keeps as
+    /// many: one value, fixed when the run is created (<c>Coordinator__CandidateFactor</c>), read by the workers and the
+    /// finaliser alike, so the shards always keep what the finaliser will ask for.
+    /// </summary>
+    public int CandidateFactor { get; set; } = DefaultCandidateFactor;
+
     /// <summary>The run's remaining options as JSON, opaque here (batch size, execution provider, ...).</summary>
     public string Options { get; set; } = "{}";
 

@@ -74,6 +74,7 @@ public static class RunRequests
         bool incremental = false,
         bool pinLabels = false,
         Guid? embeddingsFrom = null,
+        int candidateFactor = Run.DefaultCandidateFactor,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -91,6 +92,11 @@ public static class RunRequests
         if (!Core.Scoring.OodScores.IsKnown(oodScore))
         {
             throw new ArgumentException($"The OOD score must be one of {string.Join(", ", Core.Scoring.OodScores.All)}, got '{oodScore}'.", nameof(oodScore));
+        }
+
+        if (candidateFactor is < 1 or > 100)
+        {
+            throw new ArgumentException($"The candidate factor must lie in 1..100, got {candidateFactor}.", nameof(candidateFactor));
         }
 
         if (shardSize < 1 || maxAttempts < 1)
@@ -117,6 +123,7 @@ public static class RunRequests
             StoreEmbeddings = storeEmbeddings,
             OodScore = oodScore,
             Budget = budget,
+            CandidateFactor = candidateFactor,
             Options = incremental ? IncrementalOptions : "{}",
             EmbeddingsFrom = embeddingsFrom,
             CreatedAt = now,

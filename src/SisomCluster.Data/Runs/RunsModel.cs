@@ -15,6 +15,7 @@ internal static class RunsModel
             {
                 t.HasCheckConstraint("ck_runs_state", LowercaseEnumConverter<RunState>.CheckConstraint("state"));
                 t.HasCheckConstraint("ck_runs_max_attempts", "max_attempts >= 1");
+                t.HasCheckConstraint("ck_runs_candidate_factor", "candidate_factor BETWEEN 1 AND 100");
                 t.HasCheckConstraint("ck_runs_ood_score", "ood_score IN (" + string.Join(", ", Core.Scoring.OodScores.All.Select(s => "'" + s + "'")) + ")");
             });
             run.HasKey(r => r.Id);
@@ -22,6 +23,8 @@ internal static class RunsModel
             run.HasOne<ScoringContext>().WithMany().HasForeignKey(r => r.ContextId).OnDelete(DeleteBehavior.Restrict);
             run.Property(r => r.State).HasConversion(new LowercaseEnumConverter<RunState>());
             run.Property(r => r.MaxAttempts).HasDefaultValue(3);
+            // Runs created before the column existed were finalised with the settings' default factor, 4.
+            run.Property(r => r.CandidateFactor).HasDefaultValue(Run.DefaultCandidateFactor);
             // The column default is for rows written before the column existed: those runs were flagged by SISOM. New runs always
             // carry their choice (OodScores.Default when the request names none).
             run.Property(r => r.OodScore).HasDefaultValue(Core.Scoring.OodScores.Sisom);

@@ -19,15 +19,18 @@ internal static class BenchServiceCommands
         var rescoreRows = new Option<int>("--rescore-rows") { Description = "Rows of the re-scoring-shaped commit figure (scores only, in shards, concurrent writers; 0 = skip it).", DefaultValueFactory = _ => 200_000 };
         var shardSize = new Option<int>("--shard-size") { Description = "Rows per shard of the re-scoring figure (the cluster's re-scoring shard size).", DefaultValueFactory = _ => 4096 };
         var writers = new Option<string>("--writers") { Description = "Comma-separated counts of concurrent committers (workers) for the re-scoring figure.", DefaultValueFactory = _ => "1,2" };
+        var aggregates = new Option<bool>("--aggregates") { Description = "Also measure the re-scoring commit writing the shard's aggregates as a worker does (candidates, histograms, drift), once per drift lookup: grouped from the rows (stored-embeddings pools), and counted against the pool's items (image pools; the previous commit)." };
+        var budget = new Option<int>("--budget") { Description = "Selection budget of the --aggregates figures: each shard keeps its share of budget x 4 candidates, as a worker does.", DefaultValueFactory = _ => 1000 };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
         var command = new Command(
             "copy",
             "Result rows/s of the worker's commit (binary COPY straight into the run's item_scores partition under the shard's fence, shard done, one transaction) against EF Core SaveChanges of the same rows; and re-scoring-shaped (scores only, shards, 1 and 2 concurrent writers) against the previous commit path (COPY -> temp table -> INSERT ON CONFLICT), in a schema of its own." + Environment.NewLine
             + Environment.NewLine
             + "Example:" + Environment.NewLine
-            + "  sisom bench copy --rows 100000 --dimensions 0,512 --rescore-rows 1000000 --writers 1,2")
+            + "  sisom bench copy --rows 100000 --dimensions 0,512 --rescore-rows 1000000 --writers 1,2" + Environment.NewLine
+            + "  sisom bench copy --rows 10000 --dimensions 0 --rescore-rows 1000000 --shard-size 10000 --writers 1 --aggregates --budget 1000")
         {
-            connection, rows, dimensions, rescoreRows, shardSize, writers, json,
+            connection, rows, dimensions, rescoreRows, shardSize, writers, aggregates, budget, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,6 +44,12 @@ internal static class BenchServiceCommands
 
             int shard = Positive(parse.GetValue(shardSize), "--shard-size");
             IReadOnlyList<int> writerCounts = BenchCommand.ParseList(parse.GetRequiredValue(writers), "--writers", allowZero: false);
+            int aggregatesBudget = parse.GetValue(aggregates) ? Positive(parse.GetValue(budget), "--budget") : 0;
+            if (aggregatesBudget > 0 && rescore == 0)
+            {
+                throw new UsageException("--aggregates measures the re-scoring commit: give --rescore-rows > 0.");
+            }
+
             IReadOnlyList<CopyBenchmarkResult> results = await CopyBenchmark.RunAsync(
                 database,
                 Positive(parse.GetValue(rows), "--rows"),
@@ -49,7 +58,7 @@ internal static class BenchServiceCommands
                 cancellationToken).ConfigureAwait(false);
             IReadOnlyList<CopyRescoreResult> rescoring = rescore == 0
                 ? []
-                : await CopyRescoreBenchmark.RunAsync(database, rescore, shard, writerCounts, line => output.WriteLine($"  running {line}"), cancellationToken).ConfigureAwait(false);
+                : await CopyRescoreBenchmark.RunAsync(database, rescore, shard, writerCounts, aggregatesBudget, line => output.WriteLine($"  running {line}"), cancellationToken).ConfigureAwait(false);
             output.WriteLine();
             output.WriteLine($"{"id",-32} {"COPY rows/s",12} {"EF rows/s",10} {"speed-up",9}");
             foreach (CopyBenchmarkResult r in results)
@@ -65,6 +74,19 @@ internal static class BenchServiceCommands
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Id,-36} {r.RowsPerSecond,10:F0} {r.LegacyRowsPerSecond,21:F0} {r.SpeedUp,8:F2}x"));
                 }
+
+                if (rescoring.Any(r => r.WithAggregatesRowsPerSecond is not null))
+                {
+                    output.WriteLine();
+                    output.WriteLine($"{"id (with aggregates, budget B)",-44} {"drift",16} {"rows/s",10} {"vs without",11}");
+                    foreach (CopyRescoreResult r in rescoring.Where(r => r.WithAggregatesRowsPerSecond is not null))
+                    {
+                        foreach ((string drift, double rate) in r.WithAggregatesRowsPerSecond!)
+                        {
+                            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Id + ".b" + r.Budget,-44} {drift,16} {rate,10:F0} {rate / r.RowsPerSecond,10:P0}"));
+                        }
+                    }
+                }
             }
 
             WriteJson(
@@ -73,7 +95,7 @@ internal static class BenchServiceCommands
                 {
                     cores = Environment.ProcessorCount,
                     results = results.Select(r => new { r.Id, r.Rows, r.Dimension, r.CopyRowsPerSecond, r.EfRowsPerSecond, r.SpeedUp }),
-                    rescore = rescoring.Select(r => new { r.Id, r.Rows, r.ShardSize, r.Writers, r.RowsPerSecond, r.LegacyRowsPerSecond, r.SpeedUp }),
+                    rescore = rescoring.Select(r => new { r.Id, r.Rows, r.ShardSize, r.Writers, r.RowsPerSecond, r.LegacyRowsPerSecond, r.SpeedUp, r.Budget, r.WithAggregatesRowsPerSecond }),
                 },
                 output);
             return ExitCodes.Success;

@@ -2,14 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace SisomCluster.Server.Aggregator;
 
-/// <summary>Aggregator settings (<c>Aggregator__CandidateFactor</c>, …).</summary>
+/// <summary>Aggregator settings (<c>Aggregator__ExcludeOod</c>, …); the candidates factor is the run's (<c>Run.CandidateFactor</c>).</summary>
 public sealed class AggregatorOptions
 {
     public const string SectionName = "Aggregator";
-
-    /// <summary>The selection reads the top factor·B candidates from the stored scores (SISOM.md §8.3).</summary>
-    [Range(1, 100)]
-    public int CandidateFactor { get; set; } = 4;
 
     /// <summary>Leave items flagged OOD out of the selection (SISOM.md §8.3 step 1).</summary>
     public bool ExcludeOod { get; set; } = true;

@@ -114,7 +114,7 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
 
         // SQL only narrows to the top factor·B candidates past the same exclusions (flag, gates); Core selects. The shards'
         // aggregates give the same candidates in O(shards) when they were kept under this filter and provably reach factor·B.
-        int limit = run.Budget * Math.Max(o.CandidateFactor, (int)Math.Ceiling(o.DiversityFactor) + 1);
+        int limit = run.Budget * Math.Max(run.CandidateFactor, (int)Math.Ceiling(o.DiversityFactor) + 1);
         List<ShardCandidate>? merged = fromAggregates
             ? await RunAggregates.CandidatesAsync(dataSource, run.Id, run.PoolId, ShardAggregateSpec.Describe(run.OodScore, o.ExcludeOod, gates), limit, token).ConfigureAwait(false)
             : null;

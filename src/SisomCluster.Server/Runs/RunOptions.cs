@@ -21,4 +21,11 @@ public sealed class RunOptions
 
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// Selection candidates per selected item (<c>Coordinator__CandidateFactor</c>), written into the run: each shard commit
+    /// keeps budget × factor of them and the finaliser reads the top budget × factor (README "Per-shard aggregates").
+    /// </summary>
+    [Range(1, 100)]
+    public int CandidateFactor { get; set; } = Data.Runs.Run.DefaultCandidateFactor;
 }

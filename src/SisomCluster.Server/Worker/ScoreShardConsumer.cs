@@ -6,6 +6,7 @@ using Npgsql;
 using SisomCluster.Contracts;
 using SisomCluster.Core.Scoring;
 using SisomCluster.Data;
+using SisomCluster.Data.Aggregates;
 using SisomCluster.Data.Results;
 using SisomCluster.Data.Runs;
 using SisomCluster.Inference.Extraction;
@@ -124,7 +125,9 @@ public sealed partial class ScoreShardConsumer(
             // One transaction for the shard: its rows stream into it as they are scored (a chunk at a time, never the
             // whole shard in memory) and are applied only by CompleteAsync, which is fenced by the attempt.
             // The commit also writes the shard's partial aggregates (candidates, drift counts, histogram bins) in its transaction.
-            ShardCommit commit = await writer.BeginAsync(message.RunId, message.ShardId, message.Attempt, ShardAggregation.Spec(run, scoring, options.Value.CandidateFactor), work.Token).ConfigureAwait(false);
+            DriftLookup drift = await runtime.DriftLookupAsync(run.Id, () => ShardAggregation.DriftForAsync(db, pool, work.Token)).ConfigureAwait(false);
+            int shards = await runtime.ShardCountAsync(run.Id, () => db.Shards.CountAsync(s => s.RunId == run.Id, work.Token)).ConfigureAwait(false);
+            ShardCommit commit = await writer.BeginAsync(message.RunId, message.ShardId, message.Attempt, ShardAggregation.Spec(run, scoring, drift, shards), work.Token).ConfigureAwait(false);
             await using (commit.ConfigureAwait(false))
             {
                 var copying = new CommitTiming();
@@ -313,6 +316,8 @@ public sealed partial class ScoreShardConsumer(
         NearestReference = s.NearestReference,
         ScoredAt = at,
         Embedding = s.Embedding,
+        Source = s.Source,
+        CapturedAt = s.CapturedAt,
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped ScoreShard {RunId}/{ShardId} attempt {Attempt}: the shard is done, failed or at another attempt")]

@@ -155,11 +155,13 @@ public sealed class ShardScorer
                 ids[i] = embedded[i].Id;
             }
 
+            // The source and capture time the pool source read with each item travel to the commit (drift buckets, DriftLookup.Rows).
+            (string? Source, DateTimeOffset? CapturedAt)[] origins = [.. embedded.Select(e => (e.Source, e.CapturedAt))];
             embedded.Clear();
             long scoreStart = Stopwatch.GetTimestamp();
             var features = new FeatureMatrix(data, ids.Length, dimension);
             var scored = new List<ScoredItem>(ids.Length);
-            Collect(scorer.Score(features, context.MemberIndices(ids)), features, ids, context, keepEmbeddings, scored);
+            Collect(scorer.Score(features, context.MemberIndices(ids)), features, ids, context, keepEmbeddings, scored, origins);
             long scoreEnd = Stopwatch.GetTimestamp();
             await EmitAsync(scored, token).ConfigureAwait(false);
             lock (stages)
@@ -295,7 +297,14 @@ public sealed class ShardScorer
         while (await images.MoveNextAsync().ConfigureAwait(false));
     }
 
-    private static void Collect(SisomScoreBatch batch, FeatureMatrix features, ReadOnlySpan<string> ids, LoadedContext context, bool keepEmbeddings, List<ScoredItem> output)
+    private static void Collect(
+        SisomScoreBatch batch,
+        FeatureMatrix features,
+        ReadOnlySpan<string> ids,
+        LoadedContext context,
+        bool keepEmbeddings,
+        List<ScoredItem> output,
+        (string? Source, DateTimeOffset? CapturedAt)[]? origins = null)
     {
         for (int i = 0; i < batch.Count; i++)
         {
@@ -304,7 +313,9 @@ public sealed class ShardScorer
                 ids[i],
                 score,
                 score.NearestReference >= 0 ? context.ReferenceIds[score.NearestReference] : null,
-                keepEmbeddings ? features.Row(i).ToArray() : null));
+                keepEmbeddings ? features.Row(i).ToArray() : null,
+                origins?[i].Source,
+                origins?[i].CapturedAt));
         }
     }
 }

@@ -28,13 +28,6 @@ public sealed class WorkerOptions
     [Range(2, 86_400)]
     public int LeaseSeconds { get; set; } = 60;
 
-    /// <summary>
-    /// Selection candidates a shard commit keeps per selected item (budget × factor; <c>Worker__CandidateFactor</c>): the
-    /// finaliser merges them instead of scanning when they reach its own top CandidateFactor × budget (README, "Per-shard aggregates").
-    /// </summary>
-    [Range(1, 100)]
-    public int CandidateFactor { get; set; } = Scoring.ShardAggregation.DefaultCandidateFactor;
-
     /// <summary>This worker's name in leases; default: host name and process id.</summary>
     public string? WorkerId { get; set; }
 }

@@ -14,8 +14,9 @@ namespace SisomCluster.Data.Tests.Results;
 /// <summary>
 /// Measures what the per-shard aggregates buy and cost, and prints it (timing is reported, never asserted): the
 /// finaliser's reads — top candidates, drift per source and hour, four histograms — merged from the aggregates against
-/// the same reads as full scans of <c>item_scores</c>, on one run; and the commit time of the same rows with and without
-/// aggregates. <c>SISOM_FINALIZE_ROWS</c> sets the run's size (default 20 000; README "Per-shard aggregates" has the
+/// the same reads as full scans of <c>item_scores</c>, on one run; and the commit time of the same rows without aggregates
+/// and with them under each drift lookup (<see cref="DriftLookup"/>), the three alternating shard by shard; the drift
+/// counts of the two lookups are asserted equal. <c>SISOM_FINALIZE_ROWS</c> sets the run's size (default 20 000; README "Per-shard aggregates" has the
 /// 10⁵ and 10⁶ figures). The merged answers are asserted equal to the scans at every size.
 /// </summary>
 [Collection(MeasuredAlone.Name)]
@@ -34,8 +35,10 @@ public sealed class FinalizeCostTests(DatabaseFixture fixture, ITestOutputHelper
         Guid contextId = await Seed.ContextAsync(fixture, poolId);
         Guid runId = await Seed.RunAsync(fixture, poolId, shards, itemsPerShard: ShardSize);
         Guid plainRunId = await Seed.RunAsync(fixture, poolId, shards, itemsPerShard: ShardSize);
+        Guid registryRunId = await Seed.RunAsync(fixture, poolId, shards, itemsPerShard: ShardSize);
+
         await new ItemRegistry(fixture.DataSource).AddItemsAsync(
-            poolId, Enumerable.Range(0, shards).SelectMany(s => Enumerable.Range(0, ShardSize).Select(i => new ItemRow($"s{s}/{i:D7}.jpg", Source: $"site-{i % 7}"))));
+            poolId, Enumerable.Range(0, shards).SelectMany(s => Enumerable.Range(0, ShardSize).Select(i => new ItemRow($"s{s}/{i:D7}.jpg", Source: Source(i)))));
         var spec = new ShardAggregateSpec
         {
             PoolId = poolId,
@@ -43,29 +46,38 @@ public sealed class FinalizeCostTests(DatabaseFixture fixture, ITestOutputHelper
             Gates = Gates,
             CandidateLimit = 400,
             BinWidths = ScoreBins.Scores.ToDictionary(s => s, _ => ScoreBins.Width(1.5)),
+            Drift = DriftLookup.Rows,
         };
         var writer = new ShardResultWriter(fixture.DataSource);
-        TimeSpan withAggregates = TimeSpan.Zero, without = TimeSpan.Zero;
+
+        // The same rows into three runs, the order rotating shard by shard: without aggregates; with them, the drift grouped
+        // from the rows (the worker's path for stored embeddings); counted against items (the previous commit, image pools).
+        List<(Guid Run, ShardAggregateSpec? Spec)> paths =
+        [
+            (runId, spec),
+            (plainRunId, null),
+            (registryRunId, spec with { Drift = DriftLookup.Registry }),
+        ];
+        var spent = paths.ToDictionary(p => p.Run, _ => TimeSpan.Zero);
         for (int s = 0; s < shards; s++)
         {
-            // Alternating which goes first, the same rows into two runs: one commit with aggregates, one without.
-            List<ItemScoreRow> shard = ScoreRows.Make(contextId, ShardSize, prefix: $"s{s}", seed: s);
-            foreach (bool aggregated in s % 2 == 0 ? new[] { true, false } : [false, true])
+            List<ItemScoreRow> shard = [.. ScoreRows.Make(contextId, ShardSize, prefix: $"s{s}", seed: s).Select((r, i) => r with { Source = Source(i) })];
+            for (int k = 0; k < paths.Count; k++)
             {
+                (Guid run, ShardAggregateSpec? aggregates) = paths[(s + k) % paths.Count];
                 var clock = Stopwatch.StartNew();
-                ShardCommitOutcome outcome = await writer.CommitAsync(aggregated ? runId : plainRunId, s, 1, shard, [], aggregated ? spec : null);
+                ShardCommitOutcome outcome = await writer.CommitAsync(run, s, 1, shard, [], aggregates);
                 clock.Stop();
                 Assert.Equal(ShardCommitStatus.Committed, outcome.Status);
-                if (aggregated)
-                {
-                    withAggregates += clock.Elapsed;
-                }
-                else
-                {
-                    without += clock.Elapsed;
-                }
+                spent[run] += clock.Elapsed;
             }
         }
+
+        TimeSpan withAggregates = spent[runId], without = spent[plainRunId];
+        List<DriftCount> rowsDrift = await RunAggregates.DriftAsync(fixture.DataSource, runId, default);
+        Assert.Equal(
+            rowsDrift.OrderBy(d => d.Kind).ThenBy(d => d.Bucket, StringComparer.Ordinal),
+            (await RunAggregates.DriftAsync(fixture.DataSource, registryRunId, default)).OrderBy(d => d.Kind).ThenBy(d => d.Bucket, StringComparer.Ordinal));
 
         await using (NpgsqlCommand analyze = fixture.DataSource.CreateCommand($"ANALYZE {ItemScorePartitions.Name(runId)}; ANALYZE items"))
         {
@@ -103,10 +115,12 @@ public sealed class FinalizeCostTests(DatabaseFixture fixture, ITestOutputHelper
         }
 
         string line = FormattableString.Invariant(
-            $"finaliser reads, {rows} rows in {shards} shards: merged aggregates {merged.TotalMilliseconds:F1} ms, full scan {scanned.TotalMilliseconds:F1} ms (best of 3); commits {withAggregates.TotalSeconds:F2} s with aggregates, {without.TotalSeconds:F2} s without; load {File.ReadAllText("/proc/loadavg").Trim()}");
+            $"finaliser reads, {rows} rows in {shards} shards: merged aggregates {merged.TotalMilliseconds:F1} ms, full scan {scanned.TotalMilliseconds:F1} ms (best of 3); commits {without.TotalSeconds:F2} s without aggregates, with them {withAggregates.TotalSeconds:F2} s (drift from the rows), {spent[registryRunId].TotalSeconds:F2} s (drift against items, one probe per item: the previous commit); load {File.ReadAllText("/proc/loadavg").Trim()}");
         output.WriteLine(line);
         Console.WriteLine(line);
     }
+
+    private static string Source(int index) => $"site-{index % 7}";
 
     private async Task<List<string>> ScanCandidatesAsync(Guid runId, Guid poolId, int limit) =>
         await ReadAsync(

@@ -130,6 +130,131 @@ public sealed class ShardAggregateTests : IClassFixture<DatabaseFixture>
         Assert.Equal(0, await CountAsync("shard_aggregates", runId));
     }
 
+    [Fact]
+    public async Task Drift_grouped_from_the_rows_equals_the_registry_count_and_the_scan_in_every_case()
+    {
+        Guid poolId = await Seed.PoolAsync(_fixture);
+        Guid contextId = await Seed.ContextAsync(_fixture, poolId);
+        string?[] sources = [null, "", "site-a", "Site-A", "(none)", "café/☃"];
+        var utc = new DateTimeOffset(2025, 6, 30, 23, 0, 0, TimeSpan.Zero);
+        DateTimeOffset?[] captured =
+        [
+            null,
+            utc.AddMinutes(59),
+            new DateTimeOffset(2025, 7, 1, 4, 45, 0, TimeSpan.FromHours(5.5)), // 2025-06-30T23:15Z: the UTC hour, not the local one
+            new DateTimeOffset(2025, 6, 30, 16, 30, 0, TimeSpan.FromHours(-8)), // 2025-07-01T00:30Z: the next UTC day
+            new DateTimeOffset(2025, 6, 30, 10, 59, 59, TimeSpan.Zero).AddTicks(9_999_999), // sub-microsecond before an hour: Npgsql truncates
+            new DateTimeOffset(1999, 12, 31, 23, 59, 59, TimeSpan.Zero).AddTicks(9_999_995), // before 2000: truncated toward 2000-01-01T00:00
+            new DateTimeOffset(1, 1, 1, 0, 30, 0, TimeSpan.Zero), // year 1, four digits
+        ];
+        DateTimeOffset[] scoredAt =
+        [
+            new DateTimeOffset(2025, 3, 1, 12, 59, 59, TimeSpan.Zero).AddTicks(9_999_999),
+            new DateTimeOffset(1999, 12, 31, 23, 59, 59, TimeSpan.Zero).AddTicks(9_999_996),
+            new DateTimeOffset(2025, 3, 1, 13, 0, 0, TimeSpan.FromHours(2)),
+        ];
+
+        // Every combination, some items left out of the registry (a grown pool's new items: "(none)" at the scoring hour),
+        // every 11th a reference item; registered through the registry's own COPY, as pool registration does.
+        List<ItemScoreRow> rows = [];
+        List<ItemRow> registered = [];
+        List<ItemScoreRow> template = ScoreRows.Make(contextId, sources.Length * captured.Length * scoredAt.Length * 2, prefix: "edge", seed: 3);
+        int n = 0;
+        foreach (string? source in sources)
+        {
+            foreach (DateTimeOffset? at in captured)
+            {
+                foreach (DateTimeOffset scored in scoredAt)
+                {
+                    for (int copy = 0; copy < 2; copy++, n++)
+                    {
+                        ItemScoreRow row = template[n] with { ScoredAt = scored };
+                        if (n % 11 == 5)
+                        {
+                            row = row with { Score = row.Score with { IsReference = true } };
+                        }
+
+                        if (n % 7 == 2)
+                        {
+                            rows.Add(row);
+                        }
+                        else
+                        {
+                            registered.Add(new ItemRow(row.ItemId, Source: source, CapturedAt: at));
+                            rows.Add(row with { Source = source, CapturedAt = at });
+                        }
+                    }
+                }
+            }
+        }
+
+        await new ItemRegistry(_fixture.DataSource).AddItemsAsync(poolId, registered);
+        var drift = new Dictionary<DriftLookup, List<DriftCount>>();
+        foreach (DriftLookup lookup in Enum.GetValues<DriftLookup>())
+        {
+            Guid runId = await Seed.RunAsync(_fixture, poolId, 1, itemsPerShard: rows.Count);
+
+            // The registry lookup gets rows without the metadata: what it counts comes from items alone.
+            IReadOnlyList<ItemScoreRow> given = lookup == DriftLookup.Rows ? rows : [.. rows.Select(r => r with { Source = null, CapturedAt = null })];
+            Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, 0, 1, given, [], Spec(poolId) with { Drift = lookup })).Status);
+            drift[lookup] = [.. (await RunAggregates.DriftAsync(_fixture.DataSource, runId, default)).OrderBy(d => d.Kind).ThenBy(d => d.Bucket, StringComparer.Ordinal)];
+            Assert.Equal((await ScanDriftAsync(runId, poolId)).OrderBy(d => d.Kind).ThenBy(d => d.Bucket, StringComparer.Ordinal), drift[lookup]);
+        }
+
+        Assert.Equal(drift[DriftLookup.Registry], drift[DriftLookup.Rows]);
+        List<DriftCount> hours = [.. drift[DriftLookup.Rows].Where(d => d.Kind == DriftBucketKind.Hour)];
+        Assert.Contains(hours, d => d.Bucket == "2025-06-30T23:00Z");
+        Assert.Contains(hours, d => d.Bucket == "2025-07-01T00:00Z");
+        Assert.Contains(hours, d => d.Bucket == "2025-06-30T10:00Z");
+        Assert.Contains(hours, d => d.Bucket == "2000-01-01T00:00Z");
+        Assert.Contains(hours, d => d.Bucket == "0001-01-01T00:00Z");
+        Assert.Contains(hours, d => d.Bucket == "2025-03-01T12:00Z");
+        Assert.Contains(hours, d => d.Bucket == "2025-03-01T11:00Z");
+        Assert.DoesNotContain(hours, d => d.Bucket == "1999-12-31T23:00Z");
+        Assert.Contains(drift[DriftLookup.Rows], d => d.Kind == DriftBucketKind.Source && d.Bucket.Length == 0);
+        Assert.Equal(rows.Count(r => !r.Score.IsReference), drift[DriftLookup.Rows].Where(d => d.Kind == DriftBucketKind.Source).Sum(d => d.Scored));
+    }
+
+    [Fact]
+    public async Task Shards_keeping_their_share_of_the_candidates_merge_to_the_full_scan_or_say_they_cannot()
+    {
+        Assert.Equal(4000, ShardAggregateSpec.PerShardCandidates(4000, 1));
+        Assert.Equal(224, ShardAggregateSpec.PerShardCandidates(4000, 100));
+        Assert.Equal(66, ShardAggregateSpec.PerShardCandidates(400, 1000));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ShardAggregateSpec.PerShardCandidates(400, 0));
+
+        // 16 shards of 300 rows, the finaliser's top 200: each shard keeps 114 instead of 200.
+        const int Many = 16, Limit = 200;
+        ShardAggregateSpec spec = Spec(Guid.Empty) with { CandidateLimit = ShardAggregateSpec.PerShardCandidates(Limit, Many) };
+        Assert.Equal(114, spec.CandidateLimit);
+        Guid poolId = await Seed.PoolAsync(_fixture);
+        Guid contextId = await Seed.ContextAsync(_fixture, poolId);
+        spec = spec with { PoolId = poolId };
+        foreach (bool sorted in new[] { false, true })
+        {
+            // Sorted: shard 0 holds nearly all of the top (a pool ordered by something the scores follow).
+            Guid runId = await Seed.RunAsync(_fixture, poolId, Many, itemsPerShard: RowsPerShard);
+            for (int s = 0; s < Many; s++)
+            {
+                List<ItemScoreRow> rows = [.. ScoreRows.Make(contextId, RowsPerShard, prefix: $"many{sorted}{s}", seed: 40 + s)
+                    .Select(r => sorted && s > 0 ? r with { Score = r.Score with { Sisom = r.Score.Sisom * 0.1 } } : r)];
+                Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, s, 1, rows, [], spec)).Status);
+            }
+
+            Assert.True(await CountAsync("shard_candidates", runId) <= Many * spec.CandidateLimit);
+            List<ShardCandidate>? merged = await RunAggregates.CandidatesAsync(_fixture.DataSource, runId, poolId, spec.Filter, Limit, default);
+            if (sorted)
+            {
+                Assert.Null(merged);
+            }
+            else
+            {
+                Assert.NotNull(merged);
+                Assert.Equal(await ScanCandidatesAsync(runId, poolId, Limit), merged.Select(c => c.ItemId));
+            }
+        }
+    }
+
     private static ShardAggregateSpec Spec(Guid poolId) => new()
     {
         PoolId = poolId,

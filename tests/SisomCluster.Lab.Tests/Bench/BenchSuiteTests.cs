@@ -17,7 +17,7 @@ public sealed class BenchSuiteTests(DatabaseFixture database) : IClassFixture<Da
     {
         LabResult copy = LabResult.Run(
             "bench", "copy", "--rows", "2000", "--dimensions", "0,8", "--rescore-rows", "5000", "--shard-size", "1024", "--writers", "1,2",
-            "--connection", database.ConnectionString, "--json", _directory.File("copy.json"));
+            "--aggregates", "--budget", "10", "--connection", database.ConnectionString, "--json", _directory.File("copy.json"));
 
         Assert.True(copy.ExitCode == 0, copy.ToString());
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(_directory.File("copy.json")));
@@ -30,6 +30,11 @@ public sealed class BenchSuiteTests(DatabaseFixture database) : IClassFixture<Da
         JsonElement[] rescore = json.RootElement.GetProperty("rescore").EnumerateArray().ToArray();
         Assert.Equal(["copy.rescore.n5000.s1024.w1", "copy.rescore.n5000.s1024.w2"], rescore.Select(r => r.GetProperty("id").GetString()));
         Assert.All(rescore, r => Assert.True(r.GetProperty("rows_per_second").GetDouble() > 0 && r.GetProperty("legacy_rows_per_second").GetDouble() > 0));
+
+        // --aggregates: the same commit writing the shard's aggregates, once per drift lookup (it fails unless every row was written).
+        Assert.All(rescore, r => Assert.Equal(
+            ["Registry", "Rows"],
+            r.GetProperty("with_aggregates_rows_per_second").EnumerateObject().Where(p => p.Value.GetDouble() > 0).Select(p => p.Name).Order(StringComparer.Ordinal)));
 
         // The benchmark's schema is dropped afterwards: nothing is left in the test schema either.
         Assert.Equal(0L, await database.CountAsync("SELECT count(*) FROM item_scores"));
