@@ -62,6 +62,51 @@ public sealed class PeerAgreementTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Alternate_runs_the_peer_and_offline_score_side_by_side_and_reports_medians_and_their_ratio()
+    {
+        if (!HasNumpy())
+        {
+            output.WriteLine($"SKIPPED: {Python} with numpy is not installed (apt-get install python3-numpy libopenblas0-pthread); alternate.py was not run.");
+            return;
+        }
+
+        // The comparison docs/results/core.md reports, on inputs small enough for a test: two rounds, whole processes alternating.
+        string peerDir = Path.Combine(RepositoryRoot(), "src", "SisomCluster.Lab", "Bench", "Peer");
+        using var dir = new TempDirectory();
+        string inputs = dir.File("in");
+        Run(Path.Combine(peerDir, "make_inputs.py"), inputs, "--reference", "400", "--queries", "100", "--classes", "4", "--dim", "32", "--seed", "4");
+        string files = $"{Path.Combine(inputs, "ref.npy")} {Path.Combine(inputs, "labels.txt")} {Path.Combine(inputs, "W.npy")} {Path.Combine(inputs, "b.npy")} {Path.Combine(inputs, "q.npy")}";
+        string sisom = Path.Combine(AppContext.BaseDirectory, "sisom.dll");
+        string json = dir.File("alternate.json");
+        string report = Run(
+            Path.Combine(peerDir, "alternate.py"),
+            "--rounds", "2",
+            "--run", $"peer=env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE {Python} {Path.Combine(peerDir, "sisom_peer.py")} {files} 100 {dir.File("peer.csv")}",
+            "--run", $"sisom=dotnet {sisom} offline score --reference {Path.Combine(inputs, "ref.npy")} --reference-labels {Path.Combine(inputs, "labels.txt")} --head-weights {Path.Combine(inputs, "W.npy")} --head-bias {Path.Combine(inputs, "b.npy")} --queries {Path.Combine(inputs, "q.npy")} --alpha 100 --no-knn --out {dir.File("scores.csv")}",
+            "--compare", "peer/sisom",
+            "--json", json);
+        output.WriteLine(report);
+
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        System.Text.Json.JsonElement root = doc.RootElement;
+        Assert.Equal(2, root.GetProperty("runs").GetProperty("peer").GetArrayLength());
+        Assert.Equal(2, root.GetProperty("runs").GetProperty("sisom").GetArrayLength());
+        double peerWall = root.GetProperty("medians").GetProperty("peer").GetProperty("wall_s").GetDouble();
+        double sisomWall = root.GetProperty("medians").GetProperty("sisom").GetProperty("wall_s").GetDouble();
+        Assert.True(peerWall > 0 && sisomWall > 0);
+        Assert.Equal(peerWall / sisomWall, root.GetProperty("ratios")[0].GetProperty("wall").GetDouble(), 9);
+        Assert.True(File.Exists(dir.File("peer.csv")) && File.Exists(dir.File("scores.csv")));
+
+        // A command that fails stops the comparison with its exit code and message: no medians of a broken run.
+        var failing = new ProcessStartInfo(Python, [Path.Combine(peerDir, "alternate.py"), "--run", "broken=exit 3"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using Process p = Process.Start(failing)!;
+        string error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.NotEqual(0, p.ExitCode);
+        Assert.Contains("exit code 3", error, StringComparison.Ordinal);
+    }
+
     private static bool HasNumpy()
     {
         if (!File.Exists(Python))
