@@ -4,6 +4,7 @@ namespace SisomCluster.Contracts.Http;
 /// <param name="Progress">Shard and item counts; present in lists and single reads alike.</param>
 /// <param name="OodScore">The score whose threshold and flag drive the run's drift, OOD rate and OOD exclusion (<see cref="OodScoreNames"/>).</param>
 /// <param name="Incremental">The run scores only items no earlier completed run scored for the same model and labels (<see cref="StartRunRequest.Incremental"/>).</param>
+/// <param name="Knn">Whether the run computes the KNN baseline (<see cref="StartRunRequest.Knn"/>); false: no knn scores, flags or threshold.</param>
 /// <param name="ParkedMessages">On a run not yet finished: messages the cluster's consumers parked in error queues, when any.</param>
 public sealed record RunResponse(
     Guid Id,
@@ -24,7 +25,8 @@ public sealed record RunResponse(
     RunProgressResponse? Progress,
     string OodScore = OodScoreNames.Default,
     ParkedMessagesResponse? ParkedMessages = null,
-    bool Incremental = false)
+    bool Incremental = false,
+    bool Knn = true)
 {
     /// <summary>Whether the run has ended: nothing about it changes any more.</summary>
     public bool IsFinished => State is RunStates.Completed or RunStates.Failed or RunStates.Cancelled;

@@ -7,7 +7,13 @@ namespace SisomCluster.Contracts.Http;
 /// and reference version): a growing pool's new shards or files. The run's scores, thresholds, selection and drift then
 /// cover those new items only. Null = false.
 /// </param>
-public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize, string? OodScore = null, bool? Incremental = null)
+/// <param name="Knn">
+/// Whether the run computes the KNN baseline (SISOM.md §7.1; null = true). False skips the KNN bank's searches in the
+/// reference phase and in every shard (re-scoring stored embeddings is then bounded by SISOM alone): items get no
+/// <c>knn</c> score and never <c>ood_knn</c>, the run has no KNN threshold, and <see cref="OodScore"/> cannot be
+/// <c>knn</c> (null then means <see cref="OodScoreNames.Sisom"/>).
+/// </param>
+public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize, string? OodScore = null, bool? Incremental = null, bool? Knn = null)
 {
     public const string DefaultModel = "resnet18";
 
@@ -35,5 +41,9 @@ public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, d
         : Quantile is { } q && !(q > 0 && q <= 1) ? $"quantile: must lie in (0, 1], got {q}."
         : ShardSize is < 1 or > MaxShardSize ? $"shard_size: must be between 1 and {MaxShardSize}, got {ShardSize}."
         : OodScore is not null && !OodScoreNames.All.Contains(OodScore, StringComparer.Ordinal) ? $"ood_score: must be one of {string.Join(", ", OodScoreNames.All)}, got '{(OodScore.Length > 40 ? OodScore[..40] + "…" : OodScore)}'."
+        : Knn == false && OodScore == OodScoreNames.Knn ? $"ood_score: 'knn' needs the KNN baseline, which a run with knn: false does not compute; choose {OodScoreNames.Sisom}, {OodScoreNames.Sisome} or {OodScoreNames.Energy}, or drop knn: false."
         : null;
+
+    /// <summary>The run's OOD score: the one asked for, else <see cref="OodScoreNames.Default"/> (<see cref="OodScoreNames.Sisom"/> without KNN).</summary>
+    public string OodScoreOrDefault() => OodScore ?? (Knn == false ? OodScoreNames.Sisom : OodScoreNames.Default);
 }

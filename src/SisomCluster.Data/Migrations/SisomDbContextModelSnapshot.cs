@@ -759,6 +759,10 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<bool>("Knn")
+                        .HasColumnType("boolean")
+                        .HasColumnName("knn");
+
                     b.Property<int>("MaxAttempts")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
@@ -826,6 +830,8 @@ namespace SisomCluster.Data.Migrations
 
                     b.ToTable("runs", null, t =>
                         {
+                            t.HasCheckConstraint("ck_runs_knn_ood_score", "knn OR ood_score <> 'knn'");
+
                             t.HasCheckConstraint("ck_runs_max_attempts", "max_attempts >= 1");
 
                             t.HasCheckConstraint("ck_runs_ood_score", "ood_score IN ('sisom', 'sisome', 'knn', 'energy')");
@@ -1011,6 +1017,10 @@ namespace SisomCluster.Data.Migrations
                     b.PrimitiveCollection<double[]>("HeadWeights")
                         .HasColumnType("double precision[]")
                         .HasColumnName("head_weights");
+
+                    b.Property<bool>("Knn")
+                        .HasColumnType("boolean")
+                        .HasColumnName("knn");
 
                     b.Property<int>("KnnK")
                         .HasColumnType("integer")

@@ -43,6 +43,7 @@ public static class RunRequests
         DateTimeOffset now,
         string oodScore = Core.Scoring.OodScores.Default,
         bool incremental = false,
+        bool knn = true,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -60,6 +61,11 @@ public static class RunRequests
         if (!Core.Scoring.OodScores.IsKnown(oodScore))
         {
             throw new ArgumentException($"The OOD score must be one of {string.Join(", ", Core.Scoring.OodScores.All)}, got '{oodScore}'.", nameof(oodScore));
+        }
+
+        if (!knn && oodScore == Core.Scoring.OodScores.Knn)
+        {
+            throw new ArgumentException("The OOD score 'knn' needs the KNN baseline, which a run without KNN does not compute.", nameof(oodScore));
         }
 
         if (shardSize < 1 || maxAttempts < 1)
@@ -85,6 +91,7 @@ public static class RunRequests
             Quantile = quantile,
             StoreEmbeddings = storeEmbeddings,
             OodScore = oodScore,
+            Knn = knn,
             Budget = budget,
             Options = incremental ? IncrementalOptions : "{}",
             CreatedAt = now,

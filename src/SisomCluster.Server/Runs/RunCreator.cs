@@ -27,6 +27,6 @@ public sealed class RunCreator(SisomDbContext db, IOptions<RunOptions> options, 
             throw new ArgumentException($"model: {problem}", nameof(request));
         }
 
-        return RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), request.OodScore, request.Incremental, cancellationToken);
+        return RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), request.OodScore, request.Incremental, request.Knn, cancellationToken);
     }
 }

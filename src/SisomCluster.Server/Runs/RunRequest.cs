@@ -3,4 +3,5 @@ namespace SisomCluster.Server.Runs;
 /// <summary>What a user asks for when starting a run.</summary>
 /// <param name="OodScore">The score that flags OOD and drives drift: sisom, sisome, knn or energy (Core's <c>OodScores</c>).</param>
 /// <param name="Incremental">Score only items no earlier completed run scored for the same model and reference version.</param>
-public sealed record RunRequest(string Pool, string Model, int Budget, double Quantile = 0.95, bool StoreEmbeddings = false, int? ShardSize = null, string OodScore = Core.Scoring.OodScores.Default, bool Incremental = false);
+/// <param name="Knn">Compute the KNN baseline (SISOM.md §7.1); false skips it in the reference phase and every shard.</param>
+public sealed record RunRequest(string Pool, string Model, int Budget, double Quantile = 0.95, bool StoreEmbeddings = false, int? ShardSize = null, string OodScore = Core.Scoring.OodScores.Default, bool Incremental = false, bool Knn = true);

@@ -113,7 +113,7 @@ internal static class RunEndpoints
         }
 
         Guid id = await creator.CreateAsync(
-            new RunRequest(body.Pool!, body.Model ?? StartRunRequest.DefaultModel, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, body.StoreEmbeddings ?? false, body.ShardSize, body.OodScore ?? OodScoreNames.Default, body.Incremental ?? false),
+            new RunRequest(body.Pool!, body.Model ?? StartRunRequest.DefaultModel, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, body.StoreEmbeddings ?? false, body.ShardSize, body.OodScoreOrDefault(), body.Incremental ?? false, body.Knn ?? true),
             cancellationToken).ConfigureAwait(false);
         RunResponse run = (await LoadAsync(db, id, cancellationToken).ConfigureAwait(false))!;
         return TypedResults.Created($"{http.Request.PathBase}/api/v1/runs/{id}", run);
