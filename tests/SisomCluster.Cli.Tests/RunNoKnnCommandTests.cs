@@ -4,7 +4,7 @@ using Xunit;
 
 namespace SisomCluster.Cli.Tests;
 
-/// <summary><c>sisom run start --no-knn</c> through a real api role (ApiServerFixture): the run row says so, and --ood-score knn is refused.</summary>
+/// <summary><c>sisom run start --no-knn</c> and <c>sisom round --no-knn</c> through a real api role (ApiServerFixture): the run row says so, and --ood-score knn is refused.</summary>
 public sealed class RunNoKnnCommandTests(ApiServerFixture server) : IClassFixture<ApiServerFixture>, IDisposable
 {
     private readonly TempDirectory _directory = new();
@@ -45,5 +45,11 @@ public sealed class RunNoKnnCommandTests(ApiServerFixture server) : IClassFixtur
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("ood_score: 'knn' needs the KNN baseline", refused.Stderr, StringComparison.Ordinal);
         Assert.Equal(3, await database.CountAsync("SELECT count(*) FROM runs"));
+
+        // A round's run likewise.
+        File.WriteAllLines(_directory.File("labels.csv"), ["id,label", "img-0.png,0", "img-1.png,1"]);
+        CliResult round = server.Run(server.WriteKey, "round", "--pool", "plain", "--labels", _directory.File("labels.csv"), "--budget", "3", "--round-id", "plain-1", "--no-knn");
+        Assert.True(round.ExitCode == 0, round.ToString());
+        Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM rounds o JOIN runs r ON r.id = o.run_id WHERE o.id = 'plain-1' AND NOT r.knn AND r.ood_score = 'sisom'"));
     }
 }

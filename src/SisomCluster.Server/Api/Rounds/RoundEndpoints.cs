@@ -48,7 +48,7 @@ internal static class RoundEndpoints
         }
 
         string roundId = body.RoundId ?? "round-" + Guid.CreateVersion7().ToString("N");
-        var run = new RunRequest(body.Pool!, model, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, StoreEmbeddings: false, body.ShardSize, body.OodScore ?? OodScoreNames.Default);
+        var run = new RunRequest(body.Pool!, model, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, StoreEmbeddings: false, body.ShardSize, body.AsRunRequest().OodScoreOrDefault(), Knn: body.Knn ?? true);
         RoundStart start;
         try
         {
