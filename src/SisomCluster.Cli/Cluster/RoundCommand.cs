@@ -31,6 +31,7 @@ internal static class RoundCommand
         var classNames = new Option<string?>("--class-names") { Description = "Comma-separated class names in label order, to accept names in the labels. Default: the class_names of the round's model's manifest.", HelpName = "A,B,C" };
         var model = new Option<string>("--model") { Description = "A model name the server knows.", DefaultValueFactory = _ => StartRunRequest.DefaultModel };
         var wait = new Option<bool>("--wait") { Description = "Follow the round until its run ends; exit 3 when it failed." };
+        var noKnn = new Option<bool>("--no-knn") { Description = "The round's run skips the KNN baseline (as sisom run start --no-knn; OOD by sisom)." };
         var output = new Option<DirectoryInfo?>("--out")
         {
             Description = "With --wait: write the selection to this folder as selection.labelstudio.json, selection.csv and selection.jsonl.",
@@ -51,7 +52,7 @@ internal static class RoundCommand
             + "  sisom round --pool fashion --labels new.csv --budget 50 --round-id nightly-2026-12-06 --wait --out round-1" + Environment.NewLine
             + "  sisom round --pool fashion --labels export.json --labels-format label-studio --budget 50 --wait")
         {
-            pool, labels, labelsFormat, budget, roundId, classNames, model, wait, output, interval,
+            pool, labels, labelsFormat, budget, roundId, classNames, model, wait, output, interval, noKnn,
         };
         command.Validators.Add(r =>
         {
@@ -77,7 +78,7 @@ internal static class RoundCommand
             try
             {
                 round = await client.StartRoundAsync(
-                    new StartRoundRequest(parse.GetValue(roundId), poolName, text, parse.GetValue(budget), parse.GetValue(classNames)?.Split(',', StringSplitOptions.TrimEntries), parse.GetValue(model)),
+                    new StartRoundRequest(parse.GetValue(roundId), poolName, text, parse.GetValue(budget), parse.GetValue(classNames)?.Split(',', StringSplitOptions.TrimEntries), parse.GetValue(model), Knn: parse.GetValue(noKnn) ? false : null),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (SisomApiException e) when (e.Problem?.Problems is { Count: > 0 } problems)

@@ -39,9 +39,13 @@ internal static class RunCommand
         };
         var oodScore = new Option<string>("--ood-score")
         {
-            Description = "The score whose threshold flags OOD and drives drift: " + string.Join(" | ", OodScoreNames.All) + ". Every score is stored either way.",
+            Description = "The score whose threshold flags OOD and drives drift: " + string.Join(" | ", OodScoreNames.All) + ". Every score is stored either way. Default: knn, or sisom with --no-knn.",
             DefaultValueFactory = _ => OodScoreNames.Default,
             CustomParser = OptionParsers.Choice("--ood-score", OodScoreNames.All.ToDictionary(n => n, n => n)),
+        };
+        var noKnn = new Option<bool>("--no-knn")
+        {
+            Description = "Skip the KNN baseline (k-th nearest reference over all labeled items, for every item): faster re-scoring; no knn score, flag or threshold, and --ood-score cannot be knn.",
         };
         var command = new Command(
             "start",
@@ -50,16 +54,21 @@ internal static class RunCommand
             + "Example:" + Environment.NewLine
             + "  sisom run start --pool fashion --budget 50" + Environment.NewLine
             + "  sisom run start --pool crawl --budget 50 --incremental" + Environment.NewLine
-            + "  sisom run start --pool fashion --budget 50 --reuse-embeddings")
+            + "  sisom run start --pool fashion --budget 50 --reuse-embeddings" + Environment.NewLine
+            + "  sisom run start --pool crawl --budget 50 --no-knn --ood-score sisom")
         {
-            pool, budget, model, quantile, shardSize, embeddings, oodScore, incremental, reuse,
+            pool, budget, model, quantile, shardSize, embeddings, oodScore, incremental, reuse, noKnn,
         };
         ApiConnection connection = ApiConnection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            bool skipKnn = parse.GetValue(noKnn);
+
+            // Without KNN an --ood-score left out is the server's default for such a run (sisom), not knn.
+            string? ood = skipKnn && parse.GetResult(oodScore) is not { Implicit: false } ? null : parse.GetValue(oodScore);
             using SisomApiClient client = connection.Client(parse);
             RunResponse run = await client.StartRunAsync(
-                new StartRunRequest(parse.GetRequiredValue(pool), parse.GetValue(model), parse.GetValue(budget), parse.GetValue(quantile), parse.GetValue(embeddings), parse.GetValue(shardSize), parse.GetValue(oodScore), parse.GetValue(incremental) ? true : null, ReuseValue(parse.GetResult(reuse))),
+                new StartRunRequest(parse.GetRequiredValue(pool), parse.GetValue(model), parse.GetValue(budget), parse.GetValue(quantile), parse.GetValue(embeddings), parse.GetValue(shardSize), ood, parse.GetValue(incremental) ? true : null, ReuseValue(parse.GetResult(reuse)), skipKnn ? false : null),
                 cancellationToken).ConfigureAwait(false);
             parse.InvocationConfiguration.Output.WriteLine(run.Id.ToString());
             return ExitCodes.Success;
@@ -280,7 +289,7 @@ internal static class RunCommand
         RunProgressResponse p = run.Progress ?? new RunProgressResponse(0, 0, 0, 0, 0, 0, 0, 0, 0);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"run {run.Id}: {run.State}; OOD by {run.OodScore}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.EmbeddingsFrom is { } from ? $"; {p.ReusedEmbeddings} re-scored from run {from}'s stored embeddings (no backbone pass)" : string.Empty)}{(p.ItemsSkipped > 0 ? $", {p.ItemsSkipped} left out (scored before)" : string.Empty)}{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
+            $"run {run.Id}: {run.State}; OOD by {run.OodScore}{(run.Knn ? string.Empty : " (no KNN)")}; shards {p.DoneShards} done, {p.LeasedShards} leased, {p.PendingShards} pending, {p.FailedShards} failed of {p.TotalShards}; items {p.ItemsScored} scored, {p.ItemsFailed} with errors{(run.EmbeddingsFrom is { } from ? $"; {p.ReusedEmbeddings} re-scored from run {from}'s stored embeddings (no backbone pass)" : string.Empty)}{(p.ItemsSkipped > 0 ? $", {p.ItemsSkipped} left out (scored before)" : string.Empty)}{(run.Error is { } e ? $"; error: {e}" : string.Empty)}");
     }
 
     /// <summary>The parked-messages warning of a run not yet finished, or null when nothing is parked.</summary>

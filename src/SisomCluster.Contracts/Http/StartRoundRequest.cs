@@ -17,7 +17,8 @@ public sealed record StartRoundRequest(
     string? Model = null,
     double? Quantile = null,
     string? OodScore = null,
-    int? ShardSize = null)
+    int? ShardSize = null,
+    bool? Knn = null)
 {
     public const int MaxRoundIdLength = 100;
 
@@ -25,7 +26,10 @@ public sealed record StartRoundRequest(
     public string? Validate() =>
         RoundId is not null && !IsRoundId(RoundId) ? $"round_id: use 1 to {MaxRoundIdLength} letters, digits, '.', '_' or '-', got '{(RoundId.Length > 40 ? RoundId[..40] + "…" : RoundId)}'."
         : Labels is null ? "labels: required (the label file's text, id,label lines; empty for a round without new labels)."
-        : new StartRunRequest(Pool, Model, Budget, Quantile, StoreEmbeddings: false, ShardSize, OodScore).Validate();
+        : AsRunRequest().Validate();
+
+    /// <summary>The round's run as a run request (<see cref="Knn"/> as in <see cref="StartRunRequest.Knn"/>).</summary>
+    public StartRunRequest AsRunRequest() => new(Pool, Model, Budget, Quantile, StoreEmbeddings: false, ShardSize, OodScore, Knn: Knn);
 
     public static bool IsRoundId(string id) =>
         id.Length is > 0 and <= MaxRoundIdLength

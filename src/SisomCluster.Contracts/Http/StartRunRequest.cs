@@ -12,7 +12,13 @@ namespace SisomCluster.Contracts.Http;
 /// pool and model version that stored embeddings, else 400), or <see cref="AutoEmbeddings"/> for the newest such run (none
 /// found: every item is embedded). Items the source run holds no embedding for are read and embedded as usual. Null = no reuse.
 /// </param>
-public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize, string? OodScore = null, bool? Incremental = null, string? EmbeddingsFrom = null)
+/// <param name="Knn">
+/// Whether the run computes the KNN baseline (SISOM.md §7.1; null = true). False skips the KNN bank's searches in the
+/// reference phase and in every shard (re-scoring stored embeddings is then bounded by SISOM alone): items get no
+/// <c>knn</c> score and never <c>ood_knn</c>, the run has no KNN threshold, and <see cref="OodScore"/> cannot be
+/// <c>knn</c> (null then means <see cref="OodScoreNames.Sisom"/>).
+/// </param>
+public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, double? Quantile, bool? StoreEmbeddings, int? ShardSize, string? OodScore = null, bool? Incremental = null, string? EmbeddingsFrom = null, bool? Knn = null)
 {
     /// <summary>The <see cref="EmbeddingsFrom"/> value that lets the server pick the newest fitting run.</summary>
     public const string AutoEmbeddings = "auto";
@@ -44,5 +50,9 @@ public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, d
         : ShardSize is < 1 or > MaxShardSize ? $"shard_size: must be between 1 and {MaxShardSize}, got {ShardSize}."
         : OodScore is not null && !OodScoreNames.All.Contains(OodScore, StringComparer.Ordinal) ? $"ood_score: must be one of {string.Join(", ", OodScoreNames.All)}, got '{(OodScore.Length > 40 ? OodScore[..40] + "…" : OodScore)}'."
         : EmbeddingsFrom is not null && EmbeddingsFrom != AutoEmbeddings && !Guid.TryParseExact(EmbeddingsFrom, "D", out _) ? $"embeddings_from: give a run id (8-4-4-4-12 hex digits) or '{AutoEmbeddings}', got '{(EmbeddingsFrom.Length > 40 ? EmbeddingsFrom[..40] + "…" : EmbeddingsFrom)}'."
+        : Knn == false && OodScore == OodScoreNames.Knn ? $"ood_score: 'knn' needs the KNN baseline, which a run with knn: false does not compute; choose {OodScoreNames.Sisom}, {OodScoreNames.Sisome} or {OodScoreNames.Energy}, or drop knn: false."
         : null;
+
+    /// <summary>The run's OOD score: the one asked for, else <see cref="OodScoreNames.Default"/> (<see cref="OodScoreNames.Sisom"/> without KNN).</summary>
+    public string OodScoreOrDefault() => OodScore ?? (Knn == false ? OodScoreNames.Sisom : OodScoreNames.Default);
 }

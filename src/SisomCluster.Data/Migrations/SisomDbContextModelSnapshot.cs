@@ -795,6 +795,10 @@ namespace SisomCluster.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<bool>("Knn")
+                        .HasColumnType("boolean")
+                        .HasColumnName("knn");
+
                     b.Property<int>("MaxAttempts")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
@@ -863,6 +867,8 @@ namespace SisomCluster.Data.Migrations
                     b.ToTable("runs", null, t =>
                         {
                             t.HasCheckConstraint("ck_runs_candidate_factor", "candidate_factor BETWEEN 1 AND 100");
+
+                            t.HasCheckConstraint("ck_runs_knn_ood_score", "knn OR ood_score <> 'knn'");
 
                             t.HasCheckConstraint("ck_runs_max_attempts", "max_attempts >= 1");
 
@@ -1053,6 +1059,10 @@ namespace SisomCluster.Data.Migrations
                     b.PrimitiveCollection<double[]>("HeadWeights")
                         .HasColumnType("double precision[]")
                         .HasColumnName("head_weights");
+
+                    b.Property<bool>("Knn")
+                        .HasColumnType("boolean")
+                        .HasColumnName("knn");
 
                     b.Property<int>("KnnK")
                         .HasColumnType("integer")

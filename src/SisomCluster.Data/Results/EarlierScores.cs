@@ -7,7 +7,7 @@ namespace SisomCluster.Data.Results;
 /// <summary>
 /// What an incremental run (<see cref="RunRequests.IsIncremental"/>) leaves out: the items that an earlier completed run of
 /// the same pool scored against a scoring context with the same model version and reference version — scores that would
-/// come out the same again. A new model or new labels (a new reference version) make every item new. Items that earlier
+/// come out the same again (and with KNN alike: a run with KNN scores again what a run without it left without a knn score). A new model or new labels (a new reference version) make every item new. Items that earlier
 /// runs failed on (<c>item_errors</c>) or never reached (a failed shard) are scored again.
 /// </summary>
 /// <remarks>
@@ -43,11 +43,12 @@ public sealed class EarlierScores
         }
 
         var context = await db.ScoringContexts.AsNoTracking().Where(c => c.Id == contextId)
-            .Select(c => new { c.ModelVersion, c.ReferenceVersion })
+            .Select(c => new { c.ModelVersion, c.ReferenceVersion, c.Knn, c.KnnK })
             .SingleAsync(cancellationToken).ConfigureAwait(false);
         List<Guid> runs = await db.Runs.AsNoTracking()
             .Where(r => r.PoolId == run.PoolId && r.Id != run.Id && r.State == RunState.Completed && r.ContextId != null
-                && db.ScoringContexts.Any(c => c.Id == r.ContextId && c.ModelVersion == context.ModelVersion && c.ReferenceVersion == context.ReferenceVersion))
+                && db.ScoringContexts.Any(c => c.Id == r.ContextId && c.ModelVersion == context.ModelVersion && c.ReferenceVersion == context.ReferenceVersion
+                    && c.Knn == context.Knn && c.KnnK == context.KnnK))
             .Select(r => r.Id)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return new EarlierScores(db, runs);

@@ -37,6 +37,12 @@ public sealed class Run
     /// <summary>The score whose flag (and threshold) the run's drift, OOD exclusion and OOD rate use: sisom, sisome, knn or energy (SISOM.md §8).</summary>
     public string OodScore { get; set; } = Core.Scoring.OodScores.Default;
 
+    /// <summary>
+    /// Whether the run computes the KNN baseline (SISOM.md §7.1). False: its scoring context carries no KNN bank or threshold
+    /// (<c>scoring_contexts.knn</c>), its rows have no knn score and never <c>ood_knn</c>, and <see cref="OodScore"/> is not knn.
+    /// </summary>
+    public bool Knn { get; set; } = true;
+
     /// <summary>Selection size B: how many items the global selection picks for labeling.</summary>
     public int Budget { get; set; }
 

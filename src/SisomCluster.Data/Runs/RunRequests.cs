@@ -75,6 +75,7 @@ public static class RunRequests
         bool pinLabels = false,
         Guid? embeddingsFrom = null,
         int candidateFactor = Run.DefaultCandidateFactor,
+        bool knn = true,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -97,6 +98,11 @@ public static class RunRequests
         if (candidateFactor is < 1 or > 100)
         {
             throw new ArgumentException($"The candidate factor must lie in 1..100, got {candidateFactor}.", nameof(candidateFactor));
+        }
+
+        if (!knn && oodScore == Core.Scoring.OodScores.Knn)
+        {
+            throw new ArgumentException("The OOD score 'knn' needs the KNN baseline, which a run without KNN does not compute.", nameof(oodScore));
         }
 
         if (shardSize < 1 || maxAttempts < 1)
@@ -122,6 +128,7 @@ public static class RunRequests
             Quantile = quantile,
             StoreEmbeddings = storeEmbeddings,
             OodScore = oodScore,
+            Knn = knn,
             Budget = budget,
             CandidateFactor = candidateFactor,
             Options = incremental ? IncrementalOptions : "{}",

@@ -17,6 +17,9 @@ internal static class RunsModel
                 t.HasCheckConstraint("ck_runs_max_attempts", "max_attempts >= 1");
                 t.HasCheckConstraint("ck_runs_candidate_factor", "candidate_factor BETWEEN 1 AND 100");
                 t.HasCheckConstraint("ck_runs_ood_score", "ood_score IN (" + string.Join(", ", Core.Scoring.OodScores.All.Select(s => "'" + s + "'")) + ")");
+
+                // A run without the KNN baseline cannot be OOD-flagged by it (the API answers 400 before this).
+                t.HasCheckConstraint("ck_runs_knn_ood_score", "knn OR ood_score <> 'knn'");
             });
             run.HasKey(r => r.Id);
             run.HasOne<Pool>().WithMany().HasForeignKey(r => r.PoolId).OnDelete(DeleteBehavior.Restrict);

@@ -41,6 +41,13 @@ public sealed class ScoringContext
     /// <summary>k of the KNN score (SISOM.md §7.1); 0 in contexts stored before KNN was (they are never reused).</summary>
     public int KnnK { get; set; }
 
+    /// <summary>
+    /// False for a context built for runs without the KNN baseline (<c>runs.knn</c>): no KNN bank (<see cref="KnnK"/> 0) nor
+    /// threshold, but its reference items' features are stored as in any other. True for every other context, including
+    /// those stored before KNN was (they have no features and <see cref="KnnK"/> 0). A run reuses only a context of its own kind.
+    /// </summary>
+    public bool Knn { get; set; } = true;
+
     /// <summary>τ of KNN from the reference items' leave-one-out KNN scores; null without KNN.</summary>
     public double? ThresholdKnn { get; set; }
 

@@ -186,15 +186,17 @@ internal static class BenchServiceCommands
         var dimension = new Option<int>("--dimension") { Description = "Embedding dimension D.", DefaultValueFactory = _ => 512 };
         var work = new Option<string?>("--work-dir") { Description = "Where pools, baseline files and server logs go; default: a new temporary folder, deleted afterwards.", HelpName = "DIR" };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
+        var noKnn = new Option<bool>("--no-knn") { Description = "Without the KNN baseline on both sides: offline score --no-knn and a cluster run with knn: false." };
         var command = rescore
             ? new Command(
                 "rescore",
                 "Re-scoring stored embeddings (.npy pool) through the cluster (coordinator + aggregator + N workers) against offline fit-head + score on the same arrays in one process: items/s and database rows/s." + Environment.NewLine
                 + Environment.NewLine
                 + "Example:" + Environment.NewLine
-                + "  sisom bench rescore --embeddings 1000000 --references 10000 --workers 1")
+                + "  sisom bench rescore --embeddings 1000000 --references 10000 --workers 1" + Environment.NewLine
+                + "  sisom bench rescore --embeddings 1000000 --references 10000 --workers 1 --no-knn")
             {
-                connection, rabbit, server, workers, embeddings, references, dimension, work, json,
+                connection, rabbit, server, workers, embeddings, references, dimension, work, json, noKnn,
             }
             : new Command(
                 "cluster",
@@ -228,6 +230,7 @@ internal static class BenchServiceCommands
                     Embeddings = Positive(parse.GetValue(embeddings), "--embeddings"),
                     References = Positive(parse.GetValue(references), "--references"),
                     Dimension = Positive(parse.GetValue(dimension), "--dimension"),
+                    Knn = !parse.GetValue(noKnn),
                 }
                 : settings with
                 {
@@ -254,7 +257,7 @@ internal static class BenchServiceCommands
                 if (parse.GetValue(json) is { } path)
                 {
                     using AtomicFile file = AtomicFile.Create(path);
-                    JsonSerializer.Serialize(file.Stream, new { cores = Environment.ProcessorCount, results = results.Select(r => new { r.Id, r.Workers, r.Items, r.Seconds, r.ItemsPerSecond, r.ReferenceSeconds, r.ScoringSeconds, r.ScoringItemsPerSecond, r.RowsWritten, r.RowsPerSecond, r.Overhead, r.ScoringOverhead }) }, BenchCommand.Json);
+                    JsonSerializer.Serialize(file.Stream, new { cores = Environment.ProcessorCount, knn = settings.Knn, results = results.Select(r => new { r.Id, r.Workers, r.Items, r.Seconds, r.ItemsPerSecond, r.ReferenceSeconds, r.ScoringSeconds, r.ScoringItemsPerSecond, r.RowsWritten, r.RowsPerSecond, r.Overhead, r.ScoringOverhead }) }, BenchCommand.Json);
                     file.Commit();
                     output.WriteLine($"wrote {path}");
                 }

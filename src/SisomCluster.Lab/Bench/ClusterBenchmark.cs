@@ -61,19 +61,22 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
         string poolLabels = Path.Combine(root, "labels.csv");
         SyntheticEmbeddings.Write(npy, poolLabels, Path.Combine(root, "reference.npy"), Path.Combine(root, "reference-labels.txt"), settings.Embeddings, settings.References, settings.Dimension);
 
-        progress("baseline: offline fit-head + score in one process");
+        // Without KNN on both sides: offline score --no-knn and a cluster run with knn: false.
+        string noKnn = settings.Knn ? string.Empty : ".noknn";
+        progress($"baseline: offline fit-head + score{(settings.Knn ? string.Empty : " --no-knn")} in one process");
         var clock = Stopwatch.StartNew();
         Invoke("offline", "fit-head", "--embeddings", Path.Combine(root, "reference.npy"), "--labels", Path.Combine(root, "reference-labels.txt"), "--out", Path.Combine(root, "head.json"), "--held-out", "0");
-        Invoke("offline", "score", "--reference", Path.Combine(root, "reference.npy"), "--reference-labels", Path.Combine(root, "reference-labels.txt"), "--head", Path.Combine(root, "head.json"), "--queries", npy, "--out", Path.Combine(root, "scores.csv"));
+        string[] score = ["offline", "score", "--reference", Path.Combine(root, "reference.npy"), "--reference-labels", Path.Combine(root, "reference-labels.txt"), "--head", Path.Combine(root, "head.json"), "--queries", npy, "--out", Path.Combine(root, "scores.csv")];
+        Invoke(settings.Knn ? score : [.. score, "--no-knn"]);
         var results = new List<ClusterBenchmarkResult>
         {
-            new($"cluster.rescore.offline.n{settings.Embeddings}.t{settings.References}", 0, settings.Embeddings, clock.Elapsed.TotalSeconds, null, null, 0, null, null),
+            new($"cluster.rescore.offline{noKnn}.n{settings.Embeddings}.t{settings.References}", 0, settings.Embeddings, clock.Elapsed.TotalSeconds, null, null, 0, null, null),
         };
 
         foreach (int workers in settings.Workers)
         {
-            progress($"cluster: coordinator + aggregator + {workers} worker(s) over the .npy pool");
-            ClusterBenchmarkResult run = await RunClusterAsync($"cluster.rescore.workers{workers}.n{settings.Embeddings}.t{settings.References}", npy, poolLabels, workers, settings.Embeddings, cancellationToken).ConfigureAwait(false);
+            progress($"cluster: coordinator + aggregator + {workers} worker(s) over the .npy pool{(settings.Knn ? string.Empty : ", knn: false")}");
+            ClusterBenchmarkResult run = await RunClusterAsync($"cluster.rescore.workers{workers}{noKnn}.n{settings.Embeddings}.t{settings.References}", npy, poolLabels, workers, settings.Embeddings, cancellationToken).ConfigureAwait(false);
             results.Add(WithOverhead(run, results[0]));
         }
 
@@ -124,7 +127,7 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
             Guid runId;
             await using (var db = database.CreateDbContext())
             {
-                runId = await RunRequests.CreateAsync(db, pool, "resnet18", budget: 100, quantile: 0.95, storeEmbeddings: false, shardSize: 4096, maxAttempts: 3, DateTimeOffset.UtcNow, cancellationToken: cancellationToken).ConfigureAwait(false);
+                runId = await RunRequests.CreateAsync(db, pool, "resnet18", budget: 100, quantile: 0.95, storeEmbeddings: false, shardSize: 4096, maxAttempts: 3, DateTimeOffset.UtcNow, oodScore: settings.Knn ? Core.Scoring.OodScores.Default : Core.Scoring.OodScores.Sisom, knn: settings.Knn, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             Run run = await WaitAsync(database, runId, servers, cancellationToken).ConfigureAwait(false);

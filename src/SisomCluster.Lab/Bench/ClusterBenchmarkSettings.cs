@@ -29,5 +29,11 @@ public sealed record ClusterBenchmarkSettings
 
     public int Dimension { get; init; } = 512;
 
+    /// <summary>
+    /// Whether the re-scoring figures compute the KNN baseline: false runs <c>offline score --no-knn</c> and the cluster run
+    /// with <c>knn: false</c> (OOD by sisom), so the comparison stays like for like.
+    /// </summary>
+    public bool Knn { get; init; } = true;
+
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromMinutes(60);
 }

@@ -19,7 +19,9 @@ public static class ContextBuilder
 
     /// <summary>What <see cref="Build(IReadOnlyList{LabeledFeatures}, int, LinearHead?, ScoringContextOptions, IReadOnlyList{StateLayer}?, PreviousReference?)"/> made.</summary>
     /// <param name="Kept">Reference items whose margins and leave-one-out neighbours were carried from the previous version (0: computed from scratch).</param>
-    public sealed record Built(ScoringContext Context, IReadOnlyList<string> ReferenceIds, FittedHead? Fitted, int Kept);
+    /// <param name="Features">The reference items' features h in <paramref name="ReferenceIds"/> order: stored with the context even when
+    /// it has no KNN bank (<see cref="ScoringContextOptions.ComputeKnn"/> false), for the next version and the workers' labeled items.</param>
+    public sealed record Built(ScoringContext Context, IReadOnlyList<string> ReferenceIds, FittedHead? Fitted, int Kept, FeatureMatrix Features);
 
     /// <param name="layers">The model's layer states, in order; empty or null for the penultimate layer alone.</param>
     public static (ScoringContext Context, IReadOnlyList<string> ReferenceIds, FittedHead? Fitted) Build(
@@ -75,7 +77,7 @@ public static class ContextBuilder
         LayerStates? layerStates = ReferenceLayerStates(ordered, layers);
         ReferenceReuse? reuse = Reuse(previous, ordered, head, layers ?? [], options);
         ScoringContext context = ScoringContext.Build(head, features, labels, options, layerStates, reuse);
-        return new Built(context, ordered.Select(l => l.ItemId).ToArray(), fitted, reuse?.Kept ?? 0);
+        return new Built(context, ordered.Select(l => l.ItemId).ToArray(), fitted, reuse?.Kept ?? 0, features);
     }
 
     /// <summary>The previous version's states and the index of each kept item, when its states hold for this one; else null.</summary>

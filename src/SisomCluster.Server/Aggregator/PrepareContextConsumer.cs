@@ -67,10 +67,13 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         string modelVersion = package?.Version ?? "embeddings:" + pool.SourceUri;
         string referenceVersion = ReferenceVersion.Of(labels.Select(l => (l.Key, l.Value)));
 
-        // knn_k: a context stored before KNN (k 0) or with another k is not reused.
+        // knn_k: a context stored before KNN (k 0) or with another k is not reused. A run without KNN reuses only a context built
+        // without it (knn = false: no bank, no KNN threshold), and a run with KNN never reuses one of those: the context is
+        // what the workers, thresholds, histograms and selection gates read, so the two kinds are kept apart.
         int knnK = options.Value.KnnK;
-        Guid? reusable = await db.ScoringContexts.AsNoTracking()
-            .Where(c => c.PoolId == pool.Id && c.ModelVersion == modelVersion && c.ReferenceVersion == referenceVersion && c.Quantile == run.Quantile && c.KnnK == knnK)
+        IQueryable<Data.Scoring.ScoringContext> same = db.ScoringContexts.AsNoTracking()
+            .Where(c => c.PoolId == pool.Id && c.ModelVersion == modelVersion && c.ReferenceVersion == referenceVersion && c.Quantile == run.Quantile);
+        Guid? reusable = await (run.Knn ? same.Where(c => c.Knn && c.KnnK == knnK) : same.Where(c => !c.Knn))
             .OrderByDescending(c => c.CreatedAt)
             .Select(c => (Guid?)c.Id)
             .FirstOrDefaultAsync(token).ConfigureAwait(false);
@@ -221,13 +224,15 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         int classes = Math.Max(2, labels.Count == 0 ? 0 : labels.Values.Max() + 1);
         LinearHead? head = package?.Manifest.Outputs.Logits is null ? null : ModelPackage.ReadFinalLinearLayer(package.ModelPath);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        ContextBuilder.Built built = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, new ScoringContextOptions { Quantile = run.Quantile, KnnK = options.Value.KnnK }, model?.StateLayers, previous);
-        LogContextBuilt(run.Id, labeled.Count, images.Count, reused, built.Kept, clock.Elapsed.TotalSeconds);
-        return await store.SaveAsync(built.Context, poolId, modelVersion, built.ReferenceIds, token).ConfigureAwait(false);
+        // Without KNN (runs.knn false) neither the bank nor its O(|T|²) leave-one-out threshold is computed; the features are stored all the same.
+        var scoringOptions = new ScoringContextOptions { Quantile = run.Quantile, KnnK = options.Value.KnnK, ComputeKnn = run.Knn };
+        ContextBuilder.Built built = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, scoringOptions, model?.StateLayers, previous);
+        LogContextBuilt(run.Id, labeled.Count, images.Count, reused, built.Kept, run.Knn, clock.Elapsed.TotalSeconds);
+        return await store.SaveAsync(built.Context, poolId, modelVersion, built.ReferenceIds, run.Knn ? null : built.Features, token).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: scoring context of {Labeled} labeled items built ({Embedded} embedded, {Reused} features reused, {Kept} margins kept from the previous version) in {Seconds:F2} s")]
-    private partial void LogContextBuilt(Guid runId, int labeled, int embedded, int reused, int kept, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: scoring context of {Labeled} labeled items built ({Embedded} embedded, {Reused} features reused, {Kept} margins kept from the previous version, KNN {Knn}) in {Seconds:F2} s")]
+    private partial void LogContextBuilt(Guid runId, int labeled, int embedded, int reused, int kept, bool knn, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: shard {ShardId} is unreadable while collecting labeled items: {Reason}")]
     private partial void LogShardUnreadable(Guid runId, int shardId, string reason);

@@ -96,7 +96,8 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
         }
 
         // The guarded default's gates (Core: SelectionGates.Guarded): SISOM at q and KNN at 0.8; KNN needs the bank, so a
-        // context stored before KNN gates on SISOM at 0.8 instead.
+        // context without one (a run with knn = false, or a context stored before KNN) gates on SISOM at 0.8 instead: two
+        // gates on one score, so a candidate's gate values are keyed by distinct score.
         string gateScore = SelectionGates.DefaultScore;
         if (guarded && context!.Scoring.Knn is null)
         {
@@ -132,7 +133,7 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
                 DIn = c.DIn,
                 DOut = c.DOut ?? double.NaN,
                 Energy = c.Energy,
-                OodValues = gates.Count == 0 ? null : gates.ToDictionary(g => g.Score, g => CandidateValue(c, g.Score), StringComparer.Ordinal),
+                OodValues = gates.Count == 0 ? null : gates.DistinctBy(g => g.Score, StringComparer.Ordinal).ToDictionary(g => g.Score, g => CandidateValue(c, g.Score), StringComparer.Ordinal),
             }));
             if (diverse)
             {
@@ -314,7 +315,7 @@ public sealed partial class RunFinalizer(SisomDbContext db, NpgsqlDataSource dat
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: guarded selection leaves out items with {Score} above {Threshold}")]
     private partial void LogGate(Guid runId, string score, double threshold);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the scoring context has no KNN bank (stored before KNN); the guarded selection gates on {Score}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the scoring context has no KNN bank (the run skips KNN, or its context was stored before KNN); the guarded selection gates on {Score}")]
     private partial void LogGateFallback(Guid runId, string score);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: the shards' candidates were kept under another filter or do not provably hold the top {Limit}; the selection scans item_scores")]

@@ -5,4 +5,5 @@ namespace SisomCluster.Server.Runs;
 /// <param name="Incremental">Score only items no earlier completed run scored for the same model and reference version.</param>
 /// <param name="PinLabels">Pin the reference set to the pool's labels at creation (a round's run), not at launch.</param>
 /// <param name="EmbeddingsFrom">A run id whose stored embeddings to re-score, <c>auto</c> for the newest fitting run, or null (Contracts' <c>StartRunRequest.EmbeddingsFrom</c>).</param>
-public sealed record RunRequest(string Pool, string Model, int Budget, double Quantile = 0.95, bool StoreEmbeddings = false, int? ShardSize = null, string OodScore = Core.Scoring.OodScores.Default, bool Incremental = false, bool PinLabels = false, string? EmbeddingsFrom = null);
+/// <param name="Knn">Compute the KNN baseline (SISOM.md §7.1); false skips it in the reference phase and every shard.</param>
+public sealed record RunRequest(string Pool, string Model, int Budget, double Quantile = 0.95, bool StoreEmbeddings = false, int? ShardSize = null, string OodScore = Core.Scoring.OodScores.Default, bool Incremental = false, bool PinLabels = false, string? EmbeddingsFrom = null, bool Knn = true);

@@ -21,7 +21,16 @@ public sealed class ContextStore(SisomDbContext db)
 {
     private static readonly JsonSerializerOptions LayersJson = new(JsonSerializerDefaults.Web);
 
-    public async Task<Guid> SaveAsync(ScoringContext context, Guid poolId, string modelVersion, IReadOnlyList<string> referenceIds, CancellationToken cancellationToken)
+    public Task<Guid> SaveAsync(ScoringContext context, Guid poolId, string modelVersion, IReadOnlyList<string> referenceIds, CancellationToken cancellationToken) =>
+        SaveAsync(context, poolId, modelVersion, referenceIds, features: null, cancellationToken);
+
+    /// <param name="features">
+    /// The reference items' features h, in <paramref name="referenceIds"/> order, for a context without a KNN bank (built with
+    /// <see cref="ScoringContextOptions.ComputeKnn"/> false): stored all the same (the next reference version and the workers
+    /// use them), and the context is marked <c>knn = false</c>, for runs without KNN only. Ignored when the context has a
+    /// bank (its features are these).
+    /// </param>
+    public async Task<Guid> SaveAsync(ScoringContext context, Guid poolId, string modelVersion, IReadOnlyList<string> referenceIds, FeatureMatrix? features, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(referenceIds);
@@ -31,7 +40,13 @@ public sealed class ContextStore(SisomDbContext db)
             throw new ArgumentException($"{referenceIds.Count} ids for {reference.Count} reference items.", nameof(referenceIds));
         }
 
-        var stored = new StoredContext
+        FeatureMatrix? storedFeatures = context.Knn?.ReferenceFeatures ?? features;
+        if (storedFeatures is not null && storedFeatures.Rows != reference.Count)
+        {
+            throw new ArgumentException($"{storedFeatures.Rows} feature rows for {reference.Count} reference items.", nameof(features));
+        }
+
+        var row = new StoredContext
         {
             Id = Guid.NewGuid(),
             PoolId = poolId,
@@ -48,6 +63,7 @@ public sealed class ContextStore(SisomDbContext db)
             ThresholdSisome = context.ThresholdSisome,
             NeighbourRank = context.NeighbourRank,
             KnnK = context.Knn?.RequestedK ?? 0,
+            Knn = context.Knn is not null || features is null,
             ThresholdKnn = double.IsFinite(context.ThresholdKnn) ? context.ThresholdKnn : null,
             ThresholdEnergy = double.IsFinite(context.ThresholdEnergy) ? context.ThresholdEnergy : null,
             ClassCount = context.Head.ClassCount,
@@ -58,17 +74,17 @@ public sealed class ContextStore(SisomDbContext db)
             AlphaGrid = JsonSerializer.Serialize(context.AlphaGrid.Select(a => new { alpha = a.Alpha, r_avg = double.IsFinite(a.RAvg) ? a.RAvg : (double?)null, eligible = a.Eligible })),
             CreatedAt = DateTimeOffset.UtcNow,
         };
-        db.ScoringContexts.Add(stored);
+        db.ScoringContexts.Add(row);
         for (int i = 0; i < reference.Count; i++)
         {
             db.ReferenceItems.Add(new StoredReference
             {
-                ContextId = stored.Id,
+                ContextId = row.Id,
                 ItemId = referenceIds[i],
                 Label = reference.Labels[i],
                 State = new Vector(reference.States.Row(i).ToArray()),
                 Margin = reference.Margins[i],
-                Feature = context.Knn is { } knn ? new Vector(knn.ReferenceFeatures.Row(i).ToArray()) : null,
+                Feature = storedFeatures is null ? null : new Vector(storedFeatures.Row(i).ToArray()),
             });
         }
 
@@ -77,7 +93,7 @@ public sealed class ContextStore(SisomDbContext db)
         {
             db.ReferenceStates.Add(new ReferenceStateRow
             {
-                ContextId = stored.Id,
+                ContextId = row.Id,
                 Alpha = alpha,
                 Margins = state.Margins,
                 MarginNeighbours = state.MarginNeighbours,
@@ -87,18 +103,18 @@ public sealed class ContextStore(SisomDbContext db)
         }
 
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        return stored.Id;
+        return row.Id;
     }
 
     /// <summary>
     /// The newest context of <paramref name="poolId"/> and <paramref name="modelVersion"/> that stored its reference
-    /// items' features: what a new reference-set version reuses (features instead of embedding again, and its
+    /// items' features (with or without a KNN bank: the features and margins do not depend on it): what a new reference-set version reuses (features instead of embedding again, and its
     /// <see cref="ReferenceState"/>s instead of recomputing margins). Null when there is none.
     /// </summary>
     public async Task<PreviousReference?> LoadPreviousAsync(Guid poolId, string modelVersion, CancellationToken cancellationToken)
     {
         StoredContext? stored = await db.ScoringContexts.AsNoTracking()
-            .Where(c => c.PoolId == poolId && c.ModelVersion == modelVersion && c.KnnK > 0)
+            .Where(c => c.PoolId == poolId && c.ModelVersion == modelVersion && (c.KnnK > 0 || !c.Knn))
             .OrderByDescending(c => c.CreatedAt)
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         if (stored is null)
@@ -168,9 +184,10 @@ public sealed class ContextStore(SisomDbContext db)
             margins[i] = references[i].Margin;
         }
 
-        // The KNN bank: the reference items' features h, in the same (item id) order; a context stored before KNN has none.
-        KnnScorer? knn = null;
-        if (stored.KnnK > 0 && references.Count > 0 && references.All(r => r.Feature is not null))
+        // The reference items' features h, in the same (item id) order; a context stored before KNN has none. They are the KNN
+        // bank when the context has one (k > 0); a context built without KNN (knn = false) has them and no bank.
+        FeatureMatrix? referenceFeatures = null;
+        if (references.Count > 0 && references.All(r => r.Feature is not null))
         {
             int d = references[0].Feature!.ToArray().Length;
             var features = new float[references.Count * d];
@@ -179,8 +196,10 @@ public sealed class ContextStore(SisomDbContext db)
                 references[i].Feature!.ToArray().CopyTo(features, i * d);
             }
 
-            knn = new KnnScorer(new FeatureMatrix(features, references.Count, d), stored.KnnK);
+            referenceFeatures = new FeatureMatrix(features, references.Count, d);
         }
+
+        KnnScorer? knn = stored.KnnK > 0 && referenceFeatures is not null ? new KnnScorer(referenceFeatures, stored.KnnK) : null;
 
         var head = new LinearHead(stored.HeadWeights!, stored.HeadBias!, stored.ClassCount, stored.HeadWeights!.Length / stored.ClassCount);
         var reference = new ReferenceSet(new FeatureMatrix(states, references.Count, s), labels, stored.ClassCount, margins);
@@ -188,7 +207,7 @@ public sealed class ContextStore(SisomDbContext db)
         StateLayer[] layers = (JsonSerializer.Deserialize<StoredLayer[]>(stored.Layers, LayersJson) ?? []).Select(l => new StateLayer(l.Name, l.Alpha, l.Width)).ToArray();
         ScoringContext context = ScoringContext.FromParts(head, stored.Alpha, reference, statistics, stored.SisomeWeight, stored.Quantile, stored.ThresholdSisom, stored.ThresholdSisome, stored.NeighbourRank, layers: layers,
             knn: knn, thresholdKnn: stored.ThresholdKnn ?? double.NaN, thresholdEnergy: stored.ThresholdEnergy ?? double.NaN);
-        return new LoadedContext(contextId, context, references.Select(r => r.ItemId).ToArray());
+        return new LoadedContext(contextId, context, references.Select(r => r.ItemId).ToArray(), referenceFeatures);
     }
 
     /// <summary>One entry of the <c>layers</c> JSON column: a layer whose states follow s_pen in z, with its α and width.</summary>

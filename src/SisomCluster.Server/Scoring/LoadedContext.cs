@@ -4,7 +4,11 @@ using SisomCluster.Core.Selection;
 namespace SisomCluster.Server.Scoring;
 
 /// <summary>A stored scoring context as loaded by <see cref="ContextStore"/>: the Core context plus the ids its reference indices stand for.</summary>
-public sealed record LoadedContext(Guid ContextId, ScoringContext Scoring, IReadOnlyList<string> ReferenceIds)
+/// <param name="ReferenceFeatures">
+/// The reference items' features h in <paramref name="ReferenceIds"/> order, when stored: the KNN bank's, or those of a
+/// context built without KNN (which has no bank); null for a context stored before KNN.
+/// </param>
+public sealed record LoadedContext(Guid ContextId, ScoringContext Scoring, IReadOnlyList<string> ReferenceIds, Core.FeatureMatrix? ReferenceFeatures = null)
 {
     private readonly Dictionary<string, int> _memberIndex = ReferenceIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
 
@@ -17,7 +21,7 @@ public sealed record LoadedContext(Guid ContextId, ScoringContext Scoring, IRead
     /// </summary>
     public IReadOnlyList<OodGate> GuardedGates => _guardedGates.Value;
 
-    /// <summary>The guarded selection's second gate score: KNN, or SISOM for a context stored before KNN (no bank).</summary>
+    /// <summary>The guarded selection's second gate score: KNN, or SISOM for a context without a bank (stored before KNN, or built for runs without it).</summary>
     public static string GuardedGateScore(ScoringContext scoring)
     {
         ArgumentNullException.ThrowIfNull(scoring);

@@ -102,7 +102,7 @@ public sealed class ShardScorer
 
         // A labeled reference item was embedded by the reference phase with this model, and its features h travel with the
         // context (the KNN bank): it is scored from them, not decoded and embedded a second time (ARCHITECTURE.md §3 step 0).
-        FeatureMatrix? referenceFeatures = _model is not null && layers.Count == 0 ? context.Scoring.Knn?.ReferenceFeatures : null;
+        FeatureMatrix? referenceFeatures = _model is not null && layers.Count == 0 ? context.ReferenceFeatures ?? context.Scoring.Knn?.ReferenceFeatures : null;
 
         // The reader (which may run on the pipeline's producer) and the batch callback both emit: one at a time.
         using var gate = new SemaphoreSlim(1, 1);

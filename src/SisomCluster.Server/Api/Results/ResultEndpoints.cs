@@ -30,7 +30,7 @@ internal static class ResultEndpoints
         runs.MapGet("/scores", ScoresAsync).RequireAuthorization(ApiScopes.Read).WithSummary("Every scored item of the run with its scores, by item id, paged.");
         runs.MapGet("/drift", DriftAsync).RequireAuthorization(ApiScopes.Read).WithSummary("OOD rate per hour or source with the expected band, paged.");
         runs.MapGet("/histograms", HistogramsAsync).RequireAuthorization(ApiScopes.Read)
-            .WithSummary("Equal-width histograms of the run's scores (?score=sisom|sisome|knn|energy, all without; ?bins=, 2–500, default 40) with their thresholds.");
+            .WithSummary("Equal-width histograms of the run's scores (?score=sisom|sisome|knn|energy, all without; ?bins=, 2–500, default 40) with their thresholds; a run without KNN has no knn histogram.");
     }
 
     private static async Task<IResult> SelectionAsync(
@@ -141,9 +141,10 @@ internal static class ResultEndpoints
         }
 
         string[] scores = [.. ScoreHistograms.Columns.Keys];
+        string? wanted = null;
         if (!string.IsNullOrEmpty(score))
         {
-            string wanted = score.ToLowerInvariant();
+            wanted = score.ToLowerInvariant();
             if (!ScoreHistograms.Columns.ContainsKey(wanted))
             {
                 return ApiProblems.BadRequest("score", $"unknown score '{(score.Length > 40 ? score[..40] + "…" : score)}'; use {string.Join(", ", scores)}.");
@@ -152,9 +153,20 @@ internal static class ResultEndpoints
             scores = [wanted];
         }
 
-        if (await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.State, r.ContextId }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) is not { } run)
+        if (await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.State, r.ContextId, r.Knn }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) is not { } run)
         {
             return ApiProblems.NotFound($"No run {runId}.");
+        }
+
+        // A run without the KNN baseline has no knn scores: no knn series (rather than an empty one), and asking for it says why.
+        if (!run.Knn)
+        {
+            if (wanted == "knn")
+            {
+                return ApiProblems.BadRequest("score", $"run {runId} was started without the KNN baseline (knn: false): it has no knn scores.");
+            }
+
+            scores = [.. scores.Where(s => s != "knn")];
         }
 
         // A run has one threshold per score kind; should a context change have left several, the newest is the one drawn.

@@ -51,7 +51,7 @@ internal static class RoundEndpoints
 
         // A round re-scores the newest completed run's stored embeddings of this pool and model when there is one (no
         // backbone pass for the items it holds); its run's embeddings_from names it, or is null.
-        var run = new RunRequest(body.Pool!, model, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, StoreEmbeddings: false, body.ShardSize, body.OodScore ?? OodScoreNames.Default, EmbeddingsFrom: StartRunRequest.AutoEmbeddings);
+        var run = new RunRequest(body.Pool!, model, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, StoreEmbeddings: false, body.ShardSize, body.AsRunRequest().OodScoreOrDefault(), Knn: body.Knn ?? true, EmbeddingsFrom: StartRunRequest.AutoEmbeddings);
         RoundStart start;
         try
         {

@@ -116,7 +116,7 @@ internal static class RunEndpoints
         try
         {
             id = await creator.CreateAsync(
-                new RunRequest(body.Pool!, body.Model ?? StartRunRequest.DefaultModel, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, body.StoreEmbeddings ?? false, body.ShardSize, body.OodScore ?? OodScoreNames.Default, body.Incremental ?? false, EmbeddingsFrom: body.EmbeddingsFrom),
+                new RunRequest(body.Pool!, body.Model ?? StartRunRequest.DefaultModel, body.Budget!.Value, body.Quantile ?? StartRunRequest.DefaultQuantile, body.StoreEmbeddings ?? false, body.ShardSize, body.OodScoreOrDefault(), body.Incremental ?? false, Knn: body.Knn ?? true, EmbeddingsFrom: body.EmbeddingsFrom),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException e) when (e.Message.StartsWith("embeddings_from:", StringComparison.Ordinal))

@@ -34,7 +34,8 @@ internal static class RunMapping
         run.OodScore,
         (run.State is RunState.Pending or RunState.Running) && parked is { Total: > 0 } ? ToResponse(parked) : null,
         RunRequests.IsIncremental(run),
-        run.EmbeddingsFrom);
+        run.EmbeddingsFrom,
+        run.Knn);
 
     public static ParkedMessagesResponse ToResponse(ParkedMessageCounts parked) =>
         new(parked.Total, parked.Queues.Where(q => q.Value > 0).ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal), parked.CheckedAt, ParkedNote);

@@ -152,6 +152,8 @@
     shownState = summary.state;
     document.getElementById("run-partial").hidden = !histograms.some(h => h.partial);
     for (const h of histograms) { histogram(document.getElementById("hist-" + h.score), h); }
+    // A run without the KNN baseline (knn: false) has no knn histogram: its figure is hidden, not left empty.
+    for (const svg of document.querySelectorAll("svg[id^='hist-']")) { svg.closest("figure").hidden = !histograms.some(h => "hist-" + h.score === svg.id); }
     oodRate(document.getElementById("ood-rate"), hourly, summary.quantile);
     const sources = document.querySelector("#sources tbody");
     sources.replaceChildren();
