@@ -252,7 +252,9 @@ internal static partial class NeighbourSearch
 
                             if (cj + 16 > jCount)
                             {
+                                // Past the last column: padding of this row, or the next row's first values.
                                 r &= lastMask;
+                                c &= lastMask;
                             }
 
                             while (r != 0)

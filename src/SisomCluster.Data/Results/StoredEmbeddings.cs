@@ -37,11 +37,11 @@ public sealed class StoredEmbeddings
     /// The newest completed run of <paramref name="poolId"/> with model <paramref name="modelName"/> at
     /// <paramref name="modelVersion"/> that stored embeddings; null when there is none.
     /// </summary>
-    public static async Task<Guid?> NewestSourceAsync(SisomDbContext db, Guid poolId, string modelName, string modelVersion, CancellationToken cancellationToken = default)
+    public static async Task<Guid?> NewestSourceAsync(SisomDbContext db, Guid poolId, string modelName, string? modelVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
         return await db.Runs.AsNoTracking()
-            .Where(r => r.PoolId == poolId && r.State == RunState.Completed && r.StoreEmbeddings && r.ModelName == modelName && r.ModelVersion == modelVersion)
+            .Where(r => r.PoolId == poolId && r.State == RunState.Completed && r.StoreEmbeddings && !EF.Functions.JsonContains(r.Options, RunRequests.IncrementalOptions) && r.ModelName == modelName && (modelVersion == null || r.ModelVersion == modelVersion))
             .OrderByDescending(r => r.CompletedAt).ThenByDescending(r => r.CreatedAt)
             .Select(r => (Guid?)r.Id)
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);

@@ -53,8 +53,9 @@ public static class RunRequests
 
             return [.. imports.EnumerateArray().Select(i => Guid.Parse(i.GetString()!))];
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException or ArgumentNullException)
         {
+            // Malformed options (not JSON, an id that is no GUID or no string) read as unpinned, as a run without the option.
             return null;
         }
     }

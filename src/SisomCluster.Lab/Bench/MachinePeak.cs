@@ -11,7 +11,7 @@ public sealed record MachinePeak(int Lanes, int FmaUnits, int Cores, double Ghz,
     public double GflopsFp32 => 2.0 * Lanes * FmaUnits * Cores * Ghz;
 
     /// <summary>
-    /// Lanes: Vector&lt;float&gt;.Count (what the kernel uses). Cores: Environment.ProcessorCount. GHz: /proc/cpuinfo
+    /// Lanes: of the widest accelerated vectors (Vector512: 16, what the GEMM kernel uses on AVX-512). Cores: Environment.ProcessorCount. GHz: /proc/cpuinfo
     /// "cpu MHz" (the nominal clock the hypervisor reports). FMA units: 2 on AMD Zen 1–4 and Intel
     /// Haswell and later (two FMA-capable ports), unless <paramref name="fmaUnits"/> says otherwise.
     /// </summary>
@@ -45,6 +45,8 @@ public sealed record MachinePeak(int Lanes, int FmaUnits, int Cores, double Ghz,
         string ghzSource = ghz is not null ? "--ghz" : mhz is not null ? "/proc/cpuinfo cpu MHz" : "assumed 2.0 (no /proc/cpuinfo)";
         int units = fmaUnits ?? 2;
         string fmaSource = fmaUnits is not null ? "--fma-units" : "2 FMA pipes (AMD Zen, Intel Haswell+); override with --fma-units";
-        return new MachinePeak(Vector<float>.Count, units, Environment.ProcessorCount, clock, model, ghzSource, fmaSource);
+        // The widest vectors the CPU accelerates (the GEMM kernel uses Vector512 where it can), not Vector<float> (256-bit in .NET).
+        int lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 4;
+        return new MachinePeak(lanes, units, Environment.ProcessorCount, clock, model, ghzSource, fmaSource);
     }
 }

@@ -15,17 +15,20 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
 def run_once(command):
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    process = subprocess.Popen(command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    stderr = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
+    # stderr goes to a file, read after the wait: a pipe read only then would block a child writing more than it holds.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, shell=True, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"command failed with exit code {code}: {command}\n{stderr}")
