@@ -7,8 +7,9 @@ namespace SisomCluster.Server.Rounds;
 
 /// <summary>
 /// Moves running rounds on from their runs' state: a completed run completes its round (with the selection's size), a
-/// failed, cancelled or deleted run fails it. The state lives in <c>rounds</c> and only the aggregator's sweep
-/// (<c>RoundSweeper</c>) writes it, so it picks up after a restart. A reader (<c>GET /rounds/{id}</c>) need not wait for the
+/// failed, cancelled or deleted run fails it. The state lives in <c>rounds</c> and the aggregator's sweep
+/// (<c>RoundSweeper</c>) writes it, so it picks up after a restart; a POST of the same round id advances that one round
+/// first (RoundStarter), so a retry sees a failed run's round as failed. A reader (<c>GET /rounds/{id}</c>) need not wait for the
 /// next sweep: <see cref="ReadAsync"/> reports the state the sweep will write, without writing.
 /// </summary>
 public static class RoundProgress

@@ -39,6 +39,9 @@ public sealed class RoundStarter(SisomDbContext db, RunCreator runs, TimeProvide
             throw new ArgumentException($"pool: no pool named '{pool}'.", nameof(pool));
         }
 
+        // A round whose run has ended but which the aggregator's sweep has not moved on yet is moved now, for this id only:
+        // a retry (a CronJob's next attempt) then starts a new attempt of a failed round instead of finding it "running".
+        await RoundProgress.AdvanceAsync(db, time.GetUtcNow(), roundId, cancellationToken).ConfigureAwait(false);
         if (await FindAsync(roundId, poolId, hash, run, names, cancellationToken).ConfigureAwait(false) is { State: not RoundState.Failed } existing)
         {
             return new RoundStart(existing, Created: false);

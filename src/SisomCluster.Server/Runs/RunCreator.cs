@@ -63,16 +63,32 @@ public sealed class RunCreator(SisomDbContext db, IOptions<RunOptions> options, 
             return auto ? null : throw new ArgumentException($"embeddings_from: pool '{request.Pool}' holds stored embeddings already; no backbone runs on it.", nameof(request));
         }
 
-        // The model's version is not resolved here: for the built-in model that would prepare (write and hash) ~45 MB of
-        // ONNX in the api role, which has no model cache (read-only root in the chart) and holds the round's locks. The
-        // source is chosen by pool and model name; at launch the worker's StoredEmbeddings.ForAsync compares it with the
-        // version the run was launched with and embeds every item when they differ (the run then says it reused none).
-        if (auto)
+        // What can be told without the model's files first: a bad request does not wait for the model to be hashed.
+        if (named is { } early && await StoredEmbeddings.ProblemAsync(db, early, pool.Id, request.Model, null, cancellationToken).ConfigureAwait(false) is { } earlyProblem)
         {
-            return await StoredEmbeddings.NewestSourceAsync(db, pool.Id, request.Model, null, cancellationToken).ConfigureAwait(false);
+            throw new ArgumentException(earlyProblem, nameof(request));
         }
 
-        return await StoredEmbeddings.ProblemAsync(db, named!.Value, pool.Id, request.Model, null, cancellationToken).ConfigureAwait(false) is { } problem
+        // The version a run of this model gets at launch (SHA-256 of its files): features of another version would not fit.
+        // Where this role cannot prepare the model (the chart's api pod: read-only root, no model cache) the source is chosen
+        // by pool and model name alone; at launch the worker's StoredEmbeddings.ForAsync compares it with the version the run
+        // was launched with and embeds every item when they differ (the run then says it reused none).
+        string? version;
+        try
+        {
+            version = _models.Resolve(request.Model).Version;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+        {
+            version = null;
+        }
+
+        if (auto)
+        {
+            return await StoredEmbeddings.NewestSourceAsync(db, pool.Id, request.Model, version, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await StoredEmbeddings.ProblemAsync(db, named!.Value, pool.Id, request.Model, version, cancellationToken).ConfigureAwait(false) is { } problem
             ? throw new ArgumentException(problem, nameof(request))
             : named;
     }

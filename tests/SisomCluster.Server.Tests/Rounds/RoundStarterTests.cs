@@ -49,6 +49,31 @@ public sealed class RoundStarterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_after_the_run_failed_but_before_the_sweep_starts_a_new_attempt()
+    {
+        // A CronJob retry can come before the aggregator's sweep has moved the round on: the POST advances that round first.
+        (_, string pool) = await PoolAsync();
+        const string Labels = "id,label\na,0\nb,1\n";
+        var request = new RunRequest(pool, "resnet18", 3);
+        RoundStart first;
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            first = await Starter(db).StartAsync("retry-before-sweep", pool, Labels, null, request, CancellationToken.None);
+        }
+
+        Assert.Equal(1, await _database.CountAsync("WITH u AS (UPDATE runs SET state = 'failed', error = 'worker lost' WHERE id = $1 RETURNING 1) SELECT count(*) FROM u", first.Round.RunId!.Value));
+        RoundStart retry;
+        await using (SisomDbContext db = _database.CreateDbContext())
+        {
+            retry = await Starter(db).StartAsync("retry-before-sweep", pool, Labels, null, request, CancellationToken.None);
+        }
+
+        Assert.True(retry.Created);
+        Assert.Equal(2, retry.Round.Attempt);
+        Assert.NotEqual(first.Round.RunId, retry.Round.RunId);
+    }
+
+    [Fact]
     public async Task A_failed_round_asked_for_again_starts_a_new_attempt_and_a_finished_or_running_one_stays_as_it_is()
     {
         (Guid poolId, string pool) = await PoolAsync();
