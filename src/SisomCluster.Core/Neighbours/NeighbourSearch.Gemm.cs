@@ -77,10 +77,11 @@ internal static partial class NeighbourSearch
         float[] queryNorms = queries.SquaredNorms();
         int nr = panels.Width;
         int k = job.K;
-        scratch.Reset(queryCount);
+        CandidateBuffers candidates = scratch.Candidates;
+        candidates.Reset(queryCount);
         for (int qi = 0; qi < queryCount; qi++)
         {
-            scratch.Bound[qi] = GemmKernel.ErrorBound(Math.Sqrt(queryNorms[queryStart + qi]), panels.MaxNorm, queries.Stride);
+            candidates.Bound[qi] = GemmKernel.ErrorBound(Math.Sqrt(queryNorms[queryStart + qi]), panels.MaxNorm, queries.Stride);
         }
 
         float[] tile = scratch.Tile;
@@ -100,7 +101,7 @@ internal static partial class NeighbourSearch
                 {
                     for (; j + 16 <= refCount; j += 16)
                     {
-                        ulong mask = AtMost16(pr + j, scratch.Threshold[qi]);
+                        ulong mask = AtMost16(pr + j, candidates.Threshold[qi]);
                         while (mask != 0)
                         {
                             int bit = BitOperations.TrailingZeroCount(mask);
@@ -112,7 +113,7 @@ internal static partial class NeighbourSearch
 
                 for (; j < refCount; j++)
                 {
-                    if (row[j] <= scratch.Threshold[qi])
+                    if (row[j] <= candidates.Threshold[qi])
                     {
                         Consider(job, scratch, qi, k, row[j], refStart + j, exclude, excludeLabel);
                     }
@@ -124,89 +125,15 @@ internal static partial class NeighbourSearch
         fixed (float* pr = references.Data)
         {
             int stride = queries.Stride;
+            float[] select = scratch.Select;
             for (int qi = 0; qi < queryCount; qi++)
             {
                 int q = queryStart + qi;
-                scratch.Prune(qi, k);
-                Span<double> bestD = job.BestDistance.AsSpan(q * k, k);
-                Span<int> bestI = job.BestIndex.AsSpan(q * k, k);
-                int count = scratch.Count[qi];
-                float[] approx = scratch.Approx[qi];
-                int[] positions = scratch.Position[qi];
-                float threshold = scratch.Threshold[qi];
-                for (int c = 0; c < count; c++)
-                {
-                    if (!(approx[c] <= threshold))
-                    {
-                        continue;
-                    }
-
-                    int position = positions[c];
-                    double d = DistanceKernel.Kernel1x1(pq + ((long)q * stride), pr + ((long)position * stride), stride);
-                    int index = references.Indices[position];
-                    if (d > bestD[k - 1] || (d == bestD[k - 1] && index > bestI[k - 1]))
-                    {
-                        continue;
-                    }
-
-                    Insert(bestD, bestI, d, index);
-                }
+                candidates.Refine(qi, k, pq + ((long)q * stride), pr, stride, references.Indices, job.BestDistance.AsSpan(q * k, k), job.BestIndex.AsSpan(q * k, k), ref select);
             }
+
+            scratch.Select = select;
         }
-    }
-
-    /// <summary>
-    /// The value that would stand at <paramref name="rank"/> (0-based) if <paramref name="values"/> were sorted ascending
-    /// (quickselect; reorders <paramref name="values"/>; O(n) where a sort is O(n log n)). Values are finite.
-    /// </summary>
-    internal static float KthSmallest(Span<float> values, int rank)
-    {
-        int lo = 0;
-        int hi = values.Length - 1;
-        while (hi > lo)
-        {
-            // Median of three as the pivot, then a Hoare partition.
-            int mid = lo + ((hi - lo) / 2);
-            float a = values[lo], b = values[mid], c = values[hi];
-            float pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-            int i = lo;
-            int j = hi;
-            while (i <= j)
-            {
-                while (values[i] < pivot)
-                {
-                    i++;
-                }
-
-                while (values[j] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            // [lo, j] ≤ pivot ≤ [i, hi]; between them (j < r < i) every value equals the pivot.
-            if (rank <= j)
-            {
-                hi = j;
-            }
-            else if (rank >= i)
-            {
-                lo = i;
-            }
-            else
-            {
-                return values[rank];
-            }
-        }
-
-        return values[rank];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -218,125 +145,19 @@ internal static partial class NeighbourSearch
             return;
         }
 
-        scratch.Add(qi, k, approx, position);
+        float[] select = scratch.Select;
+        scratch.Candidates.Add(qi, k, approx, position, ref select);
+        scratch.Select = select;
     }
 
     /// <summary>One worker's tile and per-query candidate buffers (approximate distance, position in the reference pack).</summary>
-    private sealed class GemmScratch
+    private sealed class GemmScratch(int queries, int referenceBlock, int k)
     {
-        private readonly float[] _select;
+        public float[] Tile { get; } = new float[queries * referenceBlock];
 
-        public GemmScratch(int queries, int referenceBlock, int k)
-        {
-            Tile = new float[queries * referenceBlock];
-            Bound = new double[queries];
-            Threshold = new float[queries];
-            Count = new int[queries];
-            int capacity = Math.Max(64, 4 * k);
-            Approx = new float[queries][];
-            Position = new int[queries][];
-            for (int i = 0; i < queries; i++)
-            {
-                Approx[i] = new float[capacity];
-                Position[i] = new int[capacity];
-            }
+        /// <summary>Slot = the query's place in its block; reset for each block.</summary>
+        public CandidateBuffers Candidates { get; } = new(queries, k);
 
-            _select = new float[capacity];
-        }
-
-        public float[] Tile { get; }
-
-        /// <summary>Per query: the bound on |GEMM form − difference form| against any reference of the job.</summary>
-        public double[] Bound { get; }
-
-        /// <summary>Per query: candidates above this approximate distance cannot be among the k best.</summary>
-        public float[] Threshold { get; }
-
-        public int[] Count { get; }
-
-        public float[][] Approx { get; }
-
-        public int[][] Position { get; }
-
-        public void Reset(int queries)
-        {
-            Array.Fill(Threshold, float.PositiveInfinity, 0, queries);
-            Array.Clear(Count, 0, queries);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Add(int qi, int k, float approx, int position)
-        {
-            if (Count[qi] == Approx[qi].Length)
-            {
-                Prune(qi, k);
-                if (Count[qi] * 2 > Approx[qi].Length)
-                {
-                    Array.Resize(ref Approx[qi], Approx[qi].Length * 2);
-                    Array.Resize(ref Position[qi], Position[qi].Length * 2);
-                }
-
-                if (!(approx <= Threshold[qi]))
-                {
-                    return;
-                }
-            }
-
-            int c = Count[qi]++;
-            Approx[qi][c] = approx;
-            Position[qi][c] = position;
-            if (k == 1)
-            {
-                // The threshold follows the best value held at once (not only when the buffer fills): far fewer values get past it.
-                Threshold[qi] = Math.Min(Threshold[qi], Limit(approx, Bound[qi]));
-            }
-            else if (c + 1 == k && float.IsPositiveInfinity(Threshold[qi]))
-            {
-                Prune(qi, k);
-            }
-        }
-
-        /// <summary>(approximate value) + 2B, rounded up to a float: no pair above it can beat the pair that gave the value.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Limit(float approx, double bound)
-        {
-            double limit = approx + (2 * bound);
-            float threshold = (float)limit;
-            return threshold < limit ? MathF.BitIncrement(threshold) : threshold;
-        }
-
-        /// <summary>
-        /// Threshold = (k-th smallest approximate distance held) + 2B, rounded up, then drops every candidate above it.
-        /// The exact k-th distance is at most A_k + B, and a pair whose exact distance is at most that has an approximate one
-        /// of at most A_k + 2B, so nothing dropped can be among the k best.
-        /// </summary>
-        public void Prune(int qi, int k)
-        {
-            int count = Count[qi];
-            if (count < k)
-            {
-                return;
-            }
-
-            float[] approx = Approx[qi];
-            float[] select = count <= _select.Length ? _select : new float[count];
-            Span<float> values = select.AsSpan(0, count);
-            approx.AsSpan(0, count).CopyTo(values);
-            Threshold[qi] = Math.Min(Threshold[qi], Limit(KthSmallest(values, k - 1), Bound[qi]));
-            float threshold = Threshold[qi];
-            int[] positions = Position[qi];
-            int kept = 0;
-            for (int c = 0; c < count; c++)
-            {
-                if (approx[c] <= threshold)
-                {
-                    approx[kept] = approx[c];
-                    positions[kept] = positions[c];
-                    kept++;
-                }
-            }
-
-            Count[qi] = kept;
-        }
+        public float[] Select { get; set; } = new float[CandidateBuffers.CapacityFor(k)];
     }
 }

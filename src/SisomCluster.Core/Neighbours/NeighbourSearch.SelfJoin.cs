@@ -57,7 +57,7 @@ internal static partial class NeighbourSearch
         int[]? packLabels = labels is null ? null : order is null ? labels : Array.ConvertAll(order, i => labels[i]);
         ReferencePanels panels = pack.Panels(nr);
         float[] norms = pack.SquaredNorms();
-        var buffers = new RowCandidates(n * channels, k);
+        var buffers = new CandidateBuffers(n * channels, k);
         for (int i = 0; i < n; i++)
         {
             double bound = GemmKernel.ErrorBound(Math.Sqrt(norms[i]), panels.MaxNorm, pack.Stride);
@@ -192,7 +192,7 @@ internal static partial class NeighbourSearch
         public float[] Select { get; set; } = new float[capacity];
     }
 
-    private sealed class Join(KernelIsa isa, PackedRows<float> rows, float[] norms, ReferencePanels panels, int[]? labels, int[] blockLabel, int channels, int k, int block, int blocks, RowCandidates buffers, object[] locks)
+    private sealed class Join(KernelIsa isa, PackedRows<float> rows, float[] norms, ReferencePanels panels, int[]? labels, int[] blockLabel, int channels, int k, int block, int blocks, CandidateBuffers buffers, object[] locks)
     {
         /// <summary>
         /// Row block I against column blocks I..: each tile's GEMM values are scanned once, in vectors of 16, against the row's
@@ -315,173 +315,21 @@ internal static partial class NeighbourSearch
             int slot = channels == 1 ? i : (i * 2) + (labels![i] == labels[position] ? 0 : 1);
             if (approx <= buffers.Threshold[slot])
             {
-                buffers.Add(slot, k, approx, position, scratch);
+                float[] select = scratch.Select;
+                buffers.Add(slot, k, approx, position, ref select);
+                scratch.Select = select;
             }
         }
 
         /// <summary>Row i's k best of channel ch, exact: its candidates recomputed in the difference form, written to row <paramref name="output"/> of the job.</summary>
         public unsafe float[] Refine(int i, int ch, SearchJob<float> job, int output, float[] select)
         {
-            int slot = (i * channels) + ch;
-            select = buffers.Prune(slot, k, select);
-            Span<double> bestD = job.BestDistance.AsSpan(output * k, k);
-            Span<int> bestI = job.BestIndex.AsSpan(output * k, k);
-            int count = buffers.Count[slot];
-            float[] approx = buffers.Approx[slot];
-            int[] positions = buffers.Position[slot];
-            float threshold = buffers.Threshold[slot];
             int stride = rows.Stride;
             fixed (float* p = rows.Data)
             {
-                for (int c = 0; c < count; c++)
-                {
-                    if (!(approx[c] <= threshold))
-                    {
-                        continue;
-                    }
-
-                    int position = positions[c];
-                    double d = DistanceKernel.Kernel1x1(p + ((long)i * stride), p + ((long)position * stride), stride);
-                    int index = rows.Indices[position];
-                    if (d > bestD[k - 1] || (d == bestD[k - 1] && index > bestI[k - 1]))
-                    {
-                        continue;
-                    }
-
-                    Insert(bestD, bestI, d, index);
-                }
+                buffers.Refine((i * channels) + ch, k, p + ((long)i * stride), p, stride, rows.Indices, job.BestDistance.AsSpan(output * k, k), job.BestIndex.AsSpan(output * k, k), ref select);
             }
 
-            return select;
-        }
-    }
-
-    /// <summary>Bit j set where p[j] ≤ limit, j &lt; 16 (Vector512 where accelerated, else four Vector128: SSE or NEON).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe ulong AtMost16(float* p, float limit)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            return Vector512.LessThanOrEqual(Vector512.Load(p), Vector512.Create(limit)).ExtractMostSignificantBits();
-        }
-
-        Vector128<float> l = Vector128.Create(limit);
-        return Vector128.LessThanOrEqual(Vector128.Load(p), l).ExtractMostSignificantBits()
-            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 4), l).ExtractMostSignificantBits() << 4)
-            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 8), l).ExtractMostSignificantBits() << 8)
-            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 12), l).ExtractMostSignificantBits() << 12);
-    }
-
-    /// <summary>Bit j set where p[j] ≤ limits[j], j &lt; 16.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe ulong AtMost16(float* p, float* limits)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            return Vector512.LessThanOrEqual(Vector512.Load(p), Vector512.Load(limits)).ExtractMostSignificantBits();
-        }
-
-        return Vector128.LessThanOrEqual(Vector128.Load(p), Vector128.Load(limits)).ExtractMostSignificantBits()
-            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 4), Vector128.Load(limits + 4)).ExtractMostSignificantBits() << 4)
-            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 8), Vector128.Load(limits + 8)).ExtractMostSignificantBits() << 8)
-            | ((ulong)Vector128.LessThanOrEqual(Vector128.Load(p + 12), Vector128.Load(limits + 12)).ExtractMostSignificantBits() << 12);
-    }
-
-    /// <summary>Per (row, channel) slot: the candidate buffer of <see cref="GemmScratch"/>, for all rows at once (the self-join fills any row from any tile).</summary>
-    private sealed class RowCandidates
-    {
-        public RowCandidates(int slots, int k)
-        {
-            Capacity = Math.Max(64, 4 * k);
-            Bound = new double[slots];
-            Threshold = new float[slots];
-            Count = new int[slots];
-            Approx = new float[slots][];
-            Position = new int[slots][];
-            Array.Fill(Threshold, float.PositiveInfinity);
-            for (int i = 0; i < slots; i++)
-            {
-                Approx[i] = new float[Capacity];
-                Position[i] = new int[Capacity];
-            }
-        }
-
-        public int Capacity { get; }
-
-        public double[] Bound { get; }
-
-        public float[] Threshold { get; }
-
-        public int[] Count { get; }
-
-        public float[][] Approx { get; }
-
-        public int[][] Position { get; }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Add(int slot, int k, float approx, int position, JoinScratch scratch)
-        {
-            if (Count[slot] == Approx[slot].Length)
-            {
-                scratch.Select = Prune(slot, k, scratch.Select);
-                if (Count[slot] * 2 > Approx[slot].Length)
-                {
-                    Array.Resize(ref Approx[slot], Approx[slot].Length * 2);
-                    Array.Resize(ref Position[slot], Position[slot].Length * 2);
-                }
-
-                if (!(approx <= Threshold[slot]))
-                {
-                    return;
-                }
-            }
-
-            int c = Count[slot]++;
-            Approx[slot][c] = approx;
-            Position[slot][c] = position;
-            if (k == 1)
-            {
-                // The threshold follows the best value held at once (not only when the buffer fills): far fewer values get past it.
-                Threshold[slot] = Math.Min(Threshold[slot], GemmScratch.Limit(approx, Bound[slot]));
-            }
-            else if (c + 1 == k && float.IsPositiveInfinity(Threshold[slot]))
-            {
-                scratch.Select = Prune(slot, k, scratch.Select);
-            }
-        }
-
-        /// <summary>As <see cref="GemmScratch.Prune"/>: threshold = (k-th smallest approximate value held) + 2B, rounded up; drops every candidate above it.</summary>
-        public float[] Prune(int slot, int k, float[] select)
-        {
-            int count = Count[slot];
-            if (count < k)
-            {
-                return select;
-            }
-
-            if (select.Length < count)
-            {
-                select = new float[Math.Max(count, select.Length * 2)];
-            }
-
-            float[] approx = Approx[slot];
-            Span<float> values = select.AsSpan(0, count);
-            approx.AsSpan(0, count).CopyTo(values);
-            Threshold[slot] = Math.Min(Threshold[slot], GemmScratch.Limit(KthSmallest(values, k - 1), Bound[slot]));
-            float threshold = Threshold[slot];
-            int[] positions = Position[slot];
-            int kept = 0;
-            for (int c = 0; c < count; c++)
-            {
-                if (approx[c] <= threshold)
-                {
-                    approx[kept] = approx[c];
-                    positions[kept] = positions[c];
-                    kept++;
-                }
-            }
-
-            Count[slot] = kept;
             return select;
         }
     }
