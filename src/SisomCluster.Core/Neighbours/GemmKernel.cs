@@ -25,7 +25,10 @@ internal static class GemmKernel
     /// <summary>
     /// A bound on |GEMM-form value − difference-form value| for rows of norms ‖x‖, ‖t‖ over <paramref name="length"/>
     /// elements, both float32 with FMA accumulation: each is within γ_n·(‖x‖ + ‖t‖)² of the true value (γ_n = n·u/(1 − n·u),
-    /// u = 2⁻²⁴, n = length + a few for the final adds and the horizontal sum); taken three times over for margin.
+    /// u = 2⁻²⁴, n = length + a few for the final adds and the horizontal sum); taken three times over for margin. When the
+    /// GEMM runs on centred rows x' = fl(x − μ), t' = fl(t − μ) (<see cref="PackedRows{T}.Centred"/>) and ‖x‖, ‖t‖ are their
+    /// norms: x' − t' differs from x − t by at most u·(‖x'‖ + ‖t'‖)/(1 − u), which moves the squared distance by less than
+    /// 3u·(‖x'‖ + ‖t'‖)²; the bound adds 4u·(‖x'‖ + ‖t'‖)² for it (the difference form still runs on the uncentred rows).
     /// </summary>
     public static double ErrorBound(double normX, double normT, int length)
     {
@@ -33,19 +36,19 @@ internal static class GemmKernel
         const double U = 1.0 / (1 << 24);
         double gamma = n * U / (1 - (n * U));
         double s = normX + normT;
-        return 3 * gamma * s * s;
+        return ((3 * gamma) + (4 * U)) * s * s;
     }
 
     /// <summary>
-    /// tile[i·tileStride + j] ≈ ‖a_i − t_j‖² for queries aStart..aStart+na of <paramref name="a"/> and the references
+    /// tile[i·tileStride + j] ≈ ‖a_i − t_j‖² for query rows aStart..aStart+na of <paramref name="a"/> (rows of
+    /// <paramref name="stride"/>, squared norms in <paramref name="queryNorms"/>, both indexed from 0) and the references
     /// of panels refStart/NR.. (refStart a multiple of NR, nb rounded up to whole panels: padded columns hold ‖a_i‖²).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void ApproximateDistances(KernelIsa isa, PackedRows<float> a, float[] queryNorms, int aStart, int na, ReferencePanels panels, int refStart, int nb, float[] tile, int tileStride)
+    public static unsafe void ApproximateDistances(KernelIsa isa, float[] a, int stride, float[] queryNorms, int aStart, int na, ReferencePanels panels, int refStart, int nb, float[] tile, int tileStride)
     {
         int mr = TileQueries(isa);
         int nr = panels.Width;
-        int stride = a.Stride;
         int depth = panels.Depth;
         if (stride != depth)
         {
@@ -55,7 +58,7 @@ internal static class GemmKernel
         int panelCount = (nb + nr - 1) / nr;
         float** rows = stackalloc float*[mr];
         float* norms = stackalloc float[mr];
-        fixed (float* pa = a.Data)
+        fixed (float* pa = a)
         fixed (float* pp = panels.Data)
         fixed (float* pn = panels.Norms)
         fixed (float* pt = tile)

@@ -32,25 +32,28 @@ internal static partial class NeighbourSearch
 
         int rowBytes = gemm[0].Queries.Stride * sizeof(float);
         int referenceBlock = Math.Max(nr, options.ReferenceBlockFor(rowBytes) / nr * nr);
-        var panels = new Dictionary<PackedRows<float>, ReferencePanels>(ReferenceEqualityComparer.Instance);
+        // The GEMM runs on references centred on their mean and on queries centred on the same point (PackedRows.Centred).
+        var centred = new Dictionary<PackedRows<float>, PackedRows<float>>(ReferenceEqualityComparer.Instance);
         foreach (SearchJob<float> job in gemm)
         {
-            if (!panels.ContainsKey(job.References))
+            if (!centred.ContainsKey(job.References))
             {
-                panels[job.References] = job.References.Panels(nr);
+                centred[job.References] = job.References.Centred();
             }
         }
 
         int maxK = gemm.Max(j => j.K);
+        int maxStride = gemm.Max(j => j.Queries.Stride);
         Parallel.For(
             0,
             work.Count,
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
-            () => new GemmScratch(options.QueryBlockSize, referenceBlock, maxK),
+            () => new GemmScratch(options.QueryBlockSize, referenceBlock, maxStride, maxK),
             (w, _, scratch) =>
             {
                 (SearchJob<float> job, int start, int count) = work[w];
-                SearchBlockGemm(job, isa, panels[job.References], start, count, referenceBlock, scratch);
+                PackedRows<float> references = centred[job.References];
+                SearchBlockGemm(job, isa, references.Panels(nr), references.Centre!, start, count, referenceBlock, scratch);
                 return scratch;
             },
             _ => { });
@@ -70,18 +73,22 @@ internal static partial class NeighbourSearch
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void SearchBlockGemm(SearchJob<float> job, KernelIsa isa, ReferencePanels panels, int queryStart, int queryCount, int referenceBlock, GemmScratch scratch)
+    private static unsafe void SearchBlockGemm(SearchJob<float> job, KernelIsa isa, ReferencePanels panels, float[] centre, int queryStart, int queryCount, int referenceBlock, GemmScratch scratch)
     {
         PackedRows<float> references = job.References;
         PackedRows<float> queries = job.Queries;
-        float[] queryNorms = queries.SquaredNorms();
         int nr = panels.Width;
         int k = job.K;
+        int stride = queries.Stride;
+        float[] centredQueries = scratch.Queries;
+        float[] queryNorms = scratch.QueryNorms;
+        PackedRows<float>.CentreRows(queries.Data, queryStart, queryCount, stride, centre, centredQueries);
         CandidateBuffers candidates = scratch.Candidates;
         candidates.Reset(queryCount);
         for (int qi = 0; qi < queryCount; qi++)
         {
-            candidates.Bound[qi] = GemmKernel.ErrorBound(Math.Sqrt(queryNorms[queryStart + qi]), panels.MaxNorm, queries.Stride);
+            queryNorms[qi] = PackedRows<float>.SquaredNorm(centredQueries.AsSpan(qi * stride, stride), scratch.Wide);
+            candidates.Bound[qi] = GemmKernel.ErrorBound(Math.Sqrt(queryNorms[qi]), panels.MaxNorm, stride);
         }
 
         float[] tile = scratch.Tile;
@@ -89,7 +96,7 @@ internal static partial class NeighbourSearch
         {
             int refCount = Math.Min(referenceBlock, references.Count - refStart);
             int tileStride = (refCount + nr - 1) / nr * nr;
-            GemmKernel.ApproximateDistances(isa, queries, queryNorms, queryStart, queryCount, panels, refStart, refCount, tile, tileStride);
+            GemmKernel.ApproximateDistances(isa, centredQueries, stride, queryNorms, 0, queryCount, panels, refStart, refCount, tile, tileStride);
             for (int qi = 0; qi < queryCount; qi++)
             {
                 int q = queryStart + qi;
@@ -124,7 +131,6 @@ internal static partial class NeighbourSearch
         fixed (float* pq = queries.Data)
         fixed (float* pr = references.Data)
         {
-            int stride = queries.Stride;
             float[] select = scratch.Select;
             for (int qi = 0; qi < queryCount; qi++)
             {
@@ -150,10 +156,17 @@ internal static partial class NeighbourSearch
         scratch.Select = select;
     }
 
-    /// <summary>One worker's tile and per-query candidate buffers (approximate distance, position in the reference pack).</summary>
-    private sealed class GemmScratch(int queries, int referenceBlock, int k)
+    /// <summary>One worker's tile, centred query block and per-query candidate buffers (approximate distance, position in the reference pack).</summary>
+    private sealed class GemmScratch(int queries, int referenceBlock, int stride, int k)
     {
         public float[] Tile { get; } = new float[queries * referenceBlock];
+
+        /// <summary>The block's queries minus the references' centre, and their squared norms.</summary>
+        public float[] Queries { get; } = new float[queries * stride];
+
+        public float[] QueryNorms { get; } = new float[queries];
+
+        public double[] Wide { get; } = new double[stride];
 
         /// <summary>Slot = the query's place in its block; reset for each block.</summary>
         public CandidateBuffers Candidates { get; } = new(queries, k);

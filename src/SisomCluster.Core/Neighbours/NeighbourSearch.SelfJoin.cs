@@ -11,7 +11,8 @@ namespace SisomCluster.Core.Neighbours;
 /// every candidate within 2B of a row's k-th smallest GEMM value is recomputed in the difference form
 /// (<see cref="DistanceKernel.Kernel1x1{T}"/>, bit-symmetric: (x − t)² = (t − x)² element by element) and ranked by (distance,
 /// index), so the k best of each row are those of the row-wise search bit for bit. The bound of a pair (i, j) holds from
-/// either side: B_i = ErrorBound(‖x_i‖, max‖x‖) ≥ 3γ(‖x_i‖ + ‖x_j‖)².
+/// either side: B_i = ErrorBound(‖x_i‖, max‖x‖) ≥ 3γ(‖x_i‖ + ‖x_j‖)², norms of the pack centred on its mean (the GEMM runs on
+/// <see cref="PackedRows{T}.Centred"/>; the refinement on the rows themselves).
 /// </summary>
 internal static partial class NeighbourSearch
 {
@@ -55,8 +56,9 @@ internal static partial class NeighbourSearch
         int[]? order = labels is null ? null : ByLabel(labels);
         PackedRows<float> pack = order is null ? rows : rows.Gather(order);
         int[]? packLabels = labels is null ? null : order is null ? labels : Array.ConvertAll(order, i => labels[i]);
-        ReferencePanels panels = pack.Panels(nr);
-        float[] norms = pack.SquaredNorms();
+        PackedRows<float> centred = pack.Centred();
+        ReferencePanels panels = centred.Panels(nr);
+        float[] norms = centred.SquaredNorms();
         var buffers = new CandidateBuffers(n * channels, k);
         for (int i = 0; i < n; i++)
         {
@@ -76,7 +78,7 @@ internal static partial class NeighbourSearch
             blockLabel[b] = packLabels is null ? 0 : BlockLabel(packLabels, b * block, Math.Min(n, (b + 1) * block));
         }
 
-        var join = new Join(isa, pack, norms, panels, packLabels, blockLabel, channels, k, block, blocks, buffers, locks);
+        var join = new Join(isa, pack, centred, norms, panels, packLabels, blockLabel, channels, k, block, blocks, buffers, locks);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
 
         // Row block I meets blocks I.. (blocks − I tiles): pairing I with blocks − 1 − I gives every work item the same count.
@@ -192,7 +194,7 @@ internal static partial class NeighbourSearch
         public float[] Select { get; set; } = new float[capacity];
     }
 
-    private sealed class Join(KernelIsa isa, PackedRows<float> rows, float[] norms, ReferencePanels panels, int[]? labels, int[] blockLabel, int channels, int k, int block, int blocks, CandidateBuffers buffers, object[] locks)
+    private sealed class Join(KernelIsa isa, PackedRows<float> rows, PackedRows<float> centred, float[] norms, ReferencePanels panels, int[]? labels, int[] blockLabel, int channels, int k, int block, int blocks, CandidateBuffers buffers, object[] locks)
     {
         /// <summary>
         /// Row block I against column blocks I..: each tile's GEMM values are scanned once, in vectors of 16, against the row's
@@ -216,7 +218,7 @@ internal static partial class NeighbourSearch
                 int jCount = Math.Min(block, n - jStart);
                 int tileStride = (jCount + panels.Width - 1) / panels.Width * panels.Width;
                 bool diagonal = columnBlock == rowBlock;
-                GemmKernel.ApproximateDistances(isa, rows, norms, iStart, iCount, panels, jStart, jCount, tile, tileStride);
+                GemmKernel.ApproximateDistances(isa, centred.Data, centred.Stride, norms, iStart, iCount, panels, jStart, jCount, tile, tileStride);
 
                 // −1: the tile mixes labels, so a value is checked against the larger of a row's two limits (Offer picks the channel).
                 int channel = channels == 1 ? 0 : blockLabel[rowBlock] < 0 || blockLabel[columnBlock] < 0 ? -1 : blockLabel[rowBlock] == blockLabel[columnBlock] ? 0 : 1;

@@ -38,8 +38,19 @@ internal sealed class PackedRows<T>
         }
     }
 
+    private PackedRows(int count, int dimension, int stride, T[] data, int[] indices, float[] centre)
+    {
+        Count = count;
+        Dimension = dimension;
+        Stride = stride;
+        Data = data;
+        Indices = indices;
+        Centre = centre;
+    }
+
     private float[]? _squaredNorms;
     private ReferencePanels? _panels;
+    private PackedRows<float>? _centred;
 
     public int Count { get; }
 
@@ -51,6 +62,9 @@ internal sealed class PackedRows<T>
 
     /// <summary>Row i of this pack is row Indices[i] of the source.</summary>
     public int[] Indices { get; }
+
+    /// <summary>For a pack made by <see cref="Centred"/>: the mean row that was subtracted (padding 0); otherwise null.</summary>
+    public float[]? Centre { get; }
 
     /// <summary>‖row‖² of each row, summed in double and rounded to float (built on first use, then shared).</summary>
     public float[] SquaredNorms()
@@ -64,23 +78,32 @@ internal sealed class PackedRows<T>
         var row = new double[Stride];
         for (int i = 0; i < Count; i++)
         {
-            // Vectorised: the summation order differs from a plain loop by the last bits at most, and the norms only choose
-            // GEMM-form candidates (their error is inside the bound); distances come from the difference form.
             Span<T> source = Data.AsSpan(i * Stride, Stride);
             if (typeof(T) == typeof(float))
             {
-                TensorPrimitives.ConvertChecked<float, double>(MemoryMarshal.Cast<T, float>(source), row);
+                norms[i] = SquaredNorm(MemoryMarshal.Cast<T, float>(source), row);
             }
             else
             {
                 MemoryMarshal.Cast<T, double>(source).CopyTo(row);
+                norms[i] = (float)TensorPrimitives.SumOfSquares<double>(row);
             }
-
-            norms[i] = (float)TensorPrimitives.SumOfSquares<double>(row);
         }
 
         Interlocked.CompareExchange(ref _squaredNorms, norms, null);
         return _squaredNorms!;
+    }
+
+    /// <summary>
+    /// ‖row‖² summed in double and rounded to float (<paramref name="scratch"/>: at least the row's length). Vectorised: the
+    /// summation order differs from a plain loop by the last bits at most, and the norms only choose GEMM-form candidates
+    /// (their error is inside the bound); distances come from the difference form.
+    /// </summary>
+    internal static float SquaredNorm(ReadOnlySpan<float> row, Span<double> scratch)
+    {
+        Span<double> wide = scratch[..row.Length];
+        TensorPrimitives.ConvertChecked<float, double>(row, wide);
+        return (float)TensorPrimitives.SumOfSquares<double>(wide);
     }
 
     /// <summary>These rows packed for <see cref="GemmKernel"/> in panels of <paramref name="width"/> (float32 only; built on first use, then shared).</summary>
@@ -94,6 +117,56 @@ internal sealed class PackedRows<T>
         var panels = new ReferencePanels((PackedRows<float>)(object)this, width);
         Volatile.Write(ref _panels, panels);
         return panels;
+    }
+
+    /// <summary>
+    /// These rows minus their mean row μ (float32: μ summed in double and rounded, each element x − μ rounded once), built on
+    /// first use and shared. Distances between rows are unchanged, but the norms shrink, and with them the GEMM form's error
+    /// bound (<see cref="GemmKernel.ErrorBound"/>): on states bunched around a common point (sigmoid states near 0.5) the
+    /// bound on uncentred rows is wider than the spread of the distances, and nearly every reference would be refined.
+    /// Queries searched against this pack are centred on the same <see cref="Centre"/> (<see cref="CentreRows"/>).
+    /// </summary>
+    internal PackedRows<float> Centred()
+    {
+        if (Volatile.Read(ref _centred) is { } cached)
+        {
+            return cached;
+        }
+
+        if (typeof(T) != typeof(float))
+        {
+            throw new InvalidOperationException("Only float32 packs are centred (for the GEMM form).");
+        }
+
+        float[] source = (float[])(object)Data;
+        var sum = new double[Stride];
+        var row = new double[Stride];
+        for (int i = 0; i < Count; i++)
+        {
+            TensorPrimitives.ConvertChecked<float, double>(source.AsSpan(i * Stride, Stride), row);
+            TensorPrimitives.Add(sum, row, sum);
+        }
+
+        var centre = new float[Stride];
+        for (int j = 0; j < Dimension && Count > 0; j++)
+        {
+            centre[j] = (float)(sum[j] / Count);
+        }
+
+        var data = new float[source.Length];
+        CentreRows(source, 0, Count, Stride, centre, data);
+        var centred = new PackedRows<float>(Count, Dimension, Stride, data, Indices, centre);
+        Interlocked.CompareExchange(ref _centred, centred, null);
+        return _centred!;
+    }
+
+    /// <summary>destination[r] = source[first + r] − centre for <paramref name="count"/> rows of <paramref name="stride"/> (one rounding per element).</summary>
+    internal static void CentreRows(float[] source, int first, int count, int stride, float[] centre, float[] destination)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            TensorPrimitives.Subtract(source.AsSpan((first + r) * stride, stride), centre, destination.AsSpan(r * stride, stride));
+        }
     }
 
     /// <summary>Rows <paramref name="positions"/> of this pack, in that order, as a new pack (same source indices, so ties break the same).</summary>
