@@ -97,6 +97,9 @@ public static class ServerHostExtensions
                     host.PublisherConfirmation = true;
                 });
 
+                // Published events stay inside this cluster: their exchanges carry the queue prefix like the queues do.
+                cfg.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, queues.Prefix));
+
                 // MassTransit's meter (messaging_masstransit_* at /metrics) records only once enabled; its spans need nothing.
                 cfg.UseInstrumentation(serviceName: "sisom-server");
                 cfg.ConfigureEndpoints(context);

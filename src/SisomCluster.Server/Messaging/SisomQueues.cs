@@ -15,6 +15,7 @@ public sealed class SisomQueues
     public SisomQueues(string prefix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
+        Prefix = prefix;
         Formatter = new KebabCaseEndpointNameFormatter(prefix, includeNamespace: false);
 
         // A consumer's queue is its formatted type name without "Consumer": ScoreShardConsumer's is the message's.
@@ -26,6 +27,9 @@ public sealed class SisomQueues
         RunProgress = Formatter.SanitizeName(prefix + "RunProgress");
         Consumers = [ScoreShard, PrepareContext, ContextReady, RunProgress];
     }
+
+    /// <summary><c>Server__QueuePrefix</c>; also the first part of every message-type exchange (<see cref="PrefixedEntityNameFormatter"/>).</summary>
+    public string Prefix { get; }
 
     /// <summary>The formatter the bus is configured with (<c>SetEndpointNameFormatter</c>).</summary>
     public IEndpointNameFormatter Formatter { get; }

@@ -118,6 +118,44 @@ public sealed class QueueTopologyTests(DatabaseFixture database) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task Events_published_by_one_cluster_reach_only_its_own_queues()
+    {
+        await using var mine = new MessagingHost(database);
+        await using var other = new MessagingHost(database);
+        var queues = new SisomQueues(mine.QueuePrefix);
+        try
+        {
+            // The aggregator binds its run-progress queue to ShardScored; stopped, so the queue keeps what reaches it.
+            WebApplication aggregator = await mine.StartAsync(ServerRoles.Aggregator);
+            await aggregator.StopAsync();
+            Assert.Equal(0u, await MessagingHost.ReadyMessagesAsync(queues.RunProgress));
+
+            // Another cluster on the same broker publishes a ShardScored: with one exchange per message type for every
+            // cluster it landed in this cluster's queue (and its aggregator consumed the other cluster's progress).
+            WebApplication foreign = await other.StartAsync(ServerRoles.Coordinator);
+            await foreign.Services.GetRequiredService<IBus>().Publish(Progress());
+            await Task.Delay(500);
+            Assert.Equal(0u, await MessagingHost.ReadyMessagesAsync(queues.RunProgress));
+
+            // The same event from this cluster's own bus arrives (the check above could see one).
+            WebApplication own = await mine.StartAsync(ServerRoles.Coordinator);
+            await own.Services.GetRequiredService<IBus>().Publish(Progress());
+            await WaitUntilAsync(async () => await MessagingHost.ReadyMessagesAsync(queues.RunProgress) == 1, "this cluster's own ShardScored never reached its run-progress queue");
+        }
+        finally
+        {
+            await mine.DisposeAsync();
+            await other.DisposeAsync();
+            await mine.DeleteQueuesAsync(queues.Consumers.Concat(queues.ParkingQueues));
+            var others = new SisomQueues(other.QueuePrefix);
+            await other.DeleteQueuesAsync(others.Consumers.Concat(others.ParkingQueues));
+        }
+    }
+
+    private static Contracts.ShardScored Progress() =>
+        new() { RunId = Guid.NewGuid(), ShardId = 0, Attempt = 1, Scored = 1, Failed = 0, FlaggedOod = 0, WorkerId = "test", Seconds = 0.1 };
+
     private async Task<long> CountAsync(Guid runId, string where) =>
         await database.CountAsync($"SELECT count(*) FROM shards WHERE run_id = $1 AND {where}", runId);
 
