@@ -10,13 +10,17 @@ public sealed class WorkerOptions
 {
     public const string SectionName = "Worker";
 
-    /// <summary>Shards processed at once by this process.</summary>
+    /// <summary>
+    /// Shards processed at once by this process. Two by default: one is scored while the other's rows are COPYed and
+    /// committed, so the cores are not idle while PostgreSQL ingests (bench rescore, 3 × 10⁵ stored embeddings, one worker:
+    /// scoring phase 9.1 s with 1, 7.6 s with 2; docs/results/bench-rescore-noknn.md).
+    /// </summary>
     [Range(1, 64)]
-    public int Concurrency { get; set; } = 1;
+    public int Concurrency { get; set; } = 2;
 
-    /// <summary>Messages RabbitMQ delivers ahead of time.</summary>
+    /// <summary>Messages RabbitMQ delivers ahead of time (the next shard waits in the process, not in the queue).</summary>
     [Range(1, 256)]
-    public int Prefetch { get; set; } = 1;
+    public int Prefetch { get; set; } = 2;
 
     [Range(1, 1024)]
     public int BatchSize { get; set; } = 32;
