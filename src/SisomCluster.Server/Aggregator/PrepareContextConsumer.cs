@@ -228,11 +228,17 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
         var scoringOptions = new ScoringContextOptions { Quantile = run.Quantile, KnnK = options.Value.KnnK, ComputeKnn = run.Knn };
         ContextBuilder.Built built = ContextBuilder.Build(labeled, head?.ClassCount ?? classes, head, scoringOptions, model?.StateLayers, previous);
         LogContextBuilt(run.Id, labeled.Count, images.Count, reused, built.Kept, run.Knn, clock.Elapsed.TotalSeconds);
-        return await store.SaveAsync(built.Context, poolId, modelVersion, built.ReferenceIds, run.Knn ? null : built.Features, token).ConfigureAwait(false);
+        clock.Restart();
+        Guid stored = await store.SaveAsync(built.Context, poolId, modelVersion, built.ReferenceIds, run.Knn ? null : built.Features, token).ConfigureAwait(false);
+        LogContextStored(run.Id, stored, labeled.Count, clock.Elapsed.TotalSeconds);
+        return stored;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: scoring context of {Labeled} labeled items built ({Embedded} embedded, {Reused} features reused, {Kept} margins kept from the previous version, KNN {Knn}) in {Seconds:F2} s")]
     private partial void LogContextBuilt(Guid runId, int labeled, int embedded, int reused, int kept, bool knn, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: scoring context {ContextId} ({Labeled} reference items) stored in {Seconds:F2} s")]
+    private partial void LogContextStored(Guid runId, Guid contextId, int labeled, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: shard {ShardId} is unreadable while collecting labeled items: {Reason}")]
     private partial void LogShardUnreadable(Guid runId, int shardId, string reason);

@@ -69,7 +69,7 @@ public sealed partial class ScoreShardConsumer(
         {
             Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == message.RunId, work.Token).ConfigureAwait(false);
             Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, work.Token).ConfigureAwait(false);
-            LoadedContext scoring = await runtime.ContextAsync(run.ContextId ?? throw new InvalidOperationException($"Run {run.Id} has no scoring context."), id => new ContextStore(db).LoadAsync(id, CancellationToken.None)).ConfigureAwait(false);
+            LoadedContext scoring = await runtime.ContextAsync(run.ContextId ?? throw new InvalidOperationException($"Run {run.Id} has no scoring context."), id => LoadContextAsync(db, id)).ConfigureAwait(false);
             // Confined like the listing (Pools__AllowedRoots, real paths): a pool moved outside the roots is not read here either.
             IPoolSource source = pools.Open(pool.SourceKind, pool.SourceUri);
             // The model is loaded when the first item needs it: a shard whose items all carry a stored embedding builds no session.
@@ -319,6 +319,19 @@ public sealed partial class ScoreShardConsumer(
         Source = s.Source,
         CapturedAt = s.CapturedAt,
     };
+
+    /// <summary>The run's scoring context from the database, once per context and process (<see cref="WorkerRuntime.ContextAsync"/>).</summary>
+    private async Task<LoadedContext> LoadContextAsync(SisomDbContext db, Guid contextId)
+    {
+        long started = time.GetTimestamp();
+        LoadedContext loaded = await new ContextStore(db).LoadAsync(contextId, CancellationToken.None).ConfigureAwait(false);
+        double seconds = time.GetElapsedTime(started).TotalSeconds;
+        LogContextLoaded(contextId, loaded.Scoring.Reference.Count, seconds);
+        return loaded;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scoring context {ContextId} ({References} reference items) loaded in {Seconds:F2} s")]
+    private partial void LogContextLoaded(Guid contextId, int references, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped ScoreShard {RunId}/{ShardId} attempt {Attempt}: the shard is done, failed or at another attempt")]
     private partial void LogDropped(Guid runId, int shardId, int attempt);
