@@ -176,7 +176,9 @@ public sealed partial class PrepareContextConsumer(SisomDbContext db, ModelCache
             {
                 try
                 {
-                    if (PoolSources.ListedItemIds(shard.Descriptor) is { } listed && !listed.Any(pending.Contains))
+                    // The source tells a shard's ids without its bytes where it can (listed descriptors, tar headers, an
+                    // embeddings pool's ids file): a shard with no labeled item is not read.
+                    if (await source.ItemIdsAsync(shard.Descriptor, token).ConfigureAwait(false) is { } listed && !listed.Any(pending.Contains))
                     {
                         continue;
                     }

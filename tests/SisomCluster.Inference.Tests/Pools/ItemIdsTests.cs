@@ -29,7 +29,7 @@ public sealed class ItemIdsTests
     }
 
     [Fact]
-    public async Task A_directory_shard_tells_its_listed_ids_and_an_embeddings_shard_says_it_cannot()
+    public async Task A_directory_shard_tells_its_listed_ids()
     {
         using var files = new PoolTestFiles();
         for (int i = 0; i < 5; i++)
@@ -44,12 +44,31 @@ public sealed class ItemIdsTests
         {
             Assert.Equal((await directory.ReadAllAsync(shard)).Select(i => i.Id), await directory.ItemIdsAsync(shard.Descriptor));
         }
+    }
 
+    [Fact]
+    public async Task An_embeddings_shard_tells_its_ids_from_the_ids_file_without_the_npy_and_skips_duplicates()
+    {
+        using var files = new PoolTestFiles();
         string npy = files.PathOf("emb.npy");
-        Npy.NpyFile.Write(npy, new Npy.NpyArray(new float[6], 3, 2));
-        files.WriteText("emb.ids.txt", "r0\nr1\nr2\n");
+        Npy.NpyFile.Write(npy, new Npy.NpyArray(Enumerable.Range(0, 14).Select(i => (float)i).ToArray(), 7, 2));
+        files.WriteText("emb.ids.txt", "r0\nr1\nr0\nr3\nr4\nr5\nr6\n");
         IPoolSource embeddings = new EmbeddingsPoolSource(npy);
-        PoolListing rows = await embeddings.ListAllAsync(shardSize: 10);
-        Assert.Null(await embeddings.ItemIdsAsync(rows.Shards[0].Descriptor));
+        PoolListing rows = await embeddings.ListAllAsync(shardSize: 3);
+        Assert.Equal(3, rows.Shards.Count);
+        foreach (ListedShard shard in rows.Shards)
+        {
+            Assert.Equal((await embeddings.ReadAllAsync(shard)).Select(i => i.Id), await embeddings.ItemIdsAsync(shard.Descriptor));
+        }
+
+        Assert.Equal(["r0", "r1"], await embeddings.ItemIdsAsync(rows.Shards[0].Descriptor));
+        IReadOnlyList<string>? second = await embeddings.ItemIdsAsync(rows.Shards[1].Descriptor);
+
+        Assert.Equal(["r3", "r4", "r5"], second);
+
+        // A descriptor naming another ids file is refused, as a read of it is.
+        string forged = rows.Shards[2].Descriptor.Replace("emb.ids.txt", "other.ids.txt", StringComparison.Ordinal);
+        files.WriteText("other.ids.txt", "x\ny\nz\n");
+        await Assert.ThrowsAsync<InvalidDataException>(() => embeddings.ItemIdsAsync(forged));
     }
 }
