@@ -19,6 +19,7 @@ public static class WorkerRoleExtensions
         // a few leases after it stopped answering, so the attempt re-issued in its place can commit.
         builder.Services.AddSingleton(provider => ShardCommitLimits.ForLease(TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<WorkerOptions>>().Value.LeaseSeconds)));
         builder.Services.AddSingleton<WorkerRuntime>();
+        builder.Services.AddHostedService<ScoringWarmUp>();
         bus.AddConsumer<ScoreShardConsumer, ScoreShardConsumerDefinition>();
         return builder;
     }

@@ -22,7 +22,7 @@ public sealed class RoleRegistrationTests
 {
     private static readonly Type[] CoordinatorServices = [typeof(RunLauncher), typeof(ShardPublisher), typeof(ContextReadyConsumer)];
     private static readonly Type[] CoordinatorHosted = [typeof(LeaseMonitor), typeof(PendingRunLauncher)];
-    private static readonly Type[] WorkerServices = [typeof(WorkerRuntime), typeof(ScoreShardConsumer), typeof(ModelCache)];
+    private static readonly Type[] WorkerServices = [typeof(WorkerRuntime), typeof(ScoreShardConsumer), typeof(ModelCache), typeof(ScoringWarmUp)];
     private static readonly Type[] AggregatorServices = [typeof(RunFinalizer), typeof(PrepareContextConsumer), typeof(RunProgressConsumer), typeof(ModelCache)];
     private static readonly Type[] AggregatorHosted = [typeof(RunSweeper)];
     private static readonly Type[] ApiServices = [typeof(RunCreator), typeof(ApiKeyStore), typeof(BootstrapKey), typeof(ThumbnailCache)];
@@ -50,7 +50,7 @@ public sealed class RoleRegistrationTests
     {
         IServiceCollection services = Services(ServerRoles.Coordinator | ServerRoles.Aggregator);
         AssertRegistered(services, [.. CoordinatorServices, .. CoordinatorHosted, .. AggregatorServices, .. AggregatorHosted]);
-        AssertAbsent(services, [typeof(WorkerRuntime), typeof(ScoreShardConsumer), .. ApiServices]);
+        AssertAbsent(services, [typeof(WorkerRuntime), typeof(ScoreShardConsumer), typeof(ScoringWarmUp), .. ApiServices]);
         AssertValid(services);
     }
 
