@@ -32,13 +32,15 @@ internal static partial class NeighbourSearch
 
         int rowBytes = gemm[0].Queries.Stride * sizeof(float);
         int referenceBlock = Math.Max(nr, options.ReferenceBlockFor(rowBytes) / nr * nr);
-        // The GEMM runs on references centred on their mean and on queries centred on the same point (PackedRows.Centred).
-        var centred = new Dictionary<PackedRows<float>, PackedRows<float>>(ReferenceEqualityComparer.Instance);
+        // The GEMM runs on references centred on their mean and on queries centred on the same point (PackedRows.Centred);
+        // centred packs and their panels are built here, once, before the parallel loop shares them.
+        var centred = new Dictionary<PackedRows<float>, (ReferencePanels Panels, float[] Centre)>(ReferenceEqualityComparer.Instance);
         foreach (SearchJob<float> job in gemm)
         {
             if (!centred.ContainsKey(job.References))
             {
-                centred[job.References] = job.References.Centred();
+                PackedRows<float> pack = job.References.Centred();
+                centred[job.References] = (pack.Panels(nr), pack.Centre!);
             }
         }
 
@@ -52,8 +54,8 @@ internal static partial class NeighbourSearch
             (w, _, scratch) =>
             {
                 (SearchJob<float> job, int start, int count) = work[w];
-                PackedRows<float> references = centred[job.References];
-                SearchBlockGemm(job, isa, references.Panels(nr), references.Centre!, start, count, referenceBlock, scratch);
+                (ReferencePanels panels, float[] centre) = centred[job.References];
+                SearchBlockGemm(job, isa, panels, centre, start, count, referenceBlock, scratch);
                 return scratch;
             },
             _ => { });

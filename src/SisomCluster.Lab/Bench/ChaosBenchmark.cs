@@ -64,6 +64,11 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
             ["Worker__IntraOpThreads"] = "1",
             ["Worker__DecodeThreads"] = "1",
             ["Worker__LeaseSeconds"] = settings.LeaseSeconds.ToString(CultureInfo.InvariantCulture),
+
+            // One shard at a time per worker (the default is two): the small pool's run must last long enough for each fault
+            // to land mid-run; with two workers × two shards it could finish in ~1 s, before the queue purge was injected.
+            ["Worker__Concurrency"] = "1",
+            ["Worker__Prefetch"] = "1",
             ["Coordinator__LeaseCheckSeconds"] = "2",
             ["Coordinator__RepublishSeconds"] = settings.RepublishSeconds.ToString(CultureInfo.InvariantCulture),
             ["Aggregator__SweepSeconds"] = "2",

@@ -7,9 +7,9 @@ namespace SisomCluster.Server.Worker;
 
 /// <summary>
 /// Compiles the scoring path once at start-up, in the background: a scoring context and a scored batch on a few synthetic
-/// rows (2 classes × 64 references, 64-d, fixed α, no KNN: milliseconds of arithmetic). The server runs without tiered
-/// compilation (SisomCluster.Server.csproj), so the kernels the precompiled image cannot hold (AVX-512 and
-/// <c>Vector&lt;T&gt;</c> code, generic instantiations) are JIT-compiled optimised on first use; without this, that first use
+/// rows (2 classes × 64 references, 64-d, fixed α, no KNN: milliseconds of arithmetic). The kernels a ReadyToRun image
+/// cannot hold (AVX-512 and <c>Vector&lt;T&gt;</c> code, generic instantiations) are JIT-compiled on first use (optimised at
+/// once in the images, which run without tiered compilation: SisomCluster.Server.csproj); without this, that first use
 /// was the first shard of the first run, and its JIT time was on the run's clock.
 /// </summary>
 public sealed partial class ScoringWarmUp(ILogger<ScoringWarmUp> logger) : BackgroundService
@@ -23,7 +23,7 @@ public sealed partial class ScoringWarmUp(ILogger<ScoringWarmUp> logger) : Backg
                 double seconds = Run();
                 LogWarmedUp(seconds);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
                 LogWarmUpFailed(e);
             }

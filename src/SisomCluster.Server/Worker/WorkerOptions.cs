@@ -18,7 +18,7 @@ public sealed class WorkerOptions
     [Range(1, 64)]
     public int Concurrency { get; set; } = 2;
 
-    /// <summary>Messages RabbitMQ delivers ahead of time (the next shard waits in the process, not in the queue).</summary>
+    /// <summary>Messages RabbitMQ delivers unacknowledged to this process (at least <see cref="Concurrency"/>, or some slots idle).</summary>
     [Range(1, 256)]
     public int Prefetch { get; set; } = 2;
 

@@ -5,7 +5,7 @@ using SisomCluster.Server.Models;
 
 namespace SisomCluster.Server.Worker;
 
-/// <summary>The worker role (ARCHITECTURE.md §2): scores one shard at a time from <c>ScoreShard</c> messages.</summary>
+/// <summary>The worker role (ARCHITECTURE.md §2): scores shards from <c>ScoreShard</c> messages, <c>Worker__Concurrency</c> at once.</summary>
 public static class WorkerRoleExtensions
 {
     public static IHostApplicationBuilder AddWorkerRole(this IHostApplicationBuilder builder, IBusRegistrationConfigurator bus)

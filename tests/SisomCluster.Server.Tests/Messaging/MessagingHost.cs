@@ -125,15 +125,35 @@ public sealed class MessagingHost : IAsyncDisposable
         return await channel.QueuePurgeAsync(queue);
     }
 
-    /// <summary>Removes this prefix's queues, so tests leave no durable queues behind on the shared broker.</summary>
+    /// <summary>
+    /// Removes this prefix's queues, the exchanges MassTransit bound to them (one per queue, same name) and this prefix's
+    /// message-type exchanges, so tests leave no durable entities behind on the shared broker.
+    /// </summary>
     public async Task DeleteQueuesAsync(IEnumerable<string> queues)
     {
         var factory = new ConnectionFactory { Uri = new Uri(RabbitMq) };
         await using IConnection connection = await factory.CreateConnectionAsync();
-        foreach (string queue in queues.Where(q => q.StartsWith(QueuePrefix, StringComparison.Ordinal)))
+        string[] mine = [.. queues.Where(q => q.StartsWith(QueuePrefix, StringComparison.Ordinal))];
+        foreach (string queue in mine)
         {
             await using IChannel channel = await connection.CreateChannelAsync();
             await channel.QueueDeleteAsync(queue);
+        }
+
+        string[] messages = [.. typeof(Contracts.ShardScored).Assembly.GetTypes()
+            .Where(t => t.IsClass && t.Namespace == typeof(Contracts.ShardScored).Namespace)
+            .Select(t => $"{QueuePrefix}:{t.Namespace}:{t.Name}")];
+        foreach (string exchange in mine.Concat(messages))
+        {
+            await using IChannel channel = await connection.CreateChannelAsync();
+            try
+            {
+                await channel.ExchangeDeleteAsync(exchange);
+            }
+            catch (OperationInterruptedException)
+            {
+                // Never declared by this test's hosts: nothing to remove.
+            }
         }
     }
 
