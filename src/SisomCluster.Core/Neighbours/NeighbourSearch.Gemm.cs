@@ -32,6 +32,7 @@ internal static partial class NeighbourSearch
 
         int rowBytes = gemm[0].Queries.Stride * sizeof(float);
         int referenceBlock = Math.Max(nr, options.ReferenceBlockFor(rowBytes) / nr * nr);
+
         // The GEMM runs on references centred on their mean and on queries centred on the same point (PackedRows.Centred);
         // centred packs and their panels are built here, once, before the parallel loop shares them.
         var centred = new Dictionary<PackedRows<float>, (ReferencePanels Panels, float[] Centre)>(ReferenceEqualityComparer.Instance);

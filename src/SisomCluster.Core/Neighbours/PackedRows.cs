@@ -124,7 +124,8 @@ internal sealed class PackedRows<T>
     /// first use and shared. Distances between rows are unchanged, but the norms shrink, and with them the GEMM form's error
     /// bound (<see cref="GemmKernel.ErrorBound"/>): on states bunched around a common point (sigmoid states near 0.5) the
     /// bound on uncentred rows is wider than the spread of the distances, and nearly every reference would be refined.
-    /// Queries searched against this pack are centred on the same <see cref="Centre"/> (<see cref="CentreRows"/>).
+    /// Queries searched against this pack are centred on the same <see cref="Centre"/> (<see cref="CentreRows"/>). The copy
+    /// (and its panels) lives as long as this pack: one more float32 copy of the rows for a cached reference set.
     /// </summary>
     internal PackedRows<float> Centred()
     {
