@@ -23,6 +23,8 @@ namespace SisomCluster.Server.Tests.Cluster;
 /// Wall time of an active-learning round on a few hundred images with the built-in ResNet-18, with and without re-scoring
 /// the stored embeddings, in one run (same machine, same load): a storing run first, then a round that embeds every item
 /// and a round that reuses them, each importing 20 new labels (so each builds a new context). README "Backbone passes".
+/// Runs in <c>./test.sh</c> on 160 images (the reuse asserted, the times in the test output);
+/// <c>SISOM_MEASURE_IMAGES=400</c> gives the README's measurement.
 /// </summary>
 public sealed class EmbeddingReuseMeasurement(DatabaseFixture database, ITestOutputHelper output) : IClassFixture<DatabaseFixture>, IDisposable
 {
@@ -30,10 +32,10 @@ public sealed class EmbeddingReuseMeasurement(DatabaseFixture database, ITestOut
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    [MeasuredFact]
+    [Fact]
     public async Task A_round_with_and_without_reusing_stored_embeddings()
     {
-        int images = int.Parse(Environment.GetEnvironmentVariable("SISOM_MEASURE_IMAGES") ?? "400", CultureInfo.InvariantCulture);
+        int images = int.Parse(Environment.GetEnvironmentVariable("SISOM_MEASURE_IMAGES") ?? "160", CultureInfo.InvariantCulture);
         FashionMnistPool pool = FashionMnistPool.Write(
             Path.Combine(_directory, "pool"),
             new FashionMnistPoolSpec { InDistribution = images * 3 / 4, NearOod = images / 5, FarOod = images - (images * 3 / 4) - (images / 5), Labeled = 60, Tars = 4 });
