@@ -20,6 +20,9 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
     private const int MinPending = 3;
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long the paused workers are let go between two looks at the run (<see cref="WaitMidRunAsync"/>).</summary>
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan TriggerTimeout = TimeSpan.FromMinutes(3);
 
     public async Task<IReadOnlyList<ChaosCaseResult>> RunAsync(CancellationToken cancellationToken)
@@ -384,7 +387,13 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
         return new Injection(true, string.Create(CultureInfo.InvariantCulture, $"killed {ChaosCluster.ControlRoles} {pid} at {before.Done} done / {before.Pending} pending shards, {rig.Cluster.Control?.Id} up after {(end - start).TotalSeconds:F0} s"), start, end);
     }
 
-    /// <summary>Waits until the run is running with shards done and at least <see cref="MinPending"/> not done (pending or leased); null when it ended first.</summary>
+    /// <summary>
+    /// Waits until the run is running with shards done and at least <see cref="MinPending"/> not done (pending or leased);
+    /// null when it ended first. Once the run's shards are out the workers are stepped: paused, the run looked at, let go
+    /// for <see cref="Step"/>, paused again. A small pool scored by warm workers can go from no shard done to all done
+    /// between two polls (CI saw a 30-shard run end unobserved), so looking only while they run may miss the middle.
+    /// Returns with the workers running, as it found them.
+    /// </summary>
     private static async Task<ChaosRunProbe.Snapshot?> WaitMidRunAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -401,10 +410,46 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
                 return snapshot;
             }
 
+            if (snapshot is { State: "running" } && snapshot.Pending + snapshot.Leased + snapshot.Done > 0)
+            {
+                return await StepToMidRunAsync(rig, runId, clock, cancellationToken).ConfigureAwait(false);
+            }
+
             await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
         }
 
         return null;
+    }
+
+    private static async Task<ChaosRunProbe.Snapshot?> StepToMidRunAsync(Rig rig, Guid runId, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
+        try
+        {
+            while (clock.Elapsed < TriggerTimeout)
+            {
+                ChaosRunProbe.Snapshot? snapshot = await rig.Probe.TrySnapshotAsync(runId, cancellationToken).ConfigureAwait(false);
+                if (snapshot is { Ended: true })
+                {
+                    return null;
+                }
+
+                if (snapshot is not null && snapshot.MidRun(MinPending))
+                {
+                    return snapshot;
+                }
+
+                await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+                await Task.Delay(Step, cancellationToken).ConfigureAwait(false);
+                await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
+            }
+
+            return null;
+        }
+        finally
+        {
+            await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Polls until the run ended or <see cref="ChaosBenchmarkSettings.CaseTimeout"/> passed (then it counts as stuck).</summary>

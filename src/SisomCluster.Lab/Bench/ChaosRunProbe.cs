@@ -12,7 +12,6 @@ internal sealed class ChaosRunProbe(NpgsqlDataSource dataSource)
     {
         public bool Ended => State is "completed" or "failed" or "cancelled";
 
-        /// <summary>Running, with shards done and shards still waiting: a fault now lands mid-run.</summary>
         /// <summary>Running, a shard done, and at least <paramref name="minPending"/> shards not done yet (waiting or in a worker's
         /// hands: with fast commits the workers may hold most of the rest at once).</summary>
         public bool MidRun(int minPending) => State == "running" && Done >= 1 && Pending + Leased >= minPending;
