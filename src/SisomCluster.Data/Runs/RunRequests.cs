@@ -153,6 +153,7 @@ public static class RunRequests
 
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await RunAnnouncements.AnnounceAsync(db, run.Id, cancellationToken).ConfigureAwait(false);
         return run.Id;
     }
 }

@@ -10,6 +10,13 @@ public sealed class CoordinatorOptions
 {
     public const string SectionName = "Coordinator";
 
+    /// <summary>
+    /// How often pending runs are looked for even without an announcement (<c>RunAnnouncements</c>: a run request wakes the
+    /// launcher at once; the poll covers announcements sent while no coordinator listened).
+    /// </summary>
+    [Range(1, 3600)]
+    public int LaunchPollSeconds { get; set; } = 1;
+
     /// <summary>How often expired leases are looked for.</summary>
     [Range(1, 3600)]
     public int LeaseCheckSeconds { get; set; } = 10;

@@ -1,10 +1,16 @@
+using System.Diagnostics;
+using System.Threading.Channels;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using SisomCluster.Data.Runs;
 
 namespace SisomCluster.Server.Coordinator;
 
 /// <summary>
-/// The coordinator's loop over pending runs: runs are requested by writing a row; this launches them. A launched run
+/// The coordinator's loop over pending runs: runs are requested by writing a row; this launches them — at once when
+/// the request's announcement arrives (<see cref="RunAnnouncements"/>, PostgreSQL <c>LISTEN</c>), otherwise at the next poll
+/// (<see cref="CoordinatorOptions.LaunchPollSeconds"/>). A launched run
 /// whose context request went missing (the send failed after the shards were committed, or the message was lost or
 /// parked) is asked for again once it has waited <see cref="CoordinatorOptions.RepublishSeconds"/> since this process
 /// last asked (or first saw it waiting), so a lost <c>PrepareContext</c> never leaves a run pending forever.
@@ -14,40 +20,102 @@ namespace SisomCluster.Server.Coordinator;
 /// run running and changes nothing (<c>PrepareContextConsumer</c> starts only a pending run), so it costs work, not
 /// correctness.
 /// </remarks>
-public sealed partial class PendingRunLauncher(IServiceScopeFactory scopes, IOptions<CoordinatorOptions> options, TimeProvider time, ILogger<PendingRunLauncher> logger) : BackgroundService
+/// <param name="announcements">Where to listen for run requests; null: poll only.</param>
+public sealed partial class PendingRunLauncher(
+    IServiceScopeFactory scopes, IOptions<CoordinatorOptions> options, TimeProvider time, ILogger<PendingRunLauncher> logger, NpgsqlDataSource? announcements = null)
+    : BackgroundService
 {
+    /// <summary>How long a lost listening connection waits before it listens again (the poll goes on meanwhile).</summary>
+    private static readonly TimeSpan ListenRetry = TimeSpan.FromSeconds(5);
+
     private readonly Dictionary<Guid, DateTimeOffset> _asked = [];
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private DateTimeOffset _lastContextCheck = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        Task listening = announcements is null ? Task.CompletedTask : ListenAsync(announcements, stoppingToken);
+        try
+        {
+            TimeSpan poll = TimeSpan.FromSeconds(options.Value.LaunchPollSeconds);
+            while (true)
+            {
+                await WaitForWorkAsync(poll, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    while (true)
+                    {
+                        using IServiceScope scope = scopes.CreateScope();
+                        long started = Stopwatch.GetTimestamp();
+                        Guid? launched = await scope.ServiceProvider.GetRequiredService<RunLauncher>()
+                            .LaunchNextAsync(scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>(), stoppingToken).ConfigureAwait(false);
+                        if (launched is null)
+                        {
+                            break;
+                        }
+
+                        _asked[launched.Value] = time.GetUtcNow();
+                        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                        LogLaunched(launched.Value, seconds);
+                    }
+
+                    await AskAgainAsync(stoppingToken).ConfigureAwait(false);
+                }
+
+                // Only the host's stop ends the loop: a cancellation from inside (an Npgsql or broker timeout surfacing as
+                // OperationCanceledException while PostgreSQL or RabbitMQ is down) is one more failed pass, retried next tick.
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogLaunchFailed(e);
+                }
+            }
+        }
+        finally
+        {
+            await listening.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Returns after <paramref name="poll"/> or as soon as a run request is announced, whichever comes first.</summary>
+    private async Task WaitForWorkAsync(TimeSpan poll, CancellationToken stoppingToken)
+    {
+        using var timeout = new CancellationTokenSource(poll, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+        try
+        {
+            await _wake.Reader.ReadAsync(either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The poll's turn.
+        }
+    }
+
+    private async Task ListenAsync(NpgsqlDataSource dataSource, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                while (true)
-                {
-                    using IServiceScope scope = scopes.CreateScope();
-                    Guid? launched = await scope.ServiceProvider.GetRequiredService<RunLauncher>()
-                        .LaunchNextAsync(scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>(), stoppingToken).ConfigureAwait(false);
-                    if (launched is null)
-                    {
-                        break;
-                    }
-
-                    _asked[launched.Value] = time.GetUtcNow();
-                    LogLaunched(launched.Value);
-                }
-
-                await AskAgainAsync(stoppingToken).ConfigureAwait(false);
+                await RunAnnouncements.ListenAsync(dataSource, _ => _wake.Writer.TryWrite(true), stoppingToken).ConfigureAwait(false);
             }
-
-            // Only the host's stop ends the loop: a cancellation from inside (an Npgsql or broker timeout surfacing as
-            // OperationCanceledException while PostgreSQL or RabbitMQ is down) is one more failed pass, retried next tick.
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                LogLaunchFailed(e);
+                string reason = e.Message;
+                LogListenLost(reason, (int)ListenRetry.TotalSeconds);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(ListenRetry, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }
@@ -86,8 +154,11 @@ public sealed partial class PendingRunLauncher(IServiceScopeFactory scopes, IOpt
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Launched run {RunId}")]
-    private partial void LogLaunched(Guid runId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Launched run {RunId}: shards listed, stored and the context asked for in {Seconds:F2} s")]
+    private partial void LogLaunched(Guid runId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not listening for run requests ({Reason}): launching at the poll only; listening again in {Seconds} s")]
+    private partial void LogListenLost(string reason, int seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} has waited {Seconds} s for its scoring context: asked the aggregator again")]
     private partial void LogAskedAgain(Guid runId, int seconds);
