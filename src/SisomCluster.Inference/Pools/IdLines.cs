@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SisomCluster.Inference.Pools;
@@ -20,41 +19,57 @@ internal static class IdLines
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using var disposeStream = stream.ConfigureAwait(false);
         stream.Position = offset;
-        var buffer = new byte[1 << 16];
-        var line = new List<byte>(64);
-        long position = offset;
-        long lineStart = offset;
-        int read;
-        while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            for (int i = 0; i < read; i++, position++)
-            {
-                if (buffer[i] != (byte)'\n')
-                {
-                    if (line.Count >= MaxLineBytes)
-                    {
-                        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path}: the line at byte {lineStart} is longer than {MaxLineBytes} bytes; an ids file holds one id per line."));
-                    }
 
-                    line.Add(buffer[i]);
-                    continue;
+        // Lines are found with a vectorised search and decoded straight from the read buffer; only a line cut by the
+        // buffer's end is carried over (copied to the front before the next read), so the buffer holds at least one whole
+        // line of the longest allowed length.
+        var buffer = new byte[MaxLineBytes + (1 << 16)];
+        int filled = 0;
+        long bufferStart = offset;
+        while (true)
+        {
+            int read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+            filled += read;
+            int consumed = 0;
+            while (true)
+            {
+                int newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n');
+                if (newline < 0)
+                {
+                    break;
                 }
 
-                yield return (Decode(line, lineStart), lineStart);
-                line.Clear();
-                lineStart = position + 1;
+                long lineStart = bufferStart + consumed;
+                yield return (Decode(buffer.AsSpan(consumed, Check(newline, lineStart, path)), lineStart), lineStart);
+                consumed += newline + 1;
             }
-        }
 
-        if (line.Count > 0)
-        {
-            yield return (Decode(line, lineStart), lineStart);
+            Check(filled - consumed, bufferStart + consumed, path);
+            if (read == 0)
+            {
+                if (filled > consumed)
+                {
+                    long lineStart = bufferStart + consumed;
+                    yield return (Decode(buffer.AsSpan(consumed, filled - consumed), lineStart), lineStart);
+                }
+
+                yield break;
+            }
+
+            buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+            filled -= consumed;
+            bufferStart += consumed;
         }
     }
 
-    private static string Decode(List<byte> line, long lineStart)
+    /// <summary>Refuses a line (or the unfinished part of one) longer than <see cref="MaxLineBytes"/>; returns its length.</summary>
+    private static int Check(int length, long lineStart, string path) =>
+        length <= MaxLineBytes
+            ? length
+            : throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path}: the line at byte {lineStart} is longer than {MaxLineBytes} bytes; an ids file holds one id per line."));
+
+    private static string Decode(ReadOnlySpan<byte> bytes, long lineStart)
     {
-        ReadOnlySpan<byte> bytes = CollectionsMarshal.AsSpan(line);
         if (lineStart == 0 && bytes.StartsWith("\uFEFF"u8))
         {
             bytes = bytes[3..];
