@@ -187,6 +187,10 @@ internal static class BenchServiceCommands
         var work = new Option<string?>("--work-dir") { Description = "Where pools, baseline files and server logs go; default: a new temporary folder, deleted afterwards.", HelpName = "DIR" };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
         var noKnn = new Option<bool>("--no-knn") { Description = "Without the KNN baseline on both sides: offline score --no-knn and a cluster run with knn: false." };
+        var warm = new Option<bool>("--warm")
+        {
+            Description = $"Before each measured run, the cluster scores a small pool of its own ({ClusterBenchmarkSettings.WarmUpRows} rows, |T| = {ClusterBenchmarkSettings.WarmUpReferences}), unmeasured: the measured run meets processes that have run before, as a long-running service's do (ids end in .warm).",
+        };
         var command = rescore
             ? new Command(
                 "rescore",
@@ -194,9 +198,10 @@ internal static class BenchServiceCommands
                 + Environment.NewLine
                 + "Example:" + Environment.NewLine
                 + "  sisom bench rescore --embeddings 1000000 --references 10000 --workers 1" + Environment.NewLine
-                + "  sisom bench rescore --embeddings 1000000 --references 10000 --workers 1 --no-knn")
+                + "  sisom bench rescore --embeddings 1000000 --references 10000 --workers 1 --no-knn" + Environment.NewLine
+                + "  sisom bench rescore --embeddings 1000000 --references 10000 --workers 1 --no-knn --warm")
             {
-                connection, rabbit, server, workers, embeddings, references, dimension, work, json, noKnn,
+                connection, rabbit, server, workers, embeddings, references, dimension, work, json, noKnn, warm,
             }
             : new Command(
                 "cluster",
@@ -231,6 +236,7 @@ internal static class BenchServiceCommands
                     References = Positive(parse.GetValue(references), "--references"),
                     Dimension = Positive(parse.GetValue(dimension), "--dimension"),
                     Knn = !parse.GetValue(noKnn),
+                    WarmUp = parse.GetValue(warm),
                 }
                 : settings with
                 {

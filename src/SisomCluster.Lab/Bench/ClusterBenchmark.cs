@@ -73,10 +73,22 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
             new($"cluster.rescore.offline{noKnn}.n{settings.Embeddings}.t{settings.References}", 0, settings.Embeddings, clock.Elapsed.TotalSeconds, null, null, 0, null, null),
         };
 
+        (string Source, string LabelsCsv)? warmUp = null;
+        string warm = string.Empty;
+        if (settings.WarmUp)
+        {
+            string warmRoot = Directory.CreateDirectory(Path.Combine(root, "warm-up")).FullName;
+            string warmNpy = Path.Combine(warmRoot, "pool.npy");
+            string warmLabels = Path.Combine(warmRoot, "labels.csv");
+            SyntheticEmbeddings.Write(warmNpy, warmLabels, Path.Combine(warmRoot, "reference.npy"), Path.Combine(warmRoot, "reference-labels.txt"), ClusterBenchmarkSettings.WarmUpRows, ClusterBenchmarkSettings.WarmUpReferences, settings.Dimension);
+            warmUp = (warmNpy, warmLabels);
+            warm = ".warm";
+        }
+
         foreach (int workers in settings.Workers)
         {
-            progress($"cluster: coordinator + aggregator + {workers} worker(s) over the .npy pool{(settings.Knn ? string.Empty : ", knn: false")}");
-            ClusterBenchmarkResult run = await RunClusterAsync($"cluster.rescore.workers{workers}{noKnn}.n{settings.Embeddings}.t{settings.References}", npy, poolLabels, workers, settings.Embeddings, cancellationToken).ConfigureAwait(false);
+            progress($"cluster: coordinator + aggregator + {workers} worker(s) over the .npy pool{(settings.Knn ? string.Empty : ", knn: false")}{(settings.WarmUp ? ", after a warm-up run" : string.Empty)}");
+            ClusterBenchmarkResult run = await RunClusterAsync($"cluster.rescore.workers{workers}{noKnn}{warm}.n{settings.Embeddings}.t{settings.References}", npy, poolLabels, workers, settings.Embeddings, cancellationToken, warmUp).ConfigureAwait(false);
             results.Add(WithOverhead(run, results[0]));
         }
 
@@ -86,7 +98,8 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
     private static ClusterBenchmarkResult WithOverhead(ClusterBenchmarkResult run, ClusterBenchmarkResult baseline) =>
         run with { Overhead = (run.Seconds / baseline.Seconds) - 1, ScoringOverhead = run.ScoringSeconds / baseline.Seconds - 1 };
 
-    private async Task<ClusterBenchmarkResult> RunClusterAsync(string id, string source, string labelsCsv, int workers, long items, CancellationToken cancellationToken)
+    /// <param name="warmUp">A small pool the cluster scores first, unmeasured (<see cref="ClusterBenchmarkSettings.WarmUp"/>); null: none.</param>
+    private async Task<ClusterBenchmarkResult> RunClusterAsync(string id, string source, string labelsCsv, int workers, long items, CancellationToken cancellationToken, (string Source, string LabelsCsv)? warmUp = null)
     {
         await using BenchDatabase database = await BenchDatabase.CreateAsync(settings.Connection, cancellationToken).ConfigureAwait(false);
         string pool = "bench-" + Guid.NewGuid().ToString("N")[..8];
@@ -106,6 +119,8 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
             ["Worker__DecodeThreads"] = threads,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+            ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
+            ["Logging__Console__UseUtcTimestamp"] = "true",
         };
         string logs = Path.Combine(settings.WorkDirectory, "logs", pool);
         var servers = new List<ServerProcess>();
@@ -124,12 +139,24 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
                 .Select(_ => ServerProcess.StartAsync(settings.ServerPath, "worker", common, logs, startTimeout, cancellationToken))).ConfigureAwait(false);
             servers.AddRange(started);
 
-            Guid runId;
-            await using (var db = database.CreateDbContext())
+            async Task<Guid> RequestAsync(string poolName)
             {
-                runId = await RunRequests.CreateAsync(db, pool, "resnet18", budget: 100, quantile: 0.95, storeEmbeddings: false, shardSize: 4096, maxAttempts: 3, DateTimeOffset.UtcNow, oodScore: settings.Knn ? Core.Scoring.OodScores.Default : Core.Scoring.OodScores.Sisom, knn: settings.Knn, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await using var db = database.CreateDbContext();
+                return await RunRequests.CreateAsync(db, poolName, "resnet18", budget: 100, quantile: 0.95, storeEmbeddings: false, shardSize: 4096, maxAttempts: 3, DateTimeOffset.UtcNow, oodScore: settings.Knn ? Core.Scoring.OodScores.Default : Core.Scoring.OodScores.Sisom, knn: settings.Knn, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
+            if (warmUp is { } warm)
+            {
+                // A pool of its own: its labels give it its own scoring context, so the measured run builds its context as
+                // the baseline does instead of finding one stored.
+                string warmPool = pool + "-warm";
+                await BenchPool.RegisterAsync(database, warmPool, warm.Source, warm.LabelsCsv, cancellationToken).ConfigureAwait(false);
+                var warming = Stopwatch.StartNew();
+                await WaitAsync(database, await RequestAsync(warmPool).ConfigureAwait(false), servers, cancellationToken).ConfigureAwait(false);
+                progress(string.Create(CultureInfo.InvariantCulture, $"  warm-up run ({ClusterBenchmarkSettings.WarmUpRows} rows, |T| = {ClusterBenchmarkSettings.WarmUpReferences}, a pool of its own) in {warming.Elapsed.TotalSeconds:F1} s"));
+            }
+
+            Guid runId = await RequestAsync(pool).ConfigureAwait(false);
             Run run = await WaitAsync(database, runId, servers, cancellationToken).ConfigureAwait(false);
             long rows = await database.ScalarAsync("SELECT (SELECT count(*) FROM item_scores WHERE run_id = $1) + (SELECT count(*) FROM item_errors WHERE run_id = $1)", runId, cancellationToken).ConfigureAwait(false);
             if (rows != items)

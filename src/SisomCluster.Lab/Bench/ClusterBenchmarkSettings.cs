@@ -35,5 +35,17 @@ public sealed record ClusterBenchmarkSettings
     /// </summary>
     public bool Knn { get; init; } = true;
 
+    /// <summary>
+    /// Whether each cluster figure's processes first score a small pool of their own (<see cref="WarmUpRows"/> rows,
+    /// <see cref="WarmUpReferences"/> labeled, its own scoring context), so that the measured run meets processes that have
+    /// run before, as a long-running service's do: without it the figure also carries each process's first-use costs
+    /// (JIT compilation, EF Core's model and query compilation), which a running cluster paid once, long ago.
+    /// </summary>
+    public bool WarmUp { get; init; }
+
+    public const int WarmUpRows = 20_000;
+
+    public const int WarmUpReferences = 500;
+
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromMinutes(60);
 }
