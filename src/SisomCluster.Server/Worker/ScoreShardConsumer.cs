@@ -67,8 +67,10 @@ public sealed partial class ScoreShardConsumer(
         Task beat = heartbeat.RunAsync(work, beating.Token);
         try
         {
-            Run run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == message.RunId, work.Token).ConfigureAwait(false);
-            Data.Pools.Pool pool = await db.Pools.AsNoTracking().SingleAsync(p => p.Id == run.PoolId, work.Token).ConfigureAwait(false);
+            Run run = await WorkerQueries.RunAsync(db, message.RunId, work.Token).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Run {message.RunId} does not exist.");
+            Data.Pools.Pool pool = await WorkerQueries.PoolAsync(db, run.PoolId, work.Token).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Pool {run.PoolId} of run {run.Id} does not exist.");
             LoadedContext scoring = await runtime.ContextAsync(run.ContextId ?? throw new InvalidOperationException($"Run {run.Id} has no scoring context."), id => LoadContextAsync(db, id)).ConfigureAwait(false);
             // Confined like the listing (Pools__AllowedRoots, real paths): a pool moved outside the roots is not read here either.
             IPoolSource source = pools.Open(pool.SourceKind, pool.SourceUri);
@@ -126,7 +128,7 @@ public sealed partial class ScoreShardConsumer(
             // whole shard in memory) and are applied only by CompleteAsync, which is fenced by the attempt.
             // The commit also writes the shard's partial aggregates (candidates, drift counts, histogram bins) in its transaction.
             DriftLookup drift = await runtime.DriftLookupAsync(run.Id, () => ShardAggregation.DriftForAsync(db, pool, work.Token)).ConfigureAwait(false);
-            int shards = await runtime.ShardCountAsync(run.Id, () => db.Shards.CountAsync(s => s.RunId == run.Id, work.Token)).ConfigureAwait(false);
+            int shards = await runtime.ShardCountAsync(run.Id, () => WorkerQueries.ShardCountAsync(db, run.Id, work.Token)).ConfigureAwait(false);
             ShardCommit commit = await writer.BeginAsync(message.RunId, message.ShardId, message.Attempt, ShardAggregation.Spec(run, scoring, drift, shards), work.Token).ConfigureAwait(false);
             await using (commit.ConfigureAwait(false))
             {
