@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace SisomCluster.Data.Runs;
 
@@ -151,9 +152,29 @@ public static class RunRequests
             run.Options = options.ToJsonString();
         }
 
+        // The row and its announcement in one transaction (the caller's, or one of its own): the announcement goes out only
+        // with the row, and a failure leaves neither.
         db.Runs.Add(run);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await RunAnnouncements.AnnounceAsync(db, run.Id, cancellationToken).ConfigureAwait(false);
+        if (db.Database.CurrentTransaction is not null)
+        {
+            await SaveAndAnnounceAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            IDbContextTransaction own = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (own.ConfigureAwait(false))
+            {
+                await SaveAndAnnounceAsync().ConfigureAwait(false);
+                await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         return run.Id;
+
+        async Task SaveAndAnnounceAsync()
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await RunAnnouncements.AnnounceAsync(db, run.Id, cancellationToken).ConfigureAwait(false);
+        }
     }
 }
