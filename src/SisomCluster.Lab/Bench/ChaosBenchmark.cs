@@ -389,40 +389,15 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
 
     /// <summary>
     /// Waits until the run is running with shards done and at least <see cref="MinPending"/> not done (pending or leased);
-    /// null when it ended first. Once the run's shards are out the workers are stepped: paused, the run looked at, let go
-    /// for <see cref="Step"/>, paused again. A small pool scored by warm workers can go from no shard done to all done
-    /// between two polls (CI saw a 30-shard run end unobserved), so looking only while they run may miss the middle.
-    /// Returns with the workers running, as it found them.
+    /// null when it ended first. The workers are paused (SIGSTOP) from the start — they have nothing to do before the run's
+    /// context is ready — and once its shards are out they are stepped: let go for <see cref="Step"/>, paused, the run
+    /// looked at. A small pool scored by warm workers can go from no shard done to all done within one poll (CI saw a
+    /// 30-shard run end unobserved twice, the harness's poll late on a loaded machine), so the run must not move while it
+    /// is looked at. Returns with the workers running, as it found them.
     /// </summary>
     private static async Task<ChaosRunProbe.Snapshot?> WaitMidRunAsync(Rig rig, Guid runId, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TriggerTimeout)
-        {
-            ChaosRunProbe.Snapshot? snapshot = await rig.Probe.TrySnapshotAsync(runId, cancellationToken).ConfigureAwait(false);
-            if (snapshot is { Ended: true })
-            {
-                return null;
-            }
-
-            if (snapshot is not null && snapshot.MidRun(MinPending))
-            {
-                return snapshot;
-            }
-
-            if (snapshot is { State: "running" } && snapshot.Pending + snapshot.Leased + snapshot.Done > 0)
-            {
-                return await StepToMidRunAsync(rig, runId, clock, cancellationToken).ConfigureAwait(false);
-            }
-
-            await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
-        }
-
-        return null;
-    }
-
-    private static async Task<ChaosRunProbe.Snapshot?> StepToMidRunAsync(Rig rig, Guid runId, Stopwatch clock, CancellationToken cancellationToken)
-    {
         await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
         try
         {
@@ -439,9 +414,16 @@ public sealed class ChaosBenchmark(ChaosBenchmarkSettings settings, Action<strin
                     return snapshot;
                 }
 
-                await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
-                await Task.Delay(Step, cancellationToken).ConfigureAwait(false);
-                await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
+                if (snapshot is { State: "running" } && snapshot.Pending + snapshot.Leased + snapshot.Done > 0)
+                {
+                    await rig.Cluster.ResumeWorkersAsync().ConfigureAwait(false);
+                    await Task.Delay(Step, cancellationToken).ConfigureAwait(false);
+                    await rig.Cluster.PauseWorkersAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             return null;
