@@ -1,10 +1,10 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SisomCluster.Data;
 using SisomCluster.Data.Runs;
 using SisomCluster.Data.Tests.Infrastructure;
 using SisomCluster.Server.Coordinator;
+using SisomCluster.Server.Tests.Messaging;
 using Xunit;
 
 namespace SisomCluster.Server.Tests.Coordinator;
@@ -18,7 +18,7 @@ public sealed class PendingRunLauncherTests(DatabaseFixture fixture) : IClassFix
     [Fact]
     public async Task An_announced_run_request_wakes_the_launcher_long_before_its_poll()
     {
-        var scopes = new CountingScopes();
+        var scopes = new FailingScopes(() => new InvalidOperationException("counted: this test only counts passes"));
         using var launcher = new PendingRunLauncher(
             scopes, Options.Create(new CoordinatorOptions { LaunchPollSeconds = 3600 }), TimeProvider.System, NullLogger<PendingRunLauncher>.Instance, fixture.DataSource);
         await launcher.StartAsync(CancellationToken.None);
@@ -51,19 +51,5 @@ public sealed class PendingRunLauncherTests(DatabaseFixture fixture) : IClassFix
         }
 
         return condition();
-    }
-
-    /// <summary>Counts the launcher's passes (each begins with a scope) and ends each at once, as an outage would.</summary>
-    private sealed class CountingScopes : IServiceScopeFactory
-    {
-        private int _calls;
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        public IServiceScope CreateScope()
-        {
-            Interlocked.Increment(ref _calls);
-            throw new InvalidOperationException("counted: this test only counts passes");
-        }
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -50,19 +49,5 @@ public sealed class BackgroundLoopTests
         await loop.StopAsync(CancellationToken.None);
         Assert.True(loop.ExecuteTask.IsCompletedSuccessfully || loop.ExecuteTask.IsCanceled, "the loop did not stop cleanly");
         loop.Dispose();
-    }
-
-    /// <summary>Every pass begins with a scope: this one throws what an outage throws.</summary>
-    private sealed class FailingScopes(Func<Exception> fault) : IServiceScopeFactory
-    {
-        private int _calls;
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        public IServiceScope CreateScope()
-        {
-            Interlocked.Increment(ref _calls);
-            throw fault();
-        }
     }
 }
