@@ -4,7 +4,7 @@ namespace SisomCluster.Cli.Tests;
 
 /// <summary>
 /// Tests that point the CLI's config file (SISOM_CONFIG) and SISOM_SERVER / SISOM_API_KEY somewhere of their own: process-wide
-/// settings, so these tests run one at a time and restore what they changed.
+/// settings (and SISOM_PG_PORT in ServicesCommandTests), so these tests run one at a time and restore what they changed.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ConfigEnvironment : IDisposable

@@ -17,10 +17,11 @@ public sealed class RunWatchTests(ApiServerFixture server) : IClassFixture<ApiSe
         Guid runId = await Seed.RunAsync(_database, await Seed.PoolAsync(_database), shards: 2, itemsPerShard: 50);
         Task<CliResult> watch = Task.Run(() => Watch(runId));
 
+        // Each state lasts 2 s against the watch's 0.1 s poll: a poll late by a loaded machine still sees it.
         await SetAsync(runId, RunState.Running, doneShards: 0);
-        await Task.Delay(400);
+        await Task.Delay(2000);
         await SetAsync(runId, RunState.Running, doneShards: 1);
-        await Task.Delay(400);
+        await Task.Delay(2000);
         await SetAsync(runId, RunState.Completed, doneShards: 2);
         CliResult result = await watch.WaitAsync(TimeSpan.FromSeconds(30));
 

@@ -5,7 +5,9 @@ namespace SisomCluster.Cli.Tests;
 /// <summary>
 /// up/down find the checkout's deploy/local/services.sh and report its failures. The services themselves are shared
 /// and never started or stopped here: the failing case is the real script refusing a bad port before it does anything.
+/// That case sets SISOM_PG_PORT for the whole process, so these tests run alone (no other test starts a process meanwhile).
 /// </summary>
+[Collection(ConfigEnvironment.Name)]
 public sealed class ServicesCommandTests : IDisposable
 {
     private readonly TempDirectory _directory = new();

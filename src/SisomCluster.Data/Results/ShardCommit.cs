@@ -235,8 +235,9 @@ public sealed class ShardCommit : IAsyncDisposable
     /// <summary>
     /// A live worker whose items come slowly (a large model on a CPU, items that fail after HTTP retries, an incremental
     /// shard whose items are almost all skipped) may not COPY a chunk for longer than <see cref="ShardCommitLimits.IdleLimit"/>;
-    /// this loop keeps its transaction from counting as idle (a <c>SELECT 1</c> on the commit's connection when nothing
-    /// else used it for a third of the limit), so only a worker that stopped altogether loses its commit to the limit.
+    /// this loop keeps its transaction from counting as idle (every third of the limit, a <c>SELECT 1</c> on the commit's
+    /// connection unless something else used it in the last sixth: the longest quiet spell is half the limit, leaving the
+    /// other half for a late timer on a loaded machine), so only a worker that stopped altogether loses its commit to the limit.
     /// </summary>
     private async Task KeepAliveAsync(TimeSpan every)
     {
@@ -246,7 +247,7 @@ public sealed class ShardCommit : IAsyncDisposable
             while (true)
             {
                 await Task.Delay(every, stop).ConfigureAwait(false);
-                if (System.Diagnostics.Stopwatch.GetElapsedTime(_lastUse) < every || !await _gate.WaitAsync(0, stop).ConfigureAwait(false))
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(_lastUse) < every / 2 || !await _gate.WaitAsync(0, stop).ConfigureAwait(false))
                 {
                     continue;
                 }

@@ -301,7 +301,7 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     public async Task A_frozen_commit_loses_the_shard_lock_after_its_idle_limit_and_the_reissued_attempt_commits()
     {
         (Guid runId, Guid contextId) = await RunAsync();
-        var writer = new ShardResultWriter(_fixture.DataSource, new ShardCommitLimits(IdleLimit: TimeSpan.FromSeconds(2)));
+        var writer = new ShardResultWriter(_fixture.DataSource, new ShardCommitLimits(IdleLimit: TimeSpan.FromSeconds(5)));
         List<ItemScoreRow> rows = ScoreRows.Make(contextId, ShardCommit.ChunkRows + 3);
 
         ShardCommit frozen = await writer.BeginAsync(runId, 0, 1);
@@ -336,7 +336,7 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     public async Task A_live_commit_that_goes_without_a_chunk_for_longer_than_the_idle_limit_keeps_its_transaction()
     {
         (Guid runId, Guid contextId) = await RunAsync();
-        var writer = new ShardResultWriter(_fixture.DataSource, new ShardCommitLimits(IdleLimit: TimeSpan.FromSeconds(2)));
+        var writer = new ShardResultWriter(_fixture.DataSource, new ShardCommitLimits(IdleLimit: TimeSpan.FromSeconds(5)));
         List<ItemScoreRow> rows = ScoreRows.Make(contextId, ShardCommit.ChunkRows + 3);
 
         ShardCommit slow = await writer.BeginAsync(runId, 0, 1);
@@ -344,7 +344,7 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
         {
             // A slow but live worker: one chunk, then nothing for twice the idle limit (items failing after HTTP retries).
             await slow.AddScoresAsync(rows);
-            await Task.Delay(TimeSpan.FromSeconds(4.5));
+            await Task.Delay(TimeSpan.FromSeconds(11));
             Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, rows.Count, 0), await slow.CompleteAsync());
         }
 

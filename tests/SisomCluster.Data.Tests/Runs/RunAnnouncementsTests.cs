@@ -26,7 +26,7 @@ public sealed class RunAnnouncementsTests(DatabaseFixture fixture) : IClassFixtu
         var heard = Channel.CreateUnbounded<string?>();
         using var stop = new CancellationTokenSource();
         Task listening = RunAnnouncements.ListenAsync(fixture.DataSource, payload => heard.Writer.TryWrite(payload), stop.Token);
-        using (var first = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        using (var first = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
             // The listen is in place: the callback runs once without a payload.
             Assert.Null(await heard.Reader.ReadAsync(first.Token));
@@ -51,7 +51,7 @@ public sealed class RunAnnouncementsTests(DatabaseFixture fixture) : IClassFixtu
         }
 
         var seen = new List<string?>();
-        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
         while (!seen.Contains(committed.ToString()) && DateTime.UtcNow < deadline)
         {
             using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));

@@ -36,6 +36,13 @@ public sealed class KedaQueueCountTests
                 await channel.BasicPublishAsync("", queue, Encoding.UTF8.GetBytes($"shard {i}"));
             }
 
+            // Publishes are not confirmed: wait until the queue holds all five before another channel takes any.
+            DateTime published = DateTime.UtcNow.AddSeconds(10);
+            while ((await channel.QueueDeclarePassiveAsync(queue)).MessageCount < 5 && DateTime.UtcNow < published)
+            {
+                await Task.Delay(50);
+            }
+
             // A worker with prefetch 2 holds two shards, unacknowledged.
             await using IChannel worker = await connection.CreateChannelAsync();
             await worker.BasicQosAsync(0, 2, global: false);

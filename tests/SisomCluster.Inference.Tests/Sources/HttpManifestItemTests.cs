@@ -122,8 +122,12 @@ public sealed class HttpManifestItemTests : IDisposable
         Assert.Equal(PoolItem.UnreadableCode, item.ErrorCode);
         Assert.Contains("no answer or no progress within 0.3 s", item.Error, StringComparison.Ordinal);
         Assert.Contains("gave up after 2 attempt(s)", item.Error, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed}");
-        Assert.Equal(2, _server.Count("/slow.png"));
+        // Each answer takes 5 s: two attempts that waited for them would take 10.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+
+        // The two attempts are the error's own count. The server may see fewer: on a loaded machine a request whose client
+        // has already given up can be dropped before the listener hands it over (a full run saw one of two). Never more.
+        Assert.InRange(_server.Count("/slow.png"), 1, 2);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class PendingRunLauncherTests(DatabaseFixture fixture) : IClassFix
         try
         {
             // The first pass follows the listen being in place (requests made while nobody listened are waiting).
-            Assert.True(await WaitForAsync(() => scopes.Calls >= 1, TimeSpan.FromSeconds(10)), "no pass after the listen began");
+            Assert.True(await WaitForAsync(() => scopes.Calls >= 1, TimeSpan.FromSeconds(30)), "no pass after the listen began");
             int before = scopes.Calls;
 
             await using (SisomDbContext db = fixture.CreateDbContext())
@@ -33,7 +33,7 @@ public sealed class PendingRunLauncherTests(DatabaseFixture fixture) : IClassFix
                 await RunAnnouncements.AnnounceAsync(db, Guid.NewGuid(), CancellationToken.None);
             }
 
-            Assert.True(await WaitForAsync(() => scopes.Calls > before, TimeSpan.FromSeconds(10)), "the announcement did not wake the launcher");
+            Assert.True(await WaitForAsync(() => scopes.Calls > before, TimeSpan.FromSeconds(30)), "the announcement did not wake the launcher");
             Assert.False(launcher.ExecuteTask!.IsCompleted);
         }
         finally

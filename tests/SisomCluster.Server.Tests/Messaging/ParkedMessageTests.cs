@@ -58,10 +58,11 @@ public sealed class ParkedMessageTests(DatabaseFixture database) : IClassFixture
             await MessagingHost.PutAsync(errorQueue, """{"message":{"runId":"00000000-0000-0000-0000-000000000000","shardId":0,"attempt":1}}""");
             await MessagingHost.PutAsync(errorQueue, """{"message":{"runId":"00000000-0000-0000-0000-000000000000","shardId":1,"attempt":1}}""");
 
-            // The management API refreshes its statistics every few seconds; AMQP counts at once.
+            // The management API refreshes its statistics every few seconds; AMQP counts at once. Both puts are awaited,
+            // but a count can land between them (the watch counts every second): wait for the two.
             RunResponse? run = null;
             DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-            while (run?.ParkedMessages is null && DateTime.UtcNow < deadline)
+            while (run?.ParkedMessages?.Messages != 2 && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(500);
                 run = await client.GetFromJsonAsync<RunResponse>($"api/v1/runs/{runId}", SisomJson.Options);
