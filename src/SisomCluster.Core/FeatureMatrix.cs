@@ -55,7 +55,7 @@ public sealed class FeatureMatrix
     /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="paramName"/> when any value is NaN or infinite.</summary>
     public void EnsureFinite(string paramName)
     {
-        int bad = Guard.IndexOfNonFinite(Data);
+        int bad = FiniteValues.IndexOfNonFinite(Data);
         if (bad >= 0)
         {
             int row = Columns == 0 ? 0 : bad / Columns;

@@ -1,30 +1,8 @@
-using System.Numerics.Tensors;
-
 namespace SisomCluster.Core;
 
 /// <summary>Input checks shared by the public entry points: every bad input is an ArgumentException naming it.</summary>
 internal static class Guard
 {
-    public static int IndexOfNonFinite(ReadOnlySpan<float> values)
-    {
-        // A NaN or infinite value makes both sums non-finite: two vectorised passes clear the common (clean) case;
-        // a sum that overflows on huge finite values falls through to the exact scan below.
-        if (float.IsFinite(TensorPrimitives.Sum(values)) && float.IsFinite(TensorPrimitives.SumOfSquares(values)))
-        {
-            return -1;
-        }
-
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
     public static void Labels(ReadOnlySpan<int> labels, int classCount, string paramName)
     {
         for (int i = 0; i < labels.Length; i++)

@@ -140,7 +140,7 @@ public static class ActiveLearningSelector
                     throw new ArgumentException($"candidate '{c.Id}' has predicted class {c.Predicted}, outside 0..{context.Reference.ClassCount - 1}.", nameof(candidates));
                 }
 
-                if (Guard.IndexOfNonFinite(c.State) >= 0)
+                if (FiniteValues.IndexOfNonFinite(c.State) >= 0)
                 {
                     throw new ArgumentException($"candidate '{c.Id}' has a non-finite state value.", nameof(candidates));
                 }

@@ -1,3 +1,5 @@
+using SisomCluster.Core;
+
 namespace SisomCluster.Inference.Npy;
 
 /// <summary>
@@ -60,12 +62,7 @@ public sealed class NpyArray
     /// <summary>Index of the first NaN or infinite value, or −1.</summary>
     public int IndexOfNonFinite()
     {
-        if (_single is not null)
-        {
-            return Array.FindIndex(_single, v => !float.IsFinite(v));
-        }
-
-        return Array.FindIndex(_double!, v => !double.IsFinite(v));
+        return _single is not null ? FiniteValues.IndexOfNonFinite(_single) : FiniteValues.IndexOfNonFinite(_double!);
     }
 
     /// <summary>The value at flat index <paramref name="index"/>, widened to double (for messages).</summary>
