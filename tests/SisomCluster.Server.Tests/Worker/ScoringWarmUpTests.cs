@@ -12,7 +12,7 @@ public sealed class ScoringWarmUpTests(DatabaseFixture fixture) : IClassFixture<
     [Fact]
     public void The_warm_up_scores_its_synthetic_batch()
     {
-        double seconds = ScoringWarmUp.Run();
+        double seconds = Core.Scoring.KernelWarmUp.Run();
         Assert.True(seconds > 0 && seconds < 60, $"{seconds} s");
     }
 
