@@ -41,8 +41,11 @@ public sealed class ScoreInputs
         int k = head.ClassCount;
         int d = head.FeatureDimension;
         string headDescription = $"{headFile} is K x D = {k} x {d}";
+        // The two files are read side by side (reading is most of the serial time of a short call); a bad reference file is
+        // still reported before a bad query file.
+        Task<NpyArray> queriesRead = Task.Run(() => ReadFeatures(queriesPath, "query features", d, k, headDescription));
         NpyArray reference = ReadFeatures(referencePath, "reference features", d, k, headDescription);
-        NpyArray queries = ReadFeatures(queriesPath, "query features", d, k, headDescription);
+        NpyArray queries = queriesRead.GetAwaiter().GetResult();
         if (!File.Exists(referenceLabelsPath))
         {
             throw new UsageException($"{referenceLabelsPath}: file not found.");

@@ -291,17 +291,25 @@ internal sealed class ReferencePanels
         Data = new float[checked(panels * Depth * width)];
         Norms = new float[panels * width];
         float[] source = rows.Data;
-        for (int i = 0; i < rows.Count; i++)
+        float[] data = Data;
+        int depth = Depth;
+
+        // Row ranges of whole panels (each panel is written by one range only).
+        int rowsPerRange = Math.Max(width, PackedRows<float>.RowsPerRange(depth) / width * width);
+        PackedRows<float>.ForRowRanges((rows.Count + rowsPerRange - 1) / rowsPerRange, rowsPerRange * depth, (firstRange, endRange) =>
         {
-            int panel = i / width;
-            int r = i % width;
-            long baseIndex = (long)panel * Depth * width;
-            int rowStart = i * Depth;
-            for (int k = 0; k < Depth; k++)
+            for (int i = firstRange * rowsPerRange; i < Math.Min(rows.Count, endRange * rowsPerRange); i++)
             {
-                Data[baseIndex + ((long)k * width) + r] = source[rowStart + k];
+                int panel = i / width;
+                int r = i % width;
+                long baseIndex = (long)panel * depth * width;
+                int rowStart = i * depth;
+                for (int k = 0; k < depth; k++)
+                {
+                    data[baseIndex + ((long)k * width) + r] = source[rowStart + k];
+                }
             }
-        }
+        });
 
         rows.SquaredNorms().AsSpan().CopyTo(Norms);
         MaxNorm = 0;

@@ -47,19 +47,16 @@ internal static partial class NeighbourSearch
 
         int maxK = gemm.Max(j => j.K);
         int maxStride = gemm.Max(j => j.Queries.Stride);
-        Parallel.For(
-            0,
+        WorkQueue.Run(
             work.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
+            options.MaxDegreeOfParallelism,
             () => new GemmScratch(options.QueryBlockSize, referenceBlock, maxStride, maxK),
-            (w, _, scratch) =>
+            (w, scratch) =>
             {
                 (SearchJob<float> job, int start, int count) = work[w];
                 (ReferencePanels panels, float[] centre) = centred[job.References];
                 SearchBlockGemm(job, isa, panels, centre, start, count, referenceBlock, scratch);
-                return scratch;
-            },
-            _ => { });
+            });
     }
 
     private static bool Fits(PackedRows<float> rows)

@@ -79,25 +79,20 @@ internal static partial class NeighbourSearch
         }
 
         var join = new Join(isa, pack, centred, norms, panels, packLabels, blockLabel, channels, k, block, blocks, buffers, locks);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
 
         // Row block I meets blocks I.. (blocks − I tiles): pairing I with blocks − 1 − I gives every work item the same count.
-        Parallel.For(
-            0,
+        WorkQueue.Run(
             (blocks + 1) / 2,
-            parallel,
+            options.MaxDegreeOfParallelism,
             () => new JoinScratch(block, buffers.Capacity),
-            (w, _, scratch) =>
+            (w, scratch) =>
             {
                 join.RowBlock(w, scratch);
                 if (blocks - 1 - w != w)
                 {
                     join.RowBlock(blocks - 1 - w, scratch);
                 }
-
-                return scratch;
-            },
-            _ => { });
+            });
 
         var jobs = new SearchJob<float>[channels];
         for (int ch = 0; ch < channels; ch++)
@@ -108,7 +103,7 @@ internal static partial class NeighbourSearch
         Parallel.For(
             0,
             blocks,
-            parallel,
+            new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism },
             () => new float[buffers.Capacity],
             (b, _, select) =>
             {

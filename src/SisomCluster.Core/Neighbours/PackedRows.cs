@@ -16,12 +16,20 @@ internal sealed class PackedRows<T>
         Count = rows.Length;
         Dimension = source.Columns;
         Stride = StrideFor(source.Columns);
-        Data = new T[checked(Count * Stride)];
+
+        // Every value is written when there is no padding; padding must stay zero.
+        Data = Stride == Dimension ? GC.AllocateUninitializedArray<T>(checked(Count * Stride)) : new T[checked(Count * Stride)];
         Indices = rows.ToArray();
-        for (int i = 0; i < rows.Length; i++)
+        int[] indices = Indices;
+        T[] data = Data;
+        int stride = Stride, dimension = Dimension;
+        ForRowRanges(Count, Stride, (first, end) =>
         {
-            source.CopyRow(rows[i], Data.AsSpan(i * Stride, Dimension));
-        }
+            for (int i = first; i < end; i++)
+            {
+                source.CopyRow(indices[i], data.AsSpan(i * stride, dimension));
+            }
+        });
     }
 
     private PackedRows(PackedRows<T> source, ReadOnlySpan<int> positions)
@@ -29,13 +37,20 @@ internal sealed class PackedRows<T>
         Count = positions.Length;
         Dimension = source.Dimension;
         Stride = source.Stride;
-        Data = new T[checked(Count * Stride)];
+        Data = GC.AllocateUninitializedArray<T>(checked(Count * Stride));
         Indices = new int[Count];
-        for (int i = 0; i < positions.Length; i++)
+        int[] at = positions.ToArray();
+        T[] data = Data;
+        int[] indices = Indices;
+        int stride = Stride;
+        ForRowRanges(Count, Stride, (first, end) =>
         {
-            source.Data.AsSpan(positions[i] * Stride, Stride).CopyTo(Data.AsSpan(i * Stride, Stride));
-            Indices[i] = source.Indices[positions[i]];
-        }
+            for (int i = first; i < end; i++)
+            {
+                source.Data.AsSpan(at[i] * stride, stride).CopyTo(data.AsSpan(i * stride, stride));
+                indices[i] = source.Indices[at[i]];
+            }
+        });
     }
 
     private PackedRows(int count, int dimension, int stride, T[] data, int[] indices, float[] centre)
@@ -75,20 +90,25 @@ internal sealed class PackedRows<T>
         }
 
         var norms = new float[Count];
-        var row = new double[Stride];
-        for (int i = 0; i < Count; i++)
+        T[] data = Data;
+        int stride = Stride;
+        ForRowRanges(Count, Stride, (first, end) =>
         {
-            Span<T> source = Data.AsSpan(i * Stride, Stride);
-            if (typeof(T) == typeof(float))
+            var row = new double[stride];
+            for (int i = first; i < end; i++)
             {
-                norms[i] = SquaredNorm(MemoryMarshal.Cast<T, float>(source), row);
+                Span<T> source = data.AsSpan(i * stride, stride);
+                if (typeof(T) == typeof(float))
+                {
+                    norms[i] = SquaredNorm(MemoryMarshal.Cast<T, float>(source), row);
+                }
+                else
+                {
+                    MemoryMarshal.Cast<T, double>(source).CopyTo(row);
+                    norms[i] = (float)TensorPrimitives.SumOfSquares<double>(row);
+                }
             }
-            else
-            {
-                MemoryMarshal.Cast<T, double>(source).CopyTo(row);
-                norms[i] = (float)TensorPrimitives.SumOfSquares<double>(row);
-            }
-        }
+        });
 
         Interlocked.CompareExchange(ref _squaredNorms, norms, null);
         return _squaredNorms!;
@@ -139,13 +159,29 @@ internal sealed class PackedRows<T>
             throw new InvalidOperationException("Only float32 packs are centred (for the GEMM form).");
         }
 
+        // μ in double: a partial sum per fixed range of rows (the ranges depend on the shape only), added in range order, so
+        // the centre is the same for every thread count.
         float[] source = (float[])(object)Data;
-        var sum = new double[Stride];
-        var row = new double[Stride];
-        for (int i = 0; i < Count; i++)
+        int stride = Stride;
+        int chunk = RowsPerRange(stride);
+        var partials = new double[(Count + chunk - 1) / chunk][];
+        ForRowRanges(Count, Stride, (first, end) =>
         {
-            TensorPrimitives.ConvertChecked<float, double>(source.AsSpan(i * Stride, Stride), row);
-            TensorPrimitives.Add(sum, row, sum);
+            var partial = new double[stride];
+            var row = new double[stride];
+            for (int i = first; i < end; i++)
+            {
+                TensorPrimitives.ConvertChecked<float, double>(source.AsSpan(i * stride, stride), row);
+                TensorPrimitives.Add(partial, row, partial);
+            }
+
+            partials[first / chunk] = partial;
+        });
+
+        var sum = new double[Stride];
+        foreach (double[] partial in partials)
+        {
+            TensorPrimitives.Add(sum, partial, sum);
         }
 
         var centre = new float[Stride];
@@ -154,21 +190,48 @@ internal sealed class PackedRows<T>
             centre[j] = (float)(sum[j] / Count);
         }
 
-        var data = new float[source.Length];
-        CentreRows(source, 0, Count, Stride, centre, data);
+        var data = GC.AllocateUninitializedArray<float>(source.Length);
+        ForRowRanges(Count, Stride, (first, end) => CentreRows(source, first, end - first, stride, centre, data.AsSpan(first * stride)));
         var centred = new PackedRows<float>(Count, Dimension, Stride, data, Indices, centre);
         Interlocked.CompareExchange(ref _centred, centred, null);
         return _centred!;
     }
 
     /// <summary>destination[r] = source[first + r] − centre for <paramref name="count"/> rows of <paramref name="stride"/> (one rounding per element).</summary>
-    internal static void CentreRows(float[] source, int first, int count, int stride, float[] centre, float[] destination)
+    internal static void CentreRows(float[] source, int first, int count, int stride, float[] centre, Span<float> destination)
     {
         for (int r = 0; r < count; r++)
         {
-            TensorPrimitives.Subtract(source.AsSpan((first + r) * stride, stride), centre, destination.AsSpan(r * stride, stride));
+            TensorPrimitives.Subtract(source.AsSpan((first + r) * stride, stride), centre, destination.Slice(r * stride, stride));
         }
     }
+
+    /// <summary>
+    /// <paramref name="body"/>(first, end) over consecutive ranges of <see cref="RowsPerRange"/> rows, on the thread pool when
+    /// the rows hold at least <see cref="ParallelValues"/> values (packing, centring and norms of a 10⁴ × 512 reference set
+    /// were ~0.1 s on one core of an otherwise idle machine before its searches began). The ranges depend on the shape only.
+    /// </summary>
+    internal static void ForRowRanges(int count, int stride, Action<int, int> body)
+    {
+        int chunk = RowsPerRange(stride);
+        int ranges = (count + chunk - 1) / chunk;
+        if ((long)count * stride < ParallelValues)
+        {
+            for (int r = 0; r < ranges; r++)
+            {
+                body(r * chunk, Math.Min(count, (r + 1) * chunk));
+            }
+
+            return;
+        }
+
+        Parallel.For(0, ranges, r => body(r * chunk, Math.Min(count, (r + 1) * chunk)));
+    }
+
+    private const int ParallelValues = 1 << 18;
+
+    /// <summary>Rows per range: about 64 K values (256 KB of float32), at least one row.</summary>
+    internal static int RowsPerRange(int stride) => Math.Max(1, (1 << 16) / Math.Max(1, stride));
 
     /// <summary>Rows <paramref name="positions"/> of this pack, in that order, as a new pack (same source indices, so ties break the same).</summary>
     public PackedRows<T> Gather(ReadOnlySpan<int> positions) => new(this, positions);

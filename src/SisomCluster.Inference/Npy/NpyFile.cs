@@ -118,13 +118,15 @@ public static class NpyFile
         Stream source = stream.CanSeek ? stream : Buffer(stream, displayName, header);
         if (header.DataType == NpyDataType.Float32)
         {
-            var values = new float[header.Count];
+            // Uninitialised: every value is read into it, or the read fails and the array is dropped. (Beyond the largest
+            // array, `new` fails as it always did.)
+            float[] values = header.Count <= Array.MaxLength ? GC.AllocateUninitializedArray<float>((int)header.Count) : new float[header.Count];
             ReadChunked<float>(source, values, displayName, header);
             return new NpyArray(values, header.Shape);
         }
         else
         {
-            var values = new double[header.Count];
+            double[] values = header.Count <= Array.MaxLength ? GC.AllocateUninitializedArray<double>((int)header.Count) : new double[header.Count];
             ReadChunked<double>(source, values, displayName, header);
             return new NpyArray(values, header.Shape);
         }
