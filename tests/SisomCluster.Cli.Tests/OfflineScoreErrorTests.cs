@@ -96,6 +96,18 @@ public sealed class OfflineScoreErrorTests : IDisposable
     }
 
     [Fact]
+    public void With_both_feature_files_bad_the_reference_file_is_reported()
+    {
+        // The two files are read side by side; the reference file's error still comes first, and only it is reported.
+        File.WriteAllText(_files.Reference, "not an npy file");
+        NpyFile.Write(_files.Queries, new NpyArray(new double[5 * 9], 5, 9));
+
+        CliResult result = Run();
+        AssertUsageError(result, "ref.npy", "bad magic");
+        Assert.DoesNotContain("q.npy", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bias_length_must_match_the_rows_of_W()
     {
         NpyFile.Write(_files.Bias, new NpyArray(new double[4], 4));

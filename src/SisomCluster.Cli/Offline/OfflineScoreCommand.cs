@@ -133,11 +133,12 @@ internal sealed class OfflineScoreCommand : Command
             throw new UsageException($"--out and --stats-out both name {outPath}.");
         }
 
-        // The kernels a ReadyToRun image cannot hold are JIT-compiled on a spare core while the inputs are read (not
-        // awaited: the real call compiles whatever the warm-up has not reached yet; on one core it would only compete).
+        // The kernels a ReadyToRun image cannot hold are JIT-compiled beside the reading of the inputs, which keeps one core
+        // busy (not awaited: the real call compiles whatever the warm-up has not reached yet; on one core it would only compete).
         if (Environment.ProcessorCount > 1)
         {
-            _ = Task.Run(() => KernelWarmUp.Run(knn: !parseResult.GetValue(_noKnn)));
+            bool knn = !parseResult.GetValue(_noKnn);
+            _ = Task.Run(() => KernelWarmUp.Run(knn));
         }
 
         ScoreInputs inputs = ScoreInputs.Load(

@@ -44,7 +44,20 @@ public sealed class ScoreInputs
         // The two files are read side by side (reading is most of the serial time of a short call); a bad reference file is
         // still reported before a bad query file.
         Task<NpyArray> queriesRead = Task.Run(() => ReadFeatures(queriesPath, "query features", d, k, headDescription));
-        NpyArray reference = ReadFeatures(referencePath, "reference features", d, k, headDescription);
+        NpyArray reference;
+        try
+        {
+            reference = ReadFeatures(referencePath, "reference features", d, k, headDescription);
+        }
+        catch
+        {
+            // The reference file's error is the one reported; the query read is finished (its file closed) and its own
+            // outcome dropped.
+            _ = Task.WaitAny(queriesRead);
+            _ = queriesRead.Exception;
+            throw;
+        }
+
         NpyArray queries = queriesRead.GetAwaiter().GetResult();
         if (!File.Exists(referenceLabelsPath))
         {

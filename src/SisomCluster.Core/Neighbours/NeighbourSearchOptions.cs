@@ -17,7 +17,10 @@ public sealed record NeighbourSearchOptions
     /// <summary>The float32 kernel (results are the same with every one); null = <see cref="KernelSelection.Current"/>.</summary>
     public KernelIsa? Kernel { get; init; }
 
-    /// <summary>-1 = all cores.</summary>
+    /// <summary>
+    /// Threads for the searches' work items; -1 = one per core. Building a large pack (copies, norms, centring, panels) runs
+    /// on the thread pool whatever this says: a pack is built once and shared, and its contents do not depend on threads.
+    /// </summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
     /// <summary>The reference block for rows of <paramref name="rowBytes"/> bytes: a multiple of the kernel's tile width.</summary>

@@ -159,13 +159,13 @@ internal sealed class PackedRows<T>
             throw new InvalidOperationException("Only float32 packs are centred (for the GEMM form).");
         }
 
-        // μ in double: a partial sum per fixed range of rows (the ranges depend on the shape only), added in range order, so
-        // the centre is the same for every thread count.
+        // μ in double: a partial sum per fixed range of rows (the ranges depend on the row count and dimension only, not on
+        // the padding or the thread count), added in range order, so the centre is the same on every machine.
         float[] source = (float[])(object)Data;
         int stride = Stride;
-        int chunk = RowsPerRange(stride);
+        int chunk = RowsPerRange(Dimension);
         var partials = new double[(Count + chunk - 1) / chunk][];
-        ForRowRanges(Count, Stride, (first, end) =>
+        ForRowRanges(Count, Dimension, (first, end) =>
         {
             var partial = new double[stride];
             var row = new double[stride];
@@ -210,6 +210,8 @@ internal sealed class PackedRows<T>
     /// <paramref name="body"/>(first, end) over consecutive ranges of <see cref="RowsPerRange"/> rows, on the thread pool when
     /// the rows hold at least <see cref="ParallelValues"/> values (packing, centring and norms of a 10⁴ × 512 reference set
     /// were ~0.1 s on one core of an otherwise idle machine before its searches began). The ranges depend on the shape only.
+    /// These set-up loops do not take <see cref="NeighbourSearchOptions.MaxDegreeOfParallelism"/> (a pack is built once and
+    /// shared by searches with any options); their results are the same on any number of threads.
     /// </summary>
     internal static void ForRowRanges(int count, int stride, Action<int, int> body)
     {

@@ -8,8 +8,8 @@ namespace SisomCluster.Core.Scoring;
 /// <summary>
 /// Compiles the scoring path on a few synthetic rows: a scoring context and a scored batch (2 classes, 64-d, fixed α;
 /// milliseconds of arithmetic). The kernels a ReadyToRun image cannot hold (AVX-512 and <c>Vector&lt;T&gt;</c> code,
-/// generic instantiations of System.Numerics.Tensors) are JIT-compiled on first use; run this on a spare core while the
-/// real inputs are read, and the real call finds them compiled. The worker runs it at start-up, <c>sisom offline score</c>
+/// generic instantiations of System.Numerics.Tensors) are JIT-compiled on first use; run this beside work that keeps one
+/// core busy (reading the real inputs), and the real call finds them compiled. The worker runs it at start-up, <c>sisom offline score</c>
 /// beside reading its files (docs/results/core.md has what each saves).
 /// </summary>
 public static class KernelWarmUp

@@ -50,8 +50,9 @@ public sealed class ParallelPackingTests
         var pack = PackedRows<float>.All(Random(seed: 4));
         PackedRows<float> centred = pack.Centred();
 
-        // The expected centre: partial sums over ranges of RowsPerRange rows, added in range order (independent of threads).
-        int range = PackedRows<float>.RowsPerRange(pack.Stride);
+        // The expected centre: partial sums over ranges of RowsPerRange(D) rows, added in range order (independent of threads
+        // and of the padding).
+        int range = PackedRows<float>.RowsPerRange(Dimension);
         var sum = new double[pack.Stride];
         for (int first = 0; first < Rows; first += range)
         {
@@ -131,6 +132,35 @@ public sealed class ParallelPackingTests
 
         Assert.All(runs, r => Assert.Equal(1, r));
         Assert.InRange(scratches.Count, count == 0 ? 0 : 1, Math.Max(1, degree == -1 ? Environment.ProcessorCount : degree));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void An_item_that_throws_stops_the_hand_out_and_its_error_surfaces(int degree)
+    {
+        int ran = 0;
+        Exception error = Assert.ThrowsAny<Exception>(() => WorkQueue.Run(
+            100_000,
+            degree,
+            () => 0,
+            (w, _) =>
+            {
+                Interlocked.Increment(ref ran);
+                if (w == 10)
+                {
+                    throw new InvalidOperationException("item 10 failed");
+                }
+
+                Thread.Sleep(1); // 100 s of items, if the hand-out went on
+            }));
+
+        Exception inner = error is AggregateException aggregate ? Assert.Single(aggregate.InnerExceptions) : error;
+        Assert.Equal("item 10 failed", inner.Message);
+
+        // Items already taken finish; no thread takes a new one (a handful, of 100 000).
+        Assert.InRange(ran, 11, 1000);
     }
 
     private static StateMatrix Random(int seed)
