@@ -159,8 +159,9 @@ public sealed class ParallelPackingTests
         Exception inner = error is AggregateException aggregate ? Assert.Single(aggregate.InnerExceptions) : error;
         Assert.Equal("item 10 failed", inner.Message);
 
-        // Items already taken finish; no thread takes a new one (a handful, of 100 000).
-        Assert.InRange(ran, 11, 1000);
+        // Items already taken finish; no thread takes a new one: a handful of the 100 000 (bounded at a fifth, for a loaded
+        // machine on which throwing the first exception is slow while the other threads go on).
+        Assert.InRange(ran, 11, 20_000);
     }
 
     private static StateMatrix Random(int seed)
