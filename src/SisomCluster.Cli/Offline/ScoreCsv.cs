@@ -12,26 +12,26 @@ namespace SisomCluster.Cli.Offline;
 public static class ScoreCsv
 {
     // One entry per CSV column, in order: the header and every row come from this list, so they cannot drift apart.
-    private static readonly (string Name, Func<SisomItemScore, string> Format)[] Columns =
+    private static readonly (string Name, Action<StringBuilder, SisomItemScore> Append)[] Columns =
     [
-        ("predicted", s => s.Predicted.ToString(CultureInfo.InvariantCulture)),
-        ("nearest_reference", s => s.NearestReference.ToString(CultureInfo.InvariantCulture)),
-        ("d_in", s => FormatDouble(s.DIn)),
-        ("d_out", s => FormatDouble(s.DOut)),
-        ("ratio", s => FormatDouble(s.Ratio)),
-        ("energy", s => FormatDouble(s.Energy)),
-        ("sisom", s => FormatDouble(s.Sisom)),
-        ("sisome", s => FormatDouble(s.Sisome)),
-        ("knn", s => FormatDouble(s.Knn)),
-        ("ood_sisom", s => FormatFlag(s.OodSisom)),
-        ("ood_sisome", s => FormatFlag(s.OodSisome)),
-        ("ood_knn", s => FormatFlag(s.OodKnn)),
-        ("ood_energy", s => FormatFlag(s.OodEnergy)),
-        ("no_reference", s => FormatFlag(s.NoReference)),
-        ("msp", s => FormatDouble(s.Baselines.Msp)),
-        ("max_logit", s => FormatDouble(s.Baselines.MaxLogit)),
-        ("entropy", s => FormatDouble(s.Baselines.Entropy)),
-        ("margin", s => FormatDouble(s.Baselines.Margin)),
+        ("predicted", (b, s) => AppendInt(b, s.Predicted)),
+        ("nearest_reference", (b, s) => AppendInt(b, s.NearestReference)),
+        ("d_in", (b, s) => AppendDouble(b, s.DIn)),
+        ("d_out", (b, s) => AppendDouble(b, s.DOut)),
+        ("ratio", (b, s) => AppendDouble(b, s.Ratio)),
+        ("energy", (b, s) => AppendDouble(b, s.Energy)),
+        ("sisom", (b, s) => AppendDouble(b, s.Sisom)),
+        ("sisome", (b, s) => AppendDouble(b, s.Sisome)),
+        ("knn", (b, s) => AppendDouble(b, s.Knn)),
+        ("ood_sisom", (b, s) => b.Append(FormatFlag(s.OodSisom))),
+        ("ood_sisome", (b, s) => b.Append(FormatFlag(s.OodSisome))),
+        ("ood_knn", (b, s) => b.Append(FormatFlag(s.OodKnn))),
+        ("ood_energy", (b, s) => b.Append(FormatFlag(s.OodEnergy))),
+        ("no_reference", (b, s) => b.Append(FormatFlag(s.NoReference))),
+        ("msp", (b, s) => AppendDouble(b, s.Baselines.Msp)),
+        ("max_logit", (b, s) => AppendDouble(b, s.Baselines.MaxLogit)),
+        ("entropy", (b, s) => AppendDouble(b, s.Baselines.Entropy)),
+        ("margin", (b, s) => AppendDouble(b, s.Baselines.Margin)),
     ];
 
     /// <summary><c>index</c>, then every per-item score of <see cref="SisomItemScore"/>.</summary>
@@ -44,7 +44,8 @@ public static class ScoreCsv
         using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" };
         writer.WriteLine(Header);
 
-        // Rows are formatted in parallel chunks (shortest round-trip doubles cost ~0.1 µs each) and written in order.
+        // Rows are formatted in parallel chunks (shortest round-trip doubles cost ~0.1 µs each), straight into each chunk's
+        // builder, and written in order.
         const int Chunk = 2048;
         int chunks = (batch.Count + Chunk - 1) / Chunk;
         const int Window = 16;
@@ -66,10 +67,10 @@ public static class ScoreCsv
         for (int i = start; i < end; i++)
         {
             SisomItemScore score = batch[i];
-            lines.Append(i.ToString(CultureInfo.InvariantCulture));
-            foreach ((string _, Func<SisomItemScore, string> format) in Columns)
+            AppendInt(lines, i);
+            foreach ((string _, Action<StringBuilder, SisomItemScore> append) in Columns)
             {
-                lines.Append(',').Append(format(score));
+                append(lines.Append(','), score);
             }
 
             lines.Append('\n');
@@ -77,6 +78,25 @@ public static class ScoreCsv
 
         return lines.ToString();
     }
+
+    /// <summary><see cref="FormatDouble"/>'s text appended without a string of its own (a CSV of 2 × 10⁴ rows has 2.4 × 10⁵ of them).</summary>
+    private static void AppendDouble(StringBuilder builder, double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return;
+        }
+
+        if (double.IsInfinity(value))
+        {
+            builder.Append(value > 0 ? "inf" : "-inf");
+            return;
+        }
+
+        builder.Append(CultureInfo.InvariantCulture, $"{value:R}");
+    }
+
+    private static void AppendInt(StringBuilder builder, int value) => builder.Append(CultureInfo.InvariantCulture, $"{value}");
 
     /// <summary>Round-trip text for a double: <c>inf</c>, <c>-inf</c>, empty for NaN.</summary>
     public static string FormatDouble(double value)
