@@ -79,7 +79,10 @@ public static class ScoreCsv
         return lines.ToString();
     }
 
-    /// <summary><see cref="FormatDouble"/>'s text appended without a string of its own (a CSV of 2 × 10⁴ rows has 2.4 × 10⁵ of them).</summary>
+    /// <summary>
+    /// Round-trip text for a double appended to <paramref name="builder"/> without a string of its own (a CSV of 2 × 10⁴ rows
+    /// has 2.4 × 10⁵ of them): <c>inf</c>, <c>-inf</c>, nothing for NaN. The one definition of the CSV's numbers.
+    /// </summary>
     private static void AppendDouble(StringBuilder builder, double value)
     {
         if (double.IsNaN(value))
@@ -98,20 +101,12 @@ public static class ScoreCsv
 
     private static void AppendInt(StringBuilder builder, int value) => builder.Append(CultureInfo.InvariantCulture, $"{value}");
 
-    /// <summary>Round-trip text for a double: <c>inf</c>, <c>-inf</c>, empty for NaN.</summary>
+    /// <summary>Round-trip text for a double: <c>inf</c>, <c>-inf</c>, empty for NaN (the CSV's text, as a string).</summary>
     public static string FormatDouble(double value)
     {
-        if (double.IsNaN(value))
-        {
-            return string.Empty;
-        }
-
-        if (double.IsInfinity(value))
-        {
-            return value > 0 ? "inf" : "-inf";
-        }
-
-        return value.ToString("R", CultureInfo.InvariantCulture);
+        var text = new StringBuilder(24);
+        AppendDouble(text, value);
+        return text.ToString();
     }
 
     private static string FormatFlag(bool value) => value ? "true" : "false";
