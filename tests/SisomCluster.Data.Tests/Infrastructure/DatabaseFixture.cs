@@ -56,6 +56,9 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     public SisomDbContext CreateDbContext() => new(SisomDbContext.CreateOptions(DataSource));
 
+    /// <summary>Rows of <paramref name="table"/> that belong to run <paramref name="runId"/>.</summary>
+    public Task<long> CountForRunAsync(string table, Guid runId) => CountAsync($"SELECT count(*) FROM {table} WHERE run_id = $1", runId);
+
     public async Task<long> CountAsync(string sql, params object[] parameters)
     {
         await using NpgsqlCommand command = DataSource.CreateCommand(sql);

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using SisomCluster.Data.Pools;
 using SisomCluster.Data.Runs;
 using SisomCluster.Data.Scoring;
@@ -68,5 +69,20 @@ public static class Seed
 
         await db.SaveChangesAsync();
         return run.Id;
+    }
+
+    /// <returns>A pool with a stored scoring context and a run over it (<see cref="RunAsync"/>'s shards).</returns>
+    public static async Task<(Guid RunId, Guid ContextId)> RunWithContextAsync(DatabaseFixture fixture, int shards = 1)
+    {
+        Guid poolId = await PoolAsync(fixture);
+        Guid contextId = await ContextAsync(fixture, poolId);
+        return (await RunAsync(fixture, poolId, shards), contextId);
+    }
+
+    /// <summary>Sets a shard's attempt, as the coordinator does when it re-issues it.</summary>
+    public static async Task SetAttemptAsync(DatabaseFixture fixture, Guid runId, int shardId, int attempt)
+    {
+        await using SisomDbContext db = fixture.CreateDbContext();
+        await db.Shards.Where(s => s.RunId == runId && s.ShardId == shardId).ExecuteUpdateAsync(u => u.SetProperty(s => s.Attempt, attempt));
     }
 }

@@ -92,22 +92,22 @@ public sealed class ShardAggregateTests : IClassFixture<DatabaseFixture>
             await open.AddScoresAsync(shards[0]);
         }
 
-        Assert.Equal(0, await CountAsync("shard_aggregates", runId));
+        Assert.Equal(0, await _fixture.CountForRunAsync("shard_aggregates", runId));
 
         // A stale attempt is refused before anything is written.
         Assert.Equal(ShardCommitStatus.StaleAttempt, (await _writer.CommitAsync(runId, 0, 2, shards[0], [], spec)).Status);
-        Assert.Equal(0, await CountAsync("shard_drift", runId));
+        Assert.Equal(0, await _fixture.CountForRunAsync("shard_drift", runId));
 
         Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, 0, 1, shards[0], [], spec)).Status);
-        long candidates = await CountAsync("shard_candidates", runId);
-        long drift = await CountAsync("shard_drift", runId);
+        long candidates = await _fixture.CountForRunAsync("shard_candidates", runId);
+        long drift = await _fixture.CountForRunAsync("shard_drift", runId);
         long binned = await _fixture.CountAsync("SELECT sum(c)::bigint FROM shard_histograms, unnest(counts) AS c WHERE run_id = $1", runId);
 
         // Redelivered: refused by the fence, so nothing is counted twice.
         Assert.Equal(ShardCommitStatus.AlreadyDone, (await _writer.CommitAsync(runId, 0, 1, shards[0], [], spec)).Status);
-        Assert.Equal(1, await CountAsync("shard_aggregates", runId));
-        Assert.Equal(candidates, await CountAsync("shard_candidates", runId));
-        Assert.Equal(drift, await CountAsync("shard_drift", runId));
+        Assert.Equal(1, await _fixture.CountForRunAsync("shard_aggregates", runId));
+        Assert.Equal(candidates, await _fixture.CountForRunAsync("shard_candidates", runId));
+        Assert.Equal(drift, await _fixture.CountForRunAsync("shard_drift", runId));
         Assert.Equal(binned, await _fixture.CountAsync("SELECT sum(c)::bigint FROM shard_histograms, unnest(counts) AS c WHERE run_id = $1", runId));
         Assert.Equal(4L * (RowsPerShard - (RowsPerShard / 25)), binned);
 
@@ -127,7 +127,7 @@ public sealed class ShardAggregateTests : IClassFixture<DatabaseFixture>
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _writer.BeginAsync(runId, 0, 1, Spec(poolId) with { CandidateLimit = 0 }));
         ArgumentException width = await Assert.ThrowsAsync<ArgumentException>(() => _writer.BeginAsync(runId, 0, 1, Spec(poolId) with { BinWidths = new Dictionary<string, double> { ["sisom"] = 0 } }));
         Assert.Contains("sisom", width.Message, StringComparison.Ordinal);
-        Assert.Equal(0, await CountAsync("shard_aggregates", runId));
+        Assert.Equal(0, await _fixture.CountForRunAsync("shard_aggregates", runId));
     }
 
     [Fact]
@@ -241,7 +241,7 @@ public sealed class ShardAggregateTests : IClassFixture<DatabaseFixture>
                 Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, s, 1, rows, [], spec)).Status);
             }
 
-            Assert.True(await CountAsync("shard_candidates", runId) <= Many * spec.CandidateLimit);
+            Assert.True(await _fixture.CountForRunAsync("shard_candidates", runId) <= Many * spec.CandidateLimit);
             List<ShardCandidate>? merged = await RunAggregates.CandidatesAsync(_fixture.DataSource, runId, poolId, spec.Filter, Limit, default);
             if (sorted)
             {
@@ -376,7 +376,4 @@ public sealed class ShardAggregateTests : IClassFixture<DatabaseFixture>
         db.Labels.AddRange(itemIds.Select(id => new ItemLabel { PoolId = poolId, ItemId = id, Label = 1, ImportedAt = DateTimeOffset.UtcNow, ImportId = import }));
         await db.SaveChangesAsync();
     }
-
-    private Task<long> CountAsync(string table, Guid runId) =>
-        _fixture.CountAsync($"SELECT count(*) FROM {table} WHERE run_id = $1", runId);
 }

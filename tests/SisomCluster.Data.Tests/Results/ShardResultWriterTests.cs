@@ -8,6 +8,11 @@ using Xunit;
 
 namespace SisomCluster.Data.Tests.Results;
 
+/// <summary>
+/// What a shard's commit writes: every score in the column of its name, non-finite values and nulls, error rows, a shard
+/// larger than a chunk, an item another shard already scored, a commit given up. Attempts, fences and locks:
+/// ShardCommitFencingTests.
+/// </summary>
 public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
 {
     private static readonly DateTimeOffset At = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
@@ -24,15 +29,15 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     [Fact]
     public async Task First_commit_inserts_the_rows_and_marks_the_shard_done()
     {
-        (Guid runId, Guid contextId) = await RunAsync(shards: 2);
+        (Guid runId, Guid contextId) = await Seed.RunWithContextAsync(_fixture, shards: 2);
         List<ItemScoreRow> scores = ScoreRows.Make(contextId, 50);
         ItemErrorRow[] errors = [new("bad/0.jpg", "corrupt", "not a JPEG", At), new("bad/1.jpg", "empty", "0 bytes", At)];
 
         ShardCommitOutcome outcome = await _writer.CommitAsync(runId, 0, 1, scores, errors);
 
         Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, 50, 2), outcome);
-        Assert.Equal(50, await CountAsync("item_scores", runId));
-        Assert.Equal(2, await CountAsync("item_errors", runId));
+        Assert.Equal(50, await _fixture.CountForRunAsync("item_scores", runId));
+        Assert.Equal(2, await _fixture.CountForRunAsync("item_errors", runId));
         await using SisomDbContext db = _fixture.CreateDbContext();
         Shard shard = await db.Shards.SingleAsync(s => s.RunId == runId && s.ShardId == 0);
         Assert.Equal(ShardState.Done, shard.State);
@@ -44,59 +49,9 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
-    public async Task A_redelivered_commit_is_already_done_and_writes_no_duplicates()
-    {
-        (Guid runId, Guid contextId) = await RunAsync();
-        List<ItemScoreRow> scores = ScoreRows.Make(contextId, 30);
-        ItemErrorRow[] errors = [new("bad.jpg", "corrupt", "x", At)];
-        await _writer.CommitAsync(runId, 0, 1, scores, errors);
-
-        ShardCommitOutcome again = await _writer.CommitAsync(runId, 0, 1, scores, errors);
-
-        Assert.Equal(ShardCommitOutcome.NothingWritten(ShardCommitStatus.AlreadyDone), again);
-        Assert.Equal(30, await CountAsync("item_scores", runId));
-        Assert.Equal(1, await CountAsync("item_errors", runId));
-    }
-
-    [Fact]
-    public async Task A_stale_attempt_writes_nothing()
-    {
-        (Guid runId, Guid contextId) = await RunAsync();
-        await SetAttemptAsync(runId, 0, 2);
-
-        ShardCommitOutcome outcome = await _writer.CommitAsync(runId, 0, 1, ScoreRows.Make(contextId, 10), [new("e", "corrupt", "x", At)]);
-
-        Assert.Equal(ShardCommitStatus.StaleAttempt, outcome.Status);
-        Assert.Equal(0, await CountAsync("item_scores", runId));
-        Assert.Equal(0, await CountAsync("item_errors", runId));
-        await using SisomDbContext db = _fixture.CreateDbContext();
-        Assert.Equal(ShardState.Pending, (await db.Shards.SingleAsync(s => s.RunId == runId)).State);
-
-        // The current attempt still commits.
-        Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, 0, 2, ScoreRows.Make(contextId, 10), [])).Status);
-    }
-
-    [Fact]
-    public async Task Concurrent_commits_of_one_shard_commit_exactly_once()
-    {
-        (Guid runId, Guid contextId) = await RunAsync();
-        List<ItemScoreRow> scores = ScoreRows.Make(contextId, 2_000);
-        ItemErrorRow[] errors = [new("bad.jpg", "corrupt", "x", At)];
-
-        ShardCommitOutcome[] outcomes = await Task.WhenAll(
-            Enumerable.Range(0, 4).Select(_ => Task.Run(() => _writer.CommitAsync(runId, 0, 1, scores, errors))));
-
-        Assert.Single(outcomes, o => o.Status == ShardCommitStatus.Committed);
-        Assert.Equal(3, outcomes.Count(o => o.Status == ShardCommitStatus.AlreadyDone));
-        Assert.Equal(2_000, await CountAsync("item_scores", runId));
-        Assert.Equal(1, await CountAsync("item_errors", runId));
-        Assert.Equal(2_000, await _fixture.CountAsync("SELECT scored FROM shards WHERE run_id = $1", runId));
-    }
-
-    [Fact]
     public async Task Infinity_NaN_and_nulls_round_trip()
     {
-        (Guid runId, Guid contextId) = await RunAsync();
+        (Guid runId, Guid contextId) = await Seed.RunWithContextAsync(_fixture);
         ItemScoreRow made = ScoreRows.Make(contextId, 1)[0];
         ItemScoreRow row = made with
         {
@@ -138,7 +93,7 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     [Fact]
     public async Task Every_score_lands_in_the_column_of_its_name()
     {
-        (Guid runId, Guid contextId) = await RunAsync();
+        (Guid runId, Guid contextId) = await Seed.RunWithContextAsync(_fixture);
         var score = new SisomItemScore(
             Predicted: 7,
             NearestReference: 3,
@@ -182,7 +137,7 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     [Fact]
     public async Task Error_rows_land_in_item_errors()
     {
-        (Guid runId, _) = await RunAsync(shards: 4);
+        (Guid runId, _) = await Seed.RunWithContextAsync(_fixture, shards: 4);
         ItemErrorRow[] errors =
         [
             new("a.jpg", "corrupt", "invalid Huffman code", At),
@@ -204,171 +159,22 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     {
         // Pool listings skip repeated ids, so this takes a hand-made shard; the COPY into the run's partition meets the
         // primary key and the whole second commit is rolled back with the reason, instead of counting the item twice.
-        (Guid runId, Guid contextId) = await RunAsync(shards: 2);
+        (Guid runId, Guid contextId) = await Seed.RunWithContextAsync(_fixture, shards: 2);
         List<ItemScoreRow> rows = ScoreRows.Make(contextId, 10);
         await _writer.CommitAsync(runId, 0, 1, rows[..6], []);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _writer.CommitAsync(runId, 1, 1, rows[4..], []));
 
         Assert.Contains("another shard", error.Message, StringComparison.Ordinal);
-        Assert.Equal(6, await CountAsync("item_scores", runId));
+        Assert.Equal(6, await _fixture.CountForRunAsync("item_scores", runId));
         Assert.Equal(6, await _fixture.CountAsync("SELECT sum(scored) FROM shards WHERE run_id = $1", runId));
         Assert.Equal(ShardState.Pending, await _fixture.CreateDbContext().Shards.Where(s => s.RunId == runId && s.ShardId == 1).Select(s => s.State).SingleAsync());
     }
 
     [Fact]
-    public async Task A_second_commit_of_a_done_shard_is_refused_before_it_copies_anything()
-    {
-        (Guid runId, Guid contextId) = await RunAsync();
-        List<ItemScoreRow> rows = ScoreRows.Make(contextId, ShardCommit.ChunkRows + 5);
-        Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, 0, 1, rows, [])).Status);
-
-        ShardCommit again = await _writer.BeginAsync(runId, 0, 1);
-        await using (again)
-        {
-            Assert.Equal(ShardCommitStatus.AlreadyDone, again.Refused);
-            await again.AddScoresAsync(rows);
-            await again.AddErrorsAsync([new("bad.jpg", "corrupt", "x", At)]);
-
-            // A full chunk was added, yet nothing went to the server: the refused commit has no transaction any more.
-            Assert.Equal(0, again.ScoresStaged);
-            Assert.Equal(0, again.ErrorsStaged);
-            Assert.Equal(ShardCommitOutcome.NothingWritten(ShardCommitStatus.AlreadyDone), await again.CompleteAsync());
-        }
-
-        Assert.Equal(rows.Count, await CountAsync("item_scores", runId));
-        Assert.Equal(0, await CountAsync("item_errors", runId));
-        Assert.Equal(rows.Count, await _fixture.CountAsync("SELECT scored FROM shards WHERE run_id = $1", runId));
-    }
-
-    [Fact]
-    public async Task A_stale_attempt_is_refused_at_begin_and_cannot_write()
-    {
-        (Guid runId, Guid contextId) = await RunAsync();
-        await SetAttemptAsync(runId, 0, 2);
-
-        ShardCommit stale = await _writer.BeginAsync(runId, 0, 1);
-        await using (stale)
-        {
-            Assert.Equal(ShardCommitStatus.StaleAttempt, stale.Refused);
-            await stale.AddScoresAsync(ScoreRows.Make(contextId, ShardCommit.ChunkRows + 1));
-            Assert.Equal(0, stale.ScoresStaged);
-            Assert.Equal(ShardCommitStatus.StaleAttempt, (await stale.CompleteAsync()).Status);
-        }
-
-        Assert.Equal(0, await CountAsync("item_scores", runId));
-        Assert.Equal(ShardState.Pending, await _fixture.CreateDbContext().Shards.Where(s => s.RunId == runId).Select(s => s.State).SingleAsync());
-    }
-
-    [Fact]
-    public async Task An_attempt_reissued_while_it_streams_is_rolled_back_and_the_new_attempt_waits_for_it()
-    {
-        (Guid runId, Guid contextId) = await RunAsync();
-        List<ItemScoreRow> rows = ScoreRows.Make(contextId, (ShardCommit.ChunkRows * 2) + 3);
-
-        ShardCommit first = await _writer.BeginAsync(runId, 0, 1);
-        Task<ShardCommit> second;
-        await using (first)
-        {
-            Assert.Null(first.Refused);
-            await first.AddScoresAsync(rows);
-            Assert.Equal(ShardCommit.ChunkRows * 2, first.ScoresStaged);
-
-            // The coordinator gives up on attempt 1 while its rows sit in the partition, uncommitted.
-            await SetAttemptAsync(runId, 0, 2);
-
-            // Attempt 2 waits for the shard's commit lock instead of meeting attempt 1's rows in the primary key.
-            second = _writer.BeginAsync(runId, 0, 2);
-            await Task.Delay(500);
-            Assert.False(second.IsCompleted);
-
-            Assert.Equal(ShardCommitOutcome.NothingWritten(ShardCommitStatus.StaleAttempt), await first.CompleteAsync());
-        }
-
-        Assert.Equal(0, await CountAsync("item_scores", runId));
-        ShardCommit current = await second.WaitAsync(TimeSpan.FromSeconds(30));
-        await using (current)
-        {
-            Assert.Null(current.Refused);
-            await current.AddScoresAsync(rows);
-            Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, rows.Count, 0), await current.CompleteAsync());
-        }
-
-        Assert.Equal(rows.Count, await CountAsync("item_scores", runId));
-    }
-
-    [Fact]
-    public async Task A_frozen_commit_loses_the_shard_lock_after_its_idle_limit_and_the_reissued_attempt_commits()
-    {
-        (Guid runId, Guid contextId) = await RunAsync();
-        var writer = new ShardResultWriter(_fixture.DataSource, new ShardCommitLimits(IdleLimit: TimeSpan.FromSeconds(5)));
-        List<ItemScoreRow> rows = ScoreRows.Make(contextId, ShardCommit.ChunkRows + 3);
-
-        ShardCommit frozen = await writer.BeginAsync(runId, 0, 1);
-        await using (frozen)
-        {
-            // Attempt 1 COPYs a chunk, then its worker stops answering (SIGSTOP, a partitioned host) with the lock held:
-            // its keep-alive stops with it.
-            await frozen.AddScoresAsync(rows);
-            await frozen.SuspendKeepAliveAsync();
-            await SetAttemptAsync(runId, 0, 2);
-
-            // The re-issued attempt waits for the lock; past the idle limit PostgreSQL ends the frozen session and it goes on.
-            Task<ShardCommit> second = writer.BeginAsync(runId, 0, 2);
-            await Task.Delay(500);
-            Assert.False(second.IsCompleted);
-            ShardCommit current = await second.WaitAsync(TimeSpan.FromSeconds(30));
-            await using (current)
-            {
-                Assert.Null(current.Refused);
-                await current.AddScoresAsync(rows);
-                Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, rows.Count, 0), await current.CompleteAsync());
-            }
-
-            // The frozen worker wakes up: its session is gone, nothing of it can land.
-            await Assert.ThrowsAnyAsync<Exception>(() => frozen.CompleteAsync());
-        }
-
-        Assert.Equal(rows.Count, await CountAsync("item_scores", runId));
-    }
-
-    [Fact]
-    public async Task A_live_commit_that_goes_without_a_chunk_for_longer_than_the_idle_limit_keeps_its_transaction()
-    {
-        (Guid runId, Guid contextId) = await RunAsync();
-        var writer = new ShardResultWriter(_fixture.DataSource, new ShardCommitLimits(IdleLimit: TimeSpan.FromSeconds(5)));
-        List<ItemScoreRow> rows = ScoreRows.Make(contextId, ShardCommit.ChunkRows + 3);
-
-        ShardCommit slow = await writer.BeginAsync(runId, 0, 1);
-        await using (slow)
-        {
-            // A slow but live worker: one chunk, then nothing for twice the idle limit (items failing after HTTP retries).
-            await slow.AddScoresAsync(rows);
-            await Task.Delay(TimeSpan.FromSeconds(11));
-            Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, rows.Count, 0), await slow.CompleteAsync());
-        }
-
-        Assert.Equal(rows.Count, await CountAsync("item_scores", runId));
-    }
-
-    [Fact]
-    public async Task A_failed_shard_or_an_unknown_one_takes_no_rows()
-    {
-        (Guid runId, Guid contextId) = await RunAsync();
-        await using (SisomDbContext db = _fixture.CreateDbContext())
-        {
-            await db.Shards.Where(s => s.RunId == runId).ExecuteUpdateAsync(u => u.SetProperty(s => s.State, ShardState.Failed));
-        }
-
-        Assert.Equal(ShardCommitStatus.ShardFailed, (await _writer.CommitAsync(runId, 0, 1, ScoreRows.Make(contextId, 3), [])).Status);
-        Assert.Equal(ShardCommitStatus.UnknownShard, (await _writer.CommitAsync(runId, 7, 1, ScoreRows.Make(contextId, 3), [])).Status);
-        Assert.Equal(0, await CountAsync("item_scores", runId));
-    }
-
-    [Fact]
     public async Task A_shard_bigger_than_a_chunk_streams_into_its_transaction_and_appears_only_at_completion()
     {
-        (Guid runId, Guid contextId) = await RunAsync();
+        (Guid runId, Guid contextId) = await Seed.RunWithContextAsync(_fixture);
         const int Count = (ShardCommit.ChunkRows * 2) + 7;
         List<ItemScoreRow> rows = ScoreRows.Make(contextId, Count, dimension: 4);
 
@@ -386,23 +192,23 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
             // Whole chunks went to the run's partition as they filled, uncommitted; the rest waits for completion; nobody
             // else sees any.
             Assert.Equal(ShardCommit.ChunkRows * 2, commit.ScoresStaged);
-            Assert.Equal(0, await CountAsync("item_scores", runId));
+            Assert.Equal(0, await _fixture.CountForRunAsync("item_scores", runId));
 
             ShardCommitOutcome outcome = await commit.CompleteAsync();
 
             Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, Count, 1), outcome);
         }
 
-        Assert.Equal(Count, await CountAsync("item_scores", runId));
-        Assert.Equal(1, await CountAsync("item_errors", runId));
+        Assert.Equal(Count, await _fixture.CountForRunAsync("item_scores", runId));
+        Assert.Equal(1, await _fixture.CountForRunAsync("item_errors", runId));
         Assert.Equal(ShardCommitStatus.AlreadyDone, (await _writer.CommitAsync(runId, 0, 1, rows, [])).Status);
-        Assert.Equal(Count, await CountAsync("item_scores", runId));
+        Assert.Equal(Count, await _fixture.CountForRunAsync("item_scores", runId));
     }
 
     [Fact]
     public async Task A_commit_given_up_before_completion_leaves_nothing()
     {
-        (Guid runId, Guid contextId) = await RunAsync();
+        (Guid runId, Guid contextId) = await Seed.RunWithContextAsync(_fixture);
 
         ShardCommit commit = await _writer.BeginAsync(runId, 0, 1);
         await using (commit)
@@ -412,25 +218,9 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
             Assert.Equal(ShardCommit.ChunkRows, commit.ScoresStaged);
         }
 
-        Assert.Equal(0, await CountAsync("item_scores", runId));
-        Assert.Equal(0, await CountAsync("item_errors", runId));
+        Assert.Equal(0, await _fixture.CountForRunAsync("item_scores", runId));
+        Assert.Equal(0, await _fixture.CountForRunAsync("item_errors", runId));
         Assert.Equal(ShardState.Pending, await _fixture.CreateDbContext().Shards.Where(s => s.RunId == runId).Select(s => s.State).SingleAsync());
         Assert.Equal(ShardCommitStatus.Committed, (await _writer.CommitAsync(runId, 0, 1, ScoreRows.Make(contextId, 3), [])).Status);
-    }
-
-    private async Task<(Guid RunId, Guid ContextId)> RunAsync(int shards = 1)
-    {
-        Guid poolId = await Seed.PoolAsync(_fixture);
-        Guid contextId = await Seed.ContextAsync(_fixture, poolId);
-        return (await Seed.RunAsync(_fixture, poolId, shards), contextId);
-    }
-
-    private Task<long> CountAsync(string table, Guid runId) =>
-        _fixture.CountAsync($"SELECT count(*) FROM {table} WHERE run_id = $1", runId);
-
-    private async Task SetAttemptAsync(Guid runId, int shardId, int attempt)
-    {
-        await using SisomDbContext db = _fixture.CreateDbContext();
-        await db.Shards.Where(s => s.RunId == runId && s.ShardId == shardId).ExecuteUpdateAsync(u => u.SetProperty(s => s.Attempt, attempt));
     }
 }
