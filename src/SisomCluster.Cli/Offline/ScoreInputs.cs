@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using SisomCluster.Core;
 using SisomCluster.Core.States;
 using SisomCluster.Inference.Heads;
@@ -41,24 +42,16 @@ public sealed class ScoreInputs
         int k = head.ClassCount;
         int d = head.FeatureDimension;
         string headDescription = $"{headFile} is K x D = {k} x {d}";
-        // The two files are read side by side (reading is most of the serial time of a short call); a bad reference file is
-        // still reported before a bad query file.
-        Task<NpyArray> queriesRead = Task.Run(() => ReadFeatures(queriesPath, "query features", d, k, headDescription));
-        NpyArray reference;
-        try
-        {
-            reference = ReadFeatures(referencePath, "reference features", d, k, headDescription);
-        }
-        catch
-        {
-            // The reference file's error is the one reported; the query read is finished (its file closed) and its own
-            // outcome dropped.
-            _ = Task.WaitAny(queriesRead);
-            _ = queriesRead.Exception;
-            throw;
-        }
-
-        NpyArray queries = queriesRead.GetAwaiter().GetResult();
+        // The two files are read side by side (reading is most of the serial time of a short call). Both reads finish before
+        // anything is reported, and a bad reference file is reported before a bad query file.
+        (NpyArray? Array, ExceptionDispatchInfo? Error) referenceRead = default, queriesRead = default;
+        Parallel.Invoke(
+            () => referenceRead = TryReadFeatures(referencePath, "reference features", d, k, headDescription),
+            () => queriesRead = TryReadFeatures(queriesPath, "query features", d, k, headDescription));
+        referenceRead.Error?.Throw();
+        queriesRead.Error?.Throw();
+        NpyArray reference = referenceRead.Array!;
+        NpyArray queries = queriesRead.Array!;
         if (!File.Exists(referenceLabelsPath))
         {
             throw new UsageException($"{referenceLabelsPath}: file not found.");
@@ -119,6 +112,19 @@ public sealed class ScoreInputs
         return headPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
             ? (ModelPackage.ReadFinalLinearLayer(headPath), headPath)
             : (HeadFile.Read(headPath).ToLinearHead(), headPath);
+    }
+
+    /// <summary><see cref="ReadFeatures"/>, with its failure kept to be rethrown (on the calling thread, in the order chosen there).</summary>
+    private static (NpyArray? Array, ExceptionDispatchInfo? Error) TryReadFeatures(string path, string what, int d, int k, string headDescription)
+    {
+        try
+        {
+            return (ReadFeatures(path, what, d, k, headDescription), null);
+        }
+        catch (Exception e)
+        {
+            return (null, ExceptionDispatchInfo.Capture(e));
+        }
     }
 
     private static NpyArray ReadFeatures(string path, string what, int d, int k, string headDescription)
