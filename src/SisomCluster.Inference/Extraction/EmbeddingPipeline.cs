@@ -106,9 +106,10 @@ public sealed class EmbeddingPipeline
                 failed += batch.Failures.Count;
                 if (batch.Count > 0)
                 {
-                    long t0 = Stopwatch.GetTimestamp();
-                    _extractor.Run(slot.Inputs, batch.Count, batch.Features, _extractor.ClassCount is null ? default : batch.Logits, slot.LayerStateBuffers);
+                    // The session runs one batch at a time (another shard's pipeline may hold it): the stage counts the run, not the wait.
+                    TimeSpan ran = await _extractor.RunAsync(slot.Inputs, batch.Count, batch.Features, _extractor.ClassCount is null ? default : batch.Logits, slot.LayerStateBuffers, cancellationToken).ConfigureAwait(false);
                     long t1 = Stopwatch.GetTimestamp();
+                    long t0 = t1 - (long)(ran.TotalSeconds * Stopwatch.Frequency);
                     inferTicks += t1 - t0;
                     inferWindow = inferWindow.Include(t0, t1);
                     embedded += batch.Count;
