@@ -7,21 +7,23 @@ namespace SisomCluster.Inference.Extraction;
 /// <summary>
 /// One ONNX Runtime session per model, shared by every caller. Inputs and outputs are wrapped around the caller's
 /// buffers with the OrtValue API, so a batch costs no copies and no managed allocations beyond a few small wrappers.
-/// Callers take turns: one batch runs at a time on the session (<see cref="RunAsync"/> waits for its turn without
-/// blocking a thread), because each batch already spreads over every intra-op thread. Two batches at once on the same
-/// cores (a worker's two shards in flight) only made the threads compete: a cluster run over 2 000 images took 54.5 and
-/// 54.9 s that way against 50.5 and 45.8 s taking turns, alternating (docs/results/cluster-reference.md).
+/// Where one batch already spreads over every core (<see cref="TakesTurns"/>), callers take turns: one batch runs at a
+/// time on the session (<see cref="RunAsync"/> waits for its turn without blocking a thread), since two at once (a
+/// worker's two shards in flight) only make the same threads compete for the same cores; measured in
+/// docs/results/cluster-reference.md.
 /// </summary>
 public sealed class FeatureExtractor : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly SemaphoreSlim _turn = new(1, 1);
-    private int _running;
-    private int _peakRunning;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly long[][] _outputShapes;
     private readonly int[] _outputLengths;
+
+    // Not disposed: it never allocates a wait handle, and a caller still waiting or releasing must not meet a disposed one.
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private int _running;
+    private int _peakRunning;
 
     public FeatureExtractor(ModelPackage model, ExtractorOptions? options = null)
     {
@@ -31,6 +33,7 @@ public sealed class FeatureExtractor : IDisposable
         Model = model;
         ModelManifest m = model.Manifest;
         (_session, Provider, FallbackReason) = CreateSession(model.ModelBytes, options);
+        TakesTurns = Provider == "cpu" && (options.IntraOpThreads == 0 || options.IntraOpThreads >= Environment.ProcessorCount);
 
         InputLength = m.Input.Channels * m.Input.Height * m.Input.Width;
         _inputNames = [m.Input.Name];
@@ -69,7 +72,13 @@ public sealed class FeatureExtractor : IDisposable
 
     public ModelPackage Model { get; }
 
-    /// <summary>The most batches that ever ran on the session at once (tests: 1, whatever the callers).</summary>
+    /// <summary>
+    /// Whether callers take turns: a CPU session whose intra-op threads are the default (every core) or at least the
+    /// machine's cores. A session given fewer threads (several per machine) or running on CUDA lets callers run side by side.
+    /// </summary>
+    public bool TakesTurns { get; }
+
+    /// <summary>The most batches that ever ran on the session at once (tests: 1 where it <see cref="TakesTurns"/>).</summary>
     internal int PeakRunning => Volatile.Read(ref _peakRunning);
 
     /// <summary>"cuda" or "cpu": the provider the session actually runs on.</summary>
@@ -98,10 +107,16 @@ public sealed class FeatureExtractor : IDisposable
     /// <summary>
     /// Runs <paramref name="count"/> items whose inputs fill the start of <paramref name="inputs"/>
     /// (count × InputLength). Writes count × D features, count × K logits when the model has them,
-    /// and each layer state's values when asked for. Waits while another caller's batch runs.
+    /// and each layer state's values when asked for. Waits while another caller's batch runs (<see cref="TakesTurns"/>).
     /// </summary>
     public void Run(Memory<float> inputs, int count, Memory<float> features, Memory<float> logits = default, IReadOnlyList<Memory<float>>? layerStates = null)
     {
+        if (!TakesTurns)
+        {
+            RunNow(inputs, count, features, logits, layerStates);
+            return;
+        }
+
         _turn.Wait();
         try
         {
@@ -119,6 +134,14 @@ public sealed class FeatureExtractor : IDisposable
     /// </summary>
     public async ValueTask<TimeSpan> RunAsync(Memory<float> inputs, int count, Memory<float> features, Memory<float> logits = default, IReadOnlyList<Memory<float>>? layerStates = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!TakesTurns)
+        {
+            long alone = Stopwatch.GetTimestamp();
+            RunNow(inputs, count, features, logits, layerStates);
+            return Stopwatch.GetElapsedTime(alone);
+        }
+
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -204,11 +227,7 @@ public sealed class FeatureExtractor : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _session.Dispose();
-        _turn.Dispose();
-    }
+    public void Dispose() => _session.Dispose();
 
     private static (InferenceSession Session, string Provider, string? FallbackReason) CreateSession(byte[] model, ExtractorOptions options)
     {
@@ -254,10 +273,10 @@ public sealed class FeatureExtractor : IDisposable
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
 
-        // Intra-op threads sleep between parallel sections instead of spinning for the next one. Spinning threads took the
-        // cores from everything beside the model in the same process (the next batch's decoding, another shard, the scoring
-        // and the commit): a worker with two shards in flight scored 2 000 images 10–20 % slower and used ~7 % more CPU with
-        // spinning; a lone pipeline runs at the same images/s either way (53.5–53.8/s, `bench inference`; cluster-reference.md).
+        // Intra-op threads sleep between parallel sections instead of spinning for the next one, leaving the cores to what
+        // runs beside the model in the same process (the next batch's decoding, another shard's reading, the scoring and the
+        // commit). With a worker's two shards in flight, taking turns helped only together with this; a lone pipeline runs
+        // at the same rate either way (docs/results/cluster-reference.md, measured on the 2-core machine).
         session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return session;
     }

@@ -7,8 +7,8 @@ using Xunit;
 namespace SisomCluster.Inference.Tests.Extraction;
 
 /// <summary>
-/// The session runs one batch at a time, whoever calls: a worker's shards in flight share it, and each batch already spreads
-/// over every intra-op thread (FeatureExtractor's remarks).
+/// A CPU session whose intra-op threads cover every core runs one batch at a time, whoever calls: a worker's shards in
+/// flight share it, and each batch already spreads over every core (FeatureExtractor's remarks).
 /// </summary>
 public sealed class FeatureExtractorTurnTests
 {
@@ -18,7 +18,8 @@ public sealed class FeatureExtractorTurnTests
         const int Callers = 6;
         const int Batch = 2;
         FashionMnist data = FashionMnist.Load(train: true, limit: Callers * Batch);
-        using var extractor = new FeatureExtractor(DefaultModel.Package, new ExtractorOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = 1 });
+        using var extractor = new FeatureExtractor(DefaultModel.Package, new ExtractorOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = Environment.ProcessorCount });
+        Assert.True(extractor.TakesTurns);
         var decoder = new ImageDecoder(extractor.Model.Normalization);
         float[][] inputs = new float[Callers][];
         for (int c = 0; c < Callers; c++)
@@ -37,40 +38,59 @@ public sealed class FeatureExtractorTurnTests
             extractor.Run(inputs[c], Batch, alone[c]);
         }
 
-        // Half the callers await their turn, half block for it, all started together and repeated.
-        float[][] together = new float[Callers][];
-        using var start = new ManualResetEventSlim();
-        Task[] calls = Enumerable.Range(0, Callers).Select(c => Task.Run(async () =>
-        {
-            together[c] = new float[Batch * extractor.FeatureDimension];
-            start.Wait();
-            for (int round = 0; round < 3; round++)
+        // Half the callers await their turn, half block for it on threads of their own (a blocked thread-pool thread would
+        // only delay the awaiting callers' continuations); all start together and call three times.
+        float[][] together = Enumerable.Range(0, Callers).Select(_ => new float[Batch * extractor.FeatureDimension]).ToArray();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task[] calls = Enumerable.Range(0, Callers).Select(c => c % 2 == 0
+            ? Task.Run(async () =>
             {
-                if (c % 2 == 0)
+                await start.Task;
+                for (int round = 0; round < 3; round++)
                 {
-                    TimeSpan ran = await extractor.RunAsync(inputs[c], Batch, together[c]);
-                    Assert.True(ran > TimeSpan.Zero);
+                    await extractor.RunAsync(inputs[c], Batch, together[c]);
                 }
-                else
+            })
+            : Task.Factory.StartNew(
+                () =>
                 {
-                    extractor.Run(inputs[c], Batch, together[c]);
-                }
-            }
-        })).ToArray();
-        start.Set();
+                    start.Task.GetAwaiter().GetResult();
+                    for (int round = 0; round < 3; round++)
+                    {
+                        extractor.Run(inputs[c], Batch, together[c]);
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default)).ToArray();
+        start.SetResult();
         await Task.WhenAll(calls);
 
         Assert.Equal(1, extractor.PeakRunning);
         for (int c = 0; c < Callers; c++)
         {
-            Assert.Equal(alone[c], together[c]);
+            for (int k = 0; k < alone[c].Length; k++)
+            {
+                Assert.Equal(alone[c][k], together[c][k], 1e-5f);
+            }
         }
     }
 
     [Fact]
-    public async Task A_caller_cancelled_while_waiting_for_its_turn_does_not_run()
+    public void A_session_with_fewer_threads_than_cores_runs_callers_side_by_side()
     {
-        FashionMnist data = FashionMnist.Load(train: true, limit: 1);
+        using var all = new FeatureExtractor(DefaultModel.Package, new ExtractorOptions { Provider = ExecutionProvider.Cpu });
+        Assert.True(all.TakesTurns);
+        if (Environment.ProcessorCount > 1)
+        {
+            using var one = new FeatureExtractor(DefaultModel.Package, new ExtractorOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = 1 });
+            Assert.False(one.TakesTurns);
+        }
+    }
+
+    [Fact]
+    public async Task A_cancelled_caller_does_not_run()
+    {
         using var extractor = new FeatureExtractor(DefaultModel.Package, new ExtractorOptions { Provider = ExecutionProvider.Cpu, IntraOpThreads = 1 });
         float[] input = new float[extractor.InputLength];
         float[] features = new float[extractor.FeatureDimension];
