@@ -137,22 +137,25 @@ public sealed class FeatureExtractor : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         if (!TakesTurns)
         {
-            long alone = Stopwatch.GetTimestamp();
-            RunNow(inputs, count, features, logits, layerStates);
-            return Stopwatch.GetElapsedTime(alone);
+            return Timed(inputs, count, features, logits, layerStates);
         }
 
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            long start = Stopwatch.GetTimestamp();
-            RunNow(inputs, count, features, logits, layerStates);
-            return Stopwatch.GetElapsedTime(start);
+            return Timed(inputs, count, features, logits, layerStates);
         }
         finally
         {
             _turn.Release();
         }
+    }
+
+    private TimeSpan Timed(Memory<float> inputs, int count, Memory<float> features, Memory<float> logits, IReadOnlyList<Memory<float>>? layerStates)
+    {
+        long start = Stopwatch.GetTimestamp();
+        RunNow(inputs, count, features, logits, layerStates);
+        return Stopwatch.GetElapsedTime(start);
     }
 
     private void RunNow(Memory<float> inputs, int count, Memory<float> features, Memory<float> logits, IReadOnlyList<Memory<float>>? layerStates)
