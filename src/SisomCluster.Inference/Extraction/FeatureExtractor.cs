@@ -107,7 +107,9 @@ public sealed class FeatureExtractor : IDisposable
     /// <summary>
     /// Runs <paramref name="count"/> items whose inputs fill the start of <paramref name="inputs"/>
     /// (count × InputLength). Writes count × D features, count × K logits when the model has them,
-    /// and each layer state's values when asked for. Waits while another caller's batch runs (<see cref="TakesTurns"/>).
+    /// and each layer state's values when asked for. Waits while another caller's batch runs (<see cref="TakesTurns"/>):
+    /// a synchronous call that blocks for its batch anyway, made by one-at-a-time tools and benchmarks; concurrent callers
+    /// (a worker's shards, through the embedding pipeline) use <see cref="RunAsync"/>, whose wait holds no thread.
     /// </summary>
     public void Run(Memory<float> inputs, int count, Memory<float> features, Memory<float> logits = default, IReadOnlyList<Memory<float>>? layerStates = null)
     {
@@ -137,13 +139,13 @@ public sealed class FeatureExtractor : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         if (!TakesTurns)
         {
-            return Timed(inputs, count, features, logits, layerStates);
+            return RunNow(inputs, count, features, logits, layerStates);
         }
 
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return Timed(inputs, count, features, logits, layerStates);
+            return RunNow(inputs, count, features, logits, layerStates);
         }
         finally
         {
@@ -151,15 +153,10 @@ public sealed class FeatureExtractor : IDisposable
         }
     }
 
-    private TimeSpan Timed(Memory<float> inputs, int count, Memory<float> features, Memory<float> logits, IReadOnlyList<Memory<float>>? layerStates)
+    /// <summary>Runs the batch on the session now (the caller has its turn, or none is needed); returns how long it ran.</summary>
+    private TimeSpan RunNow(Memory<float> inputs, int count, Memory<float> features, Memory<float> logits, IReadOnlyList<Memory<float>>? layerStates)
     {
         long start = Stopwatch.GetTimestamp();
-        RunNow(inputs, count, features, logits, layerStates);
-        return Stopwatch.GetElapsedTime(start);
-    }
-
-    private void RunNow(Memory<float> inputs, int count, Memory<float> features, Memory<float> logits, IReadOnlyList<Memory<float>>? layerStates)
-    {
         int running = Interlocked.Increment(ref _running);
         try
         {
@@ -169,6 +166,7 @@ public sealed class FeatureExtractor : IDisposable
             }
 
             RunOnSession(inputs, count, features, logits, layerStates);
+            return Stopwatch.GetElapsedTime(start);
         }
         finally
         {
