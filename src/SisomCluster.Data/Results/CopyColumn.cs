@@ -1,17 +1,14 @@
-using Npgsql;
-using NpgsqlTypes;
-
 namespace SisomCluster.Data.Results;
 
 /// <summary>
-/// One column of a binary COPY: its name and how a row's value is written (typed, no boxing). A table of these is both
-/// the COPY column list and the row writer, so the two cannot disagree.
+/// One column of a binary COPY: its name and how a row's value is encoded (<see cref="BinaryCopyWriter"/>, typed, no
+/// boxing). A table of these is both the COPY column list and the row writer, so the two cannot disagree.
 /// </summary>
 internal sealed class CopyColumn<TRow>
 {
-    private readonly Func<NpgsqlBinaryImporter, TRow, CancellationToken, Task> _write;
+    private readonly Action<BinaryCopyWriter, TRow> _write;
 
-    private CopyColumn(string name, Func<NpgsqlBinaryImporter, TRow, CancellationToken, Task> write)
+    private CopyColumn(string name, Action<BinaryCopyWriter, TRow> write)
     {
         Name = name;
         _write = write;
@@ -19,25 +16,57 @@ internal sealed class CopyColumn<TRow>
 
     public string Name { get; }
 
-    public Task WriteAsync(NpgsqlBinaryImporter importer, TRow row, CancellationToken cancellationToken) => _write(importer, row, cancellationToken);
+    public void Write(BinaryCopyWriter writer, TRow row) => _write(writer, row);
 
-    /// <summary>A column that is never NULL.</summary>
-    public static CopyColumn<TRow> Of<T>(string name, NpgsqlDbType type, Func<TRow, T> value)
-        where T : struct =>
-        new(name, (importer, row, cancellationToken) => importer.WriteAsync(value(row), type, cancellationToken));
+    public static CopyColumn<TRow> Uuid(string name, Func<TRow, Guid> value) => new(name, (w, row) => w.WriteUuid(value(row)));
 
-    /// <summary>A value-type column that is NULL when the value is null.</summary>
-    public static CopyColumn<TRow> Nullable<T>(string name, NpgsqlDbType type, Func<TRow, T?> value)
-        where T : struct =>
-        new(name, (importer, row, cancellationToken) => value(row) is { } v ? importer.WriteAsync(v, type, cancellationToken) : importer.WriteNullAsync(cancellationToken));
+    public static CopyColumn<TRow> Integer(string name, Func<TRow, int> value) => new(name, (w, row) => w.WriteInt32(value(row)));
 
-    /// <summary>A reference-type column that is NULL when the value is null.</summary>
-    public static CopyColumn<TRow> Nullable<T>(string name, NpgsqlDbType type, Func<TRow, T?> value)
-        where T : class =>
-        new(name, (importer, row, cancellationToken) => value(row) is { } v ? importer.WriteAsync(v, type, cancellationToken) : importer.WriteNullAsync(cancellationToken));
+    public static CopyColumn<TRow> Double(string name, Func<TRow, double> value) => new(name, (w, row) => w.WriteDouble(value(row)));
 
-    /// <summary>A column of a type Npgsql knows by name only (pgvector's <c>vector</c>); NULL when the value is null.</summary>
-    public static CopyColumn<TRow> Nullable<T>(string name, string dataTypeName, Func<TRow, T?> value)
-        where T : class =>
-        new(name, (importer, row, cancellationToken) => value(row) is { } v ? importer.WriteAsync(v, dataTypeName, cancellationToken) : importer.WriteNullAsync(cancellationToken));
+    /// <summary>A <c>double precision</c> column that is NULL when the value is null.</summary>
+    public static CopyColumn<TRow> Double(string name, Func<TRow, double?> value) =>
+        new(name, (w, row) =>
+        {
+            if (value(row) is { } v)
+            {
+                w.WriteDouble(v);
+            }
+            else
+            {
+                w.WriteNull();
+            }
+        });
+
+    public static CopyColumn<TRow> Boolean(string name, Func<TRow, bool> value) => new(name, (w, row) => w.WriteBoolean(value(row)));
+
+    /// <summary>A <c>text</c> column that is NULL when the value is null.</summary>
+    public static CopyColumn<TRow> Text(string name, Func<TRow, string?> value) =>
+        new(name, (w, row) =>
+        {
+            if (value(row) is { } v)
+            {
+                w.WriteText(v);
+            }
+            else
+            {
+                w.WriteNull();
+            }
+        });
+
+    public static CopyColumn<TRow> TimestampTz(string name, Func<TRow, DateTimeOffset> value) => new(name, (w, row) => w.WriteTimestampTz(value(row)));
+
+    /// <summary>A pgvector <c>vector</c> column that is NULL when the value is null.</summary>
+    public static CopyColumn<TRow> Vector(string name, Func<TRow, float[]?> value) =>
+        new(name, (w, row) =>
+        {
+            if (value(row) is { } v)
+            {
+                w.WriteVector(v);
+            }
+            else
+            {
+                w.WriteNull();
+            }
+        });
 }

@@ -1,6 +1,4 @@
 using Npgsql;
-using NpgsqlTypes;
-using Pgvector;
 
 namespace SisomCluster.Data.Results;
 
@@ -14,33 +12,33 @@ public static class ItemScoreColumns
 {
     internal static readonly CopyColumn<ItemScoreCopyRow>[] All =
     [
-        CopyColumn<ItemScoreCopyRow>.Of("run_id", NpgsqlDbType.Uuid, r => r.RunId),
-        CopyColumn<ItemScoreCopyRow>.Nullable("item_id", NpgsqlDbType.Text, r => r.Row.ItemId),
-        CopyColumn<ItemScoreCopyRow>.Of("context_id", NpgsqlDbType.Uuid, r => r.Row.ContextId),
-        CopyColumn<ItemScoreCopyRow>.Of("shard_id", NpgsqlDbType.Integer, r => r.ShardId),
-        CopyColumn<ItemScoreCopyRow>.Of("predicted", NpgsqlDbType.Integer, r => r.Row.Score.Predicted),
-        CopyColumn<ItemScoreCopyRow>.Nullable("nearest_reference", NpgsqlDbType.Text, r => r.Row.NearestReference),
-        CopyColumn<ItemScoreCopyRow>.Of("d_in", NpgsqlDbType.Double, r => r.Row.Score.DIn),
+        CopyColumn<ItemScoreCopyRow>.Uuid("run_id", r => r.RunId),
+        CopyColumn<ItemScoreCopyRow>.Text("item_id", r => r.Row.ItemId),
+        CopyColumn<ItemScoreCopyRow>.Uuid("context_id", r => r.Row.ContextId),
+        CopyColumn<ItemScoreCopyRow>.Integer("shard_id", r => r.ShardId),
+        CopyColumn<ItemScoreCopyRow>.Integer("predicted", r => r.Row.Score.Predicted),
+        CopyColumn<ItemScoreCopyRow>.Text("nearest_reference", r => r.Row.NearestReference),
+        CopyColumn<ItemScoreCopyRow>.Double("d_in", r => r.Row.Score.DIn),
 
         // Core marks an undefined d_out (no reference of the predicted class) as NaN; the column says so with NULL.
-        CopyColumn<ItemScoreCopyRow>.Nullable("d_out", NpgsqlDbType.Double, r => double.IsNaN(r.Row.Score.DOut) ? (double?)null : r.Row.Score.DOut),
-        CopyColumn<ItemScoreCopyRow>.Of("ratio", NpgsqlDbType.Double, r => r.Row.Score.Ratio),
-        CopyColumn<ItemScoreCopyRow>.Of("energy", NpgsqlDbType.Double, r => r.Row.Score.Energy),
-        CopyColumn<ItemScoreCopyRow>.Of("sisom", NpgsqlDbType.Double, r => r.Row.Score.Sisom),
-        CopyColumn<ItemScoreCopyRow>.Of("sisome", NpgsqlDbType.Double, r => r.Row.Score.Sisome),
-        CopyColumn<ItemScoreCopyRow>.Nullable("knn", NpgsqlDbType.Double, r => double.IsNaN(r.Row.Score.Knn) ? (double?)null : r.Row.Score.Knn),
-        CopyColumn<ItemScoreCopyRow>.Of("msp", NpgsqlDbType.Double, r => r.Row.Score.Baselines.Msp),
-        CopyColumn<ItemScoreCopyRow>.Of("max_logit", NpgsqlDbType.Double, r => r.Row.Score.Baselines.MaxLogit),
-        CopyColumn<ItemScoreCopyRow>.Of("entropy", NpgsqlDbType.Double, r => r.Row.Score.Baselines.Entropy),
-        CopyColumn<ItemScoreCopyRow>.Of("margin", NpgsqlDbType.Double, r => r.Row.Score.Baselines.Margin),
-        CopyColumn<ItemScoreCopyRow>.Of("ood_sisom", NpgsqlDbType.Boolean, r => r.Row.Score.OodSisom),
-        CopyColumn<ItemScoreCopyRow>.Of("ood_sisome", NpgsqlDbType.Boolean, r => r.Row.Score.OodSisome),
-        CopyColumn<ItemScoreCopyRow>.Of("ood_knn", NpgsqlDbType.Boolean, r => r.Row.Score.OodKnn),
-        CopyColumn<ItemScoreCopyRow>.Of("ood_energy", NpgsqlDbType.Boolean, r => r.Row.Score.OodEnergy),
-        CopyColumn<ItemScoreCopyRow>.Of("no_reference", NpgsqlDbType.Boolean, r => r.Row.Score.NoReference),
-        CopyColumn<ItemScoreCopyRow>.Of("is_reference", NpgsqlDbType.Boolean, r => r.Row.Score.IsReference),
-        CopyColumn<ItemScoreCopyRow>.Of("scored_at", NpgsqlDbType.TimestampTz, r => r.Row.ScoredAt.ToUniversalTime()),
-        CopyColumn<ItemScoreCopyRow>.Nullable("embedding", "vector", r => r.Row.Embedding is { } h ? new Vector(h) : null),
+        CopyColumn<ItemScoreCopyRow>.Double("d_out", r => double.IsNaN(r.Row.Score.DOut) ? null : r.Row.Score.DOut),
+        CopyColumn<ItemScoreCopyRow>.Double("ratio", r => r.Row.Score.Ratio),
+        CopyColumn<ItemScoreCopyRow>.Double("energy", r => r.Row.Score.Energy),
+        CopyColumn<ItemScoreCopyRow>.Double("sisom", r => r.Row.Score.Sisom),
+        CopyColumn<ItemScoreCopyRow>.Double("sisome", r => r.Row.Score.Sisome),
+        CopyColumn<ItemScoreCopyRow>.Double("knn", r => double.IsNaN(r.Row.Score.Knn) ? null : r.Row.Score.Knn),
+        CopyColumn<ItemScoreCopyRow>.Double("msp", r => r.Row.Score.Baselines.Msp),
+        CopyColumn<ItemScoreCopyRow>.Double("max_logit", r => r.Row.Score.Baselines.MaxLogit),
+        CopyColumn<ItemScoreCopyRow>.Double("entropy", r => r.Row.Score.Baselines.Entropy),
+        CopyColumn<ItemScoreCopyRow>.Double("margin", r => r.Row.Score.Baselines.Margin),
+        CopyColumn<ItemScoreCopyRow>.Boolean("ood_sisom", r => r.Row.Score.OodSisom),
+        CopyColumn<ItemScoreCopyRow>.Boolean("ood_sisome", r => r.Row.Score.OodSisome),
+        CopyColumn<ItemScoreCopyRow>.Boolean("ood_knn", r => r.Row.Score.OodKnn),
+        CopyColumn<ItemScoreCopyRow>.Boolean("ood_energy", r => r.Row.Score.OodEnergy),
+        CopyColumn<ItemScoreCopyRow>.Boolean("no_reference", r => r.Row.Score.NoReference),
+        CopyColumn<ItemScoreCopyRow>.Boolean("is_reference", r => r.Row.Score.IsReference),
+        CopyColumn<ItemScoreCopyRow>.TimestampTz("scored_at", r => r.Row.ScoredAt),
+        CopyColumn<ItemScoreCopyRow>.Vector("embedding", r => r.Row.Embedding),
     ];
 
     /// <summary>The COPY column names, in order.</summary>
@@ -59,21 +57,52 @@ public static class ItemScoreColumns
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(rows);
-        NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+        NpgsqlRawCopyStream stream = await connection.BeginRawBinaryCopyAsync(
             $"COPY {table} ({List}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-        await using (importer.ConfigureAwait(false))
+        await using (stream.ConfigureAwait(false))
         {
-            foreach (ItemScoreRow row in rows)
+            using var writer = new BinaryCopyWriter(stream);
+            try
             {
-                var source = new ItemScoreCopyRow(runId, shardId, row);
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                foreach (CopyColumn<ItemScoreCopyRow> column in All)
+                foreach (ItemScoreRow row in rows)
                 {
-                    await column.WriteAsync(importer, source, cancellationToken).ConfigureAwait(false);
+                    var source = new ItemScoreCopyRow(runId, shardId, row);
+                    writer.StartRow(All.Length);
+                    foreach (CopyColumn<ItemScoreCopyRow> column in All)
+                    {
+                        column.Write(writer, source);
+                    }
+
+                    if (writer.ShouldFlush)
+                    {
+                        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
+
+                writer.WriteTrailer();
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await CancelQuietlyAsync(stream).ConfigureAwait(false);
+                throw;
             }
 
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            // Closing the stream ends the COPY and reads the server's answer: a row it refused (a duplicate key) throws here.
+        }
+    }
+
+    // A row that could not be encoded (or a cancelled call) must not end the COPY with the rows before it: the COPY is
+    // cancelled, so the server discards what it received. An error cancelling (a broken connection) is not the caller's
+    // error; the one that stopped the rows propagates either way.
+    private static async ValueTask CancelQuietlyAsync(NpgsqlRawCopyStream stream)
+    {
+        try
+        {
+            await stream.CancelAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
         }
     }
 }
