@@ -6,7 +6,7 @@ if (AdminCommands.Handles(args))
     return await AdminCommands.RunAsync(args, configuration, Console.Out, Console.Error);
 }
 
-WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+WebApplicationBuilder builder = ServerHost.CreateBuilder(args);
 ServerRoles roles = ServerRolesParser.Parse(builder.Configuration["roles"]);
 builder.AddSisomServer(roles);
 WebApplication app = builder.Build();
