@@ -59,9 +59,8 @@ public static class ItemScoreColumns
         ArgumentNullException.ThrowIfNull(rows);
         NpgsqlRawCopyStream stream = await connection.BeginRawBinaryCopyAsync(
             $"COPY {table} ({List}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        using (var writer = new BinaryCopyWriter(stream))
         {
-            using var writer = new BinaryCopyWriter(stream);
             try
             {
                 foreach (ItemScoreRow row in rows)
@@ -87,9 +86,11 @@ public static class ItemScoreColumns
                 await CancelQuietlyAsync(stream).ConfigureAwait(false);
                 throw;
             }
-
-            // Closing the stream ends the COPY and reads the server's answer: a row it refused (a duplicate key) throws here.
         }
+
+        // Closing the stream ends the COPY and reads the server's answer: a row it refused (a duplicate key) throws here.
+        // Only here: closing is what ends a COPY normally, and the failure path above has cancelled it instead.
+        await stream.DisposeAsync().ConfigureAwait(false);
     }
 
     // A row that could not be encoded (or a cancelled call) must not end the COPY with the rows before it: the COPY is

@@ -94,6 +94,31 @@ public sealed class BinaryCopyWriterTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
+    public async Task A_copy_cancelled_between_rows_lands_nothing_and_says_it_was_cancelled()
+    {
+        List<ItemScoreRow> rows = ScoreRows.Make(Guid.NewGuid(), 2500);
+        string table = $"cancelled_{Guid.NewGuid():N}";
+        await using (NpgsqlConnection setup = await _fixture.DataSource.OpenConnectionAsync())
+        {
+            await ExecuteAsync(setup, $"CREATE TABLE {table} (LIKE item_scores)");
+        }
+
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+        await using (NpgsqlConnection connection = await _fixture.DataSource.OpenConnectionAsync())
+        {
+            // The token is first looked at when the buffer fills, a few hundred rows in (a worker's shutdown). Npgsql breaks
+            // a connection whose write was cancelled (the rows of its session go with it); the caller gets the
+            // cancellation, not an error about the connection.
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(
+                () => ItemScoreColumns.CopyAsync(connection, table, Guid.NewGuid(), 0, rows, cancellation.Token));
+        }
+
+        await using NpgsqlConnection check = await _fixture.DataSource.OpenConnectionAsync();
+        Assert.Equal(0, await ScalarAsync(check, $"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
     public async Task A_row_the_server_refuses_throws_its_error_and_lands_nothing()
     {
         Guid contextId = Guid.NewGuid();
