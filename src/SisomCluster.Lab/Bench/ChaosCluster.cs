@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Diagnostics;
 using System.Globalization;
 using SisomCluster.Cli.Cluster;
@@ -10,9 +11,13 @@ namespace SisomCluster.Lab.Bench;
 /// <see cref="EnsureAsync"/>; <see cref="PauseWorkersAsync"/> stops the workers (SIGSTOP) while a fault is put in
 /// place, so it lands mid-run however fast the pool is scored.
 /// </summary>
-internal sealed class ChaosCluster(string serverPath, IReadOnlyDictionary<string, string> settings, string logDirectory, Action<string> progress) : IAsyncDisposable
+internal sealed partial class ChaosCluster(string serverPath, IReadOnlyDictionary<string, string> settings, string logDirectory, Action<string> progress) : IAsyncDisposable
 {
     public const int WorkerCount = 2;
+
+    // Linux's numbers (x86-64 and arm64 alike).
+    private const int SigStop = 19;
+    private const int SigCont = 18;
     public const string ControlRoles = "api,coordinator,aggregator";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
@@ -80,9 +85,9 @@ internal sealed class ChaosCluster(string serverPath, IReadOnlyDictionary<string
         }
     }
 
-    public Task PauseWorkersAsync() => SignalAsync("STOP");
+    public Task PauseWorkersAsync() => SignalAsync(SigStop);
 
-    public Task ResumeWorkersAsync() => SignalAsync("CONT");
+    public Task ResumeWorkersAsync() => SignalAsync(SigCont);
 
     public string Tails() =>
         string.Join('\n', new[] { Control }.Concat(_workers).OfType<ServerProcess>().Select(p => $"== {p.Roles} {p.Id} ({p.LogPath})\n{p.Tail(15)}"));
@@ -112,13 +117,26 @@ internal sealed class ChaosCluster(string serverPath, IReadOnlyDictionary<string
         Control = null;
     }
 
-    private async Task SignalAsync(string signal)
+    // kill(2) itself, not a `kill` process per worker: spawning one took tens of milliseconds on a busy machine, so a
+    // worker let go for a 20 ms step ran for several times that, and a small pool's run could finish inside one step
+    // (BenchChaosTests: "the run ended before the fault could land").
+    private Task SignalAsync(int signal)
     {
         foreach (ServerProcess worker in _workers.Where(w => !w.HasExited))
         {
-            using Process kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, worker.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
-                ?? throw new InvalidOperationException("kill did not start.");
-            await kill.WaitForExitAsync().ConfigureAwait(false);
+            if (Kill(worker.Id, signal) != 0)
+            {
+                int error = Marshal.GetLastPInvokeError();
+                if (!worker.HasExited)
+                {
+                    throw new InvalidOperationException($"kill({worker.Id}, {signal}) failed: errno {error}.");
+                }
+            }
         }
+
+        return Task.CompletedTask;
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 }
