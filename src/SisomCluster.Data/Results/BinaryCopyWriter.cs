@@ -10,8 +10,9 @@ namespace SisomCluster.Data.Results;
 /// Rows in PostgreSQL's binary COPY format (the <c>COPY … FROM STDIN (FORMAT BINARY)</c> wire format: a signature,
 /// then per row a field count and each field as a length and its big-endian value, then a trailer), encoded straight
 /// into one buffer and written to a raw COPY stream (<c>NpgsqlConnection.BeginRawBinaryCopyAsync</c>) a buffer at a
-/// time. The hot path of a shard's commit: Npgsql's typed importer resolves and binds a parameter for every value (26
-/// per score row, 15 % of a re-scoring worker's CPU); this writes each value with a few stores (ARCHITECTURE.md §6).
+/// time. The hot path of a shard's commit: Npgsql's typed importer resolves and binds a parameter for every value (25
+/// per score row, 15 % of a re-scoring worker's CPU); this writes each value with a few stores (ARCHITECTURE.md §3
+/// step 3).
 /// The encodings are PostgreSQL's send functions (and pgvector's <c>vector_send</c>); a test reads every kind back.
 /// </summary>
 internal sealed class BinaryCopyWriter : IDisposable
@@ -59,7 +60,10 @@ internal sealed class BinaryCopyWriter : IDisposable
 
     public void WriteBoolean(bool value) => Field(1)[0] = value ? (byte)1 : (byte)0;
 
-    /// <summary>A <c>text</c> value in UTF-8 (the database's encoding); a string that is not valid UTF-16 throws.</summary>
+    /// <summary>
+    /// A <c>text</c> value in UTF-8 (the connection's <c>client_encoding</c>, which Npgsql sets to UTF8); a string that is
+    /// not valid UTF-16 (a lone surrogate) throws, as Npgsql's own strict encoding does.
+    /// </summary>
     public void WriteText(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -78,7 +82,8 @@ internal sealed class BinaryCopyWriter : IDisposable
 
     /// <summary>
     /// A <c>timestamptz</c>: microseconds since 2000-01-01 UTC, truncated as Npgsql truncates, and the instants .NET cannot
-    /// go past as PostgreSQL's ±infinity (Npgsql's default mapping).
+    /// go past as PostgreSQL's ±infinity (Npgsql's default mapping; the project never sets
+    /// <c>Npgsql.DisableDateTimeInfinityConversions</c>).
     /// </summary>
     public void WriteTimestampTz(DateTimeOffset value)
     {

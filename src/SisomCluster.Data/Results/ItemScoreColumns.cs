@@ -89,7 +89,9 @@ public static class ItemScoreColumns
         }
 
         // Closing the stream ends the COPY and reads the server's answer: a row it refused (a duplicate key) throws here.
-        // Only here: closing is what ends a COPY normally, and the failure path above has cancelled it instead.
+        // Only here: closing is what ends a COPY normally, and the failure path above has cancelled it instead. This wait
+        // takes no token (Npgsql's raw stream has none for it); it is bounded by the connection's command timeout (Npgsql's
+        // 30 s default, which the data source keeps), after which the connection is broken and the transaction lost.
         await stream.DisposeAsync().ConfigureAwait(false);
     }
 

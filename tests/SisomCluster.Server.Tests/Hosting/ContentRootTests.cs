@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Builder;
 using SisomCluster.Server.Hosting;
 using SisomCluster.Server.Tests.Cluster;
 using SisomCluster.Data.Tests.Infrastructure;
@@ -8,8 +7,10 @@ using Xunit;
 namespace SisomCluster.Server.Tests.Hosting;
 
 /// <summary>
-/// The server's content root is its install directory (<see cref="ServerHost.CreateBuilder"/>): a server started from a
-/// large working directory (a checkout with the database's files in it) does not watch every folder below it.
+/// The server's content root is its install directory (<see cref="ServerHost.CreateBuilder"/>): a real server process
+/// started from a large working directory (a checkout with the database's files in it) does not watch every folder below
+/// it. (A test of the builder alone could not fail: under <c>dotnet test</c> the working directory is already the output
+/// folder.)
 /// </summary>
 public sealed class ContentRootTests(DatabaseFixture database) : IClassFixture<DatabaseFixture>, IDisposable
 {
@@ -20,15 +21,6 @@ public sealed class ContentRootTests(DatabaseFixture database) : IClassFixture<D
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public void The_builder_roots_the_server_at_its_install_directory()
-    {
-        WebApplicationBuilder builder = ServerHost.CreateBuilder(["--roles", "api"]);
-
-        Assert.Equal(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), Path.TrimEndingDirectorySeparator(builder.Environment.ContentRootPath));
-        Assert.Equal("api", builder.Configuration["roles"]);
-    }
-
-    [Fact]
     public async Task A_server_started_in_a_large_tree_does_not_watch_it()
     {
         for (int i = 0; i < Folders; i++)
@@ -37,7 +29,8 @@ public sealed class ContentRootTests(DatabaseFixture database) : IClassFixture<D
         }
 
         await using var cluster = new ClusterHarness(database, _directory);
-        Process server = cluster.Start("api");
+        // Inotify, as by default (a polling watcher would hold no watches whatever it watched).
+        Process server = cluster.Start("api", ("DOTNET_USE_POLLING_FILE_WATCHER", "false"));
         await cluster.UrlAsync(server, TimeSpan.FromSeconds(60));
 
         int watches = InotifyWatches(server.Id);
@@ -52,9 +45,16 @@ public sealed class ContentRootTests(DatabaseFixture database) : IClassFixture<D
         int watches = 0;
         foreach (string fd in Directory.GetFiles($"/proc/{pid}/fd"))
         {
-            if (new FileInfo(fd).LinkTarget?.Contains("inotify", StringComparison.Ordinal) == true)
+            try
             {
-                watches += File.ReadLines($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}").Count(l => l.StartsWith("inotify ", StringComparison.Ordinal));
+                if (new FileInfo(fd).LinkTarget?.Contains("inotify", StringComparison.Ordinal) == true)
+                {
+                    watches += File.ReadLines($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}").Count(l => l.StartsWith("inotify ", StringComparison.Ordinal));
+                }
+            }
+            catch (IOException)
+            {
+                // The descriptor was closed between the listing and the read (a socket of the starting server).
             }
         }
 
