@@ -1,6 +1,6 @@
-using System.Runtime.InteropServices;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using SisomCluster.Cli.Cluster;
 
 namespace SisomCluster.Lab.Bench;
@@ -14,11 +14,11 @@ namespace SisomCluster.Lab.Bench;
 internal sealed partial class ChaosCluster(string serverPath, IReadOnlyDictionary<string, string> settings, string logDirectory, Action<string> progress) : IAsyncDisposable
 {
     public const int WorkerCount = 2;
+    public const string ControlRoles = "api,coordinator,aggregator";
 
-    // Linux's numbers (x86-64 and arm64 alike).
+    // Linux's signal numbers (x86-64 and arm64 alike).
     private const int SigStop = 19;
     private const int SigCont = 18;
-    public const string ControlRoles = "api,coordinator,aggregator";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private readonly List<ServerProcess> _workers = [];

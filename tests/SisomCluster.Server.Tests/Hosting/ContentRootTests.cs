@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SisomCluster.Server.Hosting;
-using SisomCluster.Server.Tests.Cluster;
 using SisomCluster.Data.Tests.Infrastructure;
+using SisomCluster.Server.Tests.Cluster;
 using Xunit;
 
 namespace SisomCluster.Server.Tests.Hosting;
@@ -29,6 +29,7 @@ public sealed class ContentRootTests(DatabaseFixture database) : IClassFixture<D
         }
 
         await using var cluster = new ClusterHarness(database, _directory);
+
         // Inotify, as by default (a polling watcher would hold no watches whatever it watched).
         Process server = cluster.Start("api", ("DOTNET_USE_POLLING_FILE_WATCHER", "false"));
         await cluster.UrlAsync(server, TimeSpan.FromSeconds(60));
