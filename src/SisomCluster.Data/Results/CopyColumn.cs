@@ -41,28 +41,20 @@ internal sealed class CopyColumn<TRow>
     public static CopyColumn<TRow> Boolean(string name, Func<TRow, bool> value) => new(name, (w, row) => w.WriteBoolean(value(row)));
 
     /// <summary>A <c>text</c> column that is NULL when the value is null.</summary>
-    public static CopyColumn<TRow> Text(string name, Func<TRow, string?> value) =>
-        new(name, (w, row) =>
-        {
-            if (value(row) is { } v)
-            {
-                w.WriteText(v);
-            }
-            else
-            {
-                w.WriteNull();
-            }
-        });
+    public static CopyColumn<TRow> Text(string name, Func<TRow, string?> value) => OrNull(name, value, static (w, v) => w.WriteText(v));
 
     public static CopyColumn<TRow> TimestampTz(string name, Func<TRow, DateTimeOffset> value) => new(name, (w, row) => w.WriteTimestampTz(value(row)));
 
     /// <summary>A pgvector <c>vector</c> column that is NULL when the value is null.</summary>
-    public static CopyColumn<TRow> Vector(string name, Func<TRow, float[]?> value) =>
+    public static CopyColumn<TRow> Vector(string name, Func<TRow, float[]?> value) => OrNull(name, value, static (w, v) => w.WriteVector(v));
+
+    private static CopyColumn<TRow> OrNull<T>(string name, Func<TRow, T?> value, Action<BinaryCopyWriter, T> write)
+        where T : class =>
         new(name, (w, row) =>
         {
             if (value(row) is { } v)
             {
-                w.WriteVector(v);
+                write(w, v);
             }
             else
             {
