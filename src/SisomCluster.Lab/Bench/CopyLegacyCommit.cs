@@ -11,16 +11,19 @@ namespace SisomCluster.Lab.Bench;
 /// </summary>
 internal static class CopyLegacyCommit
 {
+    // That commit's chunk: 1 024 rows per COPY (the commit now COPYs up to ShardCommit.ChunkRows at a time).
+    private const int ChunkRows = 1024;
+
     public static async Task<int> CommitAsync(NpgsqlDataSource dataSource, Guid runId, int shardId, IEnumerable<ItemScoreRow> rows, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "CREATE TEMP TABLE item_scores_in (LIKE item_scores) ON COMMIT DROP", runId, shardId, cancellationToken).ConfigureAwait(false);
-        var chunk = new List<ItemScoreRow>(ShardCommit.ChunkRows);
+        var chunk = new List<ItemScoreRow>(ChunkRows);
         foreach (ItemScoreRow row in rows)
         {
             chunk.Add(row);
-            if (chunk.Count == ShardCommit.ChunkRows)
+            if (chunk.Count == ChunkRows)
             {
                 await CopyAsync(connection, runId, shardId, chunk, cancellationToken).ConfigureAwait(false);
             }

@@ -206,6 +206,31 @@ public sealed class ShardResultWriterTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
+    public async Task Rows_with_embeddings_are_copied_in_chunks_bounded_by_bytes_not_rows()
+    {
+        (Guid runId, Guid contextId) = await Seed.RunWithContextAsync(_fixture);
+        List<ItemScoreRow> rows = ScoreRows.Make(contextId, 4000, dimension: 512);
+        // 256 + 4 × 512 = 2 304 estimated bytes a row: a 4 MiB chunk is 1 821 rows, far below the 8 192-row bound.
+        int perChunk = (int)Math.Ceiling(ShardCommit.ChunkBytes / (double)ShardCommit.EstimatedBytes(rows[0]));
+        Assert.Equal(1821, perChunk);
+
+        ShardCommit commit = await _writer.BeginAsync(runId, 0, 1);
+        await using (commit)
+        {
+            foreach (ItemScoreRow[] batch in rows.Chunk(256))
+            {
+                await commit.AddScoresAsync(batch);
+            }
+
+            Assert.Equal(perChunk * 2, commit.ScoresStaged);
+            Assert.Equal(new ShardCommitOutcome(ShardCommitStatus.Committed, rows.Count, 0), await commit.CompleteAsync());
+        }
+
+        Assert.Equal(rows.Count, await _fixture.CountForRunAsync("item_scores", runId));
+        Assert.Equal(rows.Count, await _fixture.CountAsync("SELECT count(*) FROM item_scores WHERE run_id = $1 AND vector_dims(embedding) = 512", runId));
+    }
+
+    [Fact]
     public async Task A_commit_given_up_before_completion_leaves_nothing()
     {
         (Guid runId, Guid contextId) = await Seed.RunWithContextAsync(_fixture);
