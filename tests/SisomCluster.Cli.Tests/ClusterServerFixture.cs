@@ -67,6 +67,7 @@ public sealed class ClusterServerFixture : IAsyncLifetime
         builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
         builder.Configuration["Server:QueuePrefix"] = "r" + Guid.NewGuid().ToString("N")[..8];
         builder.Configuration["Coordinator:ShardSize"] = "100";
+        builder.Configuration["Coordinator:EmbeddingShardSize"] = "100";
         builder.Configuration["Aggregator:SweepSeconds"] = "1";
         builder.Configuration["Logging:LogLevel:Default"] = "Warning";
         builder.AddSisomServer(ServerRoles.All);

@@ -186,6 +186,7 @@ internal static class BenchServiceCommands
         var dimension = new Option<int>("--dimension") { Description = "Embedding dimension D.", DefaultValueFactory = _ => 512 };
         var work = new Option<string?>("--work-dir") { Description = "Where pools, baseline files and server logs go; default: a new temporary folder, deleted afterwards.", HelpName = "DIR" };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "FILE" };
+        var shardSize = new Option<int>("--shard-size") { Description = "Items per shard of the cluster runs (the run request's shard_size; default: the server's for pools of stored embeddings).", DefaultValueFactory = _ => ClusterBenchmarkSettings.DefaultShardSize };
         var noKnn = new Option<bool>("--no-knn") { Description = "Without the KNN baseline on both sides: offline score --no-knn and a cluster run with knn: false." };
         var warm = new Option<bool>("--warm")
         {
@@ -201,7 +202,7 @@ internal static class BenchServiceCommands
                 + "  sisom bench rescore --embeddings 1000000 --references 10000 --workers 1 --no-knn" + Environment.NewLine
                 + "  sisom bench rescore --embeddings 1000000 --references 10000 --workers 1 --no-knn --warm")
             {
-                connection, rabbit, server, workers, embeddings, references, dimension, work, json, noKnn, warm,
+                connection, rabbit, server, workers, embeddings, references, dimension, shardSize, work, json, noKnn, warm,
             }
             : new Command(
                 "cluster",
@@ -237,6 +238,7 @@ internal static class BenchServiceCommands
                     Dimension = Positive(parse.GetValue(dimension), "--dimension"),
                     Knn = !parse.GetValue(noKnn),
                     WarmUp = parse.GetValue(warm),
+                    ShardSize = ShardSize(parse.GetValue(shardSize)),
                 }
                 : settings with
                 {
@@ -280,6 +282,11 @@ internal static class BenchServiceCommands
         });
         return command;
     }
+
+    private static int ShardSize(int value) =>
+        value is >= 1 and <= Contracts.Http.StartRunRequest.MaxShardSize
+            ? value
+            : throw new UsageException($"--shard-size must be between 1 and {Contracts.Http.StartRunRequest.MaxShardSize}, not {value}.");
 
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new UsageException($"{option} must be >= 1, got {value}.");

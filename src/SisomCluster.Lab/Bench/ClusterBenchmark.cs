@@ -63,6 +63,7 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
 
         // Without KNN on both sides: offline score --no-knn and a cluster run with knn: false.
         string noKnn = settings.Knn ? string.Empty : ".noknn";
+        string shards = settings.ShardSize == ClusterBenchmarkSettings.DefaultShardSize ? string.Empty : $".s{settings.ShardSize}";
         progress($"baseline: offline fit-head + score{(settings.Knn ? string.Empty : " --no-knn")} in one process");
         var clock = Stopwatch.StartNew();
         Invoke("offline", "fit-head", "--embeddings", Path.Combine(root, "reference.npy"), "--labels", Path.Combine(root, "reference-labels.txt"), "--out", Path.Combine(root, "head.json"), "--held-out", "0");
@@ -88,7 +89,7 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
         foreach (int workers in settings.Workers)
         {
             progress($"cluster: coordinator + aggregator + {workers} worker(s) over the .npy pool{(settings.Knn ? string.Empty : ", knn: false")}{(settings.WarmUp ? ", after a warm-up run" : string.Empty)}");
-            ClusterBenchmarkResult run = await RunClusterAsync($"cluster.rescore.workers{workers}{noKnn}{warm}.n{settings.Embeddings}.t{settings.References}", npy, poolLabels, workers, settings.Embeddings, cancellationToken, warmUp).ConfigureAwait(false);
+            ClusterBenchmarkResult run = await RunClusterAsync($"cluster.rescore.workers{workers}{noKnn}{warm}{shards}.n{settings.Embeddings}.t{settings.References}", npy, poolLabels, workers, settings.Embeddings, cancellationToken, warmUp).ConfigureAwait(false);
             results.Add(WithOverhead(run, results[0]));
         }
 
@@ -142,7 +143,7 @@ public sealed class ClusterBenchmark(ClusterBenchmarkSettings settings, Action<s
             async Task<Guid> RequestAsync(string poolName)
             {
                 await using var db = database.CreateDbContext();
-                return await RunRequests.CreateAsync(db, poolName, "resnet18", budget: 100, quantile: 0.95, storeEmbeddings: false, shardSize: 4096, maxAttempts: 3, DateTimeOffset.UtcNow, oodScore: settings.Knn ? Core.Scoring.OodScores.Default : Core.Scoring.OodScores.Sisom, knn: settings.Knn, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return await RunRequests.CreateAsync(db, poolName, "resnet18", budget: 100, quantile: 0.95, storeEmbeddings: false, shardSize: settings.ShardSize, maxAttempts: 3, DateTimeOffset.UtcNow, oodScore: settings.Knn ? Core.Scoring.OodScores.Default : Core.Scoring.OodScores.Sisom, knn: settings.Knn, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             if (warmUp is { } warm)

@@ -35,6 +35,16 @@ public sealed record ClusterBenchmarkSettings
     /// </summary>
     public bool Knn { get; init; } = true;
 
+    /// <summary>Items per shard of the re-scoring cluster runs (the run request's <c>shard_size</c>).</summary>
+    public int ShardSize { get; init; } = DefaultShardSize;
+
+    /// <summary>
+    /// The server's default for pools of stored embeddings (<c>Coordinator__EmbeddingShardSize</c>); result ids carry
+    /// <c>.s&lt;size&gt;</c> for any other. Until 2026-12-07 the benchmark (and the server) used 4 096: older figures without
+    /// the suffix are shards of 4 096.
+    /// </summary>
+    public const int DefaultShardSize = 16_384;
+
     /// <summary>
     /// Whether each cluster figure's processes first score a small pool of their own (<see cref="WarmUpRows"/> rows,
     /// <see cref="WarmUpReferences"/> labeled, its own scoring context), so that the measured run meets processes that have

@@ -34,7 +34,9 @@ public sealed class RunCreator(SisomDbContext db, IOptions<RunOptions> options, 
         }
 
         Guid? embeddingsFrom = await EmbeddingsSourceAsync(request, cancellationToken).ConfigureAwait(false);
-        return await RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, request.ShardSize ?? options.Value.ShardSize, options.Value.MaxAttempts, time.GetUtcNow(), request.OodScore, request.Incremental, request.PinLabels, embeddingsFrom, options.Value.CandidateFactor, request.Knn, cancellationToken).ConfigureAwait(false);
+        int shardSize = request.ShardSize ?? options.Value.ShardSizeFor(
+            await db.Pools.AsNoTracking().Where(p => p.Name == request.Pool).Select(p => p.SourceKind).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false));
+        return await RunRequests.CreateAsync(db, request.Pool, request.Model, request.Budget, request.Quantile, request.StoreEmbeddings, shardSize, options.Value.MaxAttempts, time.GetUtcNow(), request.OodScore, request.Incremental, request.PinLabels, embeddingsFrom, options.Value.CandidateFactor, request.Knn, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

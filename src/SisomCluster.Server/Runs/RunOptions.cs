@@ -19,6 +19,20 @@ public sealed class RunOptions
     [Range(1, StartRunRequest.MaxShardSize)]
     public int ShardSize { get; set; } = 4096;
 
+    /// <summary>
+    /// Items per shard for pools of stored embeddings (<c>Coordinator__EmbeddingShardSize</c>), which need no decoding or
+    /// backbone: an item is a row of floats, so a shard of <see cref="ShardSize"/> items is milliseconds of work and the
+    /// per-shard costs (message, lease, commit transaction, aggregates, progress event) weigh. Re-scoring 10⁶ × 512-d
+    /// stored embeddings on the 2-core machine: 20.3 s with shards of 4 096, 19.0 s with 16 384, 17.4–17.8 s with 65 536
+    /// (docs/results/bench-rescore-noknn.md, "Shard size").
+    /// </summary>
+    [Range(1, StartRunRequest.MaxShardSize)]
+    public int EmbeddingShardSize { get; set; } = 16_384;
+
+    /// <summary>The shard size a run on a pool of <paramref name="sourceKind"/> gets when its request does not say.</summary>
+    public int ShardSizeFor(string? sourceKind) =>
+        string.Equals(sourceKind, Inference.Pools.EmbeddingsPoolSource.KindName, StringComparison.OrdinalIgnoreCase) ? EmbeddingShardSize : ShardSize;
+
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 3;
 

@@ -240,6 +240,7 @@ public sealed class HeartbeatFaultTests(DatabaseFixture database, ITestOutputHel
         builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
         builder.Configuration["Server:QueuePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
         builder.Configuration["Coordinator:ShardSize"] = "1000";
+        builder.Configuration["Coordinator:EmbeddingShardSize"] = "1000";
         builder.Configuration["Worker:LeaseSeconds"] = LeaseSeconds.ToString(CultureInfo.InvariantCulture);
 
         // No sweep: only the worker's heartbeat (and the test) touch the lease.

@@ -65,6 +65,7 @@ public sealed class InProcessClusterTests(DatabaseFixture database) : IClassFixt
         builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
         builder.Configuration["Server:QueuePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
         builder.Configuration["Coordinator:ShardSize"] = "300";
+        builder.Configuration["Coordinator:EmbeddingShardSize"] = "300";
         var observer = new ScoreShardObserver();
         builder.Services.AddConsumeObserver(_ => observer);
         builder.AddSisomServer(ServerRoles.All);

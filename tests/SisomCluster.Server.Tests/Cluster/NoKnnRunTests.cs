@@ -66,6 +66,7 @@ public sealed class NoKnnRunTests(DatabaseFixture database) : IClassFixture<Data
         builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
         builder.Configuration["Server:QueuePrefix"] = "k" + Guid.NewGuid().ToString("N")[..8];
         builder.Configuration["Coordinator:ShardSize"] = "200";
+        builder.Configuration["Coordinator:EmbeddingShardSize"] = "200";
         builder.AddSisomServer(ServerRoles.All);
         await using WebApplication app = builder.Build();
         app.MapSisomServer(ServerRoles.All);

@@ -156,6 +156,7 @@ public sealed class ScaleInTests(DatabaseFixture database, ITestOutputHelper out
         builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
         builder.Configuration["Server:QueuePrefix"] = _prefix;
         builder.Configuration["Coordinator:ShardSize"] = "1000";
+        builder.Configuration["Coordinator:EmbeddingShardSize"] = "1000";
         builder.Configuration["Coordinator:LeaseCheckSeconds"] = "1";
         builder.Configuration["Aggregator:SweepSeconds"] = "1";
 

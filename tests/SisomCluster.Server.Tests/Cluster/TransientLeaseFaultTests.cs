@@ -75,6 +75,7 @@ public sealed class TransientLeaseFaultTests(DatabaseFixture database) : IClassF
         builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
         builder.Configuration["Server:QueuePrefix"] = "t" + Guid.NewGuid().ToString("N")[..8];
         builder.Configuration["Coordinator:ShardSize"] = "200";
+        builder.Configuration["Coordinator:EmbeddingShardSize"] = "200";
 
         // No sweep during the test: neither a re-issue nor a republish may rescue a parked message.
         builder.Configuration["Coordinator:LeaseCheckSeconds"] = "3600";

@@ -64,7 +64,7 @@ public sealed class QueueTopologyTests(DatabaseFixture database) : IClassFixture
             Guid runId;
             await using (SisomDbContext db = database.CreateDbContext())
             {
-                runId = await new RunCreator(db, Options.Create(new RunOptions { ShardSize = 100 }), TimeProvider.System).CreateAsync(new RunRequest(pool, "resnet18", Budget: 5), CancellationToken.None);
+                runId = await new RunCreator(db, Options.Create(new RunOptions { ShardSize = 100, EmbeddingShardSize = 100 }), TimeProvider.System).CreateAsync(new RunRequest(pool, "resnet18", Budget: 5), CancellationToken.None);
             }
 
             // No aggregator yet either: the launch's PrepareContext must wait in the aggregator's queue.
@@ -99,7 +99,7 @@ public sealed class QueueTopologyTests(DatabaseFixture database) : IClassFixture
             Guid runId;
             await using (SisomDbContext db = database.CreateDbContext())
             {
-                runId = await new RunCreator(db, Options.Create(new RunOptions { ShardSize = 100 }), TimeProvider.System).CreateAsync(new RunRequest(pool, "resnet18", Budget: 5), CancellationToken.None);
+                runId = await new RunCreator(db, Options.Create(new RunOptions { ShardSize = 100, EmbeddingShardSize = 100 }), TimeProvider.System).CreateAsync(new RunRequest(pool, "resnet18", Budget: 5), CancellationToken.None);
             }
 
             // The launch's PrepareContext is lost before any aggregator takes it: without a second request the run

@@ -72,6 +72,7 @@ public sealed class EmbeddingsRun : IAsyncDisposable
         builder.Configuration["ConnectionStrings:RabbitMq"] = Environment.GetEnvironmentVariable("ConnectionStrings__RabbitMq") ?? "amqp://sisom:sisom@127.0.0.1:5672/";
         builder.Configuration["Server:QueuePrefix"] = "m" + Guid.NewGuid().ToString("N")[..8];
         builder.Configuration["Coordinator:ShardSize"] = shardSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.Configuration["Coordinator:EmbeddingShardSize"] = shardSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddSisomServer(ServerRoles.All);
         WebApplication app = builder.Build();
         app.MapSisomServer(ServerRoles.All);
