@@ -44,13 +44,10 @@ public sealed class ShardCommit : IAsyncDisposable
     private readonly List<ItemScoreRow> _scores = new(ChunkRows);
     private readonly List<ItemErrorRow> _errors = [];
     private readonly ShardAggregator? _aggregator;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly CancellationTokenSource _stopKeepAlive = new();
+    private readonly CommitKeepAlive _keepAlive;
     private long _scoreBytes;
     private ShardCommitStatus? _refused;
     private bool _completed;
-    private Task _keepAlive = Task.CompletedTask;
-    private long _lastUse = System.Diagnostics.Stopwatch.GetTimestamp();
 
     private ShardCommit(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid runId, int shardId, int attempt, ShardAggregateSpec? aggregates)
     {
@@ -61,6 +58,7 @@ public sealed class ShardCommit : IAsyncDisposable
         _shardId = shardId;
         _attempt = attempt;
         _partition = ItemScorePartitions.Name(runId);
+        _keepAlive = new CommitKeepAlive(connection, transaction);
     }
 
     /// <summary>
@@ -115,7 +113,7 @@ public sealed class ShardCommit : IAsyncDisposable
             }
             else if (limits.IdleLimit is { } idle)
             {
-                commit._keepAlive = commit.KeepAliveAsync(idle / 3);
+                commit._keepAlive.Start(idle / 3);
             }
 
             return commit;
@@ -149,15 +147,7 @@ public sealed class ShardCommit : IAsyncDisposable
             _scoreBytes += EstimatedBytes(row);
             if (_scores.Count == ChunkRows || _scoreBytes >= ChunkBytes)
             {
-                await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await FlushScoresAsync(cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _gate.Release();
-                }
+                await _keepAlive.UseAsync(static (commit, token) => commit.FlushScoresAsync(token), this, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -177,15 +167,7 @@ public sealed class ShardCommit : IAsyncDisposable
             _errors.Add(row);
             if (_errors.Count == ChunkRows)
             {
-                await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await FlushErrorsAsync(cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _gate.Release();
-                }
+                await _keepAlive.UseAsync(static (commit, token) => commit.FlushErrorsAsync(token), this, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -199,7 +181,7 @@ public sealed class ShardCommit : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         _completed = true;
-        await StopKeepAliveAsync().ConfigureAwait(false);
+        await _keepAlive.StopAsync().ConfigureAwait(false);
         if (_refused is { } early)
         {
             return ShardCommitOutcome.NothingWritten(early);
@@ -230,9 +212,7 @@ public sealed class ShardCommit : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _completed = true;
-        await StopKeepAliveAsync().ConfigureAwait(false);
-        _stopKeepAlive.Dispose();
-        _gate.Dispose();
+        await _keepAlive.DisposeAsync().ConfigureAwait(false);
         _scores.Clear();
         _errors.Clear();
         await _transaction.DisposeAsync().ConfigureAwait(false);
@@ -242,59 +222,7 @@ public sealed class ShardCommit : IAsyncDisposable
     /// <summary>
     /// Stops the keep-alive as a frozen process would (tests): the transaction then idles like a stopped worker's.
     /// </summary>
-    internal Task SuspendKeepAliveAsync() => StopKeepAliveAsync();
-
-    /// <summary>
-    /// A live worker whose items come slowly (a large model on a CPU, items that fail after HTTP retries, an incremental
-    /// shard whose items are almost all skipped) may not COPY a chunk for longer than <see cref="ShardCommitLimits.IdleLimit"/>;
-    /// this loop keeps its transaction from counting as idle (every third of the limit, a <c>SELECT 1</c> on the commit's
-    /// connection unless something else used it in the last sixth: the longest quiet spell is half the limit, leaving the
-    /// other half for a late timer on a loaded machine), so only a worker that stopped altogether loses its commit to the limit.
-    /// </summary>
-    private async Task KeepAliveAsync(TimeSpan every)
-    {
-        CancellationToken stop = _stopKeepAlive.Token;
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(every, stop).ConfigureAwait(false);
-                if (System.Diagnostics.Stopwatch.GetElapsedTime(_lastUse) < every / 2 || !await _gate.WaitAsync(0, stop).ConfigureAwait(false))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await using var ping = new NpgsqlCommand("SELECT 1", _connection, _transaction);
-                    await ping.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
-                    _lastUse = System.Diagnostics.Stopwatch.GetTimestamp();
-                }
-                finally
-                {
-                    _gate.Release();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (NpgsqlException)
-        {
-            // The connection is gone (PostgreSQL restarted, the session was ended): the next COPY or the completion
-            // reports it; the keep-alive has nothing left to keep.
-        }
-    }
-
-    private async Task StopKeepAliveAsync()
-    {
-        if (!_stopKeepAlive.IsCancellationRequested)
-        {
-            await _stopKeepAlive.CancelAsync().ConfigureAwait(false);
-        }
-
-        await _keepAlive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
+    internal Task SuspendKeepAliveAsync() => _keepAlive.StopAsync();
 
     private async Task<ShardCommitStatus?> CheckFenceAsync(bool forUpdate, CancellationToken cancellationToken)
     {
@@ -341,7 +269,6 @@ public sealed class ShardCommit : IAsyncDisposable
         ScoresStaged += _scores.Count;
         _scores.Clear();
         _scoreBytes = 0;
-        _lastUse = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     private async Task FlushErrorsAsync(CancellationToken cancellationToken)
@@ -378,7 +305,6 @@ public sealed class ShardCommit : IAsyncDisposable
 
         ErrorsStaged += _errors.Count;
         _errors.Clear();
-        _lastUse = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     /// <summary>
