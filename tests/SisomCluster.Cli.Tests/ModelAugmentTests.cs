@@ -40,6 +40,11 @@ public sealed class ModelAugmentTests : IDisposable
         File.WriteAllLines(_directory.File("labels.txt"), ids.Select(id => data.Labels[int.Parse(id[4..7], CultureInfo.InvariantCulture)].ToString(CultureInfo.InvariantCulture)));
         CliResult score = CliResult.Run("offline", "score", "--reference", _directory.File("emb.npy"), "--reference-labels", _directory.File("labels.txt"), "--head", model, "--queries", _directory.File("emb.npy"), "--reference-states", _directory.File("states.npy"), "--query-states", _directory.File("states.npy"), "--alpha", "100", "--out", _directory.File("scores.csv"), "--stats-out", _directory.File("stats.json"));
         Assert.True(score.ExitCode == 0, score.ToString());
+
+        // Scored 7 rows at a time, each batch with its own rows of the query states: the same CSV.
+        CliResult batched = CliResult.Run("offline", "score", "--reference", _directory.File("emb.npy"), "--reference-labels", _directory.File("labels.txt"), "--head", model, "--queries", _directory.File("emb.npy"), "--reference-states", _directory.File("states.npy"), "--query-states", _directory.File("states.npy"), "--alpha", "100", "--batch-rows", "7", "--out", _directory.File("batched.csv"));
+        Assert.True(batched.ExitCode == 0, batched.ToString());
+        Assert.Equal(File.ReadAllBytes(_directory.File("scores.csv")), File.ReadAllBytes(_directory.File("batched.csv")));
         using JsonDocument stats = JsonDocument.Parse(File.ReadAllText(_directory.File("stats.json")));
         JsonElement[] layers = stats.RootElement.GetProperty("layers").EnumerateArray().ToArray();
         Assert.Equal(["/n/Relu_1_output_0", "/n/Relu_2_output_0"], layers.Select(l => l.GetProperty("name").GetString()));

@@ -197,6 +197,18 @@ public sealed class OfflineScoreErrorTests : IDisposable
     }
 
     [Fact]
+    public void NaN_in_a_later_batch_of_queries_names_its_row_in_the_file_and_leaves_no_output()
+    {
+        double[] queries = (double[])_files.Golden.QueryFeatures.Clone();
+        int row = _files.Golden.QueryCount - 1;
+        queries[(row * _files.Golden.D) + 1] = double.PositiveInfinity;
+        NpyFile.Write(_files.Queries, new NpyArray(queries, _files.Golden.QueryCount, _files.Golden.D));
+
+        // Batches of 2: the bad row is read after earlier batches were scored and formatted; the CSV is never committed.
+        AssertUsageError(Run(["--batch-rows", "2"]), "q.npy", $"at row {row}, column 1");
+    }
+
+    [Fact]
     public void A_core_argument_error_is_a_usage_error_and_leaves_no_output()
     {
         // Every reference item alone in its class: no leave-one-out ratio exists, statistics are undefined.

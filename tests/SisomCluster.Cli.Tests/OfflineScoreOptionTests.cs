@@ -104,6 +104,49 @@ public sealed class OfflineScoreOptionTests
     }
 
     [Fact]
+    public void Queries_scored_in_batches_give_the_same_csv_and_counts_as_one_batch()
+    {
+        using var directory = new TempDirectory();
+        var files = new ScoreFiles(directory, GoldenCase.All[1]);
+        int n = files.Golden.QueryCount;
+        CliResult whole = CliResult.Run(files.Args(["--alpha", "10", "--quantile", "0.5"]));
+        Assert.True(whole.ExitCode == 0, whole.ToString());
+        byte[] expected = File.ReadAllBytes(files.Out);
+        var csv = ScoreCsvFile.Read(files.Out);
+        Assert.Contains(Enumerable.Range(0, csv.Rows.Count), i => csv.Field(i, "ood_sisom") == "true");
+
+        // One row a batch; batches of 3 (a short last one unless n is a multiple); all but the last row, then it alone.
+        foreach (int batchRows in new[] { 1, 3, n - 1 })
+        {
+            CliResult batched = CliResult.Run(files.Args(["--alpha", "10", "--quantile", "0.5", "--batch-rows", batchRows.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+
+            Assert.True(batched.ExitCode == 0, batched.ToString());
+            Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(files.Out)), $"--batch-rows {batchRows} changed the CSV");
+
+            // The flagged counts are summed over the batches.
+            Assert.Equal(Flagged(whole), Flagged(batched));
+        }
+
+        static string Flagged(CliResult r) => r.Stdout.Split('\n').Single(l => l.StartsWith("flagged OOD", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("many")]
+    public void Batch_rows_must_be_a_positive_integer(string value)
+    {
+        using var directory = new TempDirectory();
+        var files = new ScoreFiles(directory, GoldenCase.All[0]);
+
+        CliResult result = CliResult.Run(files.Args(["--batch-rows", value]));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--batch-rows", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(files.Out));
+    }
+
+    [Fact]
     public void Stats_out_is_optional()
     {
         using var directory = new TempDirectory();

@@ -68,6 +68,21 @@ internal sealed class OfflineScoreCommand : Command
         Description = "Skip the KNN baseline (its leave-one-out threshold over the references and the query search): knn is NaN and ood_knn false. SISOM-only scoring, e.g. for like-for-like benchmarks; by default KNN is computed.",
     };
 
+    /// <summary>
+    /// Query rows scored at a time by default: 16 384 × 512-d is 32 MB of features. Measured on 10⁶ × 512 queries (2 cores):
+    /// 14.1 s and 0.87 GB peak at 16 384, 14.6 s and 1.8–2.5 GB at 65 536; the whole file at once took 23–27 s and 7.3 GB,
+    /// most of the difference the kernel's time faulting in fresh pages (docs/results/bench-rescore-noknn.md).
+    /// </summary>
+    public const int DefaultBatchRows = 1 << 14;
+
+    private readonly Option<int> _batchRows = new("--batch-rows")
+    {
+        Description = "Query rows read and scored at a time: memory grows with this, not with the size of --queries (the CSV is the same for any value).",
+        HelpName = "N",
+        DefaultValueFactory = _ => DefaultBatchRows,
+        CustomParser = OptionParsers.Integer("--batch-rows", n => n >= 1, "an integer >= 1"),
+    };
+
     private static readonly Dictionary<string, ScoringPrecision> Precisions = new(StringComparer.OrdinalIgnoreCase)
     {
         ["float32"] = ScoringPrecision.Float32,
@@ -118,6 +133,7 @@ internal sealed class OfflineScoreCommand : Command
         Options.Add(_knnK);
         Options.Add(_noKnn);
         Options.Add(_precision);
+        Options.Add(_batchRows);
         Options.Add(_out);
         Options.Add(_statsOut);
         SetAction(Execute);
@@ -141,7 +157,7 @@ internal sealed class OfflineScoreCommand : Command
             _ = Task.Run(() => KernelWarmUp.Run(knn));
         }
 
-        ScoreInputs inputs = ScoreInputs.Load(
+        using ScoreInputs inputs = ScoreInputs.Load(
             parseResult.GetRequiredValue(_reference),
             parseResult.GetRequiredValue(_referenceLabels),
             parseResult.GetValue(_headWeights),
@@ -165,16 +181,36 @@ internal sealed class OfflineScoreCommand : Command
             Precision = Precisions[parseResult.GetRequiredValue(_precision)],
         };
         LayerStates? referenceStates = ReadStates(parseResult.GetValue(_referenceStates), "--reference-states", inputs.ReferenceFeatures.Rows);
-        LayerStates? queryStates = ReadStates(parseResult.GetValue(_queryStates), "--query-states", inputs.QueryFeatures.Rows);
+        LayerStates? queryStates = ReadStates(parseResult.GetValue(_queryStates), "--query-states", inputs.QueryCount);
         if (referenceStates is not null && !LayerStates.SameLayers(referenceStates.Layers, queryStates!.Layers))
         {
             throw new UsageException("--reference-states and --query-states come from different layers (names, alpha or widths differ).");
         }
 
         ScoringContext context = ScoringContext.Build(inputs.Head, inputs.ReferenceFeatures, inputs.ReferenceLabels, options, referenceStates);
-        SisomScoreBatch batch = new SisomScorer(context).Score(inputs.QueryFeatures, default, queryStates);
+        var scorer = new SisomScorer(context);
 
-        ScoreCsv.Write(csv.Stream, batch);
+        // The queries stream through one buffer a batch at a time: each query's scores depend on the context alone, so the
+        // CSV is the same whatever the batch size, and memory holds one batch and its scores, not the whole query file.
+        int batchRows = (int)Math.Min(parseResult.GetValue(_batchRows), Math.Max(1, inputs.QueryCount));
+        float[] buffer = GC.AllocateUninitializedArray<float>(checked(batchRows * inputs.Head.FeatureDimension));
+        var flagged = new OodCounts();
+        using (ScoreCsv.Writer rows = ScoreCsv.Open(csv.Stream))
+        {
+            while (true)
+            {
+                int first = inputs.QueriesRead;
+                if (inputs.ReadQueries(buffer) is not { } block)
+                {
+                    break;
+                }
+
+                SisomScoreBatch batch = scorer.Score(block, default, queryStates is null ? null : Slice(queryStates, first, block.Rows));
+                rows.Write(batch, first);
+                flagged.Add(batch);
+            }
+        }
+
         if (stats is not null)
         {
             ScoreStatsJson.Write(stats.Stream, context);
@@ -183,15 +219,40 @@ internal sealed class OfflineScoreCommand : Command
         csv.Commit();
         stats?.Commit();
 
-        int n = batch.Count;
+        int n = inputs.QueryCount;
         stdout.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"scored {n} queries against {context.Reference.Count} references (K = {inputs.Head.ClassCount}, D = {inputs.Head.FeatureDimension}): alpha {context.Alpha:R} ({(alpha is null ? "auto" : "fixed")}), r_avg {context.Statistics.RAvg:G6}, sisome weight {context.SisomeWeight:G6}"));
         stdout.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"flagged OOD at q = {context.Quantile:R}: sisom {batch.OodSisom.Count(f => f)}/{n}, sisome {batch.OodSisome.Count(f => f)}/{n}, knn {batch.OodKnn.Count(f => f)}/{n}, energy {batch.OodEnergy.Count(f => f)}/{n}"));
+            $"flagged OOD at q = {context.Quantile:R}: sisom {flagged.Sisom}/{n}, sisome {flagged.Sisome}/{n}, knn {flagged.Knn}/{n}, energy {flagged.Energy}/{n}"));
         stdout.WriteLine(statsPath is null ? $"wrote {outPath}" : $"wrote {outPath} and {statsPath}");
         return ExitCodes.Success;
+    }
+
+    /// <summary>Rows [first, first + count) of a query file's layer states (read whole: they come from augmented models, not pools of 10⁶).</summary>
+    private static LayerStates Slice(LayerStates states, int first, int count) =>
+        first == 0 && count == states.Rows ? states
+            : new LayerStates(states.Layers, new FeatureMatrix(states.Values.Data.AsSpan(first * states.Width, count * states.Width).ToArray(), count, states.Width));
+
+    /// <summary>How many queries each score flagged, summed over the batches.</summary>
+    private sealed class OodCounts
+    {
+        public int Sisom { get; private set; }
+
+        public int Sisome { get; private set; }
+
+        public int Knn { get; private set; }
+
+        public int Energy { get; private set; }
+
+        public void Add(SisomScoreBatch batch)
+        {
+            Sisom += batch.OodSisom.Count(f => f);
+            Sisome += batch.OodSisome.Count(f => f);
+            Knn += batch.OodKnn.Count(f => f);
+            Energy += batch.OodEnergy.Count(f => f);
+        }
     }
 
     private static LayerStates? ReadStates(string? path, string optionName, int rows)

@@ -37,37 +37,63 @@ public static class ScoreCsv
     /// <summary><c>index</c>, then every per-item score of <see cref="SisomItemScore"/>.</summary>
     public static string Header { get; } = "index," + string.Join(',', Columns.Select(c => c.Name));
 
+    /// <summary>The whole CSV of one batch: the header, then its rows indexed from 0.</summary>
     public static void Write(Stream stream, SisomScoreBatch batch)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(batch);
-        using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" };
-        writer.WriteLine(Header);
-
-        // Rows are formatted in parallel chunks (shortest round-trip doubles cost ~0.1 µs each), straight into each chunk's
-        // builder, and written in order.
-        const int Chunk = 2048;
-        int chunks = (batch.Count + Chunk - 1) / Chunk;
-        const int Window = 16;
-        var text = new string[Math.Min(chunks, Window)];
-        for (int first = 0; first < chunks; first += Window)
-        {
-            int count = Math.Min(Window, chunks - first);
-            Parallel.For(0, count, c => text[c] = FormatRows(batch, (first + c) * Chunk, Math.Min(batch.Count, (first + c + 1) * Chunk)));
-            for (int c = 0; c < count; c++)
-            {
-                writer.Write(text[c]);
-            }
-        }
+        using Writer writer = Open(stream);
+        writer.Write(batch, 0);
     }
 
-    private static string FormatRows(SisomScoreBatch batch, int start, int end)
+    /// <summary>Writes the header to <paramref name="stream"/> (left open) and returns the writer of the rows that follow.</summary>
+    public static Writer Open(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return new Writer(stream);
+    }
+
+    /// <summary>The rows of a CSV written a batch at a time (<c>offline score</c> streams its queries): flushed when disposed.</summary>
+    public sealed class Writer : IDisposable
+    {
+        private readonly StreamWriter _writer;
+
+        internal Writer(Stream stream)
+        {
+            _writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            _writer.WriteLine(Header);
+        }
+
+        /// <summary>The batch's rows; the first is query <paramref name="firstIndex"/> of the whole input (the <c>index</c> column).</summary>
+        public void Write(SisomScoreBatch batch, int firstIndex)
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+
+            // Rows are formatted in parallel chunks (shortest round-trip doubles cost ~0.1 µs each), straight into each chunk's
+            // builder, and written in order.
+            const int Chunk = 2048;
+            int chunks = (batch.Count + Chunk - 1) / Chunk;
+            const int Window = 16;
+            var text = new string[Math.Min(chunks, Window)];
+            for (int first = 0; first < chunks; first += Window)
+            {
+                int count = Math.Min(Window, chunks - first);
+                Parallel.For(0, count, c => text[c] = FormatRows(batch, (first + c) * Chunk, Math.Min(batch.Count, (first + c + 1) * Chunk), firstIndex));
+                for (int c = 0; c < count; c++)
+                {
+                    _writer.Write(text[c]);
+                }
+            }
+        }
+
+        public void Dispose() => _writer.Dispose();
+    }
+
+    private static string FormatRows(SisomScoreBatch batch, int start, int end, int firstIndex)
     {
         var lines = new StringBuilder((end - start) * 256);
         for (int i = start; i < end; i++)
         {
             SisomItemScore score = batch[i];
-            AppendInt(lines, i);
+            AppendInt(lines, firstIndex + i);
             foreach ((string _, Action<StringBuilder, SisomItemScore> append) in Columns)
             {
                 append(lines.Append(','), score);

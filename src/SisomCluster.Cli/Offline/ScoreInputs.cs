@@ -10,16 +10,21 @@ namespace SisomCluster.Cli.Offline;
 /// <summary>
 /// The input files of an offline scoring run, loaded and checked against each other. Core would reject
 /// inconsistent shapes too, but it knows matrices, not files: every check here names the file (and the
-/// row, column or line) the user has to fix.
+/// row, column or line) the user has to fix. The reference set and the head are read whole; the queries are
+/// streamed a block of rows at a time (<see cref="ReadQueries"/>), so memory grows with the block, not the pool.
 /// </summary>
-public sealed class ScoreInputs
+public sealed class ScoreInputs : IDisposable
 {
-    private ScoreInputs(LinearHead head, FeatureMatrix referenceFeatures, int[] referenceLabels, FeatureMatrix queryFeatures)
+    private readonly NpyRowReader _queries;
+    private readonly string _queriesPath;
+
+    private ScoreInputs(LinearHead head, FeatureMatrix referenceFeatures, int[] referenceLabels, NpyRowReader queries, string queriesPath)
     {
         Head = head;
         ReferenceFeatures = referenceFeatures;
         ReferenceLabels = referenceLabels;
-        QueryFeatures = queryFeatures;
+        _queries = queries;
+        _queriesPath = queriesPath;
     }
 
     public LinearHead Head { get; }
@@ -28,7 +33,33 @@ public sealed class ScoreInputs
 
     public int[] ReferenceLabels { get; }
 
-    public FeatureMatrix QueryFeatures { get; }
+    /// <summary>Rows of the query file.</summary>
+    public int QueryCount => _queries.Rows;
+
+    /// <summary>Query rows read so far: the index of the next one.</summary>
+    public int QueriesRead => _queries.Position;
+
+    /// <summary>
+    /// The next block of query rows (at most <paramref name="buffer"/>'s length / D of them; the matrix wraps
+    /// <paramref name="buffer"/> unless the block is shorter), or null when every row has been read. A NaN or infinity
+    /// is an error naming its row and column in the file; rows before it have been read, nothing is skipped.
+    /// </summary>
+    public FeatureMatrix? ReadQueries(float[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        int d = Head.FeatureDimension;
+        int rows = _queries.Read(buffer, out NpyNonFinite? nonFinite);
+        if (nonFinite is { } bad)
+        {
+            throw new UsageException($"{_queriesPath}: {bad.Value} at row {bad.Row}, column {bad.Column}; every value must be finite.");
+        }
+
+        return rows == 0 ? null
+            : rows * d == buffer.Length ? new FeatureMatrix(buffer, rows, d)
+            : new FeatureMatrix(buffer.AsSpan(0, rows * d).ToArray(), rows, d);
+    }
+
+    public void Dispose() => _queries.Dispose();
 
     /// <summary>
     /// Loads the inputs. The head comes from <paramref name="headPath"/> (a head JSON from
@@ -42,35 +73,39 @@ public sealed class ScoreInputs
         int k = head.ClassCount;
         int d = head.FeatureDimension;
         string headDescription = $"{headFile} is K x D = {k} x {d}";
-        // The two files are read side by side (reading is most of the serial time of a short call). Both reads finish before
-        // anything is reported, and a bad reference file is reported before a bad query file.
-        (NpyArray? Array, ExceptionDispatchInfo? Error) referenceRead = default, queriesRead = default;
+        // The reference file is read while the query file's header is checked; both finish before anything is reported,
+        // and a bad reference file is reported before a bad query file.
+        (NpyArray? Array, ExceptionDispatchInfo? Error) referenceRead = default;
+        (NpyRowReader? Reader, ExceptionDispatchInfo? Error) queriesOpened = default;
         Parallel.Invoke(
             () => referenceRead = TryReadFeatures(referencePath, "reference features", d, k, headDescription),
-            () => queriesRead = TryReadFeatures(queriesPath, "query features", d, k, headDescription));
-        referenceRead.Error?.Throw();
-        queriesRead.Error?.Throw();
-        NpyArray reference = referenceRead.Array!;
-        NpyArray queries = queriesRead.Array!;
-        if (!File.Exists(referenceLabelsPath))
+            () => queriesOpened = TryOpenQueries(queriesPath, d, k, headDescription));
+        NpyRowReader? queries = queriesOpened.Reader;
+        try
         {
-            throw new UsageException($"{referenceLabelsPath}: file not found.");
-        }
+            referenceRead.Error?.Throw();
+            queriesOpened.Error?.Throw();
+            NpyArray reference = referenceRead.Array!;
+            if (!File.Exists(referenceLabelsPath))
+            {
+                throw new UsageException($"{referenceLabelsPath}: file not found.");
+            }
 
-        int[] labels = LabelFile.Read(referenceLabelsPath);
-        if (labels.Length != reference.Shape[0])
+            int[] labels = LabelFile.Read(referenceLabelsPath);
+            if (labels.Length != reference.Shape[0])
+            {
+                throw new UsageException($"{referenceLabelsPath}: {labels.Length} labels for {reference.Shape[0]} reference rows in {referencePath}; there must be one label per row.");
+            }
+
+            LabelFile.EnsureInRange(labels, k, referenceLabelsPath, headFile);
+            EnsureFinite(reference, referencePath);
+            return new ScoreInputs(head, new FeatureMatrix(reference.ToSingle(), reference.Shape[0], d), labels, queries!, queriesPath);
+        }
+        catch
         {
-            throw new UsageException($"{referenceLabelsPath}: {labels.Length} labels for {reference.Shape[0]} reference rows in {referencePath}; there must be one label per row.");
+            queries?.Dispose();
+            throw;
         }
-
-        LabelFile.EnsureInRange(labels, k, referenceLabelsPath, headFile);
-        EnsureFinite(reference, referencePath);
-        EnsureFinite(queries, queriesPath);
-        return new ScoreInputs(
-            head,
-            new FeatureMatrix(reference.ToSingle(), reference.Shape[0], d),
-            labels,
-            new FeatureMatrix(queries.ToSingle(), queries.Shape[0], d));
     }
 
     private static (LinearHead Head, string File) LoadHeadNpy(string headWeightsPath, string headBiasPath)
@@ -130,19 +165,45 @@ public sealed class ScoreInputs
     private static NpyArray ReadFeatures(string path, string what, int d, int k, string headDescription)
     {
         NpyArray features = ReadNpy(path);
-        if (features.Rank != 2)
+        EnsureMatrix(path, what, features.Shape, d, k, headDescription);
+        return features;
+    }
+
+    /// <summary>The query file opened and its header checked (shape rows x D); its rows are read later, a block at a time.</summary>
+    private static (NpyRowReader? Reader, ExceptionDispatchInfo? Error) TryOpenQueries(string path, int d, int k, string headDescription)
+    {
+        NpyRowReader? reader = null;
+        try
         {
-            throw new UsageException($"{path}: {what} must be a 2-D array (rows x D), got shape {Shape(features)}.");
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"{path}: file not found.");
+            }
+
+            reader = NpyRowReader.Open(path);
+            EnsureMatrix(path, "query features", reader.Shape, d, k, headDescription);
+            return (reader, null);
+        }
+        catch (Exception e)
+        {
+            reader?.Dispose();
+            return (null, ExceptionDispatchInfo.Capture(e));
+        }
+    }
+
+    private static void EnsureMatrix(string path, string what, IReadOnlyList<int> shape, int d, int k, string headDescription)
+    {
+        if (shape.Count != 2)
+        {
+            throw new UsageException($"{path}: {what} must be a 2-D array (rows x D), got shape {NpyFile.DescribeShape(shape.ToArray())}.");
         }
 
-        if (features.Shape[1] != d)
+        if (shape[1] != d)
         {
             // Keras stores a Dense kernel as D x K; PyTorch and scikit-learn store K x D.
-            string hint = features.Shape[1] == k ? " (is the head transposed? W must be K x D)" : string.Empty;
-            throw new UsageException($"{path}: {what} have D = {features.Shape[1]} columns, but {headDescription}{hint}.");
+            string hint = shape[1] == k ? " (is the head transposed? W must be K x D)" : string.Empty;
+            throw new UsageException($"{path}: {what} have D = {shape[1]} columns, but {headDescription}{hint}.");
         }
-
-        return features;
     }
 
     private static NpyArray ReadNpy(string path)
