@@ -186,7 +186,7 @@ public static class NpyFile
 
     private static InvalidDataException Invalid(string displayName, string problem) => new($"{displayName}: {problem}.");
 
-    private static void EnsureLittleEndianHost()
+    internal static void EnsureLittleEndianHost()
     {
         if (!BitConverter.IsLittleEndian)
         {

@@ -56,6 +56,7 @@ public sealed class NpyRowReader : IDisposable
         ArgumentNullException.ThrowIfNull(displayName);
         try
         {
+            NpyFile.EnsureLittleEndianHost();
             return new NpyRowReader(stream, NpyHeader.Read(stream, displayName), displayName);
         }
         catch
