@@ -115,8 +115,9 @@ public sealed class OfflineScoreOptionTests
         var csv = ScoreCsvFile.Read(files.Out);
         Assert.Contains(Enumerable.Range(0, csv.Rows.Count), i => csv.Field(i, "ood_sisom") == "true");
 
-        // One row a batch; batches of 3 (a short last one unless n is a multiple); all but the last row, then it alone.
-        foreach (int batchRows in new[] { 1, 3, n - 1 })
+        // One row a batch; batches of 3 (a short last one unless n is a multiple); all but the last row, then it alone; the
+        // largest value (all at once: never more rows than the file has or one array holds).
+        foreach (int batchRows in new[] { 1, 3, n - 1, int.MaxValue })
         {
             CliResult batched = CliResult.Run(files.Args(["--alpha", "10", "--quantile", "0.5", "--batch-rows", batchRows.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
 

@@ -192,8 +192,10 @@ internal sealed class OfflineScoreCommand : Command
 
         // The queries stream through one buffer a batch at a time: each query's scores depend on the context alone, so the
         // CSV is the same whatever the batch size, and memory holds one batch and its scores, not the whole query file.
-        int batchRows = (int)Math.Min(parseResult.GetValue(_batchRows), Math.Max(1, inputs.QueryCount));
-        float[] buffer = GC.AllocateUninitializedArray<float>(checked(batchRows * inputs.Head.FeatureDimension));
+        // At most the file's rows, and at most what one array holds (a huge --batch-rows means "all at once", not an overflow).
+        int d = inputs.Head.FeatureDimension;
+        int batchRows = Math.Min(Math.Min(parseResult.GetValue(_batchRows), Math.Max(1, inputs.QueryCount)), Array.MaxLength / d);
+        float[] buffer = GC.AllocateUninitializedArray<float>(batchRows * d);
         var flagged = new OodCounts();
         using (ScoreCsv.Writer rows = ScoreCsv.Open(csv.Stream))
         {
