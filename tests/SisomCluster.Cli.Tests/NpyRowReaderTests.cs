@@ -52,6 +52,27 @@ public sealed class NpyRowReaderTests
         Assert.Equal(7.25f, buffer[6]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_block_of_more_values_than_one_read_chunk_is_read_whole_and_its_bad_value_found(bool wide)
+    {
+        // 1 100 rows × 1 000 columns = 1.1 × 10⁶ values, past the 2²⁰ values read at a time.
+        using var directory = new TempDirectory();
+        const int Rows = 1_100, Columns = 1_000;
+        float[] values = Enumerable.Range(0, Rows * Columns).Select(i => (i % 9973) * 0.25f).ToArray();
+        values[(1_060 * Columns) + 17] = float.NegativeInfinity;
+        NpyFile.Write(directory.File("m.npy"), wide ? new NpyArray(Array.ConvertAll(values, v => (double)v), Rows, Columns) : new NpyArray(values, Rows, Columns));
+        using NpyRowReader reader = NpyRowReader.Open(directory.File("m.npy"));
+        var buffer = new float[Rows * Columns];
+
+        Assert.Equal(Rows, reader.Read(buffer, out NpyNonFinite? bad));
+
+        Assert.Equal(new NpyNonFinite(1_060, 17, double.NegativeInfinity), bad);
+        Assert.Equal(values, buffer);
+        Assert.Equal(0, reader.Read(buffer, out _));
+    }
+
     [Fact]
     public void A_file_shorter_than_its_header_says_fails_when_the_missing_rows_are_reached()
     {

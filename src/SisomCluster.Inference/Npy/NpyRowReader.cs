@@ -12,8 +12,8 @@ namespace SisomCluster.Inference.Npy;
 /// </summary>
 public sealed class NpyRowReader : IDisposable
 {
-    // Float64 rows are read into this many bytes at a time and narrowed.
-    private const int WideChunkBytes = 1 << 20;
+    // Values read at a time: float32 straight into the caller's block, float64 into a buffer of this many and narrowed.
+    private const int ChunkValues = 1 << 20;
 
     private readonly Stream _stream;
     private readonly NpyHeader _header;
@@ -93,11 +93,15 @@ public sealed class NpyRowReader : IDisposable
         }
 
         int rows = Math.Min(destination.Length / Columns, Rows - Position);
-
         Span<float> block = destination[..(rows * Columns)];
         if (_header.DataType == NpyDataType.Float32)
         {
-            Fill(MemoryMarshal.AsBytes(block));
+            // In chunks: a block of more than 2³¹ bytes has no byte span.
+            for (int start = 0; start < block.Length; start += ChunkValues)
+            {
+                Fill(MemoryMarshal.AsBytes(block.Slice(start, Math.Min(ChunkValues, block.Length - start))));
+            }
+
             if (FiniteValues.IndexOfNonFinite(block) is int bad and >= 0)
             {
                 nonFinite = new NpyNonFinite(Position + (bad / Columns), bad % Columns, block[bad]);
@@ -105,11 +109,10 @@ public sealed class NpyRowReader : IDisposable
         }
         else
         {
-            _wide ??= new byte[WideChunkBytes];
-            int perChunk = WideChunkBytes / sizeof(double);
-            for (int start = 0; start < block.Length; start += perChunk)
+            _wide ??= new byte[ChunkValues * sizeof(double)];
+            for (int start = 0; start < block.Length; start += ChunkValues)
             {
-                int count = Math.Min(perChunk, block.Length - start);
+                int count = Math.Min(ChunkValues, block.Length - start);
                 Span<byte> bytes = _wide.AsSpan(0, count * sizeof(double));
                 Fill(bytes);
                 ReadOnlySpan<double> values = MemoryMarshal.Cast<byte, double>(bytes);
