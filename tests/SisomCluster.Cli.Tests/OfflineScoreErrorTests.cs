@@ -197,7 +197,7 @@ public sealed class OfflineScoreErrorTests : IDisposable
     }
 
     [Fact]
-    public void NaN_in_a_later_batch_of_queries_names_its_row_in_the_file_and_leaves_no_output()
+    public void An_infinity_in_a_later_batch_of_queries_names_its_row_in_the_file_and_leaves_no_output()
     {
         double[] queries = (double[])_files.Golden.QueryFeatures.Clone();
         int row = _files.Golden.QueryCount - 1;
