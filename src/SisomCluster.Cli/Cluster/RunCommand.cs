@@ -26,7 +26,7 @@ internal static class RunCommand
         var budget = new Option<int>("--budget") { Description = "B, the number of items to select for labeling.", DefaultValueFactory = _ => 100 };
         var model = new Option<string>("--model") { Description = "A model name the server knows: 'resnet18' or a model in the server's Models__Directory.", DefaultValueFactory = _ => StartRunRequest.DefaultModel };
         var quantile = new Option<double>("--quantile") { Description = "Target ID true-positive rate q of the OOD thresholds.", DefaultValueFactory = _ => StartRunRequest.DefaultQuantile };
-        var shardSize = new Option<int?>("--shard-size") { Description = "Items per shard (a tar file is always one shard); default: the coordinator's (Coordinator__ShardSize, 4096; Coordinator__EmbeddingShardSize, 16384, for pools of stored embeddings)." };
+        var shardSize = new Option<int?>("--shard-size") { Description = $"Items per shard (a tar file is always one shard); default: the coordinator's (Coordinator__ShardSize, {StartRunRequest.DefaultShardSize}; Coordinator__EmbeddingShardSize, {StartRunRequest.DefaultEmbeddingShardSize}, for pools of stored embeddings)." };
         var embeddings = new Option<bool>("--store-embeddings") { Description = "Keep each item's features for re-scoring and similar-item search." };
         var incremental = new Option<bool>("--incremental")
         {

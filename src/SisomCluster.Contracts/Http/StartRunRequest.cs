@@ -38,6 +38,12 @@ public sealed record StartRunRequest(string? Pool, string? Model, int? Budget, d
     /// </summary>
     public const int MaxShardSize = 100_000;
 
+    /// <summary>The server's <c>shard_size</c> when a request gives none (<c>Coordinator__ShardSize</c>): images, tar shards, manifests.</summary>
+    public const int DefaultShardSize = 4096;
+
+    /// <summary>The server's <c>shard_size</c> for pools of stored embeddings when a request gives none (<c>Coordinator__EmbeddingShardSize</c>).</summary>
+    public const int DefaultEmbeddingShardSize = 16_384;
+
     public const int MaxBudget = 10_000_000;
 
     /// <returns>"field: problem", or null when the request is valid.</returns>

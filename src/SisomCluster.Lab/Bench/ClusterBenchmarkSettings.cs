@@ -43,7 +43,7 @@ public sealed record ClusterBenchmarkSettings
     /// <c>.s&lt;size&gt;</c> for any other. Until 2026-12-07 the benchmark (and the server) used 4 096: older figures without
     /// the suffix are shards of 4 096.
     /// </summary>
-    public const int DefaultShardSize = 16_384;
+    public const int DefaultShardSize = Contracts.Http.StartRunRequest.DefaultEmbeddingShardSize;
 
     /// <summary>
     /// Whether each cluster figure's processes first score a small pool of their own (<see cref="WarmUpRows"/> rows,

@@ -17,7 +17,7 @@ public sealed class RunOptions
     /// <see cref="StartRunRequest.MaxShardSize"/> (why: see there), the bound a request's <c>shard_size</c> has too.
     /// </summary>
     [Range(1, StartRunRequest.MaxShardSize)]
-    public int ShardSize { get; set; } = 4096;
+    public int ShardSize { get; set; } = StartRunRequest.DefaultShardSize;
 
     /// <summary>
     /// Items per shard for pools of stored embeddings (<c>Coordinator__EmbeddingShardSize</c>), which need no decoding or
@@ -27,7 +27,7 @@ public sealed class RunOptions
     /// (docs/results/bench-rescore-noknn.md, "Shard size").
     /// </summary>
     [Range(1, StartRunRequest.MaxShardSize)]
-    public int EmbeddingShardSize { get; set; } = 16_384;
+    public int EmbeddingShardSize { get; set; } = StartRunRequest.DefaultEmbeddingShardSize;
 
     /// <summary>The shard size a run on a pool of <paramref name="sourceKind"/> gets when its request does not say.</summary>
     public int ShardSizeFor(string? sourceKind) =>
