@@ -425,6 +425,10 @@ namespace SisomCluster.Data.Migrations
                     b.HasKey("PoolId", "ItemId")
                         .HasName("pk_items");
 
+                    b.HasIndex("PoolId")
+                        .HasDatabaseName("ix_items_pool_id")
+                        .HasFilter("source IS NOT NULL OR captured_at IS NOT NULL");
+
                     b.ToTable("items", (string)null);
                 });
 

@@ -69,8 +69,9 @@ public static class ShardAggregation
     /// those pools read <c>items</c>, one query per shard (their shards are bound by inference, not by this query).
     /// </summary>
     /// <remarks>
-    /// The check reads the pool's <c>items</c> until it meets an item with a source or capture time: for a stored-embeddings
-    /// pool (none), all of it, once per run and worker — O(items) once instead of one probe per item per shard.
+    /// The check is one probe of the partial index of described items (<c>ix_items_pool_id</c>, migration
+    /// ItemsDescribedIndex): before it, a stored-embeddings pool (none described) had all its <c>items</c> read, once per
+    /// run and worker (10⁶ items: ~0.2 s of PostgreSQL's CPU at each run's start).
     /// </remarks>
     public static async Task<DriftLookup> DriftForAsync(SisomDbContext db, Data.Pools.Pool pool, CancellationToken cancellationToken)
     {
