@@ -108,10 +108,18 @@ public sealed partial class ScoreShardConsumer(
             // An incremental run leaves out what an earlier completed run scored for the same model and labels: those items
             // are read (a tar streams whole) but neither decoded nor scored, and get no row of this run.
             int skipped = 0;
+            bool incremental = false;
             if (await EarlierScores.ForAsync(db, run, work.Token).ConfigureAwait(false) is { Runs.Count: > 0 } earlier)
             {
                 items = earlier.SkipScoredAsync(items, i => i.Id, n => skipped += n, work.Token);
+                incremental = true;
             }
+
+            // A stored-embeddings shard that nothing filters is read a block of rows at a time, straight into the scorer's
+            // matrices: no array per item (10⁶ rows: 2 GB of them, and their collection; docs/results/bench-rescore-noknn.md).
+            IAsyncEnumerable<EmbeddingBlock>? blocks = source is EmbeddingsPoolSource npy && stored is null && !incremental
+                ? npy.ReadBlocksAsync(lease.Descriptor, ShardScorer.EmbeddingBatchRows, work.Token)
+                : null;
 
             // On an image pool only a reused item carries an embedding into the scorer: the count the run's status shows.
             int reused = 0;
@@ -135,23 +143,22 @@ public sealed partial class ScoreShardConsumer(
                 var copying = new CommitTiming();
                 int flaggedOod = 0;
                 int poolItems = 0;
-                ShardScoreSummary scores = await scorer.ScoreAsync(
-                    items,
-                    scoring,
-                    run.StoreEmbeddings,
-                    async (batch, token) =>
-                    {
-                        long copyStart = Stopwatch.GetTimestamp();
-                        DateTimeOffset at = time.GetUtcNow();
-                        await commit.AddScoresAsync(batch.Scored.Select(s => ToRow(s, scoring.ContextId, at)), token).ConfigureAwait(false);
+                async ValueTask SinkAsync(ShardScoreBatch batch, CancellationToken token)
+                {
+                    long copyStart = Stopwatch.GetTimestamp();
+                    DateTimeOffset at = time.GetUtcNow();
+                    await commit.AddScoresAsync(batch.Scored.Select(s => ToRow(s, scoring.ContextId, at)), token).ConfigureAwait(false);
 
-                        // By the run's OOD score, reference items left out: the count the finaliser's OOD rate uses.
-                        flaggedOod += batch.Scored.Count(s => !s.Score.IsReference && OodScores.Flagged(s.Score, run.OodScore));
-                        poolItems += batch.Scored.Count(s => !s.Score.IsReference);
-                        await commit.AddErrorsAsync(batch.Failed.Select(f => new ItemErrorRow(f.Id, f.Reason, f.Detail, at)), token).ConfigureAwait(false);
-                        copying.Add(copyStart, Stopwatch.GetTimestamp());
-                    },
-                    work.Token).ConfigureAwait(false);
+                    // By the run's OOD score, reference items left out: the count the finaliser's OOD rate uses.
+                    flaggedOod += batch.Scored.Count(s => !s.Score.IsReference && OodScores.Flagged(s.Score, run.OodScore));
+                    poolItems += batch.Scored.Count(s => !s.Score.IsReference);
+                    await commit.AddErrorsAsync(batch.Failed.Select(f => new ItemErrorRow(f.Id, f.Reason, f.Detail, at)), token).ConfigureAwait(false);
+                    copying.Add(copyStart, Stopwatch.GetTimestamp());
+                }
+
+                ShardScoreSummary scores = blocks is not null
+                    ? await scorer.ScoreBlocksAsync(blocks, scoring, run.StoreEmbeddings, SinkAsync, work.Token).ConfigureAwait(false)
+                    : await scorer.ScoreAsync(items, scoring, run.StoreEmbeddings, SinkAsync, work.Token).ConfigureAwait(false);
 
                 // Stop renewing before the row lock: a heartbeat would only queue behind the commit. Commit only while the
                 // lease is known to be ours; past that point the attempt fence in CompleteAsync settles any race.

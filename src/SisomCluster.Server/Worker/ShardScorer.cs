@@ -19,6 +19,9 @@ namespace SisomCluster.Server.Worker;
 /// </summary>
 public sealed class ShardScorer
 {
+    /// <summary>Stored embeddings are scored this many rows at a time (one <see cref="SisomScorer.Score"/> call).</summary>
+    public const int EmbeddingBatchRows = 4096;
+
     private readonly Func<FeatureExtractor>? _model;
     private readonly PipelineOptions _pipeline;
 
@@ -91,7 +94,7 @@ public sealed class ShardScorer
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(sink);
-        const int EmbeddingBatch = 4096;
+        const int EmbeddingBatch = EmbeddingBatchRows;
         const int FailureBatch = 4096;
         var failed = new ConcurrentQueue<FailedItem>();
         var embedded = new List<PoolItem>();
@@ -285,6 +288,75 @@ public sealed class ShardScorer
 
         await ScoreEmbeddedAsync(cancellationToken).ConfigureAwait(false);
         await EmitAsync([], cancellationToken).ConfigureAwait(false);
+        return new ShardScoreSummary(scoredCount, failedCount) { Stages = stages };
+    }
+
+    /// <summary>
+    /// Scores a shard of stored embeddings read as blocks of rows (<see cref="EmbeddingsPoolSource.ReadBlocksAsync"/>): the
+    /// same scores, failures and batches to <paramref name="sink"/> as <see cref="ScoreAsync(IAsyncEnumerable{PoolItem}, LoadedContext, bool, Func{ShardScoreBatch, CancellationToken, ValueTask}, CancellationToken)"/>
+    /// over the same items (batches may be cut elsewhere: an item's scores depend on the context alone), with each block's
+    /// feature array scored as it is (no per-item arrays, no copy); a block of more than <see cref="EmbeddingBatchRows"/>
+    /// rows is scored a batch at a time.
+    /// </summary>
+    public async Task<ShardScoreSummary> ScoreBlocksAsync(
+        IAsyncEnumerable<EmbeddingBlock> blocks,
+        LoadedContext context,
+        bool keepEmbeddings,
+        Func<ShardScoreBatch, CancellationToken, ValueTask> sink,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(sink);
+        var stages = new StageTimings();
+        var scorer = new SisomScorer(context.Scoring);
+        int dimension = context.Scoring.Head.FeatureDimension;
+        bool layered = context.Scoring.Layers.Count > 0;
+        int scoredCount = 0;
+        int failedCount = 0;
+        IAsyncEnumerator<EmbeddingBlock> reader = blocks.GetAsyncEnumerator(cancellationToken);
+        await using ConfiguredAsyncDisposable disposeReader = reader.ConfigureAwait(false);
+        while (true)
+        {
+            long readStart = Stopwatch.GetTimestamp();
+            if (!await reader.MoveNextAsync().ConfigureAwait(false))
+            {
+                break;
+            }
+
+            EmbeddingBlock block = reader.Current;
+            stages.Add("read", readStart, Stopwatch.GetTimestamp());
+            if (layered)
+            {
+                // A stored embedding is h alone; the context's z also needs the item's layer states (SISOM.md §3.2).
+                FailedItem[] failures = [.. block.Ids.Select(id => new FailedItem(id, "no_layer_states", "the scoring context combines layer states, which a stored embedding does not carry"))];
+                failedCount += failures.Length;
+                await sink(new ShardScoreBatch([], failures), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (block.Dimension != dimension)
+            {
+                throw new InvalidDataException($"Item '{block.Ids[0]}' has an embedding of length {block.Dimension}, the context expects {dimension}.");
+            }
+
+            for (int start = 0; start < block.Count; start += EmbeddingBatchRows)
+            {
+                // A block of more rows than a batch (a caller's choice) is scored a batch at a time, as the item path does.
+                int rows = Math.Min(EmbeddingBatchRows, block.Count - start);
+                long scoreStart = Stopwatch.GetTimestamp();
+                var features = rows == block.Count
+                    ? new FeatureMatrix(block.Features, rows, dimension)
+                    : new FeatureMatrix(block.Features.AsSpan(start * dimension, rows * dimension).ToArray(), rows, dimension);
+                ReadOnlySpan<string> ids = block.Ids.AsSpan(start, rows);
+                var scored = new List<ScoredItem>(rows);
+                Collect(scorer.Score(features, context.MemberIndices(ids)), features, ids, context, keepEmbeddings, scored);
+                stages.Add("score", scoreStart, Stopwatch.GetTimestamp());
+                scoredCount += scored.Count;
+                await sink(new ShardScoreBatch(scored, []), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         return new ShardScoreSummary(scoredCount, failedCount) { Stages = stages };
     }
 

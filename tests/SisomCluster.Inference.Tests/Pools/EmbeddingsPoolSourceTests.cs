@@ -90,6 +90,49 @@ public sealed class EmbeddingsPoolSourceTests
         Assert.Equal([8f, 9f], read[3].Embedding!);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    public async Task Blocks_hold_the_rows_items_would_in_order_duplicates_skipped(int maxRows)
+    {
+        using var files = new PoolTestFiles();
+        float[] values = Enumerable.Range(0, 6 * 2).Select(i => (float)i).ToArray();
+        string npy = files.PathOf("emb.npy");
+        NpyFile.Write(npy, new NpyArray(values, 6, 2));
+        files.WriteText("ids.txt", "a\nb\nc\na\nd\nb\n");
+        var source = new EmbeddingsPoolSource(npy);
+        PoolListing listing = await source.ListAllAsync(shardSize: 6);
+
+        List<EmbeddingBlock> blocks = await source.ReadBlocksAsync(listing.Shards[0].Descriptor, maxRows).ToListAsync();
+
+        Assert.All(blocks, b => Assert.InRange(b.Count, 1, maxRows));
+        Assert.All(blocks, b => Assert.Equal(b.Count * 2, b.Features.Length));
+        Assert.Equal(["a", "b", "c", "d"], blocks.SelectMany(b => b.Ids));
+        Assert.Equal([0f, 1f, 2f, 3f, 4f, 5f, 8f, 9f], blocks.SelectMany(b => b.Features));
+    }
+
+    [Fact]
+    public async Task Blocks_of_a_file_truncated_since_the_listing_are_refused()
+    {
+        using var files = new PoolTestFiles();
+        string npy = files.PathOf("emb.npy");
+        NpyFile.Write(npy, new NpyArray(new double[Rows * Columns], Rows, Columns));
+        files.WriteText("ids.txt", string.Concat(Enumerable.Range(0, Rows).Select(i => $"{i}\n")));
+        var source = new EmbeddingsPoolSource(npy);
+        PoolListing listing = await source.ListAllAsync(shardSize: 4096);
+        using (var stream = new FileStream(npy, FileMode.Open))
+        {
+            stream.SetLength(stream.Length - 100);
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await source.ReadBlocksAsync(listing.Shards[^1].Descriptor, 1000).ToListAsync());
+
+        // The header's own check (as for items): the file must hold all N×D values.
+        Assert.Contains("emb.npy", error.Message, StringComparison.Ordinal);
+        Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_one_dimensional_array_is_refused_with_a_clear_message()
     {

@@ -42,6 +42,22 @@ public sealed class MultiLayerShardScorerTests : IDisposable
         Assert.Equal(query.Select(i => $"q-{i}"), scores.Scored.Select(s => s.Id));
         Assert.Equal([("stored", "no_layer_states")], scores.Failed.Select(f => (f.Id, f.Reason)));
 
+        // Stored embeddings read as blocks (the re-scoring path) fail the same way, every one of them.
+        var failed = new List<FailedItem>();
+        ShardScoreSummary blocks = await new ShardScorer(null).ScoreBlocksAsync(
+            new[] { new EmbeddingBlock(["s-1", "s-2"], new float[2 * 32], 32) }.ToAsyncEnumerable(),
+            context,
+            keepEmbeddings: false,
+            (batch, _) =>
+            {
+                Assert.Empty(batch.Scored);
+                failed.AddRange(batch.Failed);
+                return ValueTask.CompletedTask;
+            },
+            CancellationToken.None);
+        Assert.Equal((0, 2), (blocks.Scored, blocks.Failed));
+        Assert.Equal([("s-1", "no_layer_states"), ("s-2", "no_layer_states")], failed.Select(f => (f.Id, f.Reason)));
+
         // The same items scored directly with their layer states give the worker's numbers; without them, other numbers.
         (FeatureMatrix queryFeatures, LayerStates queryStates) = await EmbedAsync(extractor, data, query);
         SisomScoreBatch direct = new SisomScorer(scoring).Score(queryFeatures, default, queryStates);
