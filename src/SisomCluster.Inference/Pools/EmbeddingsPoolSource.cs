@@ -235,7 +235,11 @@ public sealed class EmbeddingsPoolSource : IPoolSource
         }
     }
 
-    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>; a file that ends first was truncated since it was listed.</summary>
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from <paramref name="offset"/> with positional reads (one block, a few MB of a local
+    /// file: synchronous, as a span over the block's floats cannot be awaited); a file that ends first was truncated since
+    /// it was listed.
+    /// </summary>
     private void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset)
     {
         while (buffer.Length > 0)

@@ -293,7 +293,7 @@ public sealed class ShardScorer
 
     /// <summary>
     /// Scores a shard of stored embeddings read as blocks of rows (<see cref="EmbeddingsPoolSource.ReadBlocksAsync"/>): the
-    /// same scores, failures and batches to <paramref name="sink"/> as <see cref="ScoreAsync(IAsyncEnumerable{PoolItem}, LoadedContext, bool, Func{ShardScoreBatch, CancellationToken, ValueTask}, CancellationToken)"/>
+    /// same scores and failures to <paramref name="sink"/> as <see cref="ScoreAsync(IAsyncEnumerable{PoolItem}, LoadedContext, bool, Func{ShardScoreBatch, CancellationToken, ValueTask}, CancellationToken)"/>
     /// over the same items (batches may be cut elsewhere: an item's scores depend on the context alone), with each block's
     /// feature array scored as it is (no per-item arrays, no copy); a block of more than <see cref="EmbeddingBatchRows"/>
     /// rows is scored a batch at a time.
