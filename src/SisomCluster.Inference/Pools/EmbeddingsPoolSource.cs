@@ -59,7 +59,10 @@ public sealed class EmbeddingsPoolSource : IPoolSource
         NpyMatrixHeader header = NpyMatrixHeader.Read(_npyPath);
         string idsPath = _idsPath ?? FindIdsFile(_npyPath);
         var firstRow = new Dictionary<string, long>(StringComparer.Ordinal);
-        var items = new List<PoolItemInfo>(Math.Min(shardSize, 1 << 16));
+        // A shard's items as ids and rows: their PoolItemInfo (uri npy#row) is made only if someone asks (EmbeddingsShardItems),
+        // and a launch that does not register items never does (10⁶ items: ~0.3 s of the coordinator's listing).
+        var itemIds = new List<string>(Math.Min(shardSize, 1 << 16));
+        var itemRows = new List<long>(Math.Min(shardSize, 1 << 16));
         var duplicates = new List<PoolDuplicate>();
         var skipped = new List<long>();
         int index = 0;
@@ -87,7 +90,8 @@ public sealed class EmbeddingsPoolSource : IPoolSource
 
             if (firstRow.TryAdd(id, row))
             {
-                items.Add(new PoolItemInfo(id, string.Create(CultureInfo.InvariantCulture, $"{_npyPath}#{row}")));
+                itemIds.Add(id);
+                itemRows.Add(row);
             }
             else
             {
@@ -126,8 +130,9 @@ public sealed class EmbeddingsPoolSource : IPoolSource
                 End = end,
                 SkippedRows = skipped.Count > 0 ? skipped.ToArray() : null,
             }.ToJson();
-            var shard = new ListedShard(index++, items.Count, json, items.ToArray(), duplicates.ToArray());
-            items.Clear();
+            var shard = new ListedShard(index++, itemIds.Count, json, new EmbeddingsShardItems(_npyPath, [.. itemIds], [.. itemRows]), duplicates.ToArray());
+            itemIds.Clear();
+            itemRows.Clear();
             duplicates.Clear();
             skipped.Clear();
             return shard;

@@ -86,6 +86,10 @@ public sealed class EmbeddingsPoolSourceTests
         Assert.Equal(["a", "b", "c", "d"], listing.Items.Select(i => i.Id));
         Assert.Equal([new PoolDuplicate("a", "ids.txt line 4 (first at line 1)"), new PoolDuplicate("b", "ids.txt line 6 (first at line 2)")], listing.Duplicates);
         Assert.Equal([3, 1], listing.Shards.Select(s => s.ItemCount));
+
+        // A shard's items are made when asked for (the indexer and the enumerator agree); the uri names the item's own row.
+        Assert.Equal(new PoolItemInfo("d", $"{npy}#4"), listing.Shards[1].Items[0]);
+        Assert.Equal([new PoolItemInfo("a", $"{npy}#0"), new PoolItemInfo("b", $"{npy}#1"), new PoolItemInfo("c", $"{npy}#2")], listing.Shards[0].Items);
         List<PoolItem> read = await PoolTestFiles.ReadAllAsync(source, listing);
         Assert.Equal([8f, 9f], read[3].Embedding!);
     }
