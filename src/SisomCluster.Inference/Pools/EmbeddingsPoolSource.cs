@@ -177,6 +177,9 @@ public sealed class EmbeddingsPoolSource : IPoolSource
     public async IAsyncEnumerable<EmbeddingBlock> ReadBlocksAsync(string descriptor, int maxRows, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
+
+        // The rows' little-endian bytes become floats as they are (like NpyFile and NpyRowReader).
+        NpyFile.EnsureLittleEndianHost();
         (EmbeddingsShard shard, NpyMatrixHeader header, string ownIds) = Open(descriptor);
         long start = shard.Start!.Value;
         long end = shard.End!.Value;
@@ -369,6 +372,7 @@ public sealed class EmbeddingsPoolSource : IPoolSource
 
     private static float[] ToSingle(byte[] rowBytes, NpyDataType dataType)
     {
+        NpyFile.EnsureLittleEndianHost();
         if (dataType == NpyDataType.Float32)
         {
             return MemoryMarshal.Cast<byte, float>(rowBytes).ToArray();

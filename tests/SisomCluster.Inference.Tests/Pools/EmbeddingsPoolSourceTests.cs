@@ -138,6 +138,32 @@ public sealed class EmbeddingsPoolSourceTests
     }
 
     [Fact]
+    public async Task Blocks_of_a_file_cut_short_while_it_is_read_stop_with_the_reason()
+    {
+        using var files = new PoolTestFiles();
+        string npy = files.PathOf("emb.npy");
+        NpyFile.Write(npy, new NpyArray(new float[Rows * Columns], Rows, Columns));
+        files.WriteText("ids.txt", string.Concat(Enumerable.Range(0, Rows).Select(i => $"{i}\n")));
+        var source = new EmbeddingsPoolSource(npy);
+        PoolListing listing = await source.ListAllAsync(shardSize: 4096);
+
+        // The first block is read; then the file loses its last rows (another writer), before the shard's later blocks.
+        IAsyncEnumerator<EmbeddingBlock> blocks = source.ReadBlocksAsync(listing.Shards[0].Descriptor, 1000).GetAsyncEnumerator();
+        Assert.True(await blocks.MoveNextAsync());
+        using (var stream = new FileStream(npy, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.SetLength(stream.Length - ((Rows - 2000) * Columns * sizeof(float)));
+        }
+
+        Assert.True(await blocks.MoveNextAsync());
+        var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await blocks.MoveNextAsync());
+        await blocks.DisposeAsync();
+
+        Assert.Contains("emb.npy ends at byte", error.Message, StringComparison.Ordinal);
+        Assert.Contains("truncated since the pool was listed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_one_dimensional_array_is_refused_with_a_clear_message()
     {
         using var files = new PoolTestFiles();
