@@ -185,7 +185,7 @@ public sealed class ShardScorer
                 else if (item.Embedding is not null && layers.Count > 0)
                 {
                     // A stored embedding is h alone; the context's z also needs the item's layer states (SISOM.md §3.2).
-                    failed.Enqueue(new FailedItem(item.Id, "no_layer_states", "the scoring context combines layer states, which a stored embedding does not carry"));
+                    failed.Enqueue(NoLayerStates(item.Id));
                 }
                 else if (item.Embedding is null && referenceFeatures is not null && context.MemberIndex(item.Id) is int member and >= 0)
                 {
@@ -329,7 +329,7 @@ public sealed class ShardScorer
             if (layered)
             {
                 // A stored embedding is h alone; the context's z also needs the item's layer states (SISOM.md §3.2).
-                FailedItem[] failures = [.. block.Ids.Select(id => new FailedItem(id, "no_layer_states", "the scoring context combines layer states, which a stored embedding does not carry"))];
+                FailedItem[] failures = [.. block.Ids.Select(NoLayerStates)];
                 failedCount += failures.Length;
                 await sink(new ShardScoreBatch([], failures), cancellationToken).ConfigureAwait(false);
                 continue;
@@ -359,6 +359,10 @@ public sealed class ShardScorer
 
         return new ShardScoreSummary(scoredCount, failedCount) { Stages = stages };
     }
+
+    /// <summary>A stored embedding scored against a context that combines layer states: it is h alone, without the item's states.</summary>
+    private static FailedItem NoLayerStates(string id) =>
+        new(id, "no_layer_states", "the scoring context combines layer states, which a stored embedding does not carry");
 
     /// <summary>The enumerator's current item, then the rest of it (after a peek).</summary>
     private static async IAsyncEnumerable<SourceImage> FromCurrent(IAsyncEnumerator<SourceImage> images)
