@@ -141,37 +141,23 @@ public sealed class EmbeddingsPoolSource : IPoolSource
 
     public async IAsyncEnumerable<PoolItem> ReadAsync(string descriptor, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        (EmbeddingsShard shard, NpyMatrixHeader header, string ownIds) = Open(descriptor);
-        long start = shard.Start!.Value;
-        long end = shard.End!.Value;
-        var skip = new HashSet<long>(shard.SkippedRows ?? []);
-        var stream = new FileStream(_npyPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using var disposeStream = stream.ConfigureAwait(false);
-        stream.Position = header.DataOffset + (start * header.RowBytes);
-        IAsyncEnumerator<(string Id, long Offset)> ids = IdLines.ReadAsync(ownIds, shard.IdsOffset!.Value, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using var disposeIds = ids.ConfigureAwait(false);
-        var rowBytes = new byte[header.RowBytes];
-        for (long row = start; row < end; row++)
+        // One reader of rows (ReadBlocksAsync): an item is a row of a small block, copied out into its own array.
+        await foreach (EmbeddingBlock block in ReadBlocksAsync(descriptor, ItemBlockRows, cancellationToken).ConfigureAwait(false))
         {
-            if (!await ids.MoveNextAsync().ConfigureAwait(false))
+            for (int i = 0; i < block.Count; i++)
             {
-                throw new InvalidDataException($"{Path.GetFileName(ownIds)} ends before row {row}; it changed since the pool was listed.");
+                yield return new PoolItem { Id = block.Ids[i], Embedding = block.Features.AsSpan(i * block.Dimension, block.Dimension).ToArray() };
             }
-
-            await stream.ReadExactlyAsync(rowBytes, cancellationToken).ConfigureAwait(false);
-            if (skip.Contains(row))
-            {
-                continue;
-            }
-
-            yield return new PoolItem { Id = ids.Current.Id, Embedding = ToSingle(rowBytes, header.DataType) };
         }
     }
 
+    /// <summary>Rows a block of <see cref="ReadAsync"/> holds (128 KB of 512-d float32 rows).</summary>
+    private const int ItemBlockRows = 64;
+
     /// <summary>
-    /// The items of the shard <paramref name="descriptor"/> as <see cref="ReadAsync"/> yields them (same ids, same order, same
-    /// rows skipped, float64 narrowed the same way), but up to <paramref name="maxRows"/> rows at a time: float32 rows are
-    /// read straight into the block's feature array, with no array per item. What a worker re-scoring stored embeddings
+    /// The rows of the shard <paramref name="descriptor"/> — the listing's ids in order, duplicate rows skipped, float64
+    /// narrowed to float32 — up to <paramref name="maxRows"/> rows at a time: float32 rows are read straight into the
+    /// block's feature array, with no array per item. <see cref="ReadAsync"/> is these rows as items. What a worker re-scoring stored embeddings
     /// reads (10⁶ rows: 2 GB of per-item arrays and their garbage collection less; docs/results/bench-rescore-noknn.md).
     /// </summary>
     public async IAsyncEnumerable<EmbeddingBlock> ReadBlocksAsync(string descriptor, int maxRows, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -352,7 +338,10 @@ public sealed class EmbeddingsPoolSource : IPoolSource
         stream.Position = header.DataOffset + (row * header.RowBytes);
         var rowBytes = new byte[header.RowBytes];
         await stream.ReadExactlyAsync(rowBytes, cancellationToken).ConfigureAwait(false);
-        return new PoolItem { Id = id, Embedding = ToSingle(rowBytes, header.DataType) };
+        NpyFile.EnsureLittleEndianHost();
+        var embedding = new float[header.Columns];
+        ToSingle(rowBytes, header.DataType, embedding);
+        return new PoolItem { Id = id, Embedding = embedding };
     }
 
     private static void ToSingle(ReadOnlySpan<byte> rowBytes, NpyDataType dataType, Span<float> destination)
@@ -368,23 +357,5 @@ public sealed class EmbeddingsPoolSource : IPoolSource
         {
             destination[i] = (float)values[i];
         }
-    }
-
-    private static float[] ToSingle(byte[] rowBytes, NpyDataType dataType)
-    {
-        NpyFile.EnsureLittleEndianHost();
-        if (dataType == NpyDataType.Float32)
-        {
-            return MemoryMarshal.Cast<byte, float>(rowBytes).ToArray();
-        }
-
-        ReadOnlySpan<double> values = MemoryMarshal.Cast<byte, double>(rowBytes);
-        var result = new float[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            result[i] = (float)values[i];
-        }
-
-        return result;
     }
 }
